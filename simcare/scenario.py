@@ -1,0 +1,425 @@
+"""The scenario: frozen, validated values that describe one brand's customer-service world.
+
+Units: every time is in **minutes** (fields end in ``_min``), every rate is **per minute**
+(fields end in ``_per_min``), money is in the scenario's currency. Files write durations and
+rates with units; `simcare.scenario_file` converts them. Build variants with
+`dataclasses.replace`; a scenario is never changed in place.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+MINUTES_PER_DAY = 1440.0
+MINUTES_PER_WEEK = 7 * MINUTES_PER_DAY
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with a scenario: the dotted key and what was expected."""
+
+    key: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.message}" if self.key else self.message
+
+
+class ScenarioError(ValueError):
+    """A scenario is invalid. Holds every problem found, each naming its dotted key."""
+
+    def __init__(self, problems: list[Problem] | Problem, source: str | None = None) -> None:
+        self.problems: tuple[Problem, ...] = (
+            (problems,) if isinstance(problems, Problem) else tuple(problems)
+        )
+        self.source = source
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        prefix = f"{self.source}: " if self.source else ""
+        return "\n".join(prefix + str(problem) for problem in self.problems)
+
+    def within(self, section: str, source: str | None = None) -> ScenarioError:
+        """Return the same error with every key prefixed by ``section.`` (and a source file)."""
+        problems = [
+            Problem(f"{section}.{p.key}" if p.key else section, p.message) for p in self.problems
+        ]
+        return ScenarioError(problems, source or self.source)
+
+
+def _fail(key: str, message: str) -> ScenarioError:
+    return ScenarioError(Problem(key, message))
+
+
+def _check_share(key: str, value: float) -> None:
+    if not (0.0 <= value <= 1.0):
+        raise _fail(key, f"expected a share between 0 and 1, found {value!r}")
+
+
+def _check_positive(key: str, value: float) -> None:
+    if not (value > 0 and math.isfinite(value)):
+        raise _fail(key, f"expected a finite number > 0, found {value!r}")
+
+
+def _check_non_negative(key: str, value: float) -> None:
+    if not (value >= 0 and math.isfinite(value)):
+        raise _fail(key, f"expected a finite number >= 0, found {value!r}")
+
+
+class DistributionKind(StrEnum):
+    """Shapes a duration distribution can take."""
+
+    EXPONENTIAL = "exponential"
+    LOGNORMAL = "lognormal"
+    CONSTANT = "constant"
+
+
+@dataclass(frozen=True, slots=True)
+class Distribution:
+    """A positive random duration, described by its mean and coefficient of variation.
+
+    Exponential has cv 1 by definition; constant has cv 0; lognormal takes any cv > 0.
+    """
+
+    kind: DistributionKind
+    mean_min: float
+    cv: float = 1.0
+
+    def __post_init__(self) -> None:
+        _check_positive("mean", self.mean_min)
+        if self.kind is DistributionKind.LOGNORMAL:
+            _check_positive("cv", self.cv)
+        elif self.kind is DistributionKind.EXPONENTIAL and self.cv != 1.0:
+            raise _fail("cv", "an exponential distribution has cv 1; use lognormal for another cv")
+
+    def lognormal_mu_sigma(self) -> tuple[float, float]:
+        """Return (mu, sigma) of the underlying normal for this mean and cv."""
+        sigma2 = math.log1p(self.cv**2)
+        return math.log(self.mean_min) - sigma2 / 2, math.sqrt(sigma2)
+
+
+class Mode(StrEnum):
+    """Whether the customer waits on the line (live) or leaves a message (async)."""
+
+    LIVE = "live"
+    ASYNC = "async"
+
+
+class Visibility(StrEnum):
+    """Who can see a complaint on this channel."""
+
+    PRIVATE = "private"
+    PUBLIC = "public"
+
+
+@dataclass(frozen=True, slots=True)
+class Channel:
+    """A way to complain: phone, email, the brand's page, an open network, ...
+
+    Attributes:
+        share: weight of this channel as the *first* channel of a complaint.
+        patience: how long a customer waits for an answer; None means they never give up.
+    """
+
+    name: str
+    mode: Mode = Mode.LIVE
+    visibility: Visibility = Visibility.PRIVATE
+    brand_owned: bool = True
+    share: float = 1.0
+    patience: Distribution | None = None
+
+    def __post_init__(self) -> None:
+        _check_non_negative("share", self.share)
+
+
+@dataclass(frozen=True, slots=True)
+class Severity:
+    """A kind of problem, with the share of problems that are of this kind.
+
+    Attributes:
+        complaint_share: probability that a problem of this severity becomes a complaint;
+            the rest stay silent (the iceberg).
+    """
+
+    name: str
+    share: float = 1.0
+    complaint_share: float = 1.0
+
+    def __post_init__(self) -> None:
+        _check_non_negative("share", self.share)
+        _check_share("complaint_share", self.complaint_share)
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """A group of customers with their own value, loyalty, audience and patience.
+
+    Attributes:
+        annual_value: what one customer of this segment spends a year, in the scenario currency.
+        loyalty: baseline probability of staying a year with no problem.
+        followers_median, followers_sigma: lognormal follower count (heavy-tailed).
+        patience_multiplier: scales every channel's patience for this segment.
+    """
+
+    name: str
+    share: float = 1.0
+    annual_value: float = 100.0
+    loyalty: float = 0.8
+    followers_median: float = 20.0
+    followers_sigma: float = 1.5
+    patience_multiplier: float = 1.0
+
+    def __post_init__(self) -> None:
+        _check_non_negative("share", self.share)
+        _check_non_negative("annual_value", self.annual_value)
+        _check_share("loyalty", self.loyalty)
+        _check_non_negative("followers_median", self.followers_median)
+        _check_non_negative("followers_sigma", self.followers_sigma)
+        _check_positive("patience_multiplier", self.patience_multiplier)
+
+
+@dataclass(frozen=True, slots=True)
+class Shift:
+    """Agents on duty on some weekdays between two times of day (may cross midnight).
+
+    Attributes:
+        days: weekday numbers, 0 = Monday.
+        start_min, end_min: minutes after midnight; end <= start means the shift ends next day.
+    """
+
+    days: tuple[int, ...]
+    start_min: float
+    end_min: float
+    agents: int
+
+    def __post_init__(self) -> None:
+        if not self.days or any(not 0 <= day <= 6 for day in self.days):
+            raise _fail("days", f"expected weekdays among {', '.join(WEEKDAYS)}")
+        for key, value in (("start", self.start_min), ("end", self.end_min)):
+            if not 0 <= value < MINUTES_PER_DAY:
+                raise _fail(key, f"expected a time of day from 00:00 to 23:59, found {value!r}")
+        if self.agents < 0:
+            raise _fail("agents", f"expected a whole number >= 0, found {self.agents!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class Team:
+    """Agents who serve a list of channels, in priority order, on a schedule.
+
+    Attributes:
+        channels: channel names, highest priority first.
+        handle_time: handling-time distribution for each channel the team serves.
+        shifts: the schedule; headcount at any moment is the sum of the shifts covering it.
+        cost_per_hour: cost of one paid agent hour.
+        shrinkage: share of paid time agents are not available (breaks, training).
+    """
+
+    name: str
+    channels: tuple[str, ...]
+    handle_time: dict[str, Distribution]
+    shifts: tuple[Shift, ...]
+    cost_per_hour: float = 40.0
+    shrinkage: float = 0.0
+
+    def __post_init__(self) -> None:
+        if not self.channels:
+            raise _fail("channels", "expected at least one channel name")
+        if len(set(self.channels)) != len(self.channels):
+            raise _fail("channels", f"a channel is listed twice: {list(self.channels)}")
+        for channel in self.channels:
+            if channel not in self.handle_time:
+                raise _fail("handle_time", f"missing a handling time for channel {channel!r}")
+        for channel in self.handle_time:
+            if channel not in self.channels:
+                raise _fail(
+                    f"handle_time.{channel}", f"the team does not serve channel {channel!r}"
+                )
+        _check_non_negative("cost_per_hour", self.cost_per_hour)
+        if not 0.0 <= self.shrinkage < 1.0:
+            raise _fail(
+                "shrinkage", f"expected a share from 0 to below 1, found {self.shrinkage!r}"
+            )
+
+    def weekly_headcount(self) -> list[tuple[float, int]]:
+        """Return the headcount as (minute of the week, agents from then on), sorted, from 0."""
+        deltas: dict[float, int] = {0.0: 0}
+        for shift in self.shifts:
+            length = (shift.end_min - shift.start_min) % MINUTES_PER_DAY or MINUTES_PER_DAY
+            for day in shift.days:
+                start = day * MINUTES_PER_DAY + shift.start_min
+                end = start + length
+                for begin, finish in _wrap_week(start, end):
+                    deltas[begin] = deltas.get(begin, 0) + shift.agents
+                    deltas[finish] = deltas.get(finish, 0) - shift.agents
+        steps: list[tuple[float, int]] = []
+        headcount = 0
+        for minute in sorted(deltas):
+            if minute >= MINUTES_PER_WEEK:
+                break
+            headcount += deltas[minute]
+            if not steps or steps[-1][1] != headcount:
+                steps.append((minute, headcount))
+        return steps
+
+    @property
+    def max_headcount(self) -> int:
+        """The most agents this team ever has on duty at once."""
+        return max(count for _, count in self.weekly_headcount())
+
+
+def _wrap_week(start: float, end: float) -> list[tuple[float, float]]:
+    """Split [start, end) at the end of the week so a Sunday-night shift continues on Monday."""
+    if end <= MINUTES_PER_WEEK:
+        return [(start, end)]
+    return [(start, MINUTES_PER_WEEK), (0.0, end - MINUTES_PER_WEEK)]
+
+
+@dataclass(frozen=True, slots=True)
+class Incident:
+    """A burst of extra problems over a window: a recall, a botched launch, a holiday rush.
+
+    Attributes:
+        severity: the severity of the extra problems; None draws from the usual mix.
+    """
+
+    name: str
+    start_min: float
+    duration_min: float
+    extra_problems_per_min: float
+    severity: str | None = None
+
+    def __post_init__(self) -> None:
+        _check_non_negative("start", self.start_min)
+        _check_positive("duration", self.duration_min)
+        _check_non_negative("extra_rate", self.extra_problems_per_min)
+
+
+def _flat(n: int) -> tuple[float, ...]:
+    return (1.0,) * n
+
+
+@dataclass(frozen=True, slots=True)
+class Problems:
+    """How problems arise: a base rate shaped by hour of day and day of week.
+
+    The profiles are relative weights; they are normalised to mean 1, so the base rate stays
+    the average rate over a week.
+    """
+
+    problems_per_min: float
+    hourly_profile: tuple[float, ...] = field(default_factory=lambda: _flat(24))
+    weekday_profile: tuple[float, ...] = field(default_factory=lambda: _flat(7))
+
+    def __post_init__(self) -> None:
+        _check_non_negative("rate", self.problems_per_min)
+        for key, profile, size in (
+            ("hourly_profile", self.hourly_profile, 24),
+            ("weekday_profile", self.weekday_profile, 7),
+        ):
+            if len(profile) != size:
+                raise _fail(key, f"expected {size} weights, found {len(profile)}")
+            if any(not (w >= 0 and math.isfinite(w)) for w in profile) or sum(profile) <= 0:
+                raise _fail(key, "expected finite weights >= 0, not all zero")
+
+    def rate_at_hour(self, weekday: int, hour: int) -> float:
+        """Return the base rate (per minute) during one hour of the week."""
+        hourly = self.hourly_profile[hour] * 24 / sum(self.hourly_profile)
+        daily = self.weekday_profile[weekday] * 7 / sum(self.weekday_profile)
+        return self.problems_per_min * hourly * daily
+
+
+@dataclass(frozen=True, slots=True)
+class RunSettings:
+    """How long to simulate and what to measure.
+
+    Attributes:
+        duration_min: problems arise from time 0 to this time; the run stops here.
+        warmup_min: contacts arriving before this are simulated but not measured.
+        service_level_target_min: the "Y" in "X% answered within Y".
+        start_weekday: weekday of time 0 (0 = Monday); time 0 is midnight.
+    """
+
+    duration_min: float = MINUTES_PER_DAY
+    warmup_min: float = 0.0
+    service_level_target_min: float = 20 / 60
+    start_weekday: int = 0
+
+    def __post_init__(self) -> None:
+        _check_positive("duration", self.duration_min)
+        _check_non_negative("warmup", self.warmup_min)
+        _check_positive("service_level_target", self.service_level_target_min)
+        if self.warmup_min >= self.duration_min:
+            raise _fail("warmup", "the warm-up must end before the run does")
+
+
+@dataclass(frozen=True, slots=True)
+class Teaching:
+    """What a teacher needs beside the parameters: the story, the questions, the sources."""
+
+    briefing: str = ""
+    questions: tuple[str, ...] = ()
+    sources: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    """One brand's customer-service world: problems, customers, channels and staff."""
+
+    name: str
+    problems: Problems
+    channels: dict[str, Channel]
+    title: str = ""
+    currency: str = "$"
+    run: RunSettings = field(default_factory=RunSettings)
+    severities: dict[str, Severity] = field(
+        default_factory=lambda: {"problem": Severity("problem")}
+    )
+    segments: dict[str, Segment] = field(default_factory=lambda: {"customer": Segment("customer")})
+    teams: dict[str, Team] = field(default_factory=dict)
+    incidents: tuple[Incident, ...] = ()
+    teaching: Teaching = field(default_factory=Teaching)
+
+    def __post_init__(self) -> None:
+        problems = list(self._cross_check())
+        if problems:
+            raise ScenarioError(problems)
+
+    def _cross_check(self) -> list[Problem]:
+        """Rules that tie sections together; each returns the key at fault."""
+        found: list[Problem] = []
+        for section, table in (
+            ("channels", self.channels),
+            ("severities", self.severities),
+            ("segments", self.segments),
+        ):
+            if not table:
+                found.append(Problem(section, "expected at least one entry"))
+            elif sum(item.share for item in table.values()) <= 0:
+                found.append(Problem(section, "the shares must not all be zero"))
+        for team in self.teams.values():
+            for channel in team.channels:
+                if channel not in self.channels:
+                    found.append(
+                        Problem(
+                            f"teams.{team.name}.channels",
+                            f"unknown channel {channel!r}; channels are {sorted(self.channels)}",
+                        )
+                    )
+        for index, incident in enumerate(self.incidents):
+            if incident.severity is not None and incident.severity not in self.severities:
+                found.append(
+                    Problem(
+                        f"incidents[{index}].severity",
+                        f"unknown severity {incident.severity!r}; "
+                        f"severities are {sorted(self.severities)}",
+                    )
+                )
+        return found
+
+    @property
+    def channel_names(self) -> tuple[str, ...]:
+        """Channel names in file order (their index is the channel code in run records)."""
+        return tuple(self.channels)

@@ -1,0 +1,695 @@
+"""Scenario files: TOML in, `Scenario` out (and back). The only module that knows TOML.
+
+Every problem in a file is collected and reported together, each naming the file, the dotted
+key, what was expected and what was found; a misspelt key gets "did you mean ...?".
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import re
+import tomllib
+from collections.abc import Callable, Iterator
+from importlib import resources
+from pathlib import Path
+from typing import Any, TypeVar
+
+import tomli_w
+
+from simcare.scenario import (
+    WEEKDAYS,
+    Channel,
+    Distribution,
+    DistributionKind,
+    Incident,
+    Mode,
+    Problem,
+    Problems,
+    RunSettings,
+    Scenario,
+    ScenarioError,
+    Segment,
+    Severity,
+    Shift,
+    Team,
+    Teaching,
+    Visibility,
+)
+from simcare.units import (
+    DURATION_HINT,
+    RATE_HINT,
+    duration_text,
+    parse_duration,
+    parse_rate,
+    rate_text,
+)
+
+T = TypeVar("T")
+MAX_FILE_BYTES = 1_000_000
+"""A scenario is a few kilobytes; anything much larger is not one (and is not read whole)."""
+
+
+class _Bad(Exception):
+    """A value is of the wrong kind; the text says what was expected."""
+
+
+class _Absent:
+    """Marks a key that is missing or could not be read (its default then applies)."""
+
+
+ABSENT = _Absent()
+
+
+# --- value readers: each takes the raw TOML value and returns the typed one or raises _Bad ---
+
+
+def _number(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise _Bad("expected a number")
+    return float(value)
+
+
+def _integer(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _Bad("expected a whole number")
+    return value
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str):
+        raise _Bad("expected a string")
+    return value
+
+
+def _name(value: Any) -> str:
+    text = _text(value).strip()
+    if not text:
+        raise _Bad("expected a non-empty name")
+    return text
+
+
+def _flag(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise _Bad("expected true or false")
+    return value
+
+
+def _duration(value: Any) -> float:
+    if not isinstance(value, str):
+        raise _Bad(f"expected {DURATION_HINT}")
+    try:
+        return parse_duration(value)
+    except ValueError:
+        raise _Bad(f"expected {DURATION_HINT}") from None
+
+
+def _rate(value: Any) -> float:
+    if not isinstance(value, str):
+        raise _Bad(f"expected {RATE_HINT}")
+    try:
+        return parse_rate(value)
+    except ValueError:
+        raise _Bad(f"expected {RATE_HINT}") from None
+
+
+def _weights(size: int) -> Callable[[Any], tuple[float, ...]]:
+    def read(value: Any) -> tuple[float, ...]:
+        if not isinstance(value, list) or len(value) != size:
+            raise _Bad(f"expected a list of {size} numbers")
+        return tuple(_number(item) for item in value)
+
+    return read
+
+
+def _strings(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise _Bad("expected a list of strings")
+    return tuple(value)
+
+
+def _choice(enum: type[T], names: list[str]) -> Callable[[Any], T]:
+    def read(value: Any) -> T:
+        if value not in names:
+            raise _Bad(f"expected one of {names}{_did_you_mean(value, names)}")
+        return enum(value)  # type: ignore[call-arg]
+
+    return read
+
+
+def _weekday(value: Any) -> int:
+    if value not in WEEKDAYS:
+        raise _Bad(f"expected one of {list(WEEKDAYS)}")
+    return WEEKDAYS.index(value)
+
+
+_TIME_OF_DAY = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+
+
+def _time_of_day(value: Any) -> float:
+    match = _TIME_OF_DAY.match(value) if isinstance(value, str) else None
+    if match is None:
+        raise _Bad('expected a time of day "HH:MM", such as "08:00" or "17:30"')
+    return int(match.group(1)) * 60.0 + int(match.group(2))
+
+
+def _days(value: Any) -> tuple[int, ...]:
+    """Read "mon-fri", "sat,sun", "daily" or a list of weekday names."""
+    hint = 'expected weekdays such as "mon-fri", "sat,sun", "daily" or ["mon", "wed"]'
+    if isinstance(value, list):
+        parts = value
+    elif isinstance(value, str):
+        if value.strip() in ("daily", "all"):
+            return tuple(range(7))
+        parts = [part.strip() for part in value.split(",")]
+    else:
+        raise _Bad(hint)
+    days: list[int] = []
+    for part in parts:
+        if not isinstance(part, str):
+            raise _Bad(hint)
+        first, dash, last = part.partition("-")
+        if first not in WEEKDAYS or (dash and last not in WEEKDAYS):
+            raise _Bad(hint)
+        start, stop = WEEKDAYS.index(first), WEEKDAYS.index(last if dash else first)
+        days.extend(
+            range(start, stop + 1) if start <= stop else [*range(start, 7), *range(stop + 1)]
+        )
+    return tuple(sorted(set(days)))
+
+
+def _did_you_mean(value: Any, choices: list[str]) -> str:
+    if not isinstance(value, str):
+        return ""
+    close = difflib.get_close_matches(value, choices, n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def _describe(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+# --- tables ---
+
+
+class _Table:
+    """One TOML table being read: remembers the keys used and collects problems."""
+
+    def __init__(self, data: Any, key: str, problems: list[Problem]) -> None:
+        self.key = key
+        self.problems = problems
+        self.used: set[str] = set()
+        if isinstance(data, dict):
+            self.data: dict[str, Any] = data
+        else:
+            self.data = {}
+            problems.append(Problem(key, f"expected a table, found {_describe(data)}"))
+
+    def path(self, name: str) -> str:
+        return f"{self.key}.{name}" if self.key else name
+
+    def get(self, name: str, read: Callable[[Any], T], *, required: bool = False) -> T | _Absent:
+        self.used.add(name)
+        if name not in self.data:
+            if required:
+                self.problems.append(Problem(self.path(name), "missing; this key is required"))
+            return ABSENT
+        value = self.data[name]
+        try:
+            return read(value)
+        except _Bad as bad:
+            self.problems.append(Problem(self.path(name), f"{bad}, found {_describe(value)}"))
+            return ABSENT
+
+    def table(self, name: str) -> _Table:
+        self.used.add(name)
+        return _Table(self.data.get(name, {}), self.path(name), self.problems)
+
+    def entries(self, name: str) -> Iterator[tuple[str, _Table]]:
+        """Yield the named sub-tables of a table of tables, such as [channels.phone]."""
+        for entry, data in self.table(name).data.items():
+            yield entry, _Table(data, f"{self.path(name)}.{entry}", self.problems)
+
+    def finish(self) -> None:
+        """Report keys nobody asked for, with the closest known key."""
+        known = sorted(self.used)
+        for name in self.data:
+            if name not in self.used:
+                self.problems.append(
+                    Problem(
+                        self.path(name),
+                        f"unknown key; expected one of {known}{_did_you_mean(name, known)}",
+                    )
+                )
+
+
+def _build(cls: Callable[..., T], table: _Table, **values: Any) -> T | None:
+    """Construct a scenario value from the keys that were read; record its own checks' problems."""
+    table.finish()
+    if any(value is ABSENT for value in values.values()):
+        required = {f.name for f in dataclasses.fields(cls) if _is_required(f)}  # type: ignore[arg-type]
+        if any(values[name] is ABSENT for name in required if name in values):
+            return None
+    try:
+        return cls(**{name: value for name, value in values.items() if value is not ABSENT})
+    except ScenarioError as error:
+        table.problems.extend(error.within(table.key).problems)
+        return None
+
+
+def _is_required(f: dataclasses.Field[Any]) -> bool:
+    return f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+
+
+def _read_distribution(value: Any, key: str, problems: list[Problem]) -> Distribution | None:
+    table = _Table(value, key, problems)
+    kinds = [kind.value for kind in DistributionKind]
+    kind = table.get("dist", _choice(DistributionKind, kinds))
+    return _build(
+        Distribution,
+        table,
+        kind=DistributionKind.EXPONENTIAL if kind is ABSENT and "dist" not in table.data else kind,
+        mean_min=table.get("mean", _duration, required=True),
+        cv=table.get("cv", _number),
+    )
+
+
+def _read_run(table: _Table) -> RunSettings | None:
+    return _build(
+        RunSettings,
+        table,
+        duration_min=table.get("duration", _duration),
+        warmup_min=table.get("warmup", _duration),
+        service_level_target_min=table.get("service_level_target", _duration),
+        start_weekday=table.get("start_weekday", _weekday),
+    )
+
+
+def _read_problems(table: _Table) -> Problems | None:
+    return _build(
+        Problems,
+        table,
+        problems_per_min=table.get("rate", _rate, required=True),
+        hourly_profile=table.get("hourly_profile", _weights(24)),
+        weekday_profile=table.get("weekday_profile", _weights(7)),
+    )
+
+
+def _read_channel(name: str, table: _Table) -> Channel | None:
+    table.used.add("patience")
+    patience = (
+        _read_distribution(table.data["patience"], table.path("patience"), table.problems)
+        if "patience" in table.data
+        else None
+    )
+    return _build(
+        Channel,
+        table,
+        name=name,
+        mode=table.get("mode", _choice(Mode, [m.value for m in Mode])),
+        visibility=table.get("visibility", _choice(Visibility, [v.value for v in Visibility])),
+        brand_owned=table.get("brand_owned", _flag),
+        share=table.get("share", _number),
+        patience=patience,
+    )
+
+
+def _read_segment(name: str, table: _Table) -> Segment | None:
+    followers = table.table("followers")
+    median = followers.get("median", _number)
+    sigma = followers.get("sigma", _number)
+    followers.finish()
+    return _build(
+        Segment,
+        table,
+        name=name,
+        share=table.get("share", _number),
+        annual_value=table.get("annual_value", _number),
+        loyalty=table.get("loyalty", _number),
+        followers_median=median,
+        followers_sigma=sigma,
+        patience_multiplier=table.get("patience_multiplier", _number),
+    )
+
+
+def _read_shift(value: Any, key: str, problems: list[Problem]) -> Shift | None:
+    table = _Table(value, key, problems)
+    return _build(
+        Shift,
+        table,
+        days=table.get("days", _days, required=True),
+        start_min=table.get("start", _time_of_day, required=True),
+        end_min=table.get("end", _time_of_day, required=True),
+        agents=table.get("agents", _integer, required=True),
+    )
+
+
+def _read_team(name: str, table: _Table) -> Team | None:
+    handle_time: dict[str, Distribution] = {}
+    for channel, spec in table.table("handle_time").data.items():
+        distribution = _read_distribution(
+            spec, table.path(f"handle_time.{channel}"), table.problems
+        )
+        if distribution is not None:
+            handle_time[channel] = distribution
+    table.used.update({"agents", "shifts"})
+    shifts: tuple[Shift, ...] | _Absent = ABSENT
+    if "agents" in table.data and "shifts" in table.data:
+        table.problems.append(
+            Problem(table.path("agents"), "give either agents (always on duty) or shifts, not both")
+        )
+    elif "agents" in table.data:
+        agents = table.get("agents", _integer)
+        if isinstance(agents, int):
+            shifts = (Shift(tuple(range(7)), 0.0, 0.0, agents),) if agents >= 0 else ABSENT
+            if agents < 0:
+                table.problems.append(
+                    Problem(table.path("agents"), f"expected a whole number >= 0, found {agents}")
+                )
+    elif "shifts" in table.data:
+        raw = table.data["shifts"]
+        if not isinstance(raw, list):
+            table.problems.append(
+                Problem(table.path("shifts"), f"expected a list of tables, found {_describe(raw)}")
+            )
+        else:
+            read = [
+                _read_shift(s, f"{table.path('shifts')}[{i}]", table.problems)
+                for i, s in enumerate(raw)
+            ]
+            if all(s is not None for s in read):
+                shifts = tuple(s for s in read if s is not None)
+    else:
+        table.problems.append(
+            Problem(table.key, "missing a schedule: give agents = N or a list of shifts")
+        )
+    return _build(
+        Team,
+        table,
+        name=name,
+        channels=table.get("channels", _strings, required=True),
+        handle_time=handle_time,
+        shifts=shifts,
+        cost_per_hour=table.get("cost_per_hour", _number),
+        shrinkage=table.get("shrinkage", _number),
+    )
+
+
+def _read_incident(value: Any, key: str, problems: list[Problem]) -> Incident | None:
+    table = _Table(value, key, problems)
+    return _build(
+        Incident,
+        table,
+        name=table.get("name", _name, required=True),
+        start_min=table.get("start", _duration, required=True),
+        duration_min=table.get("duration", _duration, required=True),
+        extra_problems_per_min=table.get("extra_rate", _rate, required=True),
+        severity=table.get("severity", _name),
+    )
+
+
+def _read_teaching(table: _Table, sources: _Table) -> Teaching | None:
+    source_notes: dict[str, str] = {}
+    for key in list(sources.data):
+        note = sources.get(key, _text)
+        if isinstance(note, str):
+            source_notes[key] = note
+    return _build(
+        Teaching,
+        table,
+        briefing=table.get("briefing", _text),
+        questions=table.get("questions", _strings),
+        sources=source_notes,
+    )
+
+
+def _named(
+    root: _Table, section: str, read: Callable[[str, _Table], T | None]
+) -> dict[str, T] | None:
+    items: dict[str, T] = {}
+    failed = False
+    for name, table in root.entries(section):
+        item = read(name, table)
+        if item is None:
+            failed = True
+        else:
+            items[name] = item
+    return None if failed else items
+
+
+def scenario_from_dict(data: dict[str, Any], default_name: str = "scenario") -> Scenario:
+    """Build a scenario from parsed TOML data, reporting every problem found.
+
+    Raises:
+        ScenarioError: with one `Problem` per bad key.
+    """
+    problems: list[Problem] = []
+    root = _Table(data, "", problems)
+    name = root.get("name", _name)
+    title = root.get("title", _text)
+    currency = root.get("currency", _text)
+    run = _read_run(root.table("run"))
+    arising = root.table("problems")
+    problem_process = _read_problems(arising) if "problems" in data else None
+    if "problems" not in data:
+        problems.append(Problem("problems", 'missing; give at least [problems] rate = "200/h"'))
+    if "channels" not in data:
+        problems.append(Problem("channels", "missing; give at least one [channels.NAME] table"))
+    channels = _named(root, "channels", _read_channel)
+    severities = _named(
+        root,
+        "severities",
+        lambda name, t: _build(
+            Severity,
+            t,
+            name=name,
+            share=t.get("share", _number),
+            complaint_share=t.get("complaint_share", _number),
+        ),
+    )
+    segments = _named(root, "segments", _read_segment)
+    teams = _named(root, "teams", _read_team)
+    root.used.add("incidents")
+    incidents: list[Incident | None] = []
+    raw_incidents = data.get("incidents", [])
+    if isinstance(raw_incidents, list):
+        incidents = [
+            _read_incident(item, f"incidents[{i}]", problems)
+            for i, item in enumerate(raw_incidents)
+        ]
+    else:
+        problems.append(Problem("incidents", "expected a list of [[incidents]] tables"))
+    teaching = _read_teaching(root.table("teaching"), root.table("sources"))
+    root.finish()
+    if problems:
+        raise ScenarioError(problems)
+    assert run is not None and problem_process is not None and channels is not None
+    assert severities is not None and segments is not None and teams is not None
+    assert teaching is not None
+    optional: dict[str, Any] = {
+        "title": title,
+        "currency": currency,
+        "severities": severities or ABSENT,
+        "segments": segments or ABSENT,
+    }
+    try:
+        return Scenario(
+            name=name if isinstance(name, str) else default_name,
+            problems=problem_process,
+            channels=channels,
+            run=run,
+            teams=teams,
+            incidents=tuple(i for i in incidents if i is not None),
+            teaching=teaching,
+            **{key: value for key, value in optional.items() if value is not ABSENT},
+        )
+    except ScenarioError as error:
+        problems.extend(error.problems)
+        raise ScenarioError(problems) from None
+
+
+def loads_scenario(text: str, source: str = "<string>") -> Scenario:
+    """Parse scenario TOML text. Errors name ``source`` as the file."""
+    if not text.strip():
+        raise ScenarioError(
+            Problem(
+                "", "the file is empty; a scenario needs at least [problems] and [channels.NAME]"
+            ),
+            source,
+        )
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ScenarioError(Problem("", f"invalid TOML: {error}"), source) from None
+    stem = Path(source).stem if source != "<string>" else "scenario"
+    try:
+        return scenario_from_dict(data, default_name=stem)
+    except ScenarioError as error:
+        raise ScenarioError(list(error.problems), source) from None
+
+
+def builtin_scenarios() -> dict[str, Path]:
+    """Return the built-in cases by name: installed with the package, or beside it in a checkout."""
+    candidates = [
+        Path(str(resources.files("simcare"))) / "scenarios",
+        Path(__file__).resolve().parent.parent / "scenarios",
+    ]
+    for folder in candidates:
+        if folder.is_dir():
+            return {path.stem: path for path in sorted(folder.glob("*.toml"))}
+    return {}
+
+
+def read_scenario_text(path: Path) -> str:
+    """Read a scenario file's text, turning every way it can fail into a `ScenarioError`."""
+    source = str(path)
+    if path.is_dir():
+        raise ScenarioError(Problem("", "is a folder; expected a scenario .toml file"), source)
+    try:
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_FILE_BYTES + 1)
+    except FileNotFoundError:
+        raise ScenarioError(Problem("", "no such file"), source) from None
+    except OSError as error:
+        raise ScenarioError(
+            Problem("", f"cannot read the file: {error.strerror}"), source
+        ) from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise ScenarioError(
+            Problem("", f"larger than {MAX_FILE_BYTES:,} bytes; not a scenario file"), source
+        )
+    if b"\x00" in raw:
+        raise ScenarioError(Problem("", "binary content; expected a TOML text file"), source)
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ScenarioError(
+            Problem("", f"not UTF-8 text (bad byte at position {error.start}); save it as UTF-8"),
+            source,
+        ) from None
+
+
+def load_scenario(source: str | Path) -> Scenario:
+    """Load a scenario from a TOML file, or a built-in case by name (see `builtin_scenarios`).
+
+    Raises:
+        ScenarioError: the file is missing, unreadable or invalid; every problem is listed.
+    """
+    path = Path(source)
+    builtins = builtin_scenarios()
+    if not path.exists() and isinstance(source, str) and source in builtins:
+        path = builtins[source]
+    elif not path.exists() and path.suffix != ".toml" and len(path.parts) == 1:
+        hint = _did_you_mean(str(source), list(builtins))
+        raise ScenarioError(
+            Problem(
+                "",
+                f"no such file or built-in case; built-in cases: {', '.join(builtins)}{hint}",
+            ),
+            str(source),
+        )
+    return loads_scenario(read_scenario_text(path), str(path))
+
+
+# --- writing a resolved scenario back ---
+
+
+def _distribution_dict(distribution: Distribution) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "dist": distribution.kind.value,
+        "mean": duration_text(distribution.mean_min),
+    }
+    if distribution.kind is DistributionKind.LOGNORMAL:
+        values["cv"] = distribution.cv
+    return values
+
+
+def _clock(minutes: float) -> str:
+    return f"{int(minutes // 60):02d}:{int(minutes % 60):02d}"
+
+
+def scenario_to_dict(scenario: Scenario) -> dict[str, Any]:
+    """Return the scenario with every default filled in, as TOML-ready data that loads back equal."""
+    run = scenario.run
+    data: dict[str, Any] = {
+        "name": scenario.name,
+        "title": scenario.title,
+        "currency": scenario.currency,
+        "run": {
+            "duration": duration_text(run.duration_min),
+            "warmup": duration_text(run.warmup_min),
+            "service_level_target": duration_text(run.service_level_target_min),
+            "start_weekday": WEEKDAYS[run.start_weekday],
+        },
+        "problems": {
+            "rate": rate_text(scenario.problems.problems_per_min),
+            "hourly_profile": list(scenario.problems.hourly_profile),
+            "weekday_profile": list(scenario.problems.weekday_profile),
+        },
+        "severities": {
+            s.name: {"share": s.share, "complaint_share": s.complaint_share}
+            for s in scenario.severities.values()
+        },
+        "segments": {
+            s.name: {
+                "share": s.share,
+                "annual_value": s.annual_value,
+                "loyalty": s.loyalty,
+                "followers": {"median": s.followers_median, "sigma": s.followers_sigma},
+                "patience_multiplier": s.patience_multiplier,
+            }
+            for s in scenario.segments.values()
+        },
+        "channels": {},
+        "teams": {},
+    }
+    for channel in scenario.channels.values():
+        entry: dict[str, Any] = {
+            "mode": channel.mode.value,
+            "visibility": channel.visibility.value,
+            "brand_owned": channel.brand_owned,
+            "share": channel.share,
+        }
+        if channel.patience is not None:
+            entry["patience"] = _distribution_dict(channel.patience)
+        data["channels"][channel.name] = entry
+    for team in scenario.teams.values():
+        data["teams"][team.name] = {
+            "channels": list(team.channels),
+            "cost_per_hour": team.cost_per_hour,
+            "shrinkage": team.shrinkage,
+            "shifts": [
+                {
+                    "days": [WEEKDAYS[d] for d in shift.days],
+                    "start": _clock(shift.start_min),
+                    "end": _clock(shift.end_min),
+                    "agents": shift.agents,
+                }
+                for shift in team.shifts
+            ],
+            "handle_time": {c: _distribution_dict(d) for c, d in team.handle_time.items()},
+        }
+    if scenario.incidents:
+        data["incidents"] = [
+            {
+                "name": i.name,
+                "start": duration_text(i.start_min),
+                "duration": duration_text(i.duration_min),
+                "extra_rate": rate_text(i.extra_problems_per_min),
+                **({"severity": i.severity} if i.severity is not None else {}),
+            }
+            for i in scenario.incidents
+        ]
+    data["teaching"] = {
+        "briefing": scenario.teaching.briefing,
+        "questions": list(scenario.teaching.questions),
+    }
+    if scenario.teaching.sources:
+        data["sources"] = dict(scenario.teaching.sources)
+    return data
+
+
+def dump_scenario(scenario: Scenario) -> str:
+    """Return the resolved scenario as TOML text (what an output folder keeps)."""
+    return tomli_w.dumps(scenario_to_dict(scenario), multiline_strings=True)
