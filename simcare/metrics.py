@@ -51,7 +51,7 @@ OUTCOMES: dict[str, OutcomeSpec] = {
     "complaints": OutcomeSpec("Complaints (contacts offered)", Unit.COUNT),
     "answered": OutcomeSpec("Answered", Unit.COUNT),
     "abandoned": OutcomeSpec("Abandoned", Unit.COUNT),
-    "open_at_end": OutcomeSpec("Still open at end of run", Unit.COUNT),
+    "open_at_end": OutcomeSpec("Waiting at end of run (backlog)", Unit.COUNT),
     "p_wait": OutcomeSpec("P(wait)", Unit.SHARE),
     "asa_min": OutcomeSpec("ASA (mean wait, answered)", Unit.MINUTES),
     "service_level_offered": OutcomeSpec("Service level (offered)", Unit.SHARE),
@@ -61,9 +61,8 @@ OUTCOMES: dict[str, OutcomeSpec] = {
     "first_response_p90_min": OutcomeSpec("First response, p90", Unit.MINUTES),
     "resolution_median_min": OutcomeSpec("Resolution time, median", Unit.MINUTES),
     "resolution_p90_min": OutcomeSpec("Resolution time, p90", Unit.MINUTES),
-    "backlog_mean": OutcomeSpec("Backlog, time-average", Unit.COUNT),
-    "backlog_at_end": OutcomeSpec("Backlog at end of run", Unit.COUNT),
-    "backlog_oldest_age_min": OutcomeSpec("Oldest item in backlog at end", Unit.MINUTES),
+    "backlog_mean": OutcomeSpec("Waiting (queue or backlog), time-average", Unit.COUNT),
+    "backlog_oldest_age_min": OutcomeSpec("Oldest still waiting at end of run", Unit.MINUTES),
     "occupancy": OutcomeSpec("Occupancy", Unit.SHARE),
     "utilisation": OutcomeSpec("Utilisation (of paid time)", Unit.SHARE),
     "agent_hours_on_duty": OutcomeSpec("Agent hours on duty", Unit.HOURS),
@@ -167,7 +166,6 @@ def _contact_outcomes(
         "resolution_median_min": _quantile((end - arrival)[finished], 0.5),
         "resolution_p90_min": _quantile((end - arrival)[finished], 0.9),
         "backlog_mean": float(queue_area[1] - queue_area[0]) / (record.end_min - record.warmup_min),
-        "backlog_at_end": float(still_waiting.sum()),
         "backlog_oldest_age_min": float(ages.max()) if len(ages) else 0.0,
     }
     return values
@@ -197,13 +195,14 @@ def _team_outcomes(record: RunRecord, team: int, shrinkage: float, cost: float) 
 def outcomes(record: RunRecord, scenario: Scenario) -> Outcomes:
     """Return every outcome of one replication, keyed by (outcome, scope)."""
     target = scenario.run.service_level_target_min
-    result: Outcomes = {}
+    result: Outcomes = {
+        ("problems", "all"): float(record.problems),
+        ("silent_problems", "all"): float(record.silent.sum()),
+    }
     live_channel = np.array([c.mode is Mode.LIVE for c in scenario.channels.values()])
     everything = np.ones(len(record), dtype=bool)
     for name, value in _contact_outcomes(record, everything, live_channel, target).items():
         result[(name, "all")] = value
-    result[("problems", "all")] = float(record.problems)
-    result[("silent_problems", "all")] = float(record.silent.sum())
     for code, channel in enumerate(scenario.channels.values()):
         chosen = record.channel == code
         for name, value in _contact_outcomes(record, chosen, live_channel, target).items():

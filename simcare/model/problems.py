@@ -23,7 +23,9 @@ class ArrivalBatch:
         deadline: arrival time + patience on the first channel (inf: never gives up).
         handle_e, handle_z: a standard exponential and a standard normal per complaint, turned
             into a handling time by whichever team answers (so the work is the customer's own).
-        silent: problems that did not become complaints, by (segment, severity).
+        silent: problems after the warm-up that did not become complaints, by (segment,
+            severity) (the iceberg).
+        problems: problems after the warm-up, complained about or not.
     """
 
     time: np.ndarray
@@ -157,8 +159,10 @@ class ProblemSource:
                 )
         patience *= self._patience_multiplier[segment]
 
+        measured = times >= self.scenario.run.warmup_min
+        quiet = ~complains & measured
         silent = np.zeros((len(self._segment_cdf), len(self._severity_cdf)), dtype=np.int64)
-        np.add.at(silent, (segment[~complains], severity[~complains]), 1)
+        np.add.at(silent, (segment[quiet], severity[quiet]), 1)
         keep = complains
         return ArrivalBatch(
             time=times[keep],
@@ -170,7 +174,7 @@ class ProblemSource:
             handle_e=exponential[keep, 1],
             handle_z=normal[keep, 2],
             silent=silent,
-            problems=n,
+            problems=int(measured.sum()),
         )
 
     def windows(self, horizon: float) -> list[tuple[float, float]]:

@@ -1,0 +1,3 @@
+from simcare.cli import main
+
+main()

@@ -1,0 +1,100 @@
+"""Independent replications of one scenario, and the mean and 95% CI of every outcome."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from simcare.metrics import Outcomes, TimeSeries, hourly_series, outcomes
+from simcare.model import simulate
+from simcare.records import RunRecord
+from simcare.scenario import Scenario
+from simcare.stats import Estimate, estimate
+
+
+@dataclass(frozen=True, slots=True)
+class SummaryRow:
+    """One outcome in one scope, summarised across replications."""
+
+    outcome: str
+    scope: str
+    estimate: Estimate
+
+
+@dataclass(frozen=True, slots=True)
+class RunResult:
+    """What `run_replications` returns: per-replication values, their summary, the series.
+
+    Attributes:
+        per_replication: one dict of outcomes per replication, in replication order.
+        series: hourly time series per replication.
+        records: the raw per-contact records, only when asked for (they are large).
+    """
+
+    scenario: Scenario
+    seed: int
+    per_replication: list[Outcomes]
+    summary: list[SummaryRow]
+    series: list[TimeSeries]
+    records: list[RunRecord] | None = None
+
+    @property
+    def replications(self) -> int:
+        """How many replications were run."""
+        return len(self.per_replication)
+
+    def estimate(self, outcome: str, scope: str = "all") -> Estimate:
+        """Return the summary of one outcome; KeyError names what is missing."""
+        for row in self.summary:
+            if row.outcome == outcome and row.scope == scope:
+                return row.estimate
+        raise KeyError(f"no outcome {outcome!r} in scope {scope!r}")
+
+
+def summarise(per_replication: list[Outcomes]) -> list[SummaryRow]:
+    """Return the mean and 95% CI of every outcome, in the order they were first reported."""
+    keys = list(dict.fromkeys(key for values in per_replication for key in values))
+    return [
+        SummaryRow(outcome, scope, estimate([v.get((outcome, scope), float("nan")) for v in per_replication]))
+        for outcome, scope in keys
+    ]
+
+
+def run_replications(
+    scenario: Scenario,
+    replications: int = 20,
+    seed: int = 2024,
+    *,
+    keep_records: bool = False,
+    on_progress: Callable[[int], None] | None = None,
+) -> RunResult:
+    """Run independent replications of a scenario and summarise them.
+
+    Replication ``r`` draws from streams keyed by (seed, r) only, so any subset of
+    replications, run anywhere, gives the same numbers.
+
+    Args:
+        keep_records: keep every replication's per-contact records (for an event log).
+        on_progress: called with the number of replications finished so far.
+    """
+    if replications < 1:
+        raise ValueError("replications must be >= 1")
+    per_replication: list[Outcomes] = []
+    series: list[TimeSeries] = []
+    records: list[RunRecord] = []
+    for replication in range(replications):
+        record = simulate(scenario, seed, replication)
+        per_replication.append(outcomes(record, scenario))
+        series.append(hourly_series(record))
+        if keep_records:
+            records.append(record)
+        if on_progress is not None:
+            on_progress(replication + 1)
+    return RunResult(
+        scenario=scenario,
+        seed=seed,
+        per_replication=per_replication,
+        summary=summarise(per_replication),
+        series=series,
+        records=records if keep_records else None,
+    )

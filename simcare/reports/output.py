@@ -1,0 +1,180 @@
+"""Output folders: every file written under a temporary name and renamed when complete, and a
+manifest that says how the results were made. Nothing is overwritten unless asked.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import sys
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from simcare import __version__
+from simcare.experiments import RunResult
+from simcare.records import RunRecord
+from simcare.reports.tables import SUMMARY_COLUMNS, summary_records, to_csv
+from simcare.scenario_file import dump_scenario
+
+MANIFEST = "manifest.json"
+EVENT_COLUMNS = (
+    "replication", "contact", "arrival_min", "channel", "segment", "severity", "followers",
+    "outcome", "wait_min", "service_start_min", "service_end_min", "team", "agent",
+)  # fmt: skip
+
+
+class OutputError(Exception):
+    """An output folder cannot be used; the message says why and what to do."""
+
+
+def prepare_folder(folder: Path, force: bool) -> None:
+    """Create the output folder, refusing to write into a non-empty one unless ``force``."""
+    if folder.exists() and not folder.is_dir():
+        raise OutputError(f"{folder}: exists and is not a folder; choose another --out")
+    if folder.is_dir() and any(folder.iterdir()) and not force:
+        raise OutputError(
+            f"{folder}: the folder is not empty; choose another --out, "
+            "or add --force to replace simcare's files in it"
+        )
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise OutputError(f"{folder}: cannot create the folder: {error.strerror}") from None
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write a file so that it either appears complete or not at all."""
+    partial = path.with_name(f".{path.name}.partial")
+    try:
+        partial.write_text(text, encoding="utf-8")
+        os.replace(partial, path)
+    except OSError as error:
+        partial.unlink(missing_ok=True)
+        raise OutputError(f"{path}: cannot write: {error.strerror}") from None
+
+
+def versions() -> dict[str, str]:
+    """Return the versions that decide the numbers: simcare, Python and the libraries."""
+    found = {"simcare": __version__, "python": platform.python_version()}
+    for package in ("simpy", "numpy"):
+        try:
+            found[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            found[package] = "unknown"
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class Provenance:
+    """How a result was made: enough to make it again."""
+
+    command: list[str]
+    started: datetime
+    finished: datetime
+
+    def manifest(self, result: RunResult) -> dict[str, Any]:
+        """Return the manifest written beside the results."""
+        return {
+            "scenario": result.scenario.name,
+            "seed": result.seed,
+            "replications": result.replications,
+            "command": self.command,
+            "versions": versions(),
+            "platform": platform.platform(),
+            "executor": "serial",
+            "started": self.started.isoformat(timespec="seconds"),
+            "finished": self.finished.isoformat(timespec="seconds"),
+        }
+
+
+def now() -> datetime:
+    """The current time, in UTC (manifests compare across machines)."""
+    return datetime.now(UTC)
+
+
+def replication_rows(result: RunResult) -> list[dict[str, Any]]:
+    """Every replication's value of every outcome, one row each (tidy)."""
+    return [
+        {"replication": r, "outcome": outcome, "scope": scope, "value": None if value != value else value}
+        for r, values in enumerate(result.per_replication)
+        for (outcome, scope), value in values.items()
+    ]
+
+
+def series_rows(result: RunResult) -> list[dict[str, Any]]:
+    """Every replication's hourly series, one row per hour, series and scope (tidy)."""
+    rows = []
+    for r, series in enumerate(result.series):
+        hours = series.hour_start_min.tolist()
+        for (name, scope), values in series.values.items():
+            rows.extend(
+                {"replication": r, "hour_start_min": h, "series": name, "scope": scope, "value": v}
+                for h, v in zip(hours, values.tolist(), strict=True)
+            )
+    return rows
+
+
+def event_rows(replication: int, record: RunRecord) -> list[dict[str, Any]]:
+    """The per-contact event log of one replication (only written when asked for)."""
+    outcome = np.where(record.answered, "answered", np.where(record.abandoned, "abandoned", "open"))
+    team = record.team
+    end = record.service_end_min
+    columns = {
+        "arrival_min": record.arrival_min.tolist(),
+        "channel": [record.channel_names[c] for c in record.channel.tolist()],
+        "segment": [record.segment_names[s] for s in record.segment.tolist()],
+        "severity": [record.severity_names[s] for s in record.severity.tolist()],
+        "followers": record.followers.tolist(),
+        "outcome": outcome.tolist(),
+        "wait_min": record.wait_min.tolist(),
+        "service_start_min": [None if v != v else v for v in record.service_start_min.tolist()],
+        "service_end_min": [None if v != v else v for v in end.tolist()],
+        "team": [record.team_names[t] if t >= 0 else None for t in team.tolist()],
+        "agent": [a if a >= 0 else None for a in record.agent.tolist()],
+    }
+    return [
+        {"replication": replication, "contact": i, **{k: v[i] for k, v in columns.items()}}
+        for i in range(len(record))
+    ]
+
+
+def write_run(result: RunResult, folder: Path, provenance: Provenance, force: bool) -> list[Path]:
+    """Write a run's summary, per-replication values, series, scenario and manifest.
+
+    The manifest is written last: a folder without one holds an unfinished run.
+    """
+    prepare_folder(folder, force)
+    summary = summary_records(result.summary)
+    files: dict[str, str] = {
+        "summary.csv": to_csv(summary, SUMMARY_COLUMNS),
+        "summary.json": json.dumps(
+            {"scenario": result.scenario.name, "seed": result.seed,
+             "replications": result.replications, "outcomes": summary},
+            indent=2,
+        ),  # fmt: skip
+        "replications.csv": to_csv(replication_rows(result), ("replication", "outcome", "scope", "value")),
+        "timeseries.csv": to_csv(
+            series_rows(result), ("replication", "hour_start_min", "series", "scope", "value")
+        ),
+        "scenario.toml": dump_scenario(result.scenario),
+    }
+    if result.records is not None:
+        rows = [row for r, record in enumerate(result.records) for row in event_rows(r, record)]
+        files["events.csv"] = to_csv(rows, EVENT_COLUMNS)
+    files[MANIFEST] = json.dumps(provenance.manifest(result), indent=2)
+    written = []
+    for name, text in files.items():
+        write_atomic(folder / name, text)
+        written.append(folder / name)
+    return written
+
+
+def command_line() -> list[str]:
+    """The command as typed, with the program name shortened to ``simcare``."""
+    return ["simcare", *sys.argv[1:]]

@@ -1,0 +1,116 @@
+"""Summary tables: values formatted in the unit a person would use, as text, CSV and JSON data."""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from typing import Any
+
+from rich.table import Table
+
+from simcare.experiments import RunResult, SummaryRow
+from simcare.metrics import OUTCOMES, Unit
+from simcare.stats import Estimate
+from simcare.units import format_duration
+
+SUMMARY_COLUMNS = ("outcome", "scope", "label", "unit", "mean", "ci_low", "ci_high", "half_width", "std", "n")
+
+
+def format_value(value: float, unit: Unit, currency: str = "$") -> str:
+    """Format one number for a reader: "7.8 s", "17.4%", "9,245", "$25,760"."""
+    if math.isnan(value):
+        return "—"
+    if unit is Unit.MINUTES:
+        return format_duration(value)
+    if unit is Unit.SHARE:
+        return f"{value:.1%}"
+    if unit is Unit.MONEY:
+        return f"{currency}{value:,.0f}"
+    if unit is Unit.HOURS:
+        return f"{value:,.1f} h"
+    return f"{value:,.1f}" if abs(value) < 100 and not float(value).is_integer() else f"{value:,.0f}"
+
+
+def _shown_scopes(result: RunResult) -> set[str]:
+    """Show per-channel and per-team rows only when they add something to the totals."""
+    scopes = {"all"}
+    if len(result.scenario.channels) > 1:
+        scopes |= {f"channel:{name}" for name in result.scenario.channels}
+    if len(result.scenario.teams) > 1:
+        scopes |= {f"team:{name}" for name in result.scenario.teams}
+    return scopes
+
+
+def summary_table(result: RunResult) -> Table:
+    """Return a rich table of the run's outcomes with 95% confidence intervals."""
+    scenario = result.scenario
+    currency = scenario.currency
+    table = Table(
+        title=f"{scenario.title or scenario.name} — {result.replications} replication"
+        f"{'s' if result.replications != 1 else ''}, seed {result.seed}",
+        title_justify="left",
+    )
+    shown = _shown_scopes(result)
+    table.add_column("Outcome")
+    if len(shown) > 1:
+        table.add_column("Scope")
+    table.add_column("Mean", justify="right")
+    table.add_column("95% CI", justify="right")
+    for row in result.summary:
+        if row.scope not in shown or row.estimate.n == 0:
+            continue
+        spec = OUTCOMES[row.outcome]
+        est = row.estimate
+        cells = [spec.label, row.scope.replace(":", " ")] if len(shown) > 1 else [spec.label]
+        table.add_row(*cells, format_value(est.mean, spec.unit, currency), _interval(est, spec.unit, currency))
+    return table
+
+
+def _interval(est: Estimate, unit: Unit, currency: str) -> str:
+    """The CI as text, clipped to what the outcome can be (the t interval can stray below 0)."""
+    if math.isnan(est.half_width):
+        return "—"
+    low, high = est.low, est.high
+    if unit is not Unit.MONEY:  # counts, times and shares are never negative
+        low = max(low, 0.0)
+    if unit is Unit.SHARE:
+        high = min(high, 1.0)
+    return f"{format_value(low, unit, currency)} – {format_value(high, unit, currency)}"
+
+
+def summary_records(summary: list[SummaryRow]) -> list[dict[str, Any]]:
+    """Return the summary as plain rows (one per outcome and scope), ready for CSV or JSON."""
+    rows = []
+    for row in summary:
+        est = row.estimate
+        spec = OUTCOMES[row.outcome]
+        rows.append(
+            {
+                "outcome": row.outcome,
+                "scope": row.scope,
+                "label": spec.label,
+                "unit": spec.unit.value,
+                "mean": _plain(est.mean),
+                "ci_low": _plain(est.low),
+                "ci_high": _plain(est.high),
+                "half_width": _plain(est.half_width),
+                "std": _plain(est.std),
+                "n": est.n,
+            }
+        )
+    return rows
+
+
+def _plain(value: float) -> float | None:
+    """JSON has no NaN: an undefined value is null (and an empty cell in CSV)."""
+    return None if math.isnan(value) else value
+
+
+def to_csv(rows: list[dict[str, Any]], columns: tuple[str, ...] | list[str]) -> str:
+    """Return rows as CSV text with a header; None becomes an empty cell."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(columns), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue()
