@@ -61,7 +61,8 @@ class RunRecord:
     @property
     def team(self) -> np.ndarray:
         """The team that answered each contact (-1: none)."""
-        return np.where(self.agent >= 0, self.agent_team[np.maximum(self.agent, 0)], -1)
+        # Agent -1 (nobody) picks the appended -1; this also works when no team has agents.
+        return np.append(self.agent_team, -1)[self.agent]
 
     @property
     def service_end_min(self) -> np.ndarray:

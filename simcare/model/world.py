@@ -14,7 +14,7 @@ import math
 from array import array
 from collections import deque
 from collections.abc import Generator
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import simpy
@@ -93,14 +93,28 @@ class _TeamState:
         self.duty_count = array("l")
 
 
-class Replication:
-    """One run of a scenario: build with the streams, then call `run` once."""
+class ArrivalSource(Protocol):
+    """Where a replication's complaints come from (a `ProblemSource`, or a script in tests)."""
 
-    def __init__(self, scenario: Scenario, streams: Streams) -> None:
+    def windows(self, horizon: float) -> list[tuple[float, float]]:
+        """Split [0, horizon) into the windows arrivals are drawn in."""
+        ...
+
+    def window(self, start: float, end: float) -> ArrivalBatch:
+        """Return the complaints arising in [start, end), sorted by time."""
+        ...
+
+
+class Replication:
+    """One run of a scenario: build with the streams (or a scripted source), then `run` once."""
+
+    def __init__(
+        self, scenario: Scenario, streams: Streams, source: ArrivalSource | None = None
+    ) -> None:
         self.scenario = scenario
         self.env = simpy.Environment()
         self.horizon = scenario.run.duration_min
-        self.source = ProblemSource(scenario, streams["arrivals"], streams["customers"])
+        self.source = source or ProblemSource(scenario, streams["arrivals"], streams["customers"])
         channel_code = {name: code for code, name in enumerate(scenario.channels)}
         self.queues: list[deque[QueueEntry]] = [deque() for _ in scenario.channels]
         self.channel_teams: list[list[_TeamState]] = [[] for _ in scenario.channels]

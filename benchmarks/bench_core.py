@@ -1,0 +1,405 @@
+"""Throughput of the simcare engine against two references on the same M/M/c+M contact centre.
+
+The system is Erlang A case "A3" (`simcare.theory.WORKED_CASES["A3"]`): Poisson arrivals at
+200 calls/h, exponential handling with mean 180 s, 9 agents, exponential patience with mean
+120 s. It is overloaded (10 Erlangs offered to 9 agents), so abandonment matters. The run is
+sized so that about ``--complaints`` customers arrive: duration = complaints / 200 hours.
+
+Three implementations simulate that system from an empty start to the same simulated time:
+
+* **simcare** - `simcare.model.simulate` (wall time includes generating the arrivals and
+  building the run record);
+* **SimPy reference** - `simpy_reference` below: a model written the way a SimPy tutorial
+  writes it (a process per customer, ``simpy.Resource``, abandonment by
+  ``yield request | env.timeout(patience)``, draws one at a time from a numpy Generator);
+* **Ciw reference** - `ciw_reference` below: the same M/M/c+M in Ciw 3 (if installed).
+
+Only the simulation is timed: imports and the printing of results are outside the clock.
+Repeats are interleaved (simcare, SimPy, Ciw, simcare, ...) so that drifts in machine speed
+fall on all three alike, and the ratios are taken within this one invocation. Peak memory is
+measured in a fresh subprocess per implementation (``ru_maxrss``), never around a timed run.
+
+These are reported figures, not asserted tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import math
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Generator
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+import simpy
+
+import simcare
+from simcare.model import simulate
+from simcare.scenario import Distribution, DistributionKind, Scenario, Shift
+from simcare.scenario_file import load_scenario
+from simcare.theory import WORKED_CASES, erlang_a
+
+try:
+    import ciw
+except ImportError:  # the reference is optional: pip install -e '.[bench]'
+    ciw = None
+
+CASE = WORKED_CASES["A3"]
+ARRIVALS_PER_HOUR = CASE.arrivals_per_min * 60.0
+MEASURE_FROM_MIN = 120.0
+"""The sanity lines count customers arriving after this time (the same cut for all three)."""
+
+CIW_MISSING = "Ciw not installed: pip install -e '.[bench]'"
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """One timed run: how many customers arrived, wall seconds, and the sanity measures."""
+
+    customers: int
+    seconds: float
+    p_abandon: float
+    asa_s: float
+    measured: int
+
+    @property
+    def rate(self) -> float:
+        """Customers simulated per wall-clock second."""
+        return self.customers / self.seconds
+
+
+def _sanity(
+    customers: int, seconds: float, arrival: np.ndarray, answered: np.ndarray, wait: np.ndarray
+) -> Outcome:
+    """Summarise resolved customers (answered or abandoned) arriving after the cut."""
+    keep = arrival >= MEASURE_FROM_MIN
+    answered = answered[keep]
+    wait = wait[keep]
+    measured = int(keep.sum())
+    p_abandon = 1.0 - float(answered.mean()) if measured else math.nan
+    asa_s = float(wait[answered].mean()) * 60.0 if answered.any() else math.nan
+    return Outcome(customers, seconds, p_abandon, asa_s, measured)
+
+
+# --- simcare ------------------------------------------------------------------------------
+
+
+def simcare_scenario(duration_min: float) -> Scenario:
+    """The built-in textbook case turned into Erlang A case A3, run for ``duration_min``."""
+    base = load_scenario("textbook_contact_centre")
+    channel = replace(
+        base.channels["phone"],
+        patience=Distribution(DistributionKind.EXPONENTIAL, CASE.mean_patience_min),
+    )
+    team = replace(
+        base.teams["agents"],
+        handle_time={"phone": Distribution(DistributionKind.EXPONENTIAL, CASE.mean_handle_min)},
+        shifts=(Shift(tuple(range(7)), 0.0, 0.0, CASE.agents),),
+    )
+    scenario = replace(
+        base,
+        problems=replace(base.problems, problems_per_min=CASE.arrivals_per_min),
+        channels={"phone": channel},
+        teams={"agents": team},
+        run=replace(base.run, duration_min=duration_min, warmup_min=0.0),
+    )
+    assert tuple(scenario.severities.values())[0].complaint_share == 1.0  # every problem calls
+    return scenario
+
+
+def run_simcare(duration_min: float, seed: int) -> Outcome:
+    """Time one `simcare.model.simulate` call (arrival generation and records included)."""
+    scenario = simcare_scenario(duration_min)
+    gc.collect()
+    start = time.perf_counter()
+    record = simulate(scenario, seed, 0)
+    seconds = time.perf_counter() - start
+    answered = record.answered
+    resolved = answered | record.abandoned
+    return _sanity(
+        len(record),
+        seconds,
+        record.arrival_min[resolved],
+        answered[resolved],
+        record.wait_min[resolved],
+    )
+
+
+# --- the SimPy reference: a tutorial-style model ------------------------------------------
+
+
+def simpy_reference(
+    duration_min: float, seed: int
+) -> tuple[int, list[float], list[bool], list[float]]:
+    """Simulate A3 the way a SimPy tutorial would; return (arrivals, arrival, answered, wait).
+
+    One process per customer; agents are a ``simpy.Resource``; a customer abandons when the
+    patience timeout fires before the request is granted. Every random number is drawn one at
+    a time from a numpy Generator, when it is needed (the straightforward way; drawing in
+    blocks would be faster, but that is no longer the tutorial model).
+    """
+    rng = np.random.default_rng(seed)
+    env = simpy.Environment()
+    agents = simpy.Resource(env, capacity=CASE.agents)
+    mean_gap = 1.0 / CASE.arrivals_per_min
+    arrivals = 0
+    arrival_log: list[float] = []
+    answered_log: list[bool] = []
+    wait_log: list[float] = []
+
+    def customer(env: simpy.Environment) -> Generator[simpy.Event, Any, None]:
+        arrived = env.now
+        patience = rng.exponential(CASE.mean_patience_min)
+        with agents.request() as request:
+            result = yield request | env.timeout(patience)
+            arrival_log.append(arrived)
+            wait_log.append(env.now - arrived)
+            if request in result:
+                answered_log.append(True)
+                yield env.timeout(rng.exponential(CASE.mean_handle_min))
+            else:
+                answered_log.append(False)  # gave up; leaving the `with` withdraws the request
+
+    def source(env: simpy.Environment) -> Generator[simpy.Event, Any, None]:
+        nonlocal arrivals
+        while True:
+            yield env.timeout(rng.exponential(mean_gap))
+            arrivals += 1
+            env.process(customer(env))
+
+    env.process(source(env))
+    env.run(until=duration_min)
+    return arrivals, arrival_log, answered_log, wait_log
+
+
+def run_simpy(duration_min: float, seed: int) -> Outcome:
+    """Time one run of the tutorial-style SimPy model."""
+    gc.collect()
+    start = time.perf_counter()
+    arrivals, arrival, answered, wait = simpy_reference(duration_min, seed)
+    seconds = time.perf_counter() - start
+    return _sanity(
+        arrivals, seconds, np.asarray(arrival), np.asarray(answered, dtype=bool), np.asarray(wait)
+    )
+
+
+# --- the Ciw reference ----------------------------------------------------------------------
+
+
+def ciw_reference(duration_min: float, seed: int) -> Any:
+    """Simulate A3 in Ciw 3 (M/M/c with exponential reneging) and return the Simulation."""
+    assert ciw is not None, CIW_MISSING
+    ciw.seed(seed)
+    network = ciw.create_network(
+        arrival_distributions=[ciw.dists.Exponential(rate=CASE.arrivals_per_min)],
+        service_distributions=[ciw.dists.Exponential(rate=1.0 / CASE.mean_handle_min)],
+        number_of_servers=[CASE.agents],
+        reneging_time_distributions=[ciw.dists.Exponential(rate=1.0 / CASE.mean_patience_min)],
+    )
+    simulation = ciw.Simulation(network)
+    simulation.simulate_until_max_time(duration_min)
+    return simulation
+
+
+def run_ciw(duration_min: float, seed: int) -> Outcome:
+    """Time one Ciw run; collecting its records afterwards is not timed."""
+    gc.collect()
+    start = time.perf_counter()
+    simulation = ciw_reference(duration_min, seed)
+    seconds = time.perf_counter() - start
+    records = simulation.get_all_records(only=["service", "renege"])
+    arrival = np.array([r.arrival_date for r in records])
+    answered = np.array([r.record_type == "service" for r in records], dtype=bool)
+    wait = np.array([r.waiting_time for r in records])
+    return _sanity(simulation.nodes[0].number_of_individuals, seconds, arrival, answered, wait)
+
+
+RUNNERS: dict[str, Callable[[float, int], Outcome]] = {
+    "simcare": run_simcare,
+    "SimPy": run_simpy,
+    "Ciw": run_ciw,
+}
+
+
+# --- memory, in a fresh process per implementation -------------------------------------------
+
+
+def _maxrss_mib() -> float:
+    """Peak resident set size of this process so far, in MiB (Linux reports KiB)."""
+    scale = 1024.0 * 1024.0 if sys.platform == "darwin" else 1024.0
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / scale
+
+
+def memory_child(name: str, duration_min: float) -> None:
+    """Run one implementation once and print its peak RSS (before and after) as JSON."""
+    before = _maxrss_mib()
+    outcome = RUNNERS[name](duration_min, 0)
+    after = _maxrss_mib()
+    print(json.dumps({"before": before, "peak": after, "customers": outcome.customers}))
+
+
+def measure_memory(name: str, duration_min: float) -> tuple[float, float] | None:
+    """Return (peak RSS, peak growth over the imports) in MiB, from a subprocess."""
+    command = [
+        sys.executable,
+        os.path.abspath(__file__),
+        "--memory-of",
+        name,
+        "--duration-min",
+        repr(duration_min),
+    ]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        return None
+    values = json.loads(done.stdout.strip().splitlines()[-1])
+    return values["peak"], values["peak"] - values["before"]
+
+
+# --- the report -------------------------------------------------------------------------------
+
+
+def _cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as info:
+            for line in info:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown cpu"
+
+
+def print_machine() -> None:
+    """Print the machine and the versions of everything measured."""
+    affinity = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
+    print(f"machine : {platform.platform()}; {_cpu_model()}")
+    print(
+        f"          cpu_count={os.cpu_count()}"
+        + (f", usable={affinity}" if affinity is not None else "")
+    )
+    print(f"python  : {platform.python_implementation()} {platform.python_version()}")
+    ciw_version = ciw.__version__ if ciw is not None else "not installed"
+    print(
+        f"versions: simcare {simcare.__version__}, simpy {simpy.__version__}, "
+        f"numpy {np.__version__}, ciw {ciw_version}"
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Parse the options, run the interleaved repeats and print the table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--complaints", type=int, default=200_000, help="expected arrivals per run"
+    )
+    parser.add_argument("--repeats", type=int, default=3, help="timed runs per implementation")
+    parser.add_argument(
+        "--ciw-complaints",
+        type=int,
+        default=None,
+        help="a smaller size for Ciw only, if it is too slow (default: same as --complaints)",
+    )
+    parser.add_argument("--quick", action="store_true", help="smoke run: 5,000 complaints, once")
+    parser.add_argument("--no-memory", action="store_true", help="skip the memory subprocesses")
+    parser.add_argument("--memory-of", choices=list(RUNNERS), help=argparse.SUPPRESS)
+    parser.add_argument("--duration-min", type=float, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+
+    if args.memory_of:
+        memory_child(args.memory_of, args.duration_min)
+        return
+    if args.quick:
+        args.complaints, args.repeats = 5_000, 1
+    if args.complaints < 1_000 or args.repeats < 1:
+        parser.error("use --complaints >= 1000 and --repeats >= 1")
+
+    def duration_for(complaints: int) -> float:
+        return complaints / ARRIVALS_PER_HOUR * 60.0
+
+    sizes = {name: duration_for(args.complaints) for name in RUNNERS}
+    if ciw is None:
+        del sizes["Ciw"]
+    elif args.ciw_complaints is not None:
+        sizes["Ciw"] = duration_for(args.ciw_complaints)
+
+    theory = erlang_a(
+        CASE.arrivals_per_min,
+        CASE.mean_handle_min,
+        CASE.agents,
+        CASE.mean_patience_min,
+        CASE.target_min,
+    )
+    print("simcare core benchmark - M/M/c+M, Erlang A case A3")
+    print(
+        f"system  : {ARRIVALS_PER_HOUR:.0f} calls/h, handling exp mean "
+        f"{CASE.mean_handle_min * 60:.0f} s, {CASE.agents} agents, patience exp mean "
+        f"{CASE.mean_patience_min * 60:.0f} s (offered load "
+        f"{theory.offered_load_erlangs:.1f} Erlangs)"
+    )
+    print_machine()
+    for name, duration in sizes.items():
+        print(
+            f"size    : {name:<8} {duration / 60:,.1f} simulated hours "
+            f"(~{duration / 60 * ARRIVALS_PER_HOUR:,.0f} customers), {args.repeats} repeat(s)"
+        )
+    if ciw is None:
+        print(CIW_MISSING)
+    elif args.ciw_complaints is not None and args.ciw_complaints != args.complaints:
+        print(
+            f"NOTE    : Ciw run at {args.ciw_complaints:,} customers (not {args.complaints:,}) "
+            "to keep the benchmark short; its rate is per customer, so still comparable."
+        )
+    print()
+
+    outcomes: dict[str, list[Outcome]] = {name: [] for name in sizes}
+    for repeat in range(args.repeats):
+        for name, duration in sizes.items():
+            outcomes[name].append(RUNNERS[name](duration, repeat))
+
+    memory: dict[str, tuple[float, float] | None] = {}
+    if not args.no_memory:
+        for name, duration in sizes.items():
+            memory[name] = measure_memory(name, duration)
+
+    print(
+        f"{'implementation':<16}{'customers/run':>14}{'median /s':>12}{'min /s':>11}"
+        f"{'max /s':>11}{'median s':>10}{'peak RSS MiB':>14}{'(+ run)':>9}"
+    )
+    medians: dict[str, float] = {}
+    for name, runs in outcomes.items():
+        rates = [run.rate for run in runs]
+        medians[name] = statistics.median(rates)
+        rss = memory.get(name)
+        rss_text = f"{rss[0]:>14.0f}{rss[1]:>9.0f}" if rss else f"{'-':>14}{'-':>9}"
+        print(
+            f"{name:<16}{statistics.median(r.customers for r in runs):>14,.0f}"
+            f"{medians[name]:>12,.0f}{min(rates):>11,.0f}{max(rates):>11,.0f}"
+            f"{statistics.median(r.seconds for r in runs):>10.2f}{rss_text}"
+        )
+    print()
+    for name in ("SimPy", "Ciw"):
+        if name in medians:
+            print(f"ratio   : simcare / {name:<6} = {medians['simcare'] / medians[name]:5.2f}x")
+    print()
+    print(
+        f"sanity  : customers arriving after {MEASURE_FROM_MIN / 60:.0f} h, answered or "
+        "abandoned, all repeats pooled"
+    )
+    print(f"  {'Erlang A (exact)':<16} P(abandon)={theory.p_abandon:.4f}  ASA={theory.asa_min * 60:6.2f} s")
+    for name, runs in outcomes.items():
+        weights = [run.measured for run in runs]
+        p_abandon = float(np.average([r.p_abandon for r in runs], weights=weights))
+        asa = float(np.average([r.asa_s for r in runs], weights=weights))
+        print(f"  {name:<16} P(abandon)={p_abandon:.4f}  ASA={asa:6.2f} s  ({sum(weights):,} customers)")
+
+
+if __name__ == "__main__":
+    main()
