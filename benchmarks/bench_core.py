@@ -17,7 +17,7 @@ Three implementations simulate that system from an empty start to the same simul
 Only the simulation is timed: imports and the printing of results are outside the clock.
 Repeats are interleaved (simcare, SimPy, Ciw, simcare, ...) so that drifts in machine speed
 fall on all three alike, and the ratios are taken within this one invocation. Peak memory is
-measured in a fresh subprocess per implementation (``ru_maxrss``), never around a timed run.
+measured in a fresh subprocess per implementation (its peak RSS), never around a timed run.
 
 These are reported figures, not asserted tests.
 """
@@ -67,9 +67,10 @@ class Outcome:
 
     customers: int
     seconds: float
+    measured: int
+    answered: int
     p_abandon: float
     asa_s: float
-    measured: int
 
     @property
     def rate(self) -> float:
@@ -85,9 +86,10 @@ def _sanity(
     answered = answered[keep]
     wait = wait[keep]
     measured = int(keep.sum())
-    p_abandon = 1.0 - float(answered.mean()) if measured else math.nan
-    asa_s = float(wait[answered].mean()) * 60.0 if answered.any() else math.nan
-    return Outcome(customers, seconds, p_abandon, asa_s, measured)
+    served = int(answered.sum())
+    p_abandon = 1.0 - served / measured if measured else math.nan
+    asa_s = float(wait[answered].mean()) * 60.0 if served else math.nan
+    return Outcome(customers, seconds, measured, served, p_abandon, asa_s)
 
 
 # --- simcare ------------------------------------------------------------------------------
@@ -112,7 +114,8 @@ def simcare_scenario(duration_min: float) -> Scenario:
         teams={"agents": team},
         run=replace(base.run, duration_min=duration_min, warmup_min=0.0),
     )
-    assert tuple(scenario.severities.values())[0].complaint_share == 1.0  # every problem calls
+    # Every problem becomes a call, so problems_per_min is the arrival rate.
+    assert all(s.complaint_share == 1.0 for s in scenario.severities.values())
     return scenario
 
 
@@ -234,17 +237,37 @@ RUNNERS: dict[str, Callable[[float, int], Outcome]] = {
 
 
 def _maxrss_mib() -> float:
-    """Peak resident set size of this process so far, in MiB (Linux reports KiB)."""
+    """Peak resident set size of this process so far, in MiB.
+
+    On Linux this reads VmHWM from /proc: ``ru_maxrss`` there keeps the parent's high-water
+    mark across fork and exec, so a child started by a big parent would report the parent's.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024.0  # kB
+    except OSError:
+        pass
     scale = 1024.0 * 1024.0 if sys.platform == "darwin" else 1024.0
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / scale
 
 
+MODELS: dict[str, Callable[[float, int], object]] = {
+    "simcare": lambda duration, seed: simulate(simcare_scenario(duration), seed, 0),
+    "SimPy": simpy_reference,
+    "Ciw": ciw_reference,
+}
+"""The bare simulations, for the memory child: no timing, no sanity summary afterwards."""
+
+
 def memory_child(name: str, duration_min: float) -> None:
-    """Run one implementation once and print its peak RSS (before and after) as JSON."""
+    """Run one implementation once, keep its result alive, and print peak RSS as JSON."""
     before = _maxrss_mib()
-    outcome = RUNNERS[name](duration_min, 0)
+    result = MODELS[name](duration_min, 0)
     after = _maxrss_mib()
-    print(json.dumps({"before": before, "peak": after, "customers": outcome.customers}))
+    print(json.dumps({"before": before, "peak": after}))
+    del result
 
 
 def measure_memory(name: str, duration_min: float) -> tuple[float, float] | None:
@@ -297,9 +320,7 @@ def print_machine() -> None:
 def main(argv: list[str] | None = None) -> None:
     """Parse the options, run the interleaved repeats and print the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--complaints", type=int, default=200_000, help="expected arrivals per run"
-    )
+    parser.add_argument("--complaints", type=int, default=200_000, help="expected arrivals per run")
     parser.add_argument("--repeats", type=int, default=3, help="timed runs per implementation")
     parser.add_argument(
         "--ciw-complaints",
@@ -384,6 +405,9 @@ def main(argv: list[str] | None = None) -> None:
             f"{medians[name]:>12,.0f}{min(rates):>11,.0f}{max(rates):>11,.0f}"
             f"{statistics.median(r.seconds for r in runs):>10.2f}{rss_text}"
         )
+    if memory:
+        print("memory  : peak RSS of a fresh process running that implementation once (seed 0);")
+        print("          (+ run) = how far the peak rose above that process after its imports")
     print()
     for name in ("SimPy", "Ciw"):
         if name in medians:
@@ -393,12 +417,16 @@ def main(argv: list[str] | None = None) -> None:
         f"sanity  : customers arriving after {MEASURE_FROM_MIN / 60:.0f} h, answered or "
         "abandoned, all repeats pooled"
     )
-    print(f"  {'Erlang A (exact)':<16} P(abandon)={theory.p_abandon:.4f}  ASA={theory.asa_min * 60:6.2f} s")
+    exact_asa_s = theory.asa_min * 60.0
+    print(f"  {'Erlang A (exact)':<16} P(abandon)={theory.p_abandon:.4f}  ASA={exact_asa_s:6.2f} s")
     for name, runs in outcomes.items():
-        weights = [run.measured for run in runs]
-        p_abandon = float(np.average([r.p_abandon for r in runs], weights=weights))
-        asa = float(np.average([r.asa_s for r in runs], weights=weights))
-        print(f"  {name:<16} P(abandon)={p_abandon:.4f}  ASA={asa:6.2f} s  ({sum(weights):,} customers)")
+        measured = sum(run.measured for run in runs)
+        served = sum(run.answered for run in runs)
+        p_abandon = 1.0 - served / measured
+        asa = sum(run.asa_s * run.answered for run in runs) / served
+        print(
+            f"  {name:<16} P(abandon)={p_abandon:.4f}  ASA={asa:6.2f} s  ({measured:,} customers)"
+        )
 
 
 if __name__ == "__main__":

@@ -7,7 +7,9 @@ key, what was expected and what was found; a misspelt key gets "did you mean ...
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import difflib
+import math
 import re
 import tomllib
 from collections.abc import Callable, Iterator
@@ -48,10 +50,17 @@ from simcare.units import (
 T = TypeVar("T")
 MAX_FILE_BYTES = 1_000_000
 """A scenario is a few kilobytes; anything much larger is not one (and is not read whole)."""
+MAX_AGENTS = 100_000
+"""More agents than any team has; a larger count is a typo (and would exhaust memory)."""
 
 
 class _Bad(Exception):
-    """A value is of the wrong kind; the text says what was expected."""
+    """A value is of the wrong kind: what was expected, and an optional hint to append."""
+
+    def __init__(self, expected: str, hint: str = "") -> None:
+        super().__init__(expected)
+        self.expected = expected
+        self.hint = hint
 
 
 class _Absent:
@@ -76,6 +85,13 @@ def _integer(value: Any) -> int:
     return value
 
 
+def _agents(value: Any) -> int:
+    count = _integer(value)
+    if not 0 <= count <= MAX_AGENTS:
+        raise _Bad(f"expected a whole number of agents from 0 to {MAX_AGENTS:,}")
+    return count
+
+
 def _text(value: Any) -> str:
     if not isinstance(value, str):
         raise _Bad("expected a string")
@@ -95,9 +111,35 @@ def _flag(value: Any) -> bool:
     return value
 
 
+def _bare_number(value: Any) -> float | None:
+    """The number in a value written without a unit (5, 2.5, "5"), if it is one."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        try:
+            value = float(value.strip())
+        except ValueError:
+            return None
+    if isinstance(value, int | float) and math.isfinite(value) and value >= 0:
+        return float(value)
+    return None
+
+
+def _plain(number: float) -> str:
+    return str(int(number)) if number.is_integer() else str(number)
+
+
 def _duration(value: Any) -> float:
+    bare = _bare_number(value)
+    if bare is not None:
+        raise _Bad(
+            f"expected {DURATION_HINT}",
+            f'; a bare number has no unit: write "{_plain(bare)}min" or "{_plain(bare)}s"',
+        )
     if not isinstance(value, str):
         raise _Bad(f"expected {DURATION_HINT}")
+    if value.strip().startswith("-"):
+        raise _Bad("expected a duration of 0 or more, with a unit")
     try:
         return parse_duration(value)
     except ValueError:
@@ -105,8 +147,13 @@ def _duration(value: Any) -> float:
 
 
 def _rate(value: Any) -> float:
+    bare = _bare_number(value)
+    if bare is not None:
+        raise _Bad(f"expected {RATE_HINT}", f'; a bare number has no unit: write "{_plain(bare)}/h"')
     if not isinstance(value, str):
         raise _Bad(f"expected {RATE_HINT}")
+    if value.strip().startswith("-"):
+        raise _Bad("expected a rate of 0 or more, with a unit")
     try:
         return parse_rate(value)
     except ValueError:
@@ -114,10 +161,23 @@ def _rate(value: Any) -> float:
 
 
 def _weights(size: int) -> Callable[[Any], tuple[float, ...]]:
+    expected = f"expected a list of {size} numbers >= 0, not all zero"
+
     def read(value: Any) -> tuple[float, ...]:
-        if not isinstance(value, list) or len(value) != size:
-            raise _Bad(f"expected a list of {size} numbers")
-        return tuple(_number(item) for item in value)
+        if not isinstance(value, list):
+            raise _Bad(expected)
+        if len(value) != size:
+            raise _Bad(expected, f" (it has {len(value)})")
+        for position, item in enumerate(value, start=1):
+            if (
+                isinstance(item, bool)
+                or not isinstance(item, int | float)
+                or not (math.isfinite(item) and item >= 0)
+            ):
+                raise _Bad(expected, f" (item {position} is {_describe(item)})")
+        if sum(value) <= 0:
+            raise _Bad(expected)
+        return tuple(float(item) for item in value)
 
     return read
 
@@ -130,16 +190,16 @@ def _strings(value: Any) -> tuple[str, ...]:
 
 def _choice(enum: type[T], names: list[str]) -> Callable[[Any], T]:
     def read(value: Any) -> T:
-        if value not in names:
-            raise _Bad(f"expected one of {names}{_did_you_mean(value, names)}")
+        if not isinstance(value, str) or value not in names:
+            raise _Bad(f"expected one of {names}", _did_you_mean(value, names))
         return enum(value)  # type: ignore[call-arg]
 
     return read
 
 
 def _weekday(value: Any) -> int:
-    if value not in WEEKDAYS:
-        raise _Bad(f"expected one of {list(WEEKDAYS)}")
+    if not isinstance(value, str) or value not in WEEKDAYS:
+        raise _Bad(f"expected one of {list(WEEKDAYS)}", _did_you_mean(value, list(WEEKDAYS)))
     return WEEKDAYS.index(value)
 
 
@@ -147,9 +207,15 @@ _TIME_OF_DAY = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 
 
 def _time_of_day(value: Any) -> float:
+    if (
+        isinstance(value, datetime.time)  # TOML's own local time: start = 08:00:00
+        and value.second == value.microsecond == 0
+        and value.tzinfo is None
+    ):
+        return value.hour * 60.0 + value.minute
     match = _TIME_OF_DAY.match(value) if isinstance(value, str) else None
     if match is None:
-        raise _Bad('expected a time of day "HH:MM", such as "08:00" or "17:30"')
+        raise _Bad('expected a time of day "HH:MM" from "00:00" to "23:59", such as "08:00"')
     return int(match.group(1)) * 60.0 + int(match.group(2))
 
 
@@ -159,18 +225,18 @@ def _days(value: Any) -> tuple[int, ...]:
     if isinstance(value, list):
         parts = value
     elif isinstance(value, str):
-        if value.strip() in ("daily", "all"):
+        if value.strip().lower() in ("daily", "all"):
             return tuple(range(7))
-        parts = [part.strip() for part in value.split(",")]
+        parts = value.split(",")
     else:
         raise _Bad(hint)
     days: list[int] = []
     for part in parts:
         if not isinstance(part, str):
             raise _Bad(hint)
-        first, dash, last = part.partition("-")
+        first, dash, last = (word.strip().lower() for word in part.partition("-"))
         if first not in WEEKDAYS or (dash and last not in WEEKDAYS):
-            raise _Bad(hint)
+            raise _Bad(hint, _did_you_mean_days(value))
         start, stop = WEEKDAYS.index(first), WEEKDAYS.index(last if dash else first)
         days.extend(
             range(start, stop + 1) if start <= stop else [*range(start, 7), *range(stop + 1)]
@@ -178,11 +244,36 @@ def _days(value: Any) -> tuple[int, ...]:
     return tuple(sorted(set(days)))
 
 
+def _closest(value: str, choices: list[str]) -> str | None:
+    close = difflib.get_close_matches(value, choices, n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
 def _did_you_mean(value: Any, choices: list[str]) -> str:
     if not isinstance(value, str):
         return ""
-    close = difflib.get_close_matches(value, choices, n=1, cutoff=0.6)
-    return f"; did you mean {close[0]!r}?" if close else ""
+    close = _closest(value, choices)
+    return f"; did you mean {close!r}?" if close else ""
+
+
+def _did_you_mean_days(value: Any) -> str:
+    """Suggest weekdays with each misspelt name corrected ("mon-fry" -> "mon-fri")."""
+    names = list(WEEKDAYS)
+
+    def fix(word: str) -> str | None:
+        word = word.strip().lower()
+        return word if word in names else _closest(word, names)
+
+    if isinstance(value, str):
+        pieces = re.split(r"([,-])", value)
+        fixed = [piece if piece in ",-" else fix(piece) for piece in pieces]
+        if all(fixed) and fixed != pieces:
+            return f"; did you mean {''.join(f for f in fixed if f)!r}?"
+    elif isinstance(value, list) and all(isinstance(item, str) for item in value):
+        fixed_list = [fix(item) for item in value]
+        if all(fixed_list) and fixed_list != value:
+            return f"; did you mean {fixed_list!r}?"
+    return ""
 
 
 def _describe(value: Any) -> str:
@@ -194,12 +285,18 @@ def _describe(value: Any) -> str:
 
 
 class _Table:
-    """One TOML table being read: remembers the keys used and collects problems."""
+    """One TOML table being read: remembers the keys used and collects problems.
+
+    A value that is not a table is reported once; the table then reads as empty and
+    ``broken``, and reports nothing more (no "missing" keys that follow from the first problem).
+    """
 
     def __init__(self, data: Any, key: str, problems: list[Problem]) -> None:
         self.key = key
         self.problems = problems
         self.used: set[str] = set()
+        self.readers: dict[str, Callable[[Any], Any]] = {}
+        self.broken = not isinstance(data, dict)
         if isinstance(data, dict):
             self.data: dict[str, Any] = data
         else:
@@ -209,17 +306,22 @@ class _Table:
     def path(self, name: str) -> str:
         return f"{self.key}.{name}" if self.key else name
 
+    def report(self, name: str, message: str) -> None:
+        """Record a problem with the key ``name`` of this table."""
+        self.problems.append(Problem(self.path(name), message))
+
     def get(self, name: str, read: Callable[[Any], T], *, required: bool = False) -> T | _Absent:
         self.used.add(name)
+        self.readers[name] = read
         if name not in self.data:
-            if required:
-                self.problems.append(Problem(self.path(name), "missing; this key is required"))
+            if required and not self.broken:
+                self.report(name, "missing; this key is required")
             return ABSENT
         value = self.data[name]
         try:
             return read(value)
         except _Bad as bad:
-            self.problems.append(Problem(self.path(name), f"{bad}, found {_describe(value)}"))
+            self.report(name, f"{bad.expected}, found {_describe(value)}{bad.hint}")
             return ABSENT
 
     def table(self, name: str) -> _Table:
@@ -244,18 +346,53 @@ class _Table:
                 )
 
 
-def _build(cls: Callable[..., T], table: _Table, **values: Any) -> T | None:
-    """Construct a scenario value from the keys that were read; record its own checks' problems."""
+_NOUNS: dict[Callable[[Any], Any], str] = {_duration: "a duration", _rate: "a rate"}
+"""What a value read by each reader is called when a scenario check rejects it."""
+
+
+def _restate(table: _Table, problem: Problem) -> Problem:
+    """Restate a scenario check's problem with the value as the file wrote it ("0s", not 0.0)."""
+    key = f"{table.key}.{problem.key}" if table.key and problem.key else problem.key or table.key
+    if problem.key not in table.data:
+        return Problem(key, problem.message)
+    raw = _describe(table.data[problem.key])
+    noun = _NOUNS.get(table.readers.get(problem.key, _text))
+    head, found, _ = problem.message.partition(", found ")
+    if noun:
+        head = head.replace("a finite number", noun)
+    if found or raw not in head:
+        return Problem(key, f"{head}, found {raw}")
+    return Problem(key, head)
+
+
+def _build(
+    cls: Callable[..., T],
+    table: _Table,
+    placeholders: dict[str, Any] | None = None,
+    **values: Any,
+) -> T | None:
+    """Construct a scenario value from the keys that were read; record its own checks' problems.
+
+    A required value that is missing or unreadable has been reported already; if
+    ``placeholders`` holds a valid stand-in for it, the value's other checks still run (so
+    that every problem is reported), but nothing is returned.
+    """
     table.finish()
-    if any(value is ABSENT for value in values.values()):
-        required = {f.name for f in dataclasses.fields(cls) if _is_required(f)}  # type: ignore[arg-type]
-        if any(values[name] is ABSENT for name in required if name in values):
-            return None
-    try:
-        return cls(**{name: value for name, value in values.items() if value is not ABSENT})
-    except ScenarioError as error:
-        table.problems.extend(error.within(table.key).problems)
+    if table.broken:
         return None
+    required = {f.name for f in dataclasses.fields(cls) if _is_required(f)}  # type: ignore[arg-type]
+    absent = {name for name in required if values.get(name) is ABSENT}
+    stand_ins = placeholders or {}
+    if not absent <= stand_ins.keys():
+        return None
+    arguments = {name: value for name, value in values.items() if value is not ABSENT}
+    arguments.update({name: stand_ins[name] for name in absent})
+    try:
+        built = cls(**arguments)
+    except ScenarioError as error:
+        table.problems.extend(_restate(table, problem) for problem in error.problems)
+        return None
+    return None if absent else built
 
 
 def _is_required(f: dataclasses.Field[Any]) -> bool:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import re
+from decimal import Decimal
 
 MINUTES_PER: dict[str, float] = {
     "s": 1 / 60,
@@ -23,9 +24,22 @@ MINUTES_PER: dict[str, float] = {
 }
 """Units accepted in durations, and in rates after the slash."""
 
+_SECONDS_UNITS = frozenset({"s", "sec"})
+"""Units shorter than the minute: converted by dividing by 60 (1/60 is not exact in binary)."""
+
 _PART = re.compile(r"\s*(\d+(?:\.\d*)?|\.\d+)\s*([a-z]+)\s*")
 DURATION_HINT = 'a duration with a unit, such as "45s", "4min", "6h", "3d" or "1d 6h"'
 RATE_HINT = 'a rate with a unit, such as "200/h", "1500/day" or "3/min"'
+
+
+def _to_minutes(value: float, unit: str) -> float:
+    """Convert ``value`` ``unit``s to minutes with a single rounding."""
+    return value / 60 if unit in _SECONDS_UNITS else value * MINUTES_PER[unit]
+
+
+def _per_minute(count: float, unit: str) -> float:
+    """Convert ``count`` per ``unit`` to a count per minute with a single rounding."""
+    return count * 60 if unit in _SECONDS_UNITS else count / MINUTES_PER[unit]
 
 
 def parse_duration(text: str) -> float:
@@ -43,7 +57,7 @@ def parse_duration(text: str) -> float:
         match = _PART.match(cleaned, position)
         if match is None or match.group(2) not in MINUTES_PER:
             raise ValueError(f"cannot read {text!r}")
-        total += float(match.group(1)) * MINUTES_PER[match.group(2)]
+        total += _to_minutes(float(match.group(1)), match.group(2))
         position = match.end()
     if not math.isfinite(total):
         raise ValueError(f"{text!r} is not finite")
@@ -54,7 +68,7 @@ def parse_rate(text: str) -> float:
     """Return events per minute for a rate such as "200/h" or "1500/day".
 
     Raises:
-        ValueError: the text is not a non-negative rate with a unit.
+        ValueError: the text is not a finite, non-negative rate with a unit.
     """
     count, slash, unit = text.strip().lower().partition("/")
     unit = unit.strip()
@@ -66,37 +80,78 @@ def parse_rate(text: str) -> float:
         raise ValueError(f"cannot read {text!r}") from None
     if not math.isfinite(value) or value < 0:
         raise ValueError(f"{text!r} must be a finite, non-negative count")
-    return value / MINUTES_PER[unit]
+    per_minute = _per_minute(value, unit)
+    if not math.isfinite(per_minute):
+        raise ValueError(f"{text!r} is too large")
+    return per_minute + 0.0  # turns -0.0 ("-0/h") into 0.0
+
+
+def _number(value: float) -> str:
+    """Three significant figures, without an exponent ("7.8", "42", "1,500")."""
+    if abs(value) >= 999.5:
+        return f"{value:,.0f}"
+    return format(Decimal(f"{value:.3g}"), "f")
+
+
+def _sig3(value: float) -> float:
+    return float(f"{value:.3g}")
 
 
 def format_duration(minutes: float) -> str:
     """Return a duration in the unit a person would use: "7.8 s", "4.2 min", "3.1 h", "2.5 d"."""
     if not math.isfinite(minutes):
-        return "—" if math.isnan(minutes) else "∞"
+        return "—" if math.isnan(minutes) else ("-∞" if minutes < 0 else "∞")
+    minutes += 0.0  # -0.0 shows as "0 s"
+    # Choose the unit on the rounded value, so that 59.99 s shows as "1 min", not "60 s".
     magnitude = abs(minutes)
-    if magnitude < 1:
-        return f"{minutes * 60:.3g} s"
-    if magnitude < 120:
-        return f"{minutes:.3g} min"
-    if magnitude < 2 * 1440:
-        return f"{minutes / 60:.3g} h"
-    return f"{minutes / 1440:.3g} d"
+    if _sig3(magnitude * 60) < 60:
+        return f"{_number(minutes * 60)} s"
+    if _sig3(magnitude) < 120:
+        return f"{_number(minutes)} min"
+    if _sig3(magnitude / 60) < 48:
+        return f"{_number(minutes / 60)} h"
+    return f"{_number(minutes / 1440)} d"
+
+
+def _plain(value: float) -> str:
+    """The shortest text that reads back as ``value``, never in exponent notation."""
+    return format(Decimal(repr(value)), "f")
 
 
 def duration_text(minutes: float) -> str:
-    """Return a duration string that `parse_duration` reads back exactly (for resolved scenarios)."""
-    for unit, size in (("d", 1440.0), ("h", 60.0), ("min", 1.0)):
-        if minutes >= size and (minutes / size).is_integer():
-            return f"{int(minutes / size)}{unit}"
+    """Return a duration string that `parse_duration` reads back exactly (for resolved scenarios).
+
+    Raises:
+        ValueError: ``minutes`` is negative, infinite or NaN (no duration text reads as it).
+    """
+    if not (math.isfinite(minutes) and minutes >= 0):
+        raise ValueError(f"expected a finite duration >= 0, found {minutes!r}")
+    minutes += 0.0  # -0.0 is written as 0
+    candidates = [
+        f"{int(minutes // size)}{unit}"
+        for unit, size in (("d", 1440.0), ("h", 60.0), ("min", 1.0))
+        if minutes >= size and minutes % size == 0
+    ]
     seconds = minutes * 60
-    if seconds.is_integer():
-        return f"{int(seconds)}s"
-    return f"{minutes!r}min"
+    if math.isfinite(seconds) and seconds.is_integer():
+        candidates.append(f"{int(seconds)}s")
+    candidates.append(f"{_plain(minutes)}min")
+    return next(text for text in candidates if parse_duration(text) == minutes)
 
 
 def rate_text(per_minute: float) -> str:
-    """Return a rate string that `parse_rate` reads back exactly (for resolved scenarios)."""
-    per_hour = per_minute * 60
-    if per_hour.is_integer():
-        return f"{int(per_hour)}/h"
-    return f"{per_minute!r}/min"
+    """Return a rate string that `parse_rate` reads back exactly (for resolved scenarios).
+
+    Raises:
+        ValueError: ``per_minute`` is negative, infinite or NaN (no rate text reads as it).
+    """
+    if not (math.isfinite(per_minute) and per_minute >= 0):
+        raise ValueError(f"expected a finite rate >= 0, found {per_minute!r}")
+    per_minute += 0.0
+    candidates = []
+    for unit, size in (("h", 60.0), ("day", 1440.0)):
+        count = per_minute * size
+        if math.isfinite(count) and count.is_integer():
+            candidates.append(f"{int(count)}/{unit}")
+    candidates.append(f"{_plain(per_minute)}/min")
+    return next(text for text in candidates if parse_rate(text) == per_minute)
