@@ -1,3 +1,5 @@
+"""``python -m simcare``: the same as the ``simcare`` command."""
+
 from simcare.cli import main
 
 main()

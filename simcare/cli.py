@@ -71,7 +71,9 @@ def _version(value: bool) -> None:
 def _main(
     version: Annotated[
         bool,
-        typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit."),
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
     ] = False,
 ) -> None:
     """Simulate customer service under public scrutiny."""
@@ -106,7 +108,9 @@ def run(
     replications: Annotated[
         int, typer.Option("--replications", "-r", min=1, help="Independent replications.")
     ] = 20,
-    seed: Annotated[int, typer.Option("--seed", "-s", min=0, help="Base seed for every stream.")] = 2024,
+    seed: Annotated[
+        int, typer.Option("--seed", "-s", min=0, help="Base seed for every stream.")
+    ] = 2024,
     out: Annotated[
         Path | None,
         typer.Option("--out", "-o", help="Write the summary, series, scenario and manifest here."),
@@ -210,7 +214,9 @@ def init(
         path.write_text(starter, encoding="utf-8")
     except OSError as error:
         _fail(f"{path}: cannot write: {error.strerror}", EXIT_OUTPUT)
-    stdout.print(f"Wrote {path}; check it with: simcare validate {path}", markup=False, highlight=False)
+    stdout.print(
+        f"Wrote {path}; check it with: simcare validate {path}", markup=False, highlight=False
+    )
 
 
 def main() -> None:

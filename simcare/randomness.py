@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 STREAMS = ("arrivals", "customers", "journeys", "word_of_mouth", "loyalty")
-"""Purposes with their own generator. Add new ones at the end so existing streams keep their draws."""
+"""Purposes with their own generator. New ones go last, so existing streams keep their draws."""
 
 Streams = dict[str, np.random.Generator]
 

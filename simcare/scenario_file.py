@@ -399,25 +399,51 @@ def _is_required(f: dataclasses.Field[Any]) -> bool:
     return f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
 
 
+_PLACEHOLDER_DISTRIBUTION = Distribution(DistributionKind.CONSTANT, 1.0)
+"""Stands in for a distribution already reported as bad, so that its team is still checked."""
+
+
 def _read_distribution(value: Any, key: str, problems: list[Problem]) -> Distribution | None:
     table = _Table(value, key, problems)
     kinds = [kind.value for kind in DistributionKind]
     kind = table.get("dist", _choice(DistributionKind, kinds))
+    cv = table.get("cv", _number)
+    if kind is DistributionKind.LOGNORMAL and "cv" not in table.data and not table.broken:
+        table.report("cv", "missing; a lognormal distribution needs a cv > 0, such as 0.7")
+        kind = ABSENT
+    elif kind is DistributionKind.CONSTANT and isinstance(cv, float):
+        if cv != 0:
+            table.report("cv", f"a constant distribution has cv 0, found {_describe(cv)}")
+        cv = 0.0 if cv == 0 else ABSENT
     return _build(
         Distribution,
         table,
-        kind=DistributionKind.EXPONENTIAL if kind is ABSENT and "dist" not in table.data else kind,
+        {"kind": DistributionKind.LOGNORMAL, "mean_min": 1.0},
+        kind=DistributionKind.EXPONENTIAL if "dist" not in table.data else kind,
         mean_min=table.get("mean", _duration, required=True),
-        cv=table.get("cv", _number),
+        cv=cv,
     )
 
 
 def _read_run(table: _Table) -> RunSettings | None:
+    duration = table.get("duration", _duration)
+    warmup = table.get("warmup", _duration)
+    run_length = duration if isinstance(duration, float) else RunSettings().duration_min
+    if isinstance(warmup, float) and run_length > 0 and warmup >= run_length:
+        written = (
+            repr(table.data["duration"]) if "duration" in table.data else "the default, 1 day"
+        )
+        table.report(
+            "warmup",
+            f"expected a warm-up shorter than run.duration ({written}), "
+            f"found {_describe(table.data['warmup'])}",
+        )
+        warmup = ABSENT
     return _build(
         RunSettings,
         table,
-        duration_min=table.get("duration", _duration),
-        warmup_min=table.get("warmup", _duration),
+        duration_min=duration,
+        warmup_min=warmup,
         service_level_target_min=table.get("service_level_target", _duration),
         start_weekday=table.get("start_weekday", _weekday),
     )
@@ -427,6 +453,7 @@ def _read_problems(table: _Table) -> Problems | None:
     return _build(
         Problems,
         table,
+        {"problems_per_min": 0.0},
         problems_per_min=table.get("rate", _rate, required=True),
         hourly_profile=table.get("hourly_profile", _weights(24)),
         weekday_profile=table.get("weekday_profile", _weights(7)),
@@ -456,8 +483,7 @@ def _read_segment(name: str, table: _Table) -> Segment | None:
     followers = table.table("followers")
     median = followers.get("median", _number)
     sigma = followers.get("sigma", _number)
-    followers.finish()
-    return _build(
+    segment = _build(
         Segment,
         table,
         name=name,
@@ -468,6 +494,17 @@ def _read_segment(name: str, table: _Table) -> Segment | None:
         followers_sigma=sigma,
         patience_multiplier=table.get("patience_multiplier", _number),
     )
+    # The followers' own checks ran in Segment; name their keys as the file does.
+    for index, problem in enumerate(table.problems):
+        for field, key in (("followers_median", "median"), ("followers_sigma", "sigma")):
+            if problem.key == table.path(field):
+                table.problems[index] = Problem(
+                    followers.path(key),
+                    f"{problem.message.partition(', found ')[0]}, "
+                    f"found {_describe(followers.data[key])}",
+                )
+    followers.finish()
+    return segment
 
 
 def _read_shift(value: Any, key: str, problems: list[Problem]) -> Shift | None:
@@ -475,41 +512,48 @@ def _read_shift(value: Any, key: str, problems: list[Problem]) -> Shift | None:
     return _build(
         Shift,
         table,
+        {"days": (0,), "start_min": 0.0, "end_min": 0.0, "agents": 0},
         days=table.get("days", _days, required=True),
         start_min=table.get("start", _time_of_day, required=True),
         end_min=table.get("end", _time_of_day, required=True),
-        agents=table.get("agents", _integer, required=True),
+        agents=table.get("agents", _agents, required=True),
     )
 
 
-def _read_team(name: str, table: _Table) -> Team | None:
+def _read_team(name: str, table: _Table, known_channels: list[str] | None) -> Team | None:
+    channels = table.get("channels", _strings, required=True)
+    unknown: list[str] = []
+    if isinstance(channels, tuple) and known_channels is not None:
+        unknown = [channel for channel in channels if channel not in known_channels]
+        for channel in unknown:
+            table.report(
+                "channels",
+                f"unknown channel {channel!r}; channels are {known_channels}"
+                f"{_did_you_mean(channel, known_channels)}",
+            )
+    handle_table = table.table("handle_time")
     handle_time: dict[str, Distribution] = {}
-    for channel, spec in table.table("handle_time").data.items():
-        distribution = _read_distribution(
-            spec, table.path(f"handle_time.{channel}"), table.problems
-        )
-        if distribution is not None:
-            handle_time[channel] = distribution
+    for channel, spec in handle_table.data.items():
+        distribution = _read_distribution(spec, handle_table.path(channel), table.problems)
+        handle_time[channel] = distribution or _PLACEHOLDER_DISTRIBUTION
+    if isinstance(channels, tuple):
+        # Already reported: no "missing a handling time" for an unknown channel or a bad table.
+        for channel in channels:
+            if channel in unknown or handle_table.broken:
+                handle_time.setdefault(channel, _PLACEHOLDER_DISTRIBUTION)
+
     table.used.update({"agents", "shifts"})
     shifts: tuple[Shift, ...] | _Absent = ABSENT
     if "agents" in table.data and "shifts" in table.data:
-        table.problems.append(
-            Problem(table.path("agents"), "give either agents (always on duty) or shifts, not both")
-        )
+        table.report("agents", "give either agents (always on duty) or shifts, not both")
     elif "agents" in table.data:
-        agents = table.get("agents", _integer)
+        agents = table.get("agents", _agents)
         if isinstance(agents, int):
-            shifts = (Shift(tuple(range(7)), 0.0, 0.0, agents),) if agents >= 0 else ABSENT
-            if agents < 0:
-                table.problems.append(
-                    Problem(table.path("agents"), f"expected a whole number >= 0, found {agents}")
-                )
+            shifts = (Shift(tuple(range(7)), 0.0, 0.0, agents),)
     elif "shifts" in table.data:
         raw = table.data["shifts"]
         if not isinstance(raw, list):
-            table.problems.append(
-                Problem(table.path("shifts"), f"expected a list of tables, found {_describe(raw)}")
-            )
+            table.report("shifts", f"expected a list of tables, found {_describe(raw)}")
         else:
             read = [
                 _read_shift(s, f"{table.path('shifts')}[{i}]", table.problems)
@@ -517,15 +561,16 @@ def _read_team(name: str, table: _Table) -> Team | None:
             ]
             if all(s is not None for s in read):
                 shifts = tuple(s for s in read if s is not None)
-    else:
+    elif not table.broken:
         table.problems.append(
             Problem(table.key, "missing a schedule: give agents = N or a list of shifts")
         )
     return _build(
         Team,
         table,
+        {"shifts": (), "channels": tuple(handle_time)} if handle_time else {"shifts": ()},
         name=name,
-        channels=table.get("channels", _strings, required=True),
+        channels=channels,
         handle_time=handle_time,
         shifts=shifts,
         cost_per_hour=table.get("cost_per_hour", _number),
@@ -533,16 +578,26 @@ def _read_team(name: str, table: _Table) -> Team | None:
     )
 
 
-def _read_incident(value: Any, key: str, problems: list[Problem]) -> Incident | None:
+def _read_incident(
+    value: Any, key: str, problems: list[Problem], known_severities: list[str] | None
+) -> Incident | None:
     table = _Table(value, key, problems)
+    severity = table.get("severity", _name)
+    if isinstance(severity, str) and known_severities and severity not in known_severities:
+        table.report(
+            "severity",
+            f"unknown severity {severity!r}; severities are {known_severities}"
+            f"{_did_you_mean(severity, known_severities)}",
+        )
     return _build(
         Incident,
         table,
+        {"name": "incident", "start_min": 0.0, "duration_min": 1.0, "extra_problems_per_min": 0.0},
         name=table.get("name", _name, required=True),
         start_min=table.get("start", _duration, required=True),
         duration_min=table.get("duration", _duration, required=True),
         extra_problems_per_min=table.get("extra_rate", _rate, required=True),
-        severity=table.get("severity", _name),
+        severity=severity,
     )
 
 
@@ -575,6 +630,12 @@ def _named(
     return None if failed else items
 
 
+def _names(data: dict[str, Any], section: str) -> list[str] | None:
+    """The entry names of a table of tables, such as the channels, if it is one."""
+    table = data.get(section)
+    return list(table) if isinstance(table, dict) else None
+
+
 def scenario_from_dict(data: dict[str, Any], default_name: str = "scenario") -> Scenario:
     """Build a scenario from parsed TOML data, reporting every problem found.
 
@@ -588,10 +649,10 @@ def scenario_from_dict(data: dict[str, Any], default_name: str = "scenario") -> 
     currency = root.get("currency", _text)
     run = _read_run(root.table("run"))
     arising = root.table("problems")
-    problem_process = _read_problems(arising) if "problems" in data else None
-    if "problems" not in data:
+    problem_process = _read_problems(arising) if "problems" in root.data else None
+    if "problems" not in root.data:
         problems.append(Problem("problems", 'missing; give at least [problems] rate = "200/h"'))
-    if "channels" not in data:
+    if "channels" not in root.data:
         problems.append(Problem("channels", "missing; give at least one [channels.NAME] table"))
     channels = _named(root, "channels", _read_channel)
     severities = _named(
@@ -606,19 +667,36 @@ def scenario_from_dict(data: dict[str, Any], default_name: str = "scenario") -> 
         ),
     )
     segments = _named(root, "segments", _read_segment)
-    teams = _named(root, "teams", _read_team)
+    known_channels = _names(root.data, "channels")
+    teams = _named(root, "teams", lambda name, t: _read_team(name, t, known_channels))
     root.used.add("incidents")
     incidents: list[Incident | None] = []
-    raw_incidents = data.get("incidents", [])
+    raw_incidents = root.data.get("incidents", [])
+    known_severities = _names(root.data, "severities") or list(Scenario.__dataclass_fields__)[:0]
+    if not known_severities:
+        known_severities = ["problem"]  # the default severity
     if isinstance(raw_incidents, list):
         incidents = [
-            _read_incident(item, f"incidents[{i}]", problems)
+            _read_incident(item, f"incidents[{i}]", problems, known_severities)
             for i, item in enumerate(raw_incidents)
         ]
     else:
-        problems.append(Problem("incidents", "expected a list of [[incidents]] tables"))
+        problems.append(
+            Problem(
+                "incidents",
+                f"expected a list of [[incidents]] tables, found {_describe(raw_incidents)}",
+            )
+        )
     teaching = _read_teaching(root.table("teaching"), root.table("sources"))
     root.finish()
+    # Rules that tie sections together, checked here too so that they are reported with the rest.
+    for section, table in (
+        ("channels", channels),
+        ("severities", severities),
+        ("segments", segments),
+    ):
+        if table and sum(item.share for item in table.values()) <= 0:
+            problems.append(Problem(section, "the shares must not all be zero"))
     if problems:
         raise ScenarioError(problems)
     assert run is not None and problem_process is not None and channels is not None
@@ -630,24 +708,37 @@ def scenario_from_dict(data: dict[str, Any], default_name: str = "scenario") -> 
         "severities": severities or ABSENT,
         "segments": segments or ABSENT,
     }
-    try:
-        return Scenario(
-            name=name if isinstance(name, str) else default_name,
-            problems=problem_process,
-            channels=channels,
-            run=run,
-            teams=teams,
-            incidents=tuple(i for i in incidents if i is not None),
-            teaching=teaching,
-            **{key: value for key, value in optional.items() if value is not ABSENT},
-        )
-    except ScenarioError as error:
-        problems.extend(error.problems)
-        raise ScenarioError(problems) from None
+    return Scenario(
+        name=name if isinstance(name, str) else default_name,
+        problems=problem_process,
+        channels=channels,
+        run=run,
+        teams=teams,
+        incidents=tuple(i for i in incidents if i is not None),
+        teaching=teaching,
+        **{key: value for key, value in optional.items() if value is not ABSENT},
+    )
+
+
+_TOML_AT = re.compile(r"^(?P<message>.*) \(at (?:line (?P<line>\d+), column (?P<column>\d+)|end of document)\)$")
+
+
+def _toml_problem(error: tomllib.TOMLDecodeError, text: str) -> Problem:
+    """Say where TOML parsing failed as "line L, column C", also at the end of the document."""
+    found = _TOML_AT.match(str(error))
+    if found is None:
+        return Problem("", f"invalid TOML: {error}")
+    if found["line"]:
+        line, column = int(found["line"]), int(found["column"])
+    else:
+        lines = text.split("\n")
+        line, column = len(lines), len(lines[-1]) + 1
+    return Problem("", f"invalid TOML at line {line}, column {column}: {found['message']}")
 
 
 def loads_scenario(text: str, source: str = "<string>") -> Scenario:
     """Parse scenario TOML text. Errors name ``source`` as the file."""
+    text = text.removeprefix("\ufeff")  # a byte-order mark, as some editors write
     if not text.strip():
         raise ScenarioError(
             Problem(
@@ -658,7 +749,7 @@ def loads_scenario(text: str, source: str = "<string>") -> Scenario:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        raise ScenarioError(Problem("", f"invalid TOML: {error}"), source) from None
+        raise ScenarioError(_toml_problem(error, text), source) from None
     stem = Path(source).stem if source != "<string>" else "scenario"
     try:
         return scenario_from_dict(data, default_name=stem)
@@ -681,21 +772,25 @@ def builtin_scenarios() -> dict[str, Path]:
 def read_scenario_text(path: Path) -> str:
     """Read a scenario file's text, turning every way it can fail into a `ScenarioError`."""
     source = str(path)
-    if path.is_dir():
-        raise ScenarioError(Problem("", "is a folder; expected a scenario .toml file"), source)
     try:
+        if path.is_dir():
+            raise ScenarioError(Problem("", "is a folder; expected a scenario .toml file"), source)
         with path.open("rb") as handle:
             raw = handle.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
         raise ScenarioError(Problem("", "no such file"), source) from None
     except OSError as error:
         raise ScenarioError(
-            Problem("", f"cannot read the file: {error.strerror}"), source
+            Problem("", f"cannot read the file: {error.strerror or error}"), source
         ) from None
+    except ValueError:  # a NUL character in the name
+        raise ScenarioError(Problem("", "not a valid file name"), source) from None
     if len(raw) > MAX_FILE_BYTES:
         raise ScenarioError(
             Problem("", f"larger than {MAX_FILE_BYTES:,} bytes; not a scenario file"), source
         )
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ScenarioError(Problem("", "UTF-16 text; save it as UTF-8"), source)
     if b"\x00" in raw:
         raise ScenarioError(Problem("", "binary content; expected a TOML text file"), source)
     try:
@@ -707,6 +802,13 @@ def read_scenario_text(path: Path) -> str:
         ) from None
 
 
+def _exists(path: Path) -> bool:
+    try:
+        return path.exists()
+    except (OSError, ValueError):  # a name too long, or with a NUL character
+        return False
+
+
 def load_scenario(source: str | Path) -> Scenario:
     """Load a scenario from a TOML file, or a built-in case by name (see `builtin_scenarios`).
 
@@ -715,9 +817,9 @@ def load_scenario(source: str | Path) -> Scenario:
     """
     path = Path(source)
     builtins = builtin_scenarios()
-    if not path.exists() and isinstance(source, str) and source in builtins:
+    if not _exists(path) and isinstance(source, str) and source in builtins:
         path = builtins[source]
-    elif not path.exists() and path.suffix != ".toml" and len(path.parts) == 1:
+    elif not _exists(path) and path.suffix != ".toml" and len(path.parts) == 1:
         hint = _did_you_mean(str(source), list(builtins))
         raise ScenarioError(
             Problem(

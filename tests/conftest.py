@@ -95,7 +95,9 @@ class ScriptedSource:
     ) -> None:
         n = len(times)
         self.time = np.asarray(times, dtype=float)
-        self.patience = np.asarray(patience if patience is not None else [math.inf] * n, dtype=float)
+        self.patience = np.asarray(
+            patience if patience is not None else [math.inf] * n, dtype=float
+        )
         self.channel = np.asarray(channels if channels is not None else [0] * n, dtype=np.int16)
         self.handle_e = np.asarray(handle_e if handle_e is not None else [1.0] * n, dtype=float)
 

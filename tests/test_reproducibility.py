@@ -5,8 +5,8 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
-
 from conftest import always, exponential, one_line
+
 from simcare.experiments import run_replications
 from simcare.model import simulate
 from simcare.randomness import STREAMS, make_streams

@@ -55,7 +55,11 @@ def summarise(per_replication: list[Outcomes]) -> list[SummaryRow]:
     """Return the mean and 95% CI of every outcome, in the order they were first reported."""
     keys = list(dict.fromkeys(key for values in per_replication for key in values))
     return [
-        SummaryRow(outcome, scope, estimate([v.get((outcome, scope), float("nan")) for v in per_replication]))
+        SummaryRow(
+            outcome,
+            scope,
+            estimate([v.get((outcome, scope), float("nan")) for v in per_replication]),
+        )
         for outcome, scope in keys
     ]
 
@@ -74,6 +78,9 @@ def run_replications(
     replications, run anywhere, gives the same numbers.
 
     Args:
+        scenario: what to simulate.
+        replications: how many independent runs.
+        seed: base seed; replication r uses streams spawned from (seed, r).
         keep_records: keep every replication's per-contact records (for an event log).
         on_progress: called with the number of replications finished so far.
     """

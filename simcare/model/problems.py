@@ -7,6 +7,7 @@ every policy and every staffing level sees the same customers (common random num
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 
@@ -89,7 +90,7 @@ class ProblemSource:
         self._patience = [c.patience for c in channels]
 
     def _hour_slots(self, start: float, end: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Return (slot start, slot length, rate per minute) for the hours overlapping [start, end)."""
+        """Return (start, length, rate per minute) of each hour slot overlapping [start, end)."""
         problems = self.scenario.problems
         first_hour = math.floor(start / 60)
         last_hour = math.ceil(end / 60)
@@ -179,5 +180,5 @@ class ProblemSource:
 
     def windows(self, horizon: float) -> list[tuple[float, float]]:
         """Split [0, horizon) into the day-long windows arrivals are drawn in."""
-        edges = np.arange(0.0, horizon, MINUTES_PER_DAY).tolist() + [horizon]
-        return list(zip(edges[:-1], edges[1:], strict=True))
+        edges = [*np.arange(0.0, horizon, MINUTES_PER_DAY).tolist(), horizon]
+        return list(itertools.pairwise(edges))

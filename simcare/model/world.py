@@ -14,7 +14,7 @@ import math
 from array import array
 from collections import deque
 from collections.abc import Generator
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import numpy as np
 import simpy
@@ -175,7 +175,7 @@ class Replication:
         Timeout(self.env, handle, agent).callbacks.append(self._finish)
 
     def _finish(self, event: Event) -> None:
-        agent: int = event.value
+        agent = cast(int, event.value)
         team = self.teams[self.agent_team[agent]]
         if team.leaving:
             team.leaving -= 1

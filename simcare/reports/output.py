@@ -1,5 +1,7 @@
-"""Output folders: every file written under a temporary name and renamed when complete, and a
-manifest that says how the results were made. Nothing is overwritten unless asked.
+"""Output folders: complete files or none, a manifest of how they were made, no overwriting.
+
+Every file is written under a temporary name and renamed when complete; nothing is
+overwritten unless asked.
 """
 
 from __future__ import annotations
@@ -101,7 +103,12 @@ def now() -> datetime:
 def replication_rows(result: RunResult) -> list[dict[str, Any]]:
     """Every replication's value of every outcome, one row each (tidy)."""
     return [
-        {"replication": r, "outcome": outcome, "scope": scope, "value": None if value != value else value}
+        {
+            "replication": r,
+            "outcome": outcome,
+            "scope": scope,
+            "value": None if value != value else value,
+        }
         for r, values in enumerate(result.per_replication)
         for (outcome, scope), value in values.items()
     ]
@@ -109,7 +116,7 @@ def replication_rows(result: RunResult) -> list[dict[str, Any]]:
 
 def series_rows(result: RunResult) -> list[dict[str, Any]]:
     """Every replication's hourly series, one row per hour, series and scope (tidy)."""
-    rows = []
+    rows: list[dict[str, Any]] = []
     for r, series in enumerate(result.series):
         hours = series.hour_start_min.tolist()
         for (name, scope), values in series.values.items():
@@ -154,11 +161,17 @@ def write_run(result: RunResult, folder: Path, provenance: Provenance, force: bo
     files: dict[str, str] = {
         "summary.csv": to_csv(summary, SUMMARY_COLUMNS),
         "summary.json": json.dumps(
-            {"scenario": result.scenario.name, "seed": result.seed,
-             "replications": result.replications, "outcomes": summary},
+            {
+                "scenario": result.scenario.name,
+                "seed": result.seed,
+                "replications": result.replications,
+                "outcomes": summary,
+            },
             indent=2,
-        ),  # fmt: skip
-        "replications.csv": to_csv(replication_rows(result), ("replication", "outcome", "scope", "value")),
+        ),
+        "replications.csv": to_csv(
+            replication_rows(result), ("replication", "outcome", "scope", "value")
+        ),
         "timeseries.csv": to_csv(
             series_rows(result), ("replication", "hour_start_min", "series", "scope", "value")
         ),

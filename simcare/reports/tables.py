@@ -14,7 +14,18 @@ from simcare.metrics import OUTCOMES, Unit
 from simcare.stats import Estimate
 from simcare.units import format_duration
 
-SUMMARY_COLUMNS = ("outcome", "scope", "label", "unit", "mean", "ci_low", "ci_high", "half_width", "std", "n")
+SUMMARY_COLUMNS = (
+    "outcome",
+    "scope",
+    "label",
+    "unit",
+    "mean",
+    "ci_low",
+    "ci_high",
+    "half_width",
+    "std",
+    "n",
+)
 
 
 def format_value(value: float, unit: Unit, currency: str = "$") -> str:
@@ -29,7 +40,9 @@ def format_value(value: float, unit: Unit, currency: str = "$") -> str:
         return f"{currency}{value:,.0f}"
     if unit is Unit.HOURS:
         return f"{value:,.1f} h"
-    return f"{value:,.1f}" if abs(value) < 100 and not float(value).is_integer() else f"{value:,.0f}"
+    return (
+        f"{value:,.1f}" if abs(value) < 100 and not float(value).is_integer() else f"{value:,.0f}"
+    )
 
 
 def _shown_scopes(result: RunResult) -> set[str]:
@@ -63,7 +76,9 @@ def summary_table(result: RunResult) -> Table:
         spec = OUTCOMES[row.outcome]
         est = row.estimate
         cells = [spec.label, row.scope.replace(":", " ")] if len(shown) > 1 else [spec.label]
-        table.add_row(*cells, format_value(est.mean, spec.unit, currency), _interval(est, spec.unit, currency))
+        table.add_row(
+            *cells, format_value(est.mean, spec.unit, currency), _interval(est, spec.unit, currency)
+        )
     return table
 
 

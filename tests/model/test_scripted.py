@@ -6,8 +6,8 @@ import math
 
 import numpy as np
 import pytest
-
 from conftest import ScriptedSource, always, constant, one_line
+
 from simcare.model.world import Replication, headcount_changes
 from simcare.randomness import make_streams
 from simcare.scenario import Channel, Mode, Problems, RunSettings, Scenario, Shift, Team
@@ -107,7 +107,9 @@ def test_handling_time_is_the_customers_own_draw_times_the_team_mean():
 
 @pytest.mark.parametrize("start_weekday", [0, 3, 6])
 def test_headcount_changes_follow_the_week_from_the_start_day(start_weekday):
-    weekdays_9_to_17 = Team("t", ("phone",), {"phone": constant(1.0)}, (Shift((0, 1, 2, 3, 4), 540.0, 1020.0, 2),))
+    weekdays_9_to_17 = Team(
+        "t", ("phone",), {"phone": constant(1.0)}, (Shift((0, 1, 2, 3, 4), 540.0, 1020.0, 2),)
+    )
     changes = headcount_changes(weekdays_9_to_17, start_weekday, 14 * 1440.0)
     on_at = [t for t, n in changes if n == 2]
     assert changes[0] == (0.0, 0)

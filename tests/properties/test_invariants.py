@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
+from conftest import exponential, one_line
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import exponential, one_line
 from simcare.metrics import outcomes
 from simcare.model import simulate
 from simcare.scenario import MINUTES_PER_WEEK, Distribution, DistributionKind, Scenario, Shift
@@ -27,7 +27,9 @@ def small_scenarios(draw: st.DrawFn) -> Scenario:
         st.sampled_from(
             [
                 exponential(draw(st.floats(0.5, 20))),
-                Distribution(DistributionKind.LOGNORMAL, draw(st.floats(0.5, 20)), draw(st.floats(0.2, 2))),
+                Distribution(
+                    DistributionKind.LOGNORMAL, draw(st.floats(0.5, 20)), draw(st.floats(0.2, 2))
+                ),
                 Distribution(DistributionKind.CONSTANT, draw(st.floats(0.5, 20)), 0.0),
             ]
         )
@@ -68,9 +70,10 @@ def test_invariants(scenario: Scenario, seed: int) -> None:
     assert answered.sum() + abandoned.sum() + waiting.sum() == len(record)
     assert not (answered & abandoned).any()
     values = outcomes(record, scenario)
-    assert values[("answered", "all")] + values[("abandoned", "all")] + values[
-        ("open_at_end", "all")
-    ] == values[("complaints", "all")]
+    assert (
+        values[("answered", "all")] + values[("abandoned", "all")] + values[("open_at_end", "all")]
+        == values[("complaints", "all")]
+    )
     # Waits are never negative, and nobody is answered after giving up.
     assert (record.wait_min >= 0).all()
     served = np.flatnonzero(answered)
@@ -86,9 +89,8 @@ def test_invariants(scenario: Scenario, seed: int) -> None:
     # Schedules are respected: when a contact is taken, at most the scheduled headcount is busy.
     starts = record.service_start_min[served]
     ends = record.service_end_min[served]
-    busy_at_start = (
-        np.searchsorted(np.sort(starts), starts, side="right")
-        - np.searchsorted(np.sort(ends), starts, side="right")
+    busy_at_start = np.searchsorted(np.sort(starts), starts, side="right") - np.searchsorted(
+        np.sort(ends), starts, side="right"
     )
     assert (busy_at_start <= scheduled_headcount(scenario, starts)).all()
     # Occupancy is a share of time on duty.

@@ -11,8 +11,8 @@ confidence. Each interval must also be narrow enough that a wrong model would fa
 from __future__ import annotations
 
 import pytest
-
 from conftest import worked_case_scenario
+
 from simcare.experiments import run_replications
 from simcare.stats import estimate
 from simcare.theory import WORKED_CASES, theory_for
@@ -64,7 +64,9 @@ def test_simulation_agrees_with_theory(case_name: str) -> None:
             continue
         limit = MAX_RELATIVE_HALF_WIDTH.get(outcome, 0.0) * expected or MAX_ABSOLUTE_HALF_WIDTH
         if est.half_width > limit:
-            failures.append(f"{outcome}: interval too wide to test (±{est.half_width:.4g} > {limit:.4g})")
+            failures.append(
+                f"{outcome}: interval too wide to test (±{est.half_width:.4g} > {limit:.4g})"
+            )
         if not est.low <= expected <= est.high:
             failures.append(
                 f"{outcome}: theory {expected:.4g} outside [{est.low:.4g}, {est.high:.4g}]"

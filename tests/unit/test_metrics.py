@@ -6,10 +6,10 @@ import math
 
 import numpy as np
 import pytest
+from conftest import ScriptedSource, constant, one_line
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conftest import ScriptedSource, constant, one_line
 from simcare.metrics import hourly_series, integral_of_count, outcomes
 from simcare.model.world import Replication
 from simcare.randomness import make_streams
@@ -30,7 +30,9 @@ def test_integral_of_count_matches_brute_force(intervals, points):
 def scripted_outcomes():
     # One agent, 10-minute calls, target 1 minute; run 0..100 min.
     scenario = one_line(handle=constant(10.0), duration_min=100.0, target_min=1.0)
-    source = ScriptedSource([0.0, 1.0, 2.0, 50.0, 95.0, 99.5], patience=[math.inf, 30.0, 5.0, 1.0, 10.0, 10.0])
+    source = ScriptedSource(
+        [0.0, 1.0, 2.0, 50.0, 95.0, 99.5], patience=[math.inf, 30.0, 5.0, 1.0, 10.0, 10.0]
+    )
     record = Replication(scenario, make_streams(0, 0), source).run()
     return record, outcomes(record, scenario)
 
