@@ -38,7 +38,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 stdout = Console(soft_wrap=True)
-stderr = Console(stderr=True)
+stderr = Console(stderr=True, soft_wrap=True)
 
 
 class OutputFormat(StrEnum):
@@ -188,9 +188,10 @@ def validate(
             )
             stderr.print(str(error), markup=False, highlight=False)
             continue
+        channels, teams = len(scenario.channels), len(scenario.teams)
         stdout.print(
-            f"{source}: ok ({scenario.name}: {len(scenario.channels)} channels, "
-            f"{len(scenario.teams)} teams)",
+            f"{source}: ok ({scenario.name}: {channels} channel{'s' * (channels != 1)}, "
+            f"{teams} team{'s' * (teams != 1)})",
             markup=False,
             highlight=False,
         )
