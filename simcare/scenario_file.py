@@ -34,8 +34,8 @@ from simcare.scenario import (
     Segment,
     Severity,
     Shift,
-    Team,
     Teaching,
+    Team,
     Visibility,
 )
 from simcare.units import (
@@ -54,7 +54,7 @@ MAX_AGENTS = 100_000
 """More agents than any team has; a larger count is a typo (and would exhaust memory)."""
 
 
-class _Bad(Exception):
+class _ReadError(Exception):
     """A value is of the wrong kind: what was expected, and an optional hint to append."""
 
     def __init__(self, expected: str, hint: str = "") -> None:
@@ -70,44 +70,44 @@ class _Absent:
 ABSENT = _Absent()
 
 
-# --- value readers: each takes the raw TOML value and returns the typed one or raises _Bad ---
+# --- value readers: take the raw TOML value, return the typed one or raise _ReadError ---
 
 
 def _number(value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise _Bad("expected a number")
+        raise _ReadError("expected a number")
     return float(value)
 
 
 def _integer(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise _Bad("expected a whole number")
+        raise _ReadError("expected a whole number")
     return value
 
 
 def _agents(value: Any) -> int:
     count = _integer(value)
     if not 0 <= count <= MAX_AGENTS:
-        raise _Bad(f"expected a whole number of agents from 0 to {MAX_AGENTS:,}")
+        raise _ReadError(f"expected a whole number of agents from 0 to {MAX_AGENTS:,}")
     return count
 
 
 def _text(value: Any) -> str:
     if not isinstance(value, str):
-        raise _Bad("expected a string")
+        raise _ReadError("expected a string")
     return value
 
 
 def _name(value: Any) -> str:
     text = _text(value).strip()
     if not text:
-        raise _Bad("expected a non-empty name")
+        raise _ReadError("expected a non-empty name")
     return text
 
 
 def _flag(value: Any) -> bool:
     if not isinstance(value, bool):
-        raise _Bad("expected true or false")
+        raise _ReadError("expected true or false")
     return value
 
 
@@ -132,32 +132,34 @@ def _plain(number: float) -> str:
 def _duration(value: Any) -> float:
     bare = _bare_number(value)
     if bare is not None:
-        raise _Bad(
+        raise _ReadError(
             f"expected {DURATION_HINT}",
             f'; a bare number has no unit: write "{_plain(bare)}min" or "{_plain(bare)}s"',
         )
     if not isinstance(value, str):
-        raise _Bad(f"expected {DURATION_HINT}")
+        raise _ReadError(f"expected {DURATION_HINT}")
     if value.strip().startswith("-"):
-        raise _Bad("expected a duration of 0 or more, with a unit")
+        raise _ReadError("expected a duration of 0 or more, with a unit")
     try:
         return parse_duration(value)
     except ValueError:
-        raise _Bad(f"expected {DURATION_HINT}") from None
+        raise _ReadError(f"expected {DURATION_HINT}") from None
 
 
 def _rate(value: Any) -> float:
     bare = _bare_number(value)
     if bare is not None:
-        raise _Bad(f"expected {RATE_HINT}", f'; a bare number has no unit: write "{_plain(bare)}/h"')
+        raise _ReadError(
+            f"expected {RATE_HINT}", f'; a bare number has no unit: write "{_plain(bare)}/h"'
+        )
     if not isinstance(value, str):
-        raise _Bad(f"expected {RATE_HINT}")
+        raise _ReadError(f"expected {RATE_HINT}")
     if value.strip().startswith("-"):
-        raise _Bad("expected a rate of 0 or more, with a unit")
+        raise _ReadError("expected a rate of 0 or more, with a unit")
     try:
         return parse_rate(value)
     except ValueError:
-        raise _Bad(f"expected {RATE_HINT}") from None
+        raise _ReadError(f"expected {RATE_HINT}") from None
 
 
 def _weights(size: int) -> Callable[[Any], tuple[float, ...]]:
@@ -165,18 +167,18 @@ def _weights(size: int) -> Callable[[Any], tuple[float, ...]]:
 
     def read(value: Any) -> tuple[float, ...]:
         if not isinstance(value, list):
-            raise _Bad(expected)
+            raise _ReadError(expected)
         if len(value) != size:
-            raise _Bad(expected, f" (it has {len(value)})")
+            raise _ReadError(expected, f" (it has {len(value)})")
         for position, item in enumerate(value, start=1):
             if (
                 isinstance(item, bool)
                 or not isinstance(item, int | float)
                 or not (math.isfinite(item) and item >= 0)
             ):
-                raise _Bad(expected, f" (item {position} is {_describe(item)})")
+                raise _ReadError(expected, f" (item {position} is {_describe(item)})")
         if sum(value) <= 0:
-            raise _Bad(expected)
+            raise _ReadError(expected)
         return tuple(float(item) for item in value)
 
     return read
@@ -184,14 +186,14 @@ def _weights(size: int) -> Callable[[Any], tuple[float, ...]]:
 
 def _strings(value: Any) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-        raise _Bad("expected a list of strings")
+        raise _ReadError("expected a list of strings")
     return tuple(value)
 
 
 def _choice(enum: type[T], names: list[str]) -> Callable[[Any], T]:
     def read(value: Any) -> T:
         if not isinstance(value, str) or value not in names:
-            raise _Bad(f"expected one of {names}", _did_you_mean(value, names))
+            raise _ReadError(f"expected one of {names}", _did_you_mean(value, names))
         return enum(value)  # type: ignore[call-arg]
 
     return read
@@ -199,7 +201,7 @@ def _choice(enum: type[T], names: list[str]) -> Callable[[Any], T]:
 
 def _weekday(value: Any) -> int:
     if not isinstance(value, str) or value not in WEEKDAYS:
-        raise _Bad(f"expected one of {list(WEEKDAYS)}", _did_you_mean(value, list(WEEKDAYS)))
+        raise _ReadError(f"expected one of {list(WEEKDAYS)}", _did_you_mean(value, list(WEEKDAYS)))
     return WEEKDAYS.index(value)
 
 
@@ -215,7 +217,7 @@ def _time_of_day(value: Any) -> float:
         return value.hour * 60.0 + value.minute
     match = _TIME_OF_DAY.match(value) if isinstance(value, str) else None
     if match is None:
-        raise _Bad('expected a time of day "HH:MM" from "00:00" to "23:59", such as "08:00"')
+        raise _ReadError('expected a time of day "HH:MM" from "00:00" to "23:59", such as "08:00"')
     return int(match.group(1)) * 60.0 + int(match.group(2))
 
 
@@ -229,14 +231,14 @@ def _days(value: Any) -> tuple[int, ...]:
             return tuple(range(7))
         parts = value.split(",")
     else:
-        raise _Bad(hint)
+        raise _ReadError(hint)
     days: list[int] = []
     for part in parts:
         if not isinstance(part, str):
-            raise _Bad(hint)
+            raise _ReadError(hint)
         first, dash, last = (word.strip().lower() for word in part.partition("-"))
         if first not in WEEKDAYS or (dash and last not in WEEKDAYS):
-            raise _Bad(hint, _did_you_mean_days(value))
+            raise _ReadError(hint, _did_you_mean_days(value))
         start, stop = WEEKDAYS.index(first), WEEKDAYS.index(last if dash else first)
         days.extend(
             range(start, stop + 1) if start <= stop else [*range(start, 7), *range(stop + 1)]
@@ -320,7 +322,7 @@ class _Table:
         value = self.data[name]
         try:
             return read(value)
-        except _Bad as bad:
+        except _ReadError as bad:
             self.report(name, f"{bad.expected}, found {_describe(value)}{bad.hint}")
             return ABSENT
 
@@ -360,7 +362,7 @@ def _restate(table: _Table, problem: Problem) -> Problem:
     head, found, _ = problem.message.partition(", found ")
     if noun:
         head = head.replace("a finite number", noun)
-    if found or raw not in head:
+    if found or not (isinstance(table.data[problem.key], dict) or raw in head):
         return Problem(key, f"{head}, found {raw}")
     return Problem(key, head)
 
@@ -429,10 +431,9 @@ def _read_run(table: _Table) -> RunSettings | None:
     duration = table.get("duration", _duration)
     warmup = table.get("warmup", _duration)
     run_length = duration if isinstance(duration, float) else RunSettings().duration_min
-    if isinstance(warmup, float) and run_length > 0 and warmup >= run_length:
-        written = (
-            repr(table.data["duration"]) if "duration" in table.data else "the default, 1 day"
-        )
+    duration_known = isinstance(duration, float) or "duration" not in table.data
+    if isinstance(warmup, float) and duration_known and run_length > 0 and warmup >= run_length:
+        written = repr(table.data["duration"]) if "duration" in table.data else "the default, 1 day"
         table.report(
             "warmup",
             f"expected a warm-up shorter than run.duration ({written}), "
@@ -583,7 +584,11 @@ def _read_incident(
 ) -> Incident | None:
     table = _Table(value, key, problems)
     severity = table.get("severity", _name)
-    if isinstance(severity, str) and known_severities and severity not in known_severities:
+    if (
+        isinstance(severity, str)
+        and known_severities is not None
+        and severity not in known_severities
+    ):
         table.report(
             "severity",
             f"unknown severity {severity!r}; severities are {known_severities}"
@@ -672,9 +677,9 @@ def scenario_from_dict(data: dict[str, Any], default_name: str = "scenario") -> 
     root.used.add("incidents")
     incidents: list[Incident | None] = []
     raw_incidents = root.data.get("incidents", [])
-    known_severities = _names(root.data, "severities") or list(Scenario.__dataclass_fields__)[:0]
-    if not known_severities:
-        known_severities = ["problem"]  # the default severity
+    known_severities = _names(root.data, "severities")
+    if "severities" not in root.data or root.data["severities"] == {}:
+        known_severities = ["problem"]  # the default severity (see `Scenario.severities`)
     if isinstance(raw_incidents, list):
         incidents = [
             _read_incident(item, f"incidents[{i}]", problems, known_severities)
@@ -699,8 +704,12 @@ def scenario_from_dict(data: dict[str, Any], default_name: str = "scenario") -> 
             problems.append(Problem(section, "the shares must not all be zero"))
     if problems:
         raise ScenarioError(problems)
-    assert run is not None and problem_process is not None and channels is not None
-    assert severities is not None and segments is not None and teams is not None
+    assert run is not None
+    assert problem_process is not None
+    assert channels is not None
+    assert severities is not None
+    assert segments is not None
+    assert teams is not None
     assert teaching is not None
     optional: dict[str, Any] = {
         "title": title,
@@ -720,7 +729,9 @@ def scenario_from_dict(data: dict[str, Any], default_name: str = "scenario") -> 
     )
 
 
-_TOML_AT = re.compile(r"^(?P<message>.*) \(at (?:line (?P<line>\d+), column (?P<column>\d+)|end of document)\)$")
+_TOML_AT = re.compile(
+    r"^(?P<message>.*) \(at (?:line (?P<line>\d+), column (?P<column>\d+)|end of document)\)$"
+)
 
 
 def _toml_problem(error: tomllib.TOMLDecodeError, text: str) -> Problem:
@@ -774,11 +785,17 @@ def read_scenario_text(path: Path) -> str:
     source = str(path)
     try:
         if path.is_dir():
-            raise ScenarioError(Problem("", "is a folder; expected a scenario .toml file"), source)
+            raise IsADirectoryError(path)
         with path.open("rb") as handle:
             raw = handle.read(MAX_FILE_BYTES + 1)
+    except IsADirectoryError:
+        raise ScenarioError(
+            Problem("", "is a folder; expected a scenario .toml file"), source
+        ) from None
     except FileNotFoundError:
-        raise ScenarioError(Problem("", "no such file"), source) from None
+        close = _closest(path.stem, list(builtin_scenarios())) if len(path.parts) == 1 else None
+        hint = f"; did you mean the built-in case {close!r}?" if close else ""
+        raise ScenarioError(Problem("", f"no such file{hint}"), source) from None
     except OSError as error:
         raise ScenarioError(
             Problem("", f"cannot read the file: {error.strerror or error}"), source
@@ -839,7 +856,9 @@ def _distribution_dict(distribution: Distribution) -> dict[str, Any]:
         "dist": distribution.kind.value,
         "mean": duration_text(distribution.mean_min),
     }
-    if distribution.kind is DistributionKind.LOGNORMAL:
+    if distribution.kind is DistributionKind.LOGNORMAL or (
+        distribution.kind is DistributionKind.CONSTANT and distribution.cv != 1.0
+    ):
         values["cv"] = distribution.cv
     return values
 
@@ -849,7 +868,7 @@ def _clock(minutes: float) -> str:
 
 
 def scenario_to_dict(scenario: Scenario) -> dict[str, Any]:
-    """Return the scenario with every default filled in, as TOML-ready data that loads back equal."""
+    """Return the scenario with every default filled in, as TOML data that loads back equal."""
     run = scenario.run
     data: dict[str, Any] = {
         "name": scenario.name,

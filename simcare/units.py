@@ -87,9 +87,11 @@ def parse_rate(text: str) -> float:
 
 
 def _number(value: float) -> str:
-    """Three significant figures, without an exponent ("7.8", "42", "1,500")."""
+    """Three significant figures, without an exponent ("7.8", "42", "1,500"); 0 below 0.001."""
     if abs(value) >= 999.5:
         return f"{value:,.0f}"
+    if abs(value) < 0.0005:
+        return "0"
     return format(Decimal(f"{value:.3g}"), "f")
 
 
