@@ -103,7 +103,11 @@ def _replicate(scenario: Scenario, replications: int, seed: int, keep_records: b
 @app.command()
 def run(
     scenario: Annotated[
-        str, typer.Argument(help="A scenario .toml file, or a built-in case (see `simcare cases`).")
+        str,
+        typer.Argument(
+            metavar="SCENARIO",
+            help="A scenario .toml file, or a built-in case (see `simcare cases`).",
+        ),
     ],
     replications: Annotated[
         int, typer.Option("--replications", "-r", min=1, help="Independent replications.")

@@ -147,6 +147,7 @@ def _contact_outcomes(
     queue_start, queue_end = _queue_intervals(record)
     span = np.array([record.warmup_min, record.end_min])
     queue_area = integral_of_count(queue_start[chosen], queue_end[chosen], span)
+    queue_time = max(float(queue_area[1] - queue_area[0]), 0.0)
     still_waiting = ~answered & ~abandoned
     ages = (record.end_min - arrival)[still_waiting]
     values = {
@@ -165,7 +166,7 @@ def _contact_outcomes(
         "first_response_p90_min": _quantile(first_response, 0.9),
         "resolution_median_min": _quantile((end - arrival)[finished], 0.5),
         "resolution_p90_min": _quantile((end - arrival)[finished], 0.9),
-        "backlog_mean": float(queue_area[1] - queue_area[0]) / (record.end_min - record.warmup_min),
+        "backlog_mean": queue_time / (record.end_min - record.warmup_min),
         "backlog_oldest_age_min": float(ages.max()) if len(ages) else 0.0,
     }
     return values
@@ -179,7 +180,7 @@ def _team_outcomes(record: RunRecord, team: int, shrinkage: float, cost: float) 
     start = record.service_start_min[served]
     busy = integral_of_count(start, start + record.handle_min[served], window)
     on_duty_hours = float(on_duty[1] - on_duty[0]) / 60
-    busy_hours = float(busy[1] - busy[0]) / 60
+    busy_hours = max(float(busy[1] - busy[0]), 0.0) / 60  # no rounding below zero
     paid_hours = on_duty_hours / (1 - shrinkage)
     return {
         "answered": float((served & (record.arrival_min >= record.warmup_min)).sum()),
@@ -235,6 +236,13 @@ class TimeSeries:
     values: dict[tuple[str, str], np.ndarray]
 
 
+def _averages(cumulative: np.ndarray, widths: np.ndarray) -> np.ndarray:
+    """Per-bin averages from a cumulative integral, with rounding residue (1e-14) removed."""
+    averages = np.diff(cumulative) / widths
+    averages[np.abs(averages) < 1e-9] = 0.0
+    return averages
+
+
 def hourly_series(record: RunRecord) -> TimeSeries:
     """Return hour-by-hour averages: queue per channel, agents on duty and busy per team."""
     edges = np.arange(0.0, record.end_min + 60.0, 60.0)
@@ -246,14 +254,14 @@ def hourly_series(record: RunRecord) -> TimeSeries:
     for code, name in enumerate(record.channel_names):
         chosen = record.channel == code
         area = integral_of_count(queue_start[chosen], queue_end[chosen], edges)
-        values[("queue", f"channel:{name}")] = np.diff(area) / widths
+        values[("queue", f"channel:{name}")] = _averages(area, widths)
     team_of_contact = record.team
     for code, name in enumerate(record.team_names):
         log = record.staffing[code]
         on_duty = _step_integral(log.time_min, log.on_duty.astype(float), edges)
-        values[("agents_on_duty", f"team:{name}")] = np.diff(on_duty) / widths
+        values[("agents_on_duty", f"team:{name}")] = _averages(on_duty, widths)
         served = team_of_contact == code
         start = record.service_start_min[served]
         busy = integral_of_count(start, start + record.handle_min[served], edges)
-        values[("agents_busy", f"team:{name}")] = np.diff(busy) / widths
+        values[("agents_busy", f"team:{name}")] = _averages(busy, widths)
     return TimeSeries(edges[:-1], values)

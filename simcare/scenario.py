@@ -94,6 +94,8 @@ class Distribution:
             _check_positive("cv", self.cv)
         elif self.kind is DistributionKind.EXPONENTIAL and self.cv != 1.0:
             raise _fail("cv", "an exponential distribution has cv 1; use lognormal for another cv")
+        elif self.kind is DistributionKind.CONSTANT and self.cv not in (0.0, 1.0):
+            raise _fail("cv", "a constant distribution has cv 0")
 
     def lognormal_mu_sigma(self) -> tuple[float, float]:
         """Return (mu, sigma) of the underlying normal for this mean and cv."""
@@ -178,6 +180,13 @@ class Segment:
         _check_share("loyalty", self.loyalty)
         _check_non_negative("followers_median", self.followers_median)
         _check_non_negative("followers_sigma", self.followers_sigma)
+        # Beyond these, follower counts overflow; the largest real accounts have ~1e8.
+        if self.followers_median > 1e9:
+            raise _fail(
+                "followers.median", f"expected at most 1e9, found {self.followers_median!r}"
+            )
+        if self.followers_sigma > 5:
+            raise _fail("followers.sigma", f"expected at most 5, found {self.followers_sigma!r}")
         _check_positive("patience_multiplier", self.patience_multiplier)
 
 

@@ -415,7 +415,8 @@ def _read_distribution(value: Any, key: str, problems: list[Problem]) -> Distrib
         kind = ABSENT
     elif kind is DistributionKind.CONSTANT and isinstance(cv, float):
         if cv != 0:
-            table.report("cv", f"a constant distribution has cv 0, found {_describe(cv)}")
+            found = _describe(table.data["cv"])
+            table.report("cv", f"a constant distribution has cv 0 (or no cv), found {found}")
         cv = 0.0 if cv == 0 else ABSENT
     return _build(
         Distribution,
@@ -537,11 +538,12 @@ def _read_team(name: str, table: _Table, known_channels: list[str] | None) -> Te
     for channel, spec in handle_table.data.items():
         distribution = _read_distribution(spec, handle_table.path(channel), table.problems)
         handle_time[channel] = distribution or _PLACEHOLDER_DISTRIBUTION
-    if isinstance(channels, tuple):
-        # Already reported: no "missing a handling time" for an unknown channel or a bad table.
+    if isinstance(channels, tuple) and (unknown or handle_table.broken):
+        # The channel list or the handling times are reported already; checking one against
+        # the other would only repeat that (a misspelt channel has no handling time, ...).
+        channels += tuple(channel for channel in handle_time if channel not in channels)
         for channel in channels:
-            if channel in unknown or handle_table.broken:
-                handle_time.setdefault(channel, _PLACEHOLDER_DISTRIBUTION)
+            handle_time.setdefault(channel, _PLACEHOLDER_DISTRIBUTION)
 
     table.used.update({"agents", "shifts"})
     shifts: tuple[Shift, ...] | _Absent = ABSENT

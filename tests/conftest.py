@@ -6,6 +6,7 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
+from hypothesis import settings
 
 from simcare.model.problems import ArrivalBatch
 from simcare.scenario import (
@@ -20,6 +21,11 @@ from simcare.scenario import (
     Team,
 )
 from simcare.theory import WorkedCase
+
+# Property tests explore a fixed sequence of examples: the same on every run and machine, so a
+# failure is reproducible and CI never fails by chance.
+settings.register_profile("simcare", derandomize=True, database=None)
+settings.load_profile("simcare")
 
 EVERY_DAY = tuple(range(7))
 
