@@ -42,13 +42,6 @@ class ScenarioError(ValueError):
         prefix = f"{self.source}: " if self.source else ""
         return "\n".join(prefix + str(problem) for problem in self.problems)
 
-    def within(self, section: str, source: str | None = None) -> ScenarioError:
-        """Return the same error with every key prefixed by ``section.`` (and a source file)."""
-        problems = [
-            Problem(f"{section}.{p.key}" if p.key else section, p.message) for p in self.problems
-        ]
-        return ScenarioError(problems, source or self.source)
-
 
 def _fail(key: str, message: str) -> ScenarioError:
     return ScenarioError(Problem(key, message))
@@ -427,8 +420,3 @@ class Scenario:
                     )
                 )
         return found
-
-    @property
-    def channel_names(self) -> tuple[str, ...]:
-        """Channel names in file order (their index is the channel code in run records)."""
-        return tuple(self.channels)
