@@ -8,7 +8,8 @@ Definitions (contacts are those arriving after the warm-up; times in minutes):
 - *Service level (offered)*: contacts answered within the target / contacts whose fate
   against the target is known (all except those still open at the end that had waited less
   than the target). *Service level (answered)*: answered within the target / answered.
-- *Abandonment rate*: abandoned / (answered + abandoned).
+- *Abandonment rate*: abandoned / (answered + abandoned), on live channels only (undefined on
+  an async channel, where a customer who gives up shows in the backlog measures).
 - *First response*: when the customer first hears back: the answer on a live channel, the
   reply being sent (end of handling) on an async one. *Resolution*: end of handling.
 - *Occupancy*: agent time handling contacts / agent time on duty. *Utilisation*: handling /
@@ -161,7 +162,10 @@ def _contact_outcomes(
             float(within_target.sum()), float(known_against_target.sum())
         ),
         "service_level_answered": _ratio(float(within_target.sum()), n_answered),
-        "abandonment_rate": _ratio(n_abandoned, n_answered + n_abandoned),
+        # Abandonment is a live-channel measure; an async channel's give-ups show as backlog.
+        "abandonment_rate": _ratio(
+            float((abandoned & live).sum()), float(((answered | abandoned) & live).sum())
+        ),
         "first_response_median_min": _quantile(first_response, 0.5),
         "first_response_p90_min": _quantile(first_response, 0.9),
         "resolution_median_min": _quantile((end - arrival)[finished], 0.5),
@@ -207,8 +211,6 @@ def outcomes(record: RunRecord, scenario: Scenario) -> Outcomes:
     for code, channel in enumerate(scenario.channels.values()):
         chosen = record.channel == code
         for name, value in _contact_outcomes(record, chosen, live_channel, target).items():
-            if name == "abandonment_rate" and not live_channel[code]:
-                continue  # abandonment is a live-channel measure; async ones have a backlog
             result[(name, f"channel:{channel.name}")] = value
     teams = [
         _team_outcomes(record, code, team.shrinkage, team.cost_per_hour)
