@@ -19,7 +19,14 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from simcare import __version__
 from simcare.experiments import RunResult, run_replications
-from simcare.reports.output import OutputError, Provenance, command_line, now, write_run
+from simcare.reports.output import (
+    OutputError,
+    Provenance,
+    check_folder,
+    command_line,
+    now,
+    write_run,
+)
 from simcare.reports.tables import SUMMARY_COLUMNS, summary_records, summary_table, to_csv
 from simcare.scenario import Scenario, ScenarioError
 from simcare.scenario_file import builtin_scenarios, load_scenario
@@ -136,15 +143,15 @@ def run(
     if events and out is None:
         _fail("--events writes events.csv into the output folder; add --out DIR", EXIT_USAGE)
     loaded = _load(scenario)
-    if out is not None and out.exists() and not force and (not out.is_dir() or any(out.iterdir())):
-        _fail(f"{out}: exists and is not empty; choose another --out, or add --force", EXIT_OUTPUT)
-    started = now()
-    result = _replicate(loaded, replications, seed, keep_records=events)
-    if out is not None:
-        try:
+    try:
+        if out is not None:
+            check_folder(out, force)  # refuse now, not after the simulation
+        started = now()
+        result = _replicate(loaded, replications, seed, keep_records=events)
+        if out is not None:
             write_run(result, out, Provenance(command_line(), started, now()), force)
-        except OutputError as error:
-            _fail(str(error), EXIT_OUTPUT)
+    except OutputError as error:
+        _fail(str(error), EXIT_OUTPUT)
     if output_format is OutputFormat.TABLE:
         stdout.print(summary_table(result))
         if out is not None:

@@ -101,6 +101,17 @@ def integral_of_count(starts: np.ndarray, ends: np.ndarray, at: np.ndarray) -> n
     return area(starts) - area(ends)
 
 
+def time_in_bins(starts: np.ndarray, ends: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """Return, for each bin between consecutive ``edges``, the integral of the open-interval count.
+
+    Differences of the cumulative integral carry rounding residue of about 1e-14 that can fall
+    below zero; an integral of a count over a bin cannot, so residue under 1e-9 is set to 0.
+    """
+    per_bin = np.diff(integral_of_count(starts, ends, edges))
+    per_bin[per_bin < 1e-9] = 0.0
+    return per_bin
+
+
 def _step_integral(times: np.ndarray, levels: np.ndarray, at: np.ndarray) -> np.ndarray:
     """Integral from times[0] of a step function (levels[k] from times[k] on), at each point."""
     widths = np.diff(times)
@@ -147,8 +158,7 @@ def _contact_outcomes(
     first_response = np.where(live, wait, end - arrival)[responded]
     queue_start, queue_end = _queue_intervals(record)
     span = np.array([record.warmup_min, record.end_min])
-    queue_area = integral_of_count(queue_start[chosen], queue_end[chosen], span)
-    queue_time = max(float(queue_area[1] - queue_area[0]), 0.0)
+    queue_time = float(time_in_bins(queue_start[chosen], queue_end[chosen], span)[0])
     still_waiting = ~answered & ~abandoned
     ages = (record.end_min - arrival)[still_waiting]
     values = {
@@ -182,9 +192,8 @@ def _team_outcomes(record: RunRecord, team: int, shrinkage: float, cost: float) 
     on_duty = _step_integral(log.time_min, log.on_duty.astype(float), window)
     served = record.team == team
     start = record.service_start_min[served]
-    busy = integral_of_count(start, start + record.handle_min[served], window)
+    busy_hours = float(time_in_bins(start, start + record.handle_min[served], window)[0]) / 60
     on_duty_hours = float(on_duty[1] - on_duty[0]) / 60
-    busy_hours = max(float(busy[1] - busy[0]), 0.0) / 60  # no rounding below zero
     paid_hours = on_duty_hours / (1 - shrinkage)
     return {
         "answered": float((served & (record.arrival_min >= record.warmup_min)).sum()),
@@ -238,32 +247,24 @@ class TimeSeries:
     values: dict[tuple[str, str], np.ndarray]
 
 
-def _averages(cumulative: np.ndarray, widths: np.ndarray) -> np.ndarray:
-    """Per-bin averages from a cumulative integral, with rounding residue (1e-14) removed."""
-    averages = np.diff(cumulative) / widths
-    averages[np.abs(averages) < 1e-9] = 0.0
-    return averages
-
-
 def hourly_series(record: RunRecord) -> TimeSeries:
     """Return hour-by-hour averages: queue per channel, agents on duty and busy per team."""
     edges = np.arange(0.0, record.end_min + 60.0, 60.0)
-    edges[-1] = min(edges[-1], record.end_min)
     edges = np.unique(np.minimum(edges, record.end_min))
     widths = np.diff(edges)
     values: dict[tuple[str, str], np.ndarray] = {}
     queue_start, queue_end = _queue_intervals(record)
     for code, name in enumerate(record.channel_names):
         chosen = record.channel == code
-        area = integral_of_count(queue_start[chosen], queue_end[chosen], edges)
-        values[("queue", f"channel:{name}")] = _averages(area, widths)
+        queued = time_in_bins(queue_start[chosen], queue_end[chosen], edges)
+        values[("queue", f"channel:{name}")] = queued / widths
     team_of_contact = record.team
     for code, name in enumerate(record.team_names):
         log = record.staffing[code]
         on_duty = _step_integral(log.time_min, log.on_duty.astype(float), edges)
-        values[("agents_on_duty", f"team:{name}")] = _averages(on_duty, widths)
+        values[("agents_on_duty", f"team:{name}")] = np.diff(on_duty) / widths
         served = team_of_contact == code
         start = record.service_start_min[served]
-        busy = integral_of_count(start, start + record.handle_min[served], edges)
-        values[("agents_busy", f"team:{name}")] = _averages(busy, widths)
+        busy = time_in_bins(start, start + record.handle_min[served], edges)
+        values[("agents_busy", f"team:{name}")] = busy / widths
     return TimeSeries(edges[:-1], values)

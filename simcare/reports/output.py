@@ -21,7 +21,7 @@ import numpy as np
 from simcare import __version__
 from simcare.experiments import RunResult
 from simcare.records import RunRecord
-from simcare.reports.tables import SUMMARY_COLUMNS, summary_records, to_csv
+from simcare.reports.tables import SUMMARY_COLUMNS, none_if_nan, summary_records, to_csv
 from simcare.scenario_file import dump_scenario
 
 MANIFEST = "manifest.json"
@@ -35,8 +35,8 @@ class OutputError(Exception):
     """An output folder cannot be used; the message says why and what to do."""
 
 
-def prepare_folder(folder: Path, force: bool) -> None:
-    """Create the output folder, refusing to write into a non-empty one unless ``force``."""
+def check_folder(folder: Path, force: bool) -> None:
+    """Refuse a folder that is a file, or not empty unless ``force`` (check before long work)."""
     if folder.exists() and not folder.is_dir():
         raise OutputError(f"{folder}: exists and is not a folder; choose another --out")
     if folder.is_dir() and any(folder.iterdir()) and not force:
@@ -44,6 +44,11 @@ def prepare_folder(folder: Path, force: bool) -> None:
             f"{folder}: the folder is not empty; choose another --out, "
             "or add --force to replace simcare's files in it"
         )
+
+
+def prepare_folder(folder: Path, force: bool) -> None:
+    """Create the output folder, refusing to write into a non-empty one unless ``force``."""
+    check_folder(folder, force)
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as error:
@@ -107,7 +112,7 @@ def replication_rows(result: RunResult) -> list[dict[str, Any]]:
             "replication": r,
             "outcome": outcome,
             "scope": scope,
-            "value": None if value != value else value,
+            "value": none_if_nan(value),
         }
         for r, values in enumerate(result.per_replication)
         for (outcome, scope), value in values.items()
@@ -140,8 +145,8 @@ def event_rows(replication: int, record: RunRecord) -> list[dict[str, Any]]:
         "followers": record.followers.tolist(),
         "outcome": outcome.tolist(),
         "wait_min": record.wait_min.tolist(),
-        "service_start_min": [None if v != v else v for v in record.service_start_min.tolist()],
-        "service_end_min": [None if v != v else v for v in end.tolist()],
+        "service_start_min": [none_if_nan(v) for v in record.service_start_min.tolist()],
+        "service_end_min": [none_if_nan(v) for v in end.tolist()],
         "team": [record.team_names[t] if t >= 0 else None for t in team.tolist()],
         "agent": [a if a >= 0 else None for a in record.agent.tolist()],
     }

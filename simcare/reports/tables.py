@@ -106,18 +106,18 @@ def summary_records(summary: list[SummaryRow]) -> list[dict[str, Any]]:
                 "scope": row.scope,
                 "label": spec.label,
                 "unit": spec.unit.value,
-                "mean": _plain(est.mean),
-                "ci_low": _plain(est.low),
-                "ci_high": _plain(est.high),
-                "half_width": _plain(est.half_width),
-                "std": _plain(est.std),
+                "mean": none_if_nan(est.mean),
+                "ci_low": none_if_nan(est.low),
+                "ci_high": none_if_nan(est.high),
+                "half_width": none_if_nan(est.half_width),
+                "std": none_if_nan(est.std),
                 "n": est.n,
             }
         )
     return rows
 
 
-def _plain(value: float) -> float | None:
+def none_if_nan(value: float) -> float | None:
     """JSON has no NaN: an undefined value is null (and an empty cell in CSV)."""
     return None if math.isnan(value) else value
 
