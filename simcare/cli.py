@@ -44,7 +44,9 @@ app = typer.Typer(
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
 )
-stdout = Console(soft_wrap=True)
+# Redirected to a file, a table is read whole: give it room rather than rich's 80 columns,
+# which would wrap labels onto two rows.
+stdout = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 160)
 stderr = Console(stderr=True, soft_wrap=True)
 
 

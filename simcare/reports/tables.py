@@ -12,7 +12,7 @@ from rich.table import Table
 from simcare.experiments import RunResult, SummaryRow
 from simcare.metrics import OUTCOMES, Unit
 from simcare.stats import Estimate
-from simcare.units import format_duration
+from simcare.units import display_unit, format_duration
 
 SUMMARY_COLUMNS = (
     "outcome",
@@ -28,12 +28,17 @@ SUMMARY_COLUMNS = (
 )
 
 
-def format_value(value: float, unit: Unit, currency: str = "$") -> str:
-    """Format one number for a reader: "7.8 s", "17.4%", "9,245", "$25,760"."""
+def format_value(value: float, unit: Unit, currency: str = "$", like: float | None = None) -> str:
+    """Format one number for a reader: "7.8 s", "17.4%", "9,245", "$25,760".
+
+    A duration is written in the unit that suits ``like`` when given (so that both ends of an
+    interval share the unit of its mean).
+    """
     if math.isnan(value):
         return "—"
     if unit is Unit.MINUTES:
-        return format_duration(value)
+        scale = like if like is not None and math.isfinite(like) else value
+        return format_duration(value, display_unit(scale) if math.isfinite(scale) else None)
     if unit is Unit.SHARE:
         return f"{value:.1%}"
     if unit is Unit.MONEY:
@@ -91,7 +96,8 @@ def _interval(est: Estimate, unit: Unit, currency: str) -> str:
         low = max(low, 0.0)
     if unit is Unit.SHARE:
         high = min(high, 1.0)
-    return f"{format_value(low, unit, currency)} – {format_value(high, unit, currency)}"
+    low_text = format_value(low, unit, currency, like=est.mean)
+    return f"{low_text} – {format_value(high, unit, currency, like=est.mean)}"
 
 
 def summary_records(summary: list[SummaryRow]) -> list[dict[str, Any]]:
