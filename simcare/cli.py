@@ -6,6 +6,7 @@ Exit codes: 0 success; 2 a usage or scenario error (the message names the file a
 
 from __future__ import annotations
 
+import difflib
 import json
 import sys
 from enum import StrEnum
@@ -88,10 +89,14 @@ def _main(
     """Simulate customer service under public scrutiny."""
 
 
-def _replicate(scenario: Scenario, replications: int, seed: int, keep_records: bool) -> RunResult:
+def _replicate(
+    scenario: Scenario, replications: int, seed: int, policy: str | None, keep_records: bool
+) -> RunResult:
     """Run replications with a progress bar on stderr when it is a terminal."""
     if not stderr.is_terminal:
-        return run_replications(scenario, replications, seed, keep_records=keep_records)
+        return run_replications(
+            scenario, replications, seed, policy=policy, keep_records=keep_records
+        )
     columns = (
         TextColumn("{task.description}"),
         BarColumn(),
@@ -104,6 +109,7 @@ def _replicate(scenario: Scenario, replications: int, seed: int, keep_records: b
             scenario,
             replications,
             seed,
+            policy=policy,
             keep_records=keep_records,
             on_progress=lambda done: progress.update(task, completed=done),
         )
@@ -124,6 +130,15 @@ def run(
     seed: Annotated[
         int, typer.Option("--seed", "-s", min=0, help="Base seed for every stream.")
     ] = 2024,
+    policy: Annotated[
+        str | None,
+        typer.Option(
+            "--policy",
+            "-p",
+            help="Response policy: ignore, delete, reply_public, reply_private, "
+            "acknowledge_then_private, or one the scenario defines (default: its run.policy).",
+        ),
+    ] = None,
     out: Annotated[
         Path | None,
         typer.Option("--out", "-o", help="Write the summary, series, scenario and manifest here."),
@@ -140,16 +155,24 @@ def run(
 ) -> None:
     """Run a scenario and print its outcomes with 95% confidence intervals.
 
-    Example: simcare run textbook_contact_centre -r 30 --out results/textbook
+    Example: simcare run loyal_fan_deleted_post --policy delete -r 30 --out results/fan
     """
     if events and out is None:
         _fail("--events writes events.csv into the output folder; add --out DIR", EXIT_USAGE)
     loaded = _load(scenario)
+    if policy is not None and policy not in loaded.policy_names:
+        known = loaded.policy_names
+        hint = difflib.get_close_matches(policy, known, n=1)
+        _fail(
+            f"--policy: unknown policy {policy!r} for {loaded.name}; policies are "
+            f"{', '.join(known)}" + (f" (did you mean {hint[0]!r}?)" if hint else ""),
+            EXIT_USAGE,
+        )
     try:
         if out is not None:
             check_folder(out, force)  # refuse now, not after the simulation
         started = now()
-        result = _replicate(loaded, replications, seed, keep_records=events)
+        result = _replicate(loaded, replications, seed, policy, keep_records=events)
         if out is not None:
             write_run(result, out, Provenance(command_line(), started, now()), force)
     except OutputError as error:

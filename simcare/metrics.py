@@ -24,7 +24,9 @@ from enum import StrEnum
 
 import numpy as np
 
-from simcare.records import RunRecord
+from simcare.model.journeys import ContactKind, Result
+from simcare.model.loyalty import lifetime_value
+from simcare.records import JourneyEnd, RunRecord
 from simcare.scenario import Mode, Scenario
 
 
@@ -70,8 +72,43 @@ OUTCOMES: dict[str, OutcomeSpec] = {
     "agent_hours_busy": OutcomeSpec("Agent hours handling contacts", Unit.HOURS),
     "agent_hours_paid": OutcomeSpec("Agent hours paid", Unit.HOURS),
     "staff_cost": OutcomeSpec("Staff cost", Unit.MONEY),
+    # Journeys: a complaint and every later contact it led to.
+    "journeys": OutcomeSpec("Complaint journeys", Unit.COUNT),
+    "contacts_per_journey": OutcomeSpec("Contacts per journey", Unit.COUNT),
+    "resolved_share": OutcomeSpec("Resolved", Unit.SHARE),
+    "resolved_quickly_share": OutcomeSpec("Resolved quickly", Unit.SHARE),
+    "escalated_share": OutcomeSpec("Escalated at least once", Unit.SHARE),
+    "escalation_steps_mean": OutcomeSpec("Escalation steps, mean", Unit.COUNT),
+    "went_public_share": OutcomeSpec("Went public (started private)", Unit.SHARE),
+    "escalations": OutcomeSpec("Escalations (from → to)", Unit.COUNT),
+    "deletions": OutcomeSpec("Posts deleted", Unit.COUNT),
+    "reposts": OutcomeSpec("Reposts with a screenshot", Unit.COUNT),
+    "follow_ups": OutcomeSpec("Follow-ups made", Unit.COUNT),
+    "ended": OutcomeSpec("Journeys that ended", Unit.COUNT),
+    # Word of mouth: negative and positive never netted.
+    "told_negative": OutcomeSpec("People told, negative (incl. silent)", Unit.COUNT),
+    "told_positive": OutcomeSpec("People told, positive", Unit.COUNT),
+    "impressions_negative": OutcomeSpec("Public impressions, negative", Unit.COUNT),
+    "impressions_positive": OutcomeSpec("Public impressions, positive", Unit.COUNT),
+    "public_posts": OutcomeSpec("Public posts", Unit.COUNT),
+    "reshares": OutcomeSpec("Reshares", Unit.COUNT),
+    "largest_cascade": OutcomeSpec("Largest cascade (impressions of one post)", Unit.COUNT),
+    "pile_ons": OutcomeSpec("Pile-on comments", Unit.COUNT),
+    # Churn and money.
+    "complainant_churn": OutcomeSpec("Complainants who leave", Unit.COUNT),
+    "complainant_churn_rate": OutcomeSpec("Churn among complainants", Unit.SHARE),
+    "silent_churn": OutcomeSpec("Silent customers who leave", Unit.COUNT),
+    "bystander_churn": OutcomeSpec("Bystanders who leave", Unit.COUNT),
+    "customers_lost": OutcomeSpec("Customers lost, all causes", Unit.COUNT),
+    "churned": OutcomeSpec("Customers lost, by cause", Unit.COUNT),
+    "prospects_lost": OutcomeSpec("Prospects deterred", Unit.COUNT),
+    "lifetime_value_lost": OutcomeSpec("Lifetime value lost", Unit.MONEY),
+    "compensation_paid": OutcomeSpec("Compensation paid", Unit.MONEY),
+    "cross_sell_revenue": OutcomeSpec("Cross-sell revenue", Unit.MONEY),
+    "net_value": OutcomeSpec("Net value (revenue - costs - value lost)", Unit.MONEY),
 }
-"""Every outcome simcare reports, by key. Scopes: "all", "channel:NAME", "team:NAME"."""
+"""Every outcome simcare reports, by key. Scopes: "all", "channel:NAME", "team:NAME", and
+"flow:FROM→TO" (escalations), "end:ENDING" (journeys that ended so), "cause:CAUSE" (churn)."""
 
 Outcomes = dict[tuple[str, str], float]
 """Outcome values of one replication keyed by (outcome, scope)."""
@@ -214,11 +251,11 @@ def outcomes(record: RunRecord, scenario: Scenario) -> Outcomes:
         ("silent_problems", "all"): float(record.silent.sum()),
     }
     live_channel = np.array([c.mode is Mode.LIVE for c in scenario.channels.values()])
-    everything = np.ones(len(record), dtype=bool)
+    everything = record.kind != ContactKind.FOLLOW_UP
     for name, value in _contact_outcomes(record, everything, live_channel, target).items():
         result[(name, "all")] = value
     for code, channel in enumerate(scenario.channels.values()):
-        chosen = record.channel == code
+        chosen = (record.channel == code) & everything
         for name, value in _contact_outcomes(record, chosen, live_channel, target).items():
             result[(name, f"channel:{channel.name}")] = value
     teams = [
@@ -236,7 +273,121 @@ def outcomes(record: RunRecord, scenario: Scenario) -> Outcomes:
     result[("utilisation", "all")] = _ratio(total["agent_hours_busy"], total["agent_hours_paid"])
     result[("agent_hours_paid", "all")] = total["agent_hours_paid"]
     result[("staff_cost", "all")] = total["staff_cost"]
+    result.update(journey_outcomes(record, scenario))
+    result.update(consequences(record, scenario, total["staff_cost"]))
     return result
+
+
+def journey_outcomes(record: RunRecord, scenario: Scenario) -> Outcomes:
+    """Escalation outcomes over the journeys that started after the warm-up."""
+    journeys = record.journeys
+    measured = journeys.start_min >= record.warmup_min
+    n = int(measured.sum())
+    ends = journeys.end[measured]
+    result: Outcomes = {
+        ("journeys", "all"): float(n),
+        ("contacts_per_journey", "all"): _mean(journeys.attempts[measured]),
+        ("resolved_share", "all"): _ratio(float(np.isin(ends, _RESOLVED).sum()), n),
+        ("resolved_quickly_share", "all"): _ratio(
+            float((ends == JourneyEnd.RESOLVED_QUICKLY).sum()), n
+        ),
+        ("escalated_share", "all"): _ratio(float((journeys.escalations[measured] > 0).sum()), n),
+        ("escalation_steps_mean", "all"): _mean(journeys.escalations[measured]),
+        ("went_public_share", "all"): _ratio(float(journeys.went_public[measured].sum()), n),
+    }
+    for ending in JourneyEnd:
+        result[("ended", f"end:{ending.label}")] = float((ends == ending).sum())
+    in_window = (record.journeys.start_min >= record.warmup_min)[record.journey]
+    complaint = in_window & (record.kind != ContactKind.FOLLOW_UP)
+    result[("deletions", "all")] = float((complaint & (record.result == Result.DELETED)).sum())
+    result[("reposts", "all")] = float((in_window & (record.kind == ContactKind.REPOST)).sum())
+    result[("follow_ups", "all")] = float((in_window & (record.kind == ContactKind.FOLLOW_UP)).sum())
+    # Flows: each later contact on a different channel than the one before it.
+    order = np.lexsort((record.attempt, record.journey))
+    rows = order[complaint[order]]
+    same = record.journey[rows][1:] == record.journey[rows][:-1]
+    source, target = record.channel[rows][:-1][same], record.channel[rows][1:][same]
+    moved = source != target
+    names = record.channel_names
+    pairs = np.stack([source[moved], target[moved]], axis=1) if moved.any() else np.zeros((0, 2))
+    for (a, b), count in zip(*np.unique(pairs, axis=0, return_counts=True), strict=True):
+        result[("escalations", f"flow:{names[int(a)]}→{names[int(b)]}")] = float(count)
+    return result
+
+
+def consequences(record: RunRecord, scenario: Scenario, staff_cost: float) -> Outcomes:
+    """Word of mouth, churn and money, over the journeys that started after the warm-up."""
+    journeys, spread, lost, posts = record.journeys, record.spread, record.churn, record.posts
+    measured = journeys.start_min >= record.warmup_min
+    measured_posts = measured[posts.journey]
+    negative = spread.negative_impressions[measured_posts]
+    positive = spread.positive_impressions[measured_posts]
+    cascade = negative + positive
+    result: Outcomes = {
+        ("told_negative", "all"): float(spread.told_negative[measured].sum() + spread.silent_told),
+        ("told_positive", "all"): float(spread.told_positive[measured].sum()),
+        ("impressions_negative", "all"): float(negative.sum()),
+        ("impressions_positive", "all"): float(positive.sum()),
+        ("public_posts", "all"): float(measured_posts.sum()),
+        ("reshares", "all"): float(spread.reshares[measured_posts].sum()),
+        ("largest_cascade", "all"): float(cascade.max()) if len(cascade) else 0.0,
+        ("pile_ons", "all"): float(spread.pile_ons[measured_posts].sum()),
+    }
+    for code, name in enumerate(record.channel_names):
+        on_channel = posts.channel[measured_posts] == code
+        if scenario.channels[name].public:
+            result[("impressions_negative", f"channel:{name}")] = float(negative[on_channel].sum())
+            result[("impressions_positive", f"channel:{name}")] = float(positive[on_channel].sum())
+    segments = list(scenario.segments.values())
+    value = np.array([lifetime_value(s, scenario.churn) for s in segments])
+    left = lost.left & measured
+    segment = record.journey_segment
+    complainants = int(left.sum())
+    silent = int(lost.silent_left.sum())
+    shares = np.array([s.share for s in segments])
+    bystander_value = float(value @ shares / shares.sum())
+    value_lost = (
+        float(value[segment[left]].sum())
+        + float(value @ lost.silent_left.sum(axis=1))
+        + lost.bystanders_left * bystander_value
+    )
+    result.update(
+        {
+            ("complainant_churn", "all"): float(complainants),
+            ("complainant_churn_rate", "all"): _ratio(complainants, float(measured.sum())),
+            ("silent_churn", "all"): float(silent),
+            ("bystander_churn", "all"): float(lost.bystanders_left),
+            ("customers_lost", "all"): float(complainants + silent + lost.bystanders_left),
+            ("prospects_lost", "all"): float(lost.prospects_lost),
+            ("lifetime_value_lost", "all"): value_lost,
+        }
+    )
+    causes = np.bincount(journeys.end[left], minlength=len(JourneyEnd))
+    for ending in JourneyEnd:
+        cause = "the problem itself (resolved)" if ending.resolved and ending != JourneyEnd.INTRUDED else ending.label
+        key = ("churned", f"cause:{cause}")
+        result[key] = result.get(key, 0.0) + float(causes[ending])
+    result[("churned", "cause:silent problem")] = float(silent)
+    result[("churned", "cause:bystander")] = float(lost.bystanders_left)
+    policy = scenario.policy(record.policy)
+    resolved = measured & np.isin(journeys.end, _RESOLVED)
+    compensation = float(resolved.sum()) * policy.compensation.cost if policy.compensation else 0.0
+    revenue = (
+        float(journeys.answered[measured].sum()) * policy.cross_sell.revenue
+        if policy.cross_sell
+        else 0.0
+    )
+    result[("compensation_paid", "all")] = compensation
+    result[("cross_sell_revenue", "all")] = revenue
+    result[("net_value", "all")] = revenue - staff_cost - compensation - value_lost
+    return result
+
+
+_RESOLVED = (JourneyEnd.RESOLVED_QUICKLY, JourneyEnd.RESOLVED, JourneyEnd.INTRUDED)
+
+
+def _mean(values: np.ndarray) -> float:
+    return float(values.mean()) if len(values) else math.nan
 
 
 @dataclass(frozen=True, slots=True)
@@ -247,8 +398,10 @@ class TimeSeries:
     values: dict[tuple[str, str], np.ndarray]
 
 
-def hourly_series(record: RunRecord) -> TimeSeries:
-    """Return hour-by-hour averages: queue per channel, agents on duty and busy per team."""
+def hourly_series(record: RunRecord, attention_min: float = math.inf) -> TimeSeries:
+    """Return hour-by-hour averages: queue per channel, agents on duty and busy per team, and
+    public posts in view without a good answer (a post stops drawing views after
+    ``attention_min``)."""
     edges = np.arange(0.0, record.end_min + 60.0, 60.0)
     edges = np.unique(np.minimum(edges, record.end_min))
     widths = np.diff(edges)
@@ -258,6 +411,12 @@ def hourly_series(record: RunRecord) -> TimeSeries:
         chosen = record.channel == code
         queued = time_in_bins(queue_start[chosen], queue_end[chosen], edges)
         values[("queue", f"channel:{name}")] = queued / widths
+    posts = record.posts
+    attention = posts.posted_min + attention_min
+    shown = np.minimum.reduce([posts.removed_min, posts.good_answer_min, attention])
+    values[("unanswered_public_posts", "all")] = (
+        time_in_bins(posts.posted_min, np.minimum(shown, record.end_min), edges) / widths
+    )
     team_of_contact = record.team
     for code, name in enumerate(record.team_names):
         log = record.staffing[code]

@@ -7,8 +7,14 @@ path only appends a few numbers per answered contact.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import IntEnum
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from simcare.model.loyalty import ChurnResult
+    from simcare.model.word_of_mouth import Spread
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +32,11 @@ class RunRecord:
     A contact that was never answered has NaN service times and agent -1. It *abandoned* if its
     patience ran out before the end of the run (at ``deadline_min``); otherwise it was still
     waiting when the run ended.
+
+    Contacts belong to journeys (``journey``, ``attempt``; ``kind`` 0 complaint, 1 screenshot
+    repost, 2 follow-up; ``result`` how an answered contact ended, -1 not finished). The
+    journeys, their public posts, and the word of mouth and churn worked out from them after the
+    run come with the record.
     """
 
     end_min: float
@@ -47,6 +58,17 @@ class RunRecord:
     staffing: tuple[StaffingLog, ...]
     silent: np.ndarray
     problems: int
+    journey: np.ndarray
+    attempt: np.ndarray
+    kind: np.ndarray
+    result: np.ndarray
+    policy: str
+    journeys: Journeys
+    journey_segment: np.ndarray
+    journey_severity: np.ndarray
+    posts: Posts
+    spread: Spread
+    churn: ChurnResult
 
     @property
     def answered(self) -> np.ndarray:
@@ -81,3 +103,99 @@ class RunRecord:
 
     def __len__(self) -> int:
         return len(self.arrival_min)
+
+
+class JourneyEnd(IntEnum):
+    """How a complaint journey ended (codes in `Journeys.end`)."""
+
+    RESOLVED_QUICKLY = 0
+    RESOLVED = 1
+    INTRUDED = 2  # resolved, but the customer felt watched
+    UNRESOLVED = 3  # answered, never fixed, and the customer gave up
+    WAITED = 4  # gave up after waiting too long on an answered channel
+    IGNORED = 5  # gave up on a channel nobody answers
+    DELETED = 6  # the post was deleted and its author went quiet
+    OPEN = 7  # still going when the run ended
+
+    @property
+    def label(self) -> str:
+        """How a report names this ending (also the cause of a churned complainant)."""
+        return _END_LABELS[self]
+
+    @property
+    def resolved(self) -> bool:
+        """Whether the problem was fixed."""
+        return self <= JourneyEnd.INTRUDED
+
+
+_END_LABELS = {
+    JourneyEnd.RESOLVED_QUICKLY: "resolved quickly",
+    JourneyEnd.RESOLVED: "resolved",
+    JourneyEnd.INTRUDED: "intruded upon",
+    JourneyEnd.UNRESOLVED: "unresolved",
+    JourneyEnd.WAITED: "waited too long",
+    JourneyEnd.IGNORED: "ignored",
+    JourneyEnd.DELETED: "post deleted",
+    JourneyEnd.OPEN: "still open at end of run",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Journeys:
+    """One row per complaint journey, in order of the complaint's first contact.
+
+    Attributes:
+        start_min: when the customer first complained.
+        end: a `JourneyEnd` code.
+        end_min: when the journey ended (the run's end if still open).
+        anger: the customer's anger at the end.
+        attempts: contacts made (the first included).
+        answered: contacts an agent answered (not counting deletions).
+        escalations: moves to a different, louder channel (reposts included).
+        went_public: started on a private channel and reached a public one.
+        follow_ups: follow-up contacts made after resolution.
+    """
+
+    start_min: np.ndarray
+    end: np.ndarray
+    end_min: np.ndarray
+    anger: np.ndarray
+    attempts: np.ndarray
+    answered: np.ndarray
+    escalations: np.ndarray
+    went_public: np.ndarray
+    follow_ups: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.start_min)
+
+
+@dataclass(frozen=True, slots=True)
+class Posts:
+    """One row per complaint posted on a public channel (the input to word of mouth).
+
+    Times are inf when the thing never happened.
+
+    Attributes:
+        journey, attempt: which journey, and which of its contacts (0 = the first).
+        followers: the author's follower count.
+        posted_min: when the post went up.
+        removed_min: when a moderator deleted it.
+        good_answer_min: when a visible answer that fixed the problem appeared under it
+            (a public reply or acknowledgement, or the author's own update).
+        lift_min: from when a public reply lifts the post to more viewers.
+        amplification: multiplies the post's reach (a screenshot repost after a deletion).
+    """
+
+    journey: np.ndarray
+    attempt: np.ndarray
+    channel: np.ndarray
+    followers: np.ndarray
+    posted_min: np.ndarray
+    removed_min: np.ndarray
+    good_answer_min: np.ndarray
+    lift_min: np.ndarray
+    amplification: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.journey)

@@ -19,13 +19,29 @@ from typing import Any, TypeVar
 
 import tomli_w
 
+from simcare.policies import (
+    ACTIONS,
+    BUILTIN_POLICIES,
+    Compensation,
+    CrossSell,
+    Depth,
+    Failure,
+    FollowUp,
+    Hours,
+    Policy,
+    Priority,
+)
 from simcare.scenario import (
     WEEKDAYS,
+    Behaviour,
     Channel,
+    Churn,
     Distribution,
     DistributionKind,
     Incident,
+    Loss,
     Mode,
+    Outcome,
     Problem,
     Problems,
     RunSettings,
@@ -37,6 +53,7 @@ from simcare.scenario import (
     Teaching,
     Team,
     Visibility,
+    WordOfMouth,
 )
 from simcare.units import (
     DURATION_HINT,
@@ -221,6 +238,38 @@ def _time_of_day(value: Any) -> float:
     return int(match.group(1)) * 60.0 + int(match.group(2))
 
 
+_HOURS_HINT = 'expected opening hours "HH:MM-HH:MM" from "00:00" to "23:59", such as "09:00-17:00"'
+
+
+def _hours(value: Any) -> Hours:
+    """Read "09:00-17:00": worked from the first time to the second (may cross midnight)."""
+    opening, dash, closing = value.partition("-") if isinstance(value, str) else ("", "", "")
+    if not dash:
+        raise _ReadError(_HOURS_HINT)
+    try:
+        return Hours(_time_of_day(opening.strip()), _time_of_day(closing.strip()))
+    except _ReadError:
+        raise _ReadError(_HOURS_HINT) from None
+
+
+def _range(value: Any) -> tuple[float, float]:
+    """Read a number n, meaning (n, n), or a list [low, high] of two numbers."""
+    expected = "expected a number or a list [low, high] of two numbers"
+    if isinstance(value, list):
+        if len(value) != 2:
+            raise _ReadError(expected, f" (it has {len(value)})")
+        try:
+            low, high = (_number(item) for item in value)
+        except _ReadError:
+            raise _ReadError(expected) from None
+        return low, high
+    try:
+        number = _number(value)
+    except _ReadError:
+        raise _ReadError(expected) from None
+    return number, number
+
+
 def _days(value: Any) -> tuple[int, ...]:
     """Read "mon-fri", "sat,sun", "daily" or a list of weekday names."""
     hint = 'expected weekdays such as "mon-fri", "sat,sun", "daily" or ["mon", "wed"]'
@@ -281,6 +330,12 @@ def _did_you_mean_days(value: Any) -> str:
 def _describe(value: Any) -> str:
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _unknown(noun: str, value: str, known: list[str], nouns: str = "") -> str:
+    """Say that a name is none of the known ones, listing them, with the closest."""
+    nouns = nouns or f"{noun}s"
+    return f"unknown {noun} {value!r}; {nouns} are {known}{_did_you_mean(value, known)}"
 
 
 # --- tables ---
@@ -352,17 +407,30 @@ _NOUNS: dict[Callable[[Any], Any], str] = {_duration: "a duration", _rate: "a ra
 """What a value read by each reader is called when a scenario check rejects it."""
 
 
+def _written(data: dict[str, Any], key: str) -> Any:
+    """The value a file wrote at ``key`` of a table, also a nested one ("anger.deleted")."""
+    if key in data:
+        return data[key]
+    node: Any = data
+    for part in key.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return ABSENT
+        node = node[part]
+    return node
+
+
 def _restate(table: _Table, problem: Problem) -> Problem:
     """Restate a scenario check's problem with the value as the file wrote it ("0s", not 0.0)."""
     key = f"{table.key}.{problem.key}" if table.key and problem.key else problem.key or table.key
-    if problem.key not in table.data:
+    value = _written(table.data, problem.key) if problem.key else ABSENT
+    if value is ABSENT:
         return Problem(key, problem.message)
-    raw = _describe(table.data[problem.key])
+    raw = _describe(value)
     noun = _NOUNS.get(table.readers.get(problem.key, _text))
     head, found, _ = problem.message.partition(", found ")
     if noun:
         head = head.replace("a finite number", noun)
-    if found or not (isinstance(table.data[problem.key], dict) or raw in head):
+    if found or not (isinstance(value, dict) or raw in head):
         return Problem(key, f"{head}, found {raw}")
     return Problem(key, head)
 
@@ -428,7 +496,11 @@ def _read_distribution(value: Any, key: str, problems: list[Problem]) -> Distrib
     )
 
 
-def _read_run(table: _Table) -> RunSettings | None:
+def _read_run(table: _Table, known_policies: list[str] | None) -> RunSettings | None:
+    policy = table.get("policy", _name)
+    if isinstance(policy, str) and known_policies is not None and policy not in known_policies:
+        table.report("run_policy", _unknown("policy", policy, known_policies, "policies"))
+        policy = ABSENT
     duration = table.get("duration", _duration)
     warmup = table.get("warmup", _duration)
     run_length = duration if isinstance(duration, float) else RunSettings().duration_min
@@ -448,6 +520,7 @@ def _read_run(table: _Table) -> RunSettings | None:
         warmup_min=warmup,
         service_level_target_min=table.get("service_level_target", _duration),
         start_weekday=table.get("start_weekday", _weekday),
+        policy=policy,
     )
 
 
@@ -462,13 +535,26 @@ def _read_problems(table: _Table) -> Problems | None:
     )
 
 
-def _read_channel(name: str, table: _Table) -> Channel | None:
+def _known_channel(table: _Table, key: str, channel: str, known: list[str] | None) -> bool:
+    """Whether ``channel`` (written at ``key`` of the table) is a channel; report it if not."""
+    if known is None or channel in known:
+        return True
+    table.report(key, _unknown("channel", channel, known))
+    return False
+
+
+def _read_channel(name: str, table: _Table, known_channels: list[str] | None) -> Channel | None:
     table.used.add("patience")
     patience = (
         _read_distribution(table.data["patience"], table.path("patience"), table.problems)
         if "patience" in table.data
         else None
     )
+    escalate_to = table.get("escalate_to", _name)
+    if isinstance(escalate_to, str) and not _known_channel(
+        table, "escalate_to", escalate_to, known_channels
+    ):
+        escalate_to = ABSENT
     return _build(
         Channel,
         table,
@@ -478,6 +564,20 @@ def _read_channel(name: str, table: _Table) -> Channel | None:
         brand_owned=table.get("brand_owned", _flag),
         share=table.get("share", _number),
         patience=patience,
+        escalate_to=escalate_to,
+        audience_per_min=table.get("audience", _rate),
+    )
+
+
+def _read_severity(name: str, table: _Table) -> Severity | None:
+    return _build(
+        Severity,
+        table,
+        name=name,
+        share=table.get("share", _number),
+        complaint_share=table.get("complaint_share", _number),
+        loss=table.get("loss", _choice(Loss, [loss.value for loss in Loss])),
+        anger=table.get("anger", _number),
     )
 
 
@@ -608,25 +708,230 @@ def _read_incident(
     )
 
 
-def _read_teaching(table: _Table, sources: _Table) -> Teaching | None:
+def _read_teaching(
+    table: _Table, sources: _Table, known_policies: list[str] | None
+) -> Teaching | None:
     source_notes: dict[str, str] = {}
     for key in list(sources.data):
         note = sources.get(key, _text)
         if isinstance(note, str):
             source_notes[key] = note
+    policies = table.get("policies", _strings)
+    if isinstance(policies, tuple) and known_policies is not None:
+        unknown = [(i, name) for i, name in enumerate(policies) if name not in known_policies]
+        for index, name in unknown:
+            table.problems.append(
+                Problem(
+                    f"{table.path('policies')}[{index}]",
+                    _unknown("policy", name, known_policies, "policies"),
+                )
+            )
+        if unknown:
+            policies = ABSENT
     return _build(
         Teaching,
         table,
         briefing=table.get("briefing", _text),
         questions=table.get("questions", _strings),
         sources=source_notes,
+        policies=policies,
+    )
+
+
+def _read_behaviour(table: _Table) -> Behaviour | None:
+    table.used.add("retry_delay")
+    retry_delay = (
+        _read_distribution(table.data["retry_delay"], table.path("retry_delay"), table.problems)
+        if "retry_delay" in table.data
+        else None
+    )
+    anger = table.table("anger")
+    steps = dict(Behaviour().anger_steps)  # keys not given keep their defaults
+    for failure in Failure:
+        step = anger.get(failure.value, _number)
+        if isinstance(step, float):
+            steps[failure] = step
+    anger.finish()
+    return _build(
+        Behaviour,
+        table,
+        max_attempts=table.get("max_attempts", _integer),
+        persistence=table.get("persistence", _number),
+        escalate_share=table.get("escalate_share", _number),
+        retry_delay=retry_delay or ABSENT,
+        resolve_share=table.get("resolve_share", _number),
+        quick_min=table.get("quick", _duration),
+        anger_steps=steps,
+        repost_share=table.get("repost_share", _number),
+        repost_amplification=table.get("repost_amplification", _number),
+        update_share=table.get("update_share", _number),
+        intrusion_share=table.get("intrusion_share", _number),
+    )
+
+
+def _read_word_of_mouth(table: _Table) -> WordOfMouth | None:
+    numbers = (
+        "told_shape",
+        "follower_reach",
+        "reshare_share",
+        "reshare_audience",
+        "reshare_sigma",
+        "reshare_branching",
+        "negative_reshare_factor",
+        "reply_lift",
+        "pile_on_audience",
+        "customer_share",
+        "bystander_churn",
+        "prospect_share",
+        "prospect_deterred",
+    )
+    values: dict[str, Any] = {
+        "told_negative": table.get("told_negative", _range),
+        "told_positive": table.get("told_positive", _range),
+        "attention_min": table.get("attention", _duration),
+        "pile_on_per_min": table.get("pile_on", _rate),
+    }
+    values.update({key: table.get(key, _number) for key in numbers})
+    return _build(WordOfMouth, table, **values)
+
+
+def _read_churn(table: _Table) -> Churn | None:
+    default = Churn()
+    rows: dict[str, dict[Outcome, float]] = {}
+    for key in ("small_loss", "large_loss"):
+        part = table.table(key)
+        row = dict(default.repurchase(Loss.SMALL if key == "small_loss" else Loss.LARGE))
+        for outcome in Outcome:  # keys not given keep the default row's value
+            share = part.get(outcome.value, _number)
+            if isinstance(share, float):
+                row[outcome] = share
+        part.finish()
+        rows[key] = row
+    return _build(
+        Churn,
+        table,
+        small_loss=rows["small_loss"],
+        large_loss=rows["large_loss"],
+        reference_loyalty=table.get("reference_loyalty", _number),
+        anger_effect=table.get("anger_effect", _number),
+        recovery_paradox=table.get("recovery_paradox", _flag),
+        paradox_boost=table.get("paradox_boost", _number),
+        discount_rate=table.get("discount_rate", _number),
+    )
+
+
+def _optional(table: _Table, name: str, read: Callable[[_Table], T | None]) -> T | None:
+    """Read an optional sub-table such as a policy's compensation: None when it is left out."""
+    table.used.add(name)
+    return read(table.table(name)) if name in table.data else None
+
+
+def _read_compensation(table: _Table) -> Compensation | None:
+    return _build(
+        Compensation,
+        table,
+        {"cost": 0.0, "satisfaction": 0.0},
+        cost=table.get("cost", _number, required=True),
+        satisfaction=table.get("satisfaction", _number, required=True),
+    )
+
+
+def _read_cross_sell(table: _Table) -> CrossSell | None:
+    return _build(
+        CrossSell,
+        table,
+        {"extra_min": 0.0, "revenue": 0.0, "dissatisfaction": 0.0},
+        extra_min=table.get("extra_time", _duration, required=True),
+        revenue=table.get("revenue", _number, required=True),
+        dissatisfaction=table.get("dissatisfaction", _number, required=True),
+    )
+
+
+def _read_follow_up(table: _Table) -> FollowUp | None:
+    table.used.add("handle_time")
+    handle_time: Distribution | _Absent = ABSENT
+    if "handle_time" in table.data:
+        spec = table.data["handle_time"]
+        read = _read_distribution(spec, table.path("handle_time"), table.problems)
+        handle_time = read or _PLACEHOLDER_DISTRIBUTION
+    elif not table.broken:
+        table.report("handle_time", "missing; this key is required")
+    return _build(
+        FollowUp,
+        table,
+        {"within_min": 0.0, "handle_time": _PLACEHOLDER_DISTRIBUTION, "satisfaction": 0.0},
+        within_min=table.get("within", _duration, required=True),
+        handle_time=handle_time,
+        satisfaction=table.get("satisfaction", _number, required=True),
+    )
+
+
+def _read_depth(table: _Table) -> Depth | None:
+    return _build(
+        Depth,
+        table,
+        {"handle_factor": 1.0, "satisfaction": 0.0},
+        handle_factor=table.get("handle_factor", _number, required=True),
+        satisfaction=table.get("satisfaction", _number, required=True),
+        told_positive_factor=table.get("told_positive_factor", _number),
+    )
+
+
+def _read_policy(
+    name: str, table: _Table, known_channels: list[str] | None, channels: dict[str, Channel]
+) -> Policy | None:
+    """Read [policies.NAME]; ``channels`` are those read without problems (to check actions)."""
+    if name in BUILTIN_POLICIES:
+        table.problems.append(
+            Problem(
+                table.key,
+                f"this name belongs to a built-in policy; name yours otherwise "
+                f"(it may say based_on = {name!r})",
+            )
+        )
+    actions: dict[str, str] = {}
+    written = table.table("actions")
+    for channel in list(written.data):
+        known = _known_channel(written, channel, channel, known_channels)
+        action = written.get(channel, _choice(str, list(ACTIONS)))
+        if not (known and isinstance(action, str)):
+            continue
+        refusal = ACTIONS[action].refuses(channels[channel]) if channel in channels else None
+        if refusal:
+            written.report(channel, f"{refusal}; {action!r} is not allowed here")
+        else:
+            actions[channel] = action
+    hours: dict[str, Hours] = {}
+    worked = table.table("hours")
+    for channel in list(worked.data):
+        known = _known_channel(worked, channel, channel, known_channels)
+        opening = worked.get(channel, _hours)
+        if known and isinstance(opening, Hours):
+            hours[channel] = opening
+    return _build(
+        Policy,
+        table,
+        name=name,
+        actions=actions,
+        based_on=table.get("based_on", _choice(str, list(BUILTIN_POLICIES))),
+        description=table.get("description", _text),
+        hours=hours,
+        priority=table.get("priority", _choice(Priority, [p.value for p in Priority])),
+        compensation=_optional(table, "compensation", _read_compensation),
+        cross_sell=_optional(table, "cross_sell", _read_cross_sell),
+        follow_up=_optional(table, "follow_up", _read_follow_up),
+        depth=_optional(table, "depth", _read_depth),
     )
 
 
 def _named(
-    root: _Table, section: str, read: Callable[[str, _Table], T | None]
+    root: _Table,
+    section: str,
+    read: Callable[[str, _Table], T | None],
+    items: dict[str, T] | None = None,
 ) -> dict[str, T] | None:
-    items: dict[str, T] = {}
+    """Read a table of tables; None if any entry has a problem (``items`` keeps the good ones)."""
+    items = {} if items is None else items
     failed = False
     for name, table in root.entries(section):
         item = read(name, table)
@@ -651,30 +956,27 @@ def scenario_from_dict(data: dict[str, Any], default_name: str = "scenario") -> 
     """
     problems: list[Problem] = []
     root = _Table(data, "", problems)
+    known_channels = _names(root.data, "channels")
+    own_policies = _names(root.data, "policies") if "policies" in root.data else []
+    known_policies = (
+        None if own_policies is None else list(dict.fromkeys([*BUILTIN_POLICIES, *own_policies]))
+    )
     name = root.get("name", _name)
     title = root.get("title", _text)
     currency = root.get("currency", _text)
-    run = _read_run(root.table("run"))
+    run = _read_run(root.table("run"), known_policies)
     arising = root.table("problems")
     problem_process = _read_problems(arising) if "problems" in root.data else None
     if "problems" not in root.data:
         problems.append(Problem("problems", 'missing; give at least [problems] rate = "200/h"'))
     if "channels" not in root.data:
         problems.append(Problem("channels", "missing; give at least one [channels.NAME] table"))
-    channels = _named(root, "channels", _read_channel)
-    severities = _named(
-        root,
-        "severities",
-        lambda name, t: _build(
-            Severity,
-            t,
-            name=name,
-            share=t.get("share", _number),
-            complaint_share=t.get("complaint_share", _number),
-        ),
+    read_channels: dict[str, Channel] = {}
+    channels = _named(
+        root, "channels", lambda name, t: _read_channel(name, t, known_channels), read_channels
     )
+    severities = _named(root, "severities", _read_severity)
     segments = _named(root, "segments", _read_segment)
-    known_channels = _names(root.data, "channels")
     teams = _named(root, "teams", lambda name, t: _read_team(name, t, known_channels))
     root.used.add("incidents")
     incidents: list[Incident | None] = []
@@ -694,7 +996,15 @@ def scenario_from_dict(data: dict[str, Any], default_name: str = "scenario") -> 
                 f"expected a list of [[incidents]] tables, found {_describe(raw_incidents)}",
             )
         )
-    teaching = _read_teaching(root.table("teaching"), root.table("sources"))
+    behaviour = _read_behaviour(root.table("behaviour"))
+    word_of_mouth = _read_word_of_mouth(root.table("word_of_mouth"))
+    churn = _read_churn(root.table("churn"))
+    policies = _named(
+        root,
+        "policies",
+        lambda name, t: _read_policy(name, t, known_channels, read_channels),
+    )
+    teaching = _read_teaching(root.table("teaching"), root.table("sources"), known_policies)
     root.finish()
     # Rules that tie sections together, checked here too so that they are reported with the rest.
     for section, table in (
@@ -704,7 +1014,20 @@ def scenario_from_dict(data: dict[str, Any], default_name: str = "scenario") -> 
     ):
         if table and sum(item.share for item in table.values()) <= 0:
             problems.append(Problem(section, "the shares must not all be zero"))
-    if problems:
+    parts = (
+        run,
+        problem_process,
+        channels,
+        severities,
+        segments,
+        teams,
+        teaching,
+        behaviour,
+        word_of_mouth,
+        churn,
+        policies,
+    )
+    if problems and any(part is None for part in parts):
         raise ScenarioError(problems)
     assert run is not None
     assert problem_process is not None
@@ -713,22 +1036,39 @@ def scenario_from_dict(data: dict[str, Any], default_name: str = "scenario") -> 
     assert segments is not None
     assert teams is not None
     assert teaching is not None
+    assert behaviour is not None
+    assert word_of_mouth is not None
+    assert churn is not None
+    assert policies is not None
     optional: dict[str, Any] = {
         "title": title,
         "currency": currency,
         "severities": severities or ABSENT,
         "segments": segments or ABSENT,
     }
-    return Scenario(
-        name=name if isinstance(name, str) else default_name,
-        problems=problem_process,
-        channels=channels,
-        run=run,
-        teams=teams,
-        incidents=tuple(i for i in incidents if i is not None),
-        teaching=teaching,
-        **{key: value for key, value in optional.items() if value is not ABSENT},
-    )
+    try:
+        scenario = Scenario(
+            name=name if isinstance(name, str) else default_name,
+            problems=problem_process,
+            channels=channels,
+            run=run,
+            teams=teams,
+            incidents=tuple(i for i in incidents if i is not None),
+            teaching=teaching,
+            behaviour=behaviour,
+            word_of_mouth=word_of_mouth,
+            churn=churn,
+            policies=policies,
+            **{key: value for key, value in optional.items() if value is not ABSENT},
+        )
+    except ScenarioError as error:
+        # The scenario's own cross-section checks: what the readers above did not report.
+        reported = {problem.key for problem in problems}
+        problems.extend(problem for problem in error.problems if problem.key not in reported)
+        raise ScenarioError(problems) from None
+    if problems:
+        raise ScenarioError(problems)
+    return scenario
 
 
 _TOML_AT = re.compile(
@@ -869,6 +1209,99 @@ def _clock(minutes: float) -> str:
     return f"{int(minutes // 60):02d}:{int(minutes % 60):02d}"
 
 
+def _range_value(low: float, high: float) -> float | list[float]:
+    return low if low == high else [low, high]
+
+
+def _behaviour_dict(behaviour: Behaviour) -> dict[str, Any]:
+    return {
+        "max_attempts": behaviour.max_attempts,
+        "persistence": behaviour.persistence,
+        "escalate_share": behaviour.escalate_share,
+        "retry_delay": _distribution_dict(behaviour.retry_delay),
+        "resolve_share": behaviour.resolve_share,
+        "quick": duration_text(behaviour.quick_min),
+        "anger": {str(failure): step for failure, step in behaviour.anger_steps.items()},
+        "repost_share": behaviour.repost_share,
+        "repost_amplification": behaviour.repost_amplification,
+        "update_share": behaviour.update_share,
+        "intrusion_share": behaviour.intrusion_share,
+    }
+
+
+def _word_of_mouth_dict(spread: WordOfMouth) -> dict[str, Any]:
+    return {
+        "told_negative": _range_value(*spread.told_negative),
+        "told_positive": _range_value(*spread.told_positive),
+        "told_shape": spread.told_shape,
+        "follower_reach": spread.follower_reach,
+        "attention": duration_text(spread.attention_min),
+        "reshare_share": spread.reshare_share,
+        "reshare_audience": spread.reshare_audience,
+        "reshare_sigma": spread.reshare_sigma,
+        "reshare_branching": spread.reshare_branching,
+        "negative_reshare_factor": spread.negative_reshare_factor,
+        "reply_lift": spread.reply_lift,
+        "pile_on": rate_text(spread.pile_on_per_min),
+        "pile_on_audience": spread.pile_on_audience,
+        "customer_share": spread.customer_share,
+        "bystander_churn": spread.bystander_churn,
+        "prospect_share": spread.prospect_share,
+        "prospect_deterred": spread.prospect_deterred,
+    }
+
+
+def _churn_dict(churn: Churn) -> dict[str, Any]:
+    return {
+        "small_loss": {str(outcome): share for outcome, share in churn.small_loss.items()},
+        "large_loss": {str(outcome): share for outcome, share in churn.large_loss.items()},
+        "reference_loyalty": churn.reference_loyalty,
+        "anger_effect": churn.anger_effect,
+        "recovery_paradox": churn.recovery_paradox,
+        "paradox_boost": churn.paradox_boost,
+        "discount_rate": churn.discount_rate,
+    }
+
+
+def _policy_dict(policy: Policy) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "description": policy.description,
+        "based_on": policy.based_on,
+        "priority": policy.priority.value,
+    }
+    if policy.actions:
+        entry["actions"] = dict(policy.actions)
+    if policy.hours:
+        entry["hours"] = {
+            channel: f"{_clock(hours.open_min)}-{_clock(hours.close_min)}"
+            for channel, hours in policy.hours.items()
+        }
+    if policy.compensation is not None:
+        entry["compensation"] = {
+            "cost": policy.compensation.cost,
+            "satisfaction": policy.compensation.satisfaction,
+        }
+    if policy.cross_sell is not None:
+        entry["cross_sell"] = {
+            "extra_time": duration_text(policy.cross_sell.extra_min),
+            "revenue": policy.cross_sell.revenue,
+            "dissatisfaction": policy.cross_sell.dissatisfaction,
+        }
+    if policy.follow_up is not None:
+        entry["follow_up"] = {
+            "within": duration_text(policy.follow_up.within_min),
+            "handle_time": _distribution_dict(policy.follow_up.handle_time),
+            "satisfaction": policy.follow_up.satisfaction,
+        }
+    if policy.depth is not None:
+        entry["depth"] = {
+            "handle_factor": policy.depth.handle_factor,
+            "satisfaction": policy.depth.satisfaction,
+            "told_positive_factor": policy.depth.told_positive_factor,
+        }
+    return entry
+
+
 def scenario_to_dict(scenario: Scenario) -> dict[str, Any]:
     """Return the scenario with every default filled in, as TOML data that loads back equal."""
     run = scenario.run
@@ -881,6 +1314,7 @@ def scenario_to_dict(scenario: Scenario) -> dict[str, Any]:
             "warmup": duration_text(run.warmup_min),
             "service_level_target": duration_text(run.service_level_target_min),
             "start_weekday": WEEKDAYS[run.start_weekday],
+            "policy": run.policy,
         },
         "problems": {
             "rate": rate_text(scenario.problems.problems_per_min),
@@ -888,7 +1322,12 @@ def scenario_to_dict(scenario: Scenario) -> dict[str, Any]:
             "weekday_profile": list(scenario.problems.weekday_profile),
         },
         "severities": {
-            s.name: {"share": s.share, "complaint_share": s.complaint_share}
+            s.name: {
+                "share": s.share,
+                "complaint_share": s.complaint_share,
+                "loss": s.loss.value,
+                "anger": s.anger,
+            }
             for s in scenario.severities.values()
         },
         "segments": {
@@ -910,9 +1349,12 @@ def scenario_to_dict(scenario: Scenario) -> dict[str, Any]:
             "visibility": channel.visibility.value,
             "brand_owned": channel.brand_owned,
             "share": channel.share,
+            "audience": rate_text(channel.audience_per_min),
         }
         if channel.patience is not None:
             entry["patience"] = _distribution_dict(channel.patience)
+        if channel.escalate_to is not None:
+            entry["escalate_to"] = channel.escalate_to
         data["channels"][channel.name] = entry
     for team in scenario.teams.values():
         data["teams"][team.name] = {
@@ -941,9 +1383,17 @@ def scenario_to_dict(scenario: Scenario) -> dict[str, Any]:
             }
             for i in scenario.incidents
         ]
+    data["behaviour"] = _behaviour_dict(scenario.behaviour)
+    data["word_of_mouth"] = _word_of_mouth_dict(scenario.word_of_mouth)
+    data["churn"] = _churn_dict(scenario.churn)
+    if scenario.policies:
+        data["policies"] = {
+            name: _policy_dict(policy) for name, policy in scenario.policies.items()
+        }
     data["teaching"] = {
         "briefing": scenario.teaching.briefing,
         "questions": list(scenario.teaching.questions),
+        "policies": list(scenario.teaching.policies),
     }
     if scenario.teaching.sources:
         data["sources"] = dict(scenario.teaching.sources)

@@ -10,6 +10,7 @@ from hypothesis import settings
 
 from simcare.model.problems import ArrivalBatch
 from simcare.scenario import (
+    Behaviour,
     Channel,
     Distribution,
     DistributionKind,
@@ -54,7 +55,10 @@ def one_line(
     target_min: float = 20 / 60,
     mode: Mode = Mode.LIVE,
 ) -> Scenario:
-    """One channel, one team: the smallest scenario that exercises the queueing core."""
+    """One channel, one team: the smallest scenario that exercises the queueing core.
+
+    Customers who give up leave for good (one contact per journey), as queueing theory assumes.
+    """
     return Scenario(
         name="one_line",
         problems=Problems(rate_per_min),
@@ -68,7 +72,12 @@ def one_line(
             )
         },
         run=RunSettings(duration_min, warmup_min, target_min),
+        behaviour=QUEUE_ONLY,
     )
+
+
+QUEUE_ONLY = Behaviour(max_attempts=1)
+"""Journeys of one contact: nobody retries or escalates (the queueing core on its own)."""
 
 
 def worked_case_scenario(case: WorkedCase, duration_min: float, warmup_min: float) -> Scenario:

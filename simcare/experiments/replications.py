@@ -33,6 +33,7 @@ class RunResult:
 
     scenario: Scenario
     seed: int
+    policy: str
     per_replication: list[Outcomes]
     summary: list[SummaryRow]
     series: list[TimeSeries]
@@ -69,6 +70,7 @@ def run_replications(
     replications: int = 20,
     seed: int = 2024,
     *,
+    policy: str | None = None,
     keep_records: bool = False,
     on_progress: Callable[[int], None] | None = None,
 ) -> RunResult:
@@ -81,6 +83,7 @@ def run_replications(
         scenario: what to simulate.
         replications: how many independent runs.
         seed: base seed; replication r uses streams spawned from (seed, r).
+        policy: the response policy (default: the scenario's ``run.policy``).
         keep_records: keep every replication's per-contact records (for an event log).
         on_progress: called with the number of replications finished so far.
     """
@@ -90,9 +93,9 @@ def run_replications(
     series: list[TimeSeries] = []
     records: list[RunRecord] = []
     for replication in range(replications):
-        record = simulate(scenario, seed, replication)
+        record = simulate(scenario, seed, replication, policy)
         per_replication.append(outcomes(record, scenario))
-        series.append(hourly_series(record))
+        series.append(hourly_series(record, scenario.word_of_mouth.attention_min))
         if keep_records:
             records.append(record)
         if on_progress is not None:
@@ -100,6 +103,7 @@ def run_replications(
     return RunResult(
         scenario=scenario,
         seed=seed,
+        policy=scenario.policy(policy).name,
         per_replication=per_replication,
         summary=summarise(per_replication),
         series=series,

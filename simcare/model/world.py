@@ -1,45 +1,78 @@
-"""One replication: wires problems, channels and teams into a SimPy environment and runs it.
+"""One replication: wires problems, channels, teams and a response policy into SimPy, runs it.
 
 Speed comes from keeping SimPy events per contact to about two (its arrival and the end of its
-handling): there is no process per customer, no Resource request/release, and no patience timer.
-A customer whose patience has run out is skipped when an agent reaches them ("lazy"
-abandonment), which gives the same result as a timer because nothing else happens at that
-moment. Handling times are drawn from the customer's own unit draws, so the same customer
-brings the same work under every policy.
+handling): there is no process per customer, no Resource request/release. A customer whose
+patience runs out is skipped when an agent reaches them ("lazy" abandonment), which gives the
+same result as a timer because nothing else happens at that moment; only a customer who will
+*act* when patience runs out (retry or escalate) gets one timer, whose callback checks whether
+they are still waiting. Whether they will act is known at arrival, because every random
+number of a journey is drawn in a block when the complaint arises (common random numbers: the
+same customer makes the same choices in the same situation under every policy).
+
+A complaint is a *journey* of contacts. Contact ids: the first contact of journey j has id j;
+later contacts (retries, escalations, reposts, follow-ups) have negative ids ``~x`` for the
+x-th extra contact. Word of mouth and churn are worked out after the run, from the records.
 """
 
 from __future__ import annotations
 
+import bisect
+import heapq
+import itertools
 import math
 from array import array
 from collections import deque
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from typing import Any, Protocol, cast
 
 import numpy as np
 import simpy
 from simpy.events import Event, Timeout
 
+from simcare.model.journeys import (
+    DRAWS,
+    ContactKind,
+    Result,
+    assemble_journeys,
+    assemble_posts,
+    draw_block,
+    first_attempt_acts,
+    repost_targets,
+)
+from simcare.model.loyalty import churn
 from simcare.model.problems import ArrivalBatch, ProblemSource
+from simcare.model.word_of_mouth import spread
+from simcare.policies import ACTIONS, Effect, Failure, Hours, Priority
 from simcare.randomness import Streams, make_streams
 from simcare.records import RunRecord, StaffingLog
-from simcare.scenario import MINUTES_PER_WEEK, DistributionKind, Scenario, Team
+from simcare.scenario import (
+    MINUTES_PER_DAY,
+    MINUTES_PER_WEEK,
+    Distribution,
+    DistributionKind,
+    Scenario,
+    Team,
+)
 
 _EXPONENTIAL, _LOGNORMAL, _CONSTANT = 0, 1, 2
 
 QueueEntry = tuple[int, float, float, float]
-"""(contact, deadline, handle_e, handle_z): what an agent needs to take a waiting contact."""
+"""(contact, deadline, e, z): what an agent needs to take a waiting contact."""
 
 
-def _handle_params(team: Team, channel: str) -> tuple[int, float, float]:
-    """Return (kind, a, b) such that the handling time is a*e, exp(a + b*z) or a."""
-    distribution = team.handle_time[channel]
+def _params(distribution: Distribution) -> tuple[int, float, float]:
+    """Return (kind, a, b) such that a duration is a*e, exp(a + b*z) or a."""
     if distribution.kind is DistributionKind.EXPONENTIAL:
         return _EXPONENTIAL, distribution.mean_min, 0.0
     if distribution.kind is DistributionKind.LOGNORMAL:
         mu, sigma = distribution.lognormal_mu_sigma()
         return _LOGNORMAL, mu, sigma
     return _CONSTANT, distribution.mean_min, 0.0
+
+
+def _duration(params: tuple[int, float, float], e: float, z: float) -> float:
+    kind, a, b = params
+    return a * e if kind == _EXPONENTIAL else math.exp(a + b * z) if kind == _LOGNORMAL else a
 
 
 def headcount_changes(team: Team, start_weekday: int, horizon: float) -> list[tuple[float, int]]:
@@ -63,6 +96,29 @@ def headcount_changes(team: Team, start_weekday: int, horizon: float) -> list[tu
     return result
 
 
+class _PriorityQueue:
+    """A channel's queue served by rank (lowest first), then first come: deque's two methods."""
+
+    __slots__ = ("entries", "rank", "sequence")
+
+    def __init__(self, rank: Callable[[int], float]) -> None:
+        self.entries: list[tuple[float, int, QueueEntry]] = []
+        self.rank = rank
+        self.sequence = itertools.count()
+
+    def append(self, entry: QueueEntry) -> None:
+        heapq.heappush(self.entries, (self.rank(entry[0]), next(self.sequence), entry))
+
+    def popleft(self) -> QueueEntry:
+        return heapq.heappop(self.entries)[2]
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+
+Queue = deque[QueueEntry] | _PriorityQueue
+
+
 class _TeamState:
     """The live state of one team: who is idle, who is off duty, what they serve."""
 
@@ -80,7 +136,7 @@ class _TeamState:
     def __init__(
         self,
         agents: range,
-        queues: list[tuple[int, deque[QueueEntry]]],
+        queues: list[tuple[int, Queue]],
         handle: dict[int, tuple[int, float, float]],
     ) -> None:
         self.queues = queues
@@ -106,18 +162,48 @@ class ArrivalSource(Protocol):
 
 
 class Replication:
-    """One run of a scenario: build with the streams (or a scripted source), then `run` once."""
+    """One run of a scenario under a policy: build with the streams, then `run` once."""
 
     def __init__(
-        self, scenario: Scenario, streams: Streams, source: ArrivalSource | None = None
+        self,
+        scenario: Scenario,
+        streams: Streams,
+        source: ArrivalSource | None = None,
+        policy: str | None = None,
     ) -> None:
         self.scenario = scenario
+        self.streams = streams
+        self.policy = scenario.policy(policy)
         self.env = simpy.Environment()
         self.horizon = scenario.run.duration_min
         self.source = source or ProblemSource(scenario, streams["arrivals"], streams["customers"])
+        self.behaviour = behaviour = scenario.behaviour
+        channels = list(scenario.channels.values())
         channel_code = {name: code for code, name in enumerate(scenario.channels)}
-        self.queues: list[deque[QueueEntry]] = [deque() for _ in scenario.channels]
-        self.channel_teams: list[list[_TeamState]] = [[] for _ in scenario.channels]
+        self.effects: list[Effect] = [
+            ACTIONS[self.policy.action_for(c)].effect(c) for c in channels
+        ]
+        self.escalate_to = [
+            -1 if c.escalate_to is None else channel_code[c.escalate_to] for c in channels
+        ]
+        self.repost_to = repost_targets(channels, channel_code)
+        self.patience = [None if c.patience is None else _params(c.patience) for c in channels]
+        self.patience_multiplier = [s.patience_multiplier for s in scenario.segments.values()]
+        self.severity_anger = [s.anger for s in scenario.severities.values()]
+        self.retry_delay = _params(behaviour.retry_delay)
+        self.open = [True] * len(channels)
+        depth = self.policy.depth
+        cross_sell = self.policy.cross_sell
+        # Extra handling per channel on answered, resolving contacts (depth, cross-selling).
+        self.handle_factor = [
+            e.handle_factor * (depth.handle_factor if depth and e.resolves else 1.0)
+            for e in self.effects
+        ]
+        self.extra_min = [cross_sell.extra_min if cross_sell and e.resolves else 0.0 for e in self.effects]
+        follow_up = self.policy.follow_up
+        self.follow_up = None if follow_up is None else _params(follow_up.handle_time)
+        self.queues: list[Queue] = [self._new_queue() for _ in channels]
+        self.channel_teams: list[list[_TeamState]] = [[] for _ in channels]
         self.teams: list[_TeamState] = []
         agent_team: list[int] = []
         for team_code, team in enumerate(scenario.teams.values()):
@@ -128,33 +214,92 @@ class Replication:
                 range(first_agent, len(agent_team)),
                 [(code, self.queues[code]) for code in codes],
                 {
-                    code: _handle_params(team, name)
+                    code: _params(team.handle_time[name])
                     for code, name in zip(codes, team.channels, strict=True)
                 },
             )
             self.teams.append(state)
             for code in codes:
-                self.channel_teams[code].append(state)
+                if self.effects[code].answers:
+                    self.channel_teams[code].append(state)
         self.agent_team = agent_team
+        self.agent_contact = [0] * len(agent_team)
+        self.agent_channel = [0] * len(agent_team)
         self.batches: list[ArrivalBatch] = []
-        # Service records, appended as agents take contacts (columnar, no per-event objects).
+        self.batch_start: list[int] = []
+        self.draws: list[np.ndarray] = []  # per batch: (complaints, max_attempts, DRAWS)
+        self.timed: set[int] = set()  # waiting contacts whose patience timer will act
+        self.gone: set[int] = set()  # contacts whose timer fired (they left the queue)
+        # Service records, appended as agents take and finish contacts (columnar).
         self.served_contact = array("q")
         self.served_start = array("d")
         self.served_handle = array("d")
         self.served_agent = array("q")
+        self.finished_contact = array("q")
+        self.finished_result = array("b")
+        # Extra contacts (after the first of a journey), appended when scheduled.
+        self.extra_journey = array("q")
+        self.extra_attempt = array("b")
+        self.extra_channel = array("h")
+        self.extra_kind = array("b")
+        self.extra_arrival = array("d")
+        self.extra_deadline = array("d")
+        self.extra_anger = array("d")
+
+    def _new_queue(self) -> Queue:
+        priority = self.policy.priority
+        if priority is Priority.FIRST_COME:
+            return deque()
+        if priority is Priority.SEVERITY:
+            return _PriorityQueue(lambda contact: -self._journey_trait(contact, "severity"))
+        return _PriorityQueue(lambda contact: -self._journey_trait(contact, "followers"))
+
+    # --- journey look-ups (off the hot path: only for journeys that go on) -----------------
+
+    def _journey(self, contact: int) -> tuple[int, int, float]:
+        """Return (journey, attempt, anger at this contact) for a contact id."""
+        if contact >= 0:
+            batch, row = self._locate(contact)
+            return contact, 0, self.severity_anger[int(batch.severity[row])]
+        extra = ~contact
+        return self.extra_journey[extra], self.extra_attempt[extra], self.extra_anger[extra]
+
+    def _locate(self, journey: int) -> tuple[ArrivalBatch, int]:
+        index = bisect.bisect_right(self.batch_start, journey) - 1
+        return self.batches[index], journey - self.batch_start[index]
+
+    def _journey_trait(self, contact: int, name: str) -> float:
+        journey = contact if contact >= 0 else self.extra_journey[~contact]
+        batch, row = self._locate(journey)
+        return float(getattr(batch, name)[row])
+
+    def _draw(self, journey: int, attempt: int) -> np.ndarray:
+        index = bisect.bisect_right(self.batch_start, journey) - 1
+        return self.draws[index][journey - self.batch_start[index], attempt]
 
     # --- the hot path ---------------------------------------------------------------------
 
     def _arrive(
-        self, contact: int, channel: int, deadline: float, e: float, z: float, now: float
+        self,
+        contact: int,
+        channel: int,
+        deadline: float,
+        e: float,
+        z: float,
+        now: float,
+        acts: bool,
     ) -> None:
-        for team in self.channel_teams[channel]:
-            if team.idle:
-                self._serve(team, team.idle.pop(), contact, channel, e, z, now)
-                return
+        if acts:
+            self.timed.add(contact)
+            Timeout(self.env, deadline - now, contact).callbacks.append(self._patience_out)
+        if self.open[channel]:
+            for team in self.channel_teams[channel]:
+                if team.idle:
+                    self._serve(team, team.idle.pop(), contact, channel, e, z, now)
+                    return
         if self.channel_teams[channel]:
             self.queues[channel].append((contact, deadline, e, z))
-        # A contact on a channel nobody serves is never answered; its record says so.
+        # A contact on a channel nobody answers waits until their patience runs out.
 
     def _serve(
         self,
@@ -168,14 +313,22 @@ class Replication:
     ) -> None:
         kind, a, b = team.handle[channel]
         handle = a * e if kind == _EXPONENTIAL else math.exp(a + b * z) if kind == _LOGNORMAL else a
+        handle = handle * self.handle_factor[channel] + self.extra_min[channel]
+        if contact < 0 and self.follow_up and self.extra_kind[~contact] == ContactKind.FOLLOW_UP:
+            handle = _duration(self.follow_up, e, z)
+        if self.timed:
+            self.timed.discard(contact)
         self.served_contact.append(contact)
         self.served_start.append(now)
         self.served_handle.append(handle)
         self.served_agent.append(agent)
+        self.agent_contact[agent] = contact
+        self.agent_channel[agent] = channel
         Timeout(self.env, handle, agent).callbacks.append(self._finish)
 
     def _finish(self, event: Event) -> None:
         agent = cast(int, event.value)
+        self._respond(self.agent_contact[agent], self.agent_channel[agent])
         team = self.teams[self.agent_team[agent]]
         if team.leaving:
             team.leaving -= 1
@@ -185,16 +338,141 @@ class Replication:
 
     def _take_next(self, team: _TeamState, agent: int, now: float) -> None:
         """Give a free agent the first waiting contact in priority order, or let them idle."""
+        is_open = self.open
         for channel, queue in team.queues:
+            if not is_open[channel]:
+                continue
             while queue:
                 contact, deadline, e, z = queue.popleft()
-                if deadline < now:
+                if deadline < now or (deadline == now and contact in self.gone):
                     continue  # gave up before anyone reached them (lazy abandonment)
                 self._serve(team, agent, contact, channel, e, z, now)
                 return
         team.idle.append(agent)
 
-    # --- staffing and arrivals -------------------------------------------------------------
+    # --- what happens after a contact: the response, and the journey going on --------------
+
+    def _respond(self, contact: int, channel: int) -> None:
+        """Record how an answered contact ended and let the journey go on if it failed."""
+        if contact < 0 and self.extra_kind[~contact] == ContactKind.FOLLOW_UP:
+            result = Result.FOLLOW_UP
+        else:
+            effect = self.effects[channel]
+            journey, attempt, anger = self._journey(contact)
+            draw = self._draw(journey, attempt)
+            behaviour = self.behaviour
+            if effect.removes_post:
+                result = Result.DELETED
+                self._fail(contact, channel, Failure.DELETED, journey, attempt, anger, draw)
+            elif not effect.resolves or draw[DRAWS.resolve] >= behaviour.resolve_share:
+                result = Result.UNRESOLVED
+                self._fail(contact, channel, Failure.UNRESOLVED, journey, attempt, anger, draw)
+            else:
+                result = Result.RESOLVED
+                if effect.may_intrude and draw[DRAWS.special] < behaviour.intrusion_share:
+                    result = Result.INTRUDED
+                elif effect.may_update and draw[DRAWS.update] < behaviour.update_share:
+                    result = Result.UPDATED
+                if self.follow_up is not None:
+                    self._follow_up(journey, attempt, channel, draw)
+        self.finished_contact.append(contact)
+        self.finished_result.append(result)
+
+    def _patience_out(self, event: Event) -> None:
+        contact = cast(int, event.value)
+        if contact not in self.timed:
+            return  # an agent reached them in time
+        self.timed.discard(contact)
+        self.gone.add(contact)
+        journey, attempt, anger = self._journey(contact)
+        channel = self._channel_of(contact)
+        failure = Failure.WAITED if self.channel_teams[channel] else Failure.IGNORED
+        self._fail(contact, channel, failure, journey, attempt, anger, self._draw(journey, attempt))
+
+    def _channel_of(self, contact: int) -> int:
+        if contact < 0:
+            return self.extra_channel[~contact]
+        batch, row = self._locate(contact)
+        return int(batch.channel[row])
+
+    def _fail(
+        self,
+        contact: int,
+        channel: int,
+        failure: Failure,
+        journey: int,
+        attempt: int,
+        anger: float,
+        draw: np.ndarray,
+    ) -> None:
+        """The customer's anger rises; they retry, escalate, repost, or give up."""
+        behaviour = self.behaviour
+        anger += behaviour.anger_steps[failure]
+        if attempt + 1 >= behaviour.max_attempts:
+            return
+        kind = ContactKind.COMPLAINT
+        if failure is Failure.DELETED:
+            target = self.repost_to[channel]
+            if target < 0 or draw[DRAWS.act] >= behaviour.repost_share:
+                return
+            kind = ContactKind.REPOST
+        else:
+            if draw[DRAWS.act] >= behaviour.act_probability(anger):
+                return
+            target = self.escalate_to[channel]
+            if target < 0 or draw[DRAWS.escalate] >= behaviour.escalate_share:
+                target = channel
+        delay = _duration(self.retry_delay, float(draw[DRAWS.delay_e]), float(draw[DRAWS.delay_z]))
+        self._schedule(journey, attempt + 1, target, kind, self.env.now + delay, anger)
+
+    def _follow_up(self, journey: int, attempt: int, channel: int, draw: np.ndarray) -> None:
+        follow_up = self.policy.follow_up
+        assert follow_up is not None
+        moment = self.env.now + follow_up.within_min * float(draw[DRAWS.follow_up])
+        self._schedule(journey, attempt, channel, ContactKind.FOLLOW_UP, moment, 0.0)
+
+    def _schedule(
+        self, journey: int, attempt: int, channel: int, kind: int, moment: float, anger: float
+    ) -> None:
+        """Add a later contact of a journey; it arrives at ``moment``."""
+        extra = len(self.extra_journey)
+        draw = self._draw(journey, attempt)
+        e, z = float(draw[DRAWS.handle_e]), float(draw[DRAWS.handle_z])
+        if kind == ContactKind.FOLLOW_UP:
+            deadline, acts = math.inf, False
+        else:
+            batch, row = self._locate(journey)
+            patience = self.patience[channel]
+            deadline = math.inf
+            if patience is not None:
+                multiplier = self.patience_multiplier[int(batch.segment[row])]
+                deadline = moment + multiplier * _duration(
+                    patience, float(draw[DRAWS.patience_e]), float(draw[DRAWS.patience_z])
+                )
+            failure = Failure.WAITED if self.channel_teams[channel] else Failure.IGNORED
+            acts = (
+                math.isfinite(deadline)
+                and attempt + 1 < self.behaviour.max_attempts
+                and draw[DRAWS.act]
+                < self.behaviour.act_probability(anger + self.behaviour.anger_steps[failure])
+            )
+        self.extra_journey.append(journey)
+        self.extra_attempt.append(attempt)
+        self.extra_channel.append(channel)
+        self.extra_kind.append(kind)
+        self.extra_arrival.append(moment)
+        self.extra_deadline.append(deadline)
+        self.extra_anger.append(anger)
+        contact = ~extra
+        if moment >= self.horizon:
+            return
+
+        def arrive(_: Event) -> None:
+            self._arrive(contact, channel, deadline, e, z, self.env.now, acts)
+
+        Timeout(self.env, moment - self.env.now).callbacks.append(arrive)
+
+    # --- staffing, opening hours and arrivals ------------------------------------------------
 
     def _go_off_duty(self, team: _TeamState, agent: int) -> None:
         team.off_duty.append(agent)
@@ -229,28 +507,45 @@ class Replication:
             yield self.env.timeout(moment - self.env.now)
             self._set_headcount(team, count)
 
+    def _hours(self, channel: int, opens: list[tuple[float, bool]]) -> Generator[Event, Any, None]:
+        """Open and close a channel on the policy's response hours."""
+        for moment, is_open in opens:
+            yield self.env.timeout(moment - self.env.now)
+            self.open[channel] = is_open
+            if is_open:
+                for team in self.channel_teams[channel]:
+                    while team.idle and self.queues[channel]:
+                        self._take_next(team, team.idle.pop(), self.env.now)
+
     def _arrivals(self) -> Generator[Event, Any, None]:
         env = self.env
         timeout = env.timeout
         arrive = self._arrive
         contact = 0
         previous = 0.0
+        behaviour = self.behaviour
+        answered = np.array([bool(teams) for teams in self.channel_teams])
         for start, end in self.source.windows(self.horizon):
             batch = self.source.window(start, end)
+            draws = draw_block(self.streams["journeys"], len(batch), behaviour.max_attempts)
+            self.batch_start.append(contact)
             self.batches.append(batch)
+            self.draws.append(draws)
+            acts = first_attempt_acts(batch, draws, answered, self.severity_anger, behaviour)
             # Steps between arrivals, so the clock never has to go back by a rounding error.
             steps = np.diff(batch.time, prepend=previous).tolist()
-            for step, moment, channel, deadline, e, z in zip(
+            for step, moment, channel, deadline, e, z, act in zip(
                 steps,
                 batch.time.tolist(),
                 batch.channel.tolist(),
                 batch.deadline.tolist(),
                 batch.handle_e.tolist(),
                 batch.handle_z.tolist(),
+                acts.tolist(),
                 strict=True,
             ):
                 yield timeout(step)
-                arrive(contact, channel, deadline, e, z, moment)
+                arrive(contact, channel, deadline, e, z, moment, act)
                 contact += 1
             if len(batch):
                 previous = float(batch.time[-1])
@@ -262,6 +557,11 @@ class Replication:
             changes = headcount_changes(team, start_weekday, self.horizon)
             self._set_headcount(state, changes[0][1])
             self.env.process(self._staffing(state, changes[1:]))
+        channel_code = {name: code for code, name in enumerate(self.scenario.channels)}
+        for name, hours in self.policy.hours.items():
+            code = channel_code[name]
+            self.open[code] = hours.is_open(0.0)
+            self.env.process(self._hours(code, _opening_times(hours, self.horizon)))
         self.env.process(self._arrivals())
         self.env.run(until=self.horizon)
         return self._record()
@@ -271,18 +571,103 @@ class Replication:
             parts = [getattr(batch, name) for batch in self.batches]
             return np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype=dtype)
 
-        size = sum(len(batch) for batch in self.batches)
-        contacts = np.frombuffer(self.served_contact, dtype=np.int64)
+        scenario = self.scenario
+        first = sum(len(batch) for batch in self.batches)
+        extra_journey = np.frombuffer(self.extra_journey, dtype=np.int64)
+        size = first + len(extra_journey)
+
+        def by_contact(ids: array[int]) -> np.ndarray:
+            """Map contact ids (first: j; extra: ~x) to rows (first contacts, then extras)."""
+            raw = np.frombuffer(ids, dtype=np.int64)
+            return np.where(raw >= 0, raw, first + ~raw)
+
+        served = by_contact(self.served_contact)
         start = np.full(size, np.nan)
         handle = np.full(size, np.nan)
         agent = np.full(size, -1, dtype=np.int64)
-        start[contacts] = np.frombuffer(self.served_start, dtype=np.float64)
-        handle[contacts] = np.frombuffer(self.served_handle, dtype=np.float64)
-        agent[contacts] = np.frombuffer(self.served_agent, dtype=np.int64)
-        scenario = self.scenario
+        result = np.full(size, -1, dtype=np.int8)
+        start[served] = np.frombuffer(self.served_start, dtype=np.float64)
+        handle[served] = np.frombuffer(self.served_handle, dtype=np.float64)
+        agent[served] = np.frombuffer(self.served_agent, dtype=np.int64)
+        result[by_contact(self.finished_contact)] = np.frombuffer(
+            self.finished_result, dtype=np.int8
+        )
+        journey = np.concatenate([np.arange(first), extra_journey])
+        segment = joined("segment", np.int16)
+        severity = joined("severity", np.int16)
+        followers = joined("followers", np.int64)
         silent = sum(
             (batch.silent for batch in self.batches),
             start=np.zeros((len(scenario.segments), len(scenario.severities)), dtype=np.int64),
+        )
+        first_anger = np.asarray(self.severity_anger)[severity] if first else np.zeros(0)
+        contacts = dict(
+            arrival_min=np.concatenate(
+                [joined("time", np.float64), np.frombuffer(self.extra_arrival, dtype=np.float64)]
+            ),
+            channel=np.concatenate(
+                [joined("channel", np.int16), np.frombuffer(self.extra_channel, dtype=np.int16)]
+            ),
+            deadline_min=np.concatenate(
+                [joined("deadline", np.float64), np.frombuffer(self.extra_deadline, np.float64)]
+            ),
+            journey=journey,
+            attempt=np.concatenate(
+                [np.zeros(first, np.int8), np.frombuffer(self.extra_attempt, dtype=np.int8)]
+            ),
+            kind=np.concatenate(
+                [np.zeros(first, np.int8), np.frombuffer(self.extra_kind, dtype=np.int8)]
+            ),
+            anger=np.concatenate([first_anger, np.frombuffer(self.extra_anger, np.float64)]),
+        )
+        # A contact scheduled after the run's end never arrived: it stays in the records (so
+        # its journey counts as open) but is not a contact of this run.
+        arrived = contacts["arrival_min"] < self.horizon
+        answered_channel = np.array([bool(teams) for teams in self.channel_teams])
+        journeys = assemble_journeys(
+            contacts=contacts,
+            result=result,
+            service_start=start,
+            handle=handle,
+            arrived=arrived,
+            n_journeys=first,
+            answered_channel=answered_channel,
+            scenario=scenario,
+        )
+        channels = list(scenario.channels.values())
+        posts = assemble_posts(
+            contacts=contacts,
+            result=result,
+            service_end=start + handle,
+            followers=followers,
+            arrived=arrived,
+            effects=self.effects,
+            public=np.array([c.public for c in channels]),
+            behaviour=self.behaviour,
+        )
+        keep = arrived
+        journey_of = journey[keep]
+        wom = spread(
+            journeys,
+            posts,
+            silent,
+            np.array([c.audience_per_min for c in channels]),
+            scenario.word_of_mouth,
+            self.horizon,
+            self.behaviour.max_attempts,
+            self.streams["word_of_mouth"],
+            told_positive_factor=self.policy.depth.told_positive_factor if self.policy.depth else 1.0,
+        )
+        measured_posts = journeys.start_min[posts.journey] >= scenario.run.warmup_min
+        lost = churn(
+            journeys,
+            segment,
+            severity,
+            silent,
+            float(wom.negative_impressions[measured_posts].sum()),
+            scenario,
+            self.policy,
+            self.streams["loyalty"],
         )
         return RunRecord(
             end_min=self.horizon,
@@ -291,15 +676,15 @@ class Replication:
             team_names=tuple(scenario.teams),
             segment_names=tuple(scenario.segments),
             severity_names=tuple(scenario.severities),
-            arrival_min=joined("time", np.float64),
-            channel=joined("channel", np.int16),
-            segment=joined("segment", np.int16),
-            severity=joined("severity", np.int16),
-            followers=joined("followers", np.int64),
-            deadline_min=joined("deadline", np.float64),
-            service_start_min=start,
-            handle_min=handle,
-            agent=agent,
+            arrival_min=contacts["arrival_min"][keep],
+            channel=contacts["channel"][keep],
+            segment=segment[journey_of],
+            severity=severity[journey_of],
+            followers=followers[journey_of],
+            deadline_min=contacts["deadline_min"][keep],
+            service_start_min=start[keep],
+            handle_min=handle[keep],
+            agent=agent[keep],
             agent_team=np.asarray(self.agent_team, dtype=np.int64),
             staffing=tuple(
                 StaffingLog(
@@ -310,13 +695,38 @@ class Replication:
             ),
             silent=silent,
             problems=sum(batch.problems for batch in self.batches),
+            journey=journey_of,
+            attempt=contacts["attempt"][keep],
+            kind=contacts["kind"][keep],
+            result=result[keep],
+            policy=self.policy.name,
+            journeys=journeys,
+            journey_segment=segment,
+            journey_severity=severity,
+            posts=posts,
+            spread=wom,
+            churn=lost,
         )
 
 
-def simulate(scenario: Scenario, seed: int = 0, replication: int = 0) -> RunRecord:
-    """Run one replication of a scenario and return its records.
+def _opening_times(hours: Hours, horizon: float) -> list[tuple[float, bool]]:
+    """Return the times after 0 and before the horizon a channel opens (True) or closes."""
+    if hours.open_min == hours.close_min:
+        return []  # open all day
+    changes = []
+    for day in np.arange(0.0, horizon, MINUTES_PER_DAY).tolist():
+        for minute, is_open in ((hours.open_min, True), (hours.close_min, False)):
+            if 0 < day + minute < horizon:
+                changes.append((day + minute, is_open))
+    return sorted(changes)
+
+
+def simulate(
+    scenario: Scenario, seed: int = 0, replication: int = 0, policy: str | None = None
+) -> RunRecord:
+    """Run one replication of a scenario under a policy and return its records.
 
     The streams come from (seed, replication) only, so a replication gives the same numbers on
-    any worker and under any policy's customers.
+    any worker, and every policy meets the same customers.
     """
-    return Replication(scenario, make_streams(seed, replication)).run()
+    return Replication(scenario, make_streams(seed, replication), policy=policy).run()

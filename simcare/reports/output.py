@@ -26,8 +26,9 @@ from simcare.scenario_file import dump_scenario
 
 MANIFEST = "manifest.json"
 EVENT_COLUMNS = (
-    "replication", "contact", "arrival_min", "channel", "segment", "severity", "followers",
-    "outcome", "wait_min", "service_start_min", "service_end_min", "team", "agent",
+    "replication", "contact", "journey", "attempt", "kind", "arrival_min", "channel",
+    "segment", "severity", "followers", "outcome", "wait_min", "service_start_min",
+    "service_end_min", "team", "agent", "result",
 )  # fmt: skip
 
 
@@ -90,6 +91,7 @@ class Provenance:
         return {
             "scenario": result.scenario.name,
             "seed": result.seed,
+            "policy": result.policy,
             "replications": result.replications,
             "command": self.command,
             "versions": versions(),
@@ -137,7 +139,12 @@ def event_rows(replication: int, record: RunRecord) -> list[dict[str, Any]]:
     outcome = np.where(record.answered, "answered", np.where(record.abandoned, "abandoned", "open"))
     team = record.team
     end = record.service_end_min
+    kinds = ("complaint", "repost", "follow_up")
+    results = ("resolved", "updated", "intruded", "unresolved", "deleted", "follow_up")
     columns = {
+        "journey": record.journey.tolist(),
+        "attempt": record.attempt.tolist(),
+        "kind": [kinds[k] for k in record.kind.tolist()],
         "arrival_min": record.arrival_min.tolist(),
         "channel": [record.channel_names[c] for c in record.channel.tolist()],
         "segment": [record.segment_names[s] for s in record.segment.tolist()],
@@ -149,6 +156,7 @@ def event_rows(replication: int, record: RunRecord) -> list[dict[str, Any]]:
         "service_end_min": [none_if_nan(v) for v in end.tolist()],
         "team": [record.team_names[t] if t >= 0 else None for t in team.tolist()],
         "agent": [a if a >= 0 else None for a in record.agent.tolist()],
+        "result": [results[r] if r >= 0 else None for r in record.result.tolist()],
     }
     return [
         {"replication": replication, "contact": i, **{k: v[i] for k, v in columns.items()}}
@@ -168,6 +176,7 @@ def write_run(result: RunResult, folder: Path, provenance: Provenance, force: bo
         "summary.json": json.dumps(
             {
                 "scenario": result.scenario.name,
+                "policy": result.policy,
                 "seed": result.seed,
                 "replications": result.replications,
                 "outcomes": summary,

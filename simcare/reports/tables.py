@@ -52,7 +52,9 @@ def format_value(value: float, unit: Unit, currency: str = "$", like: float | No
 
 def _shown_scopes(result: RunResult) -> set[str]:
     """Show per-channel and per-team rows only when they add something to the totals."""
-    scopes = {"all"}
+    scopes = {"all"} | {
+        row.scope for row in result.summary if row.scope.startswith(("flow:", "cause:"))
+    }
     if len(result.scenario.channels) > 1:
         scopes |= {f"channel:{name}" for name in result.scenario.channels}
     if len(result.scenario.teams) > 1:
@@ -65,8 +67,9 @@ def summary_table(result: RunResult) -> Table:
     scenario = result.scenario
     currency = scenario.currency
     table = Table(
-        title=f"{scenario.title or scenario.name} — {result.replications} replication"
-        f"{'s' if result.replications != 1 else ''}, seed {result.seed}",
+        title=f"{scenario.title or scenario.name} — policy {result.policy}, "
+        f"{result.replications} replication{'s' if result.replications != 1 else ''}, "
+        f"seed {result.seed}",
         title_justify="left",
     )
     shown = _shown_scopes(result)
@@ -78,6 +81,8 @@ def summary_table(result: RunResult) -> Table:
     for row in result.summary:
         if row.scope not in shown or row.estimate.n == 0:
             continue
+        if row.scope.startswith("cause:") and row.estimate.mean == 0:
+            continue  # a cause nobody left for
         spec = OUTCOMES[row.outcome]
         est = row.estimate
         cells = [spec.label, row.scope.replace(":", " ")] if len(shown) > 1 else [spec.label]

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
 import pytest
-from conftest import ScriptedSource, always, constant, one_line
+from conftest import QUEUE_ONLY, ScriptedSource, always, constant, one_line
 
 from simcare.model.world import Replication, headcount_changes
 from simcare.randomness import make_streams
@@ -14,7 +15,9 @@ from simcare.scenario import Channel, Mode, Problems, RunSettings, Scenario, Shi
 
 
 def run(scenario: Scenario, source: ScriptedSource):
-    return Replication(scenario, make_streams(0, 0), source).run()
+    """Run the queueing core alone: nobody retries or escalates."""
+    queue_only = dataclasses.replace(scenario, behaviour=QUEUE_ONLY)
+    return Replication(queue_only, make_streams(0, 0), source).run()
 
 
 def test_one_agent_serves_in_order_and_a_customer_gives_up():

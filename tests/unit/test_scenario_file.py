@@ -144,8 +144,29 @@ def test_scenario_to_dict_round_trips_through_a_file(path: Path, tmp_path: Path)
     data = scenario_to_dict(scenario)
     assert scenario_from_dict(data) == scenario
     # Every default is filled in: the resolved file does not rely on the loader's defaults.
-    assert {"name", "title", "currency", "run", "problems", "channels", "teams"} <= data.keys()
-    assert set(data["run"]) == {"duration", "warmup", "service_level_target", "start_weekday"}
+    assert {
+        "name",
+        "title",
+        "currency",
+        "run",
+        "problems",
+        "channels",
+        "teams",
+        "behaviour",
+        "word_of_mouth",
+        "churn",
+    } <= data.keys()
+    assert set(data["run"]) == {
+        "duration",
+        "warmup",
+        "service_level_target",
+        "start_weekday",
+        "policy",
+    }
+    for channel in data["channels"].values():
+        assert "audience" in channel
+    for severity in data["severities"].values():
+        assert {"loss", "anger"} <= severity.keys()
     written = write(tmp_path, dump_scenario(scenario), "resolved.toml")
     assert load_scenario(written) == scenario
 

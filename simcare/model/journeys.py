@@ -1,0 +1,236 @@
+"""Complaint journeys: the random numbers each journey draws up front, and the records built
+from a replication's contacts after the run (journeys, and posts on public channels).
+
+Everything here is numpy over whole arrays; the simulation itself is in `world`.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+from types import SimpleNamespace
+
+import numpy as np
+
+from simcare.model.problems import ArrivalBatch
+from simcare.policies import Effect, Failure
+from simcare.records import JourneyEnd, Journeys, Posts
+from simcare.scenario import Behaviour, Channel, Scenario
+
+
+class ContactKind(IntEnum):
+    """What a contact is: a complaint (first or later), a screenshot repost, a follow-up."""
+
+    COMPLAINT = 0
+    REPOST = 1
+    FOLLOW_UP = 2
+
+
+class Result(IntEnum):
+    """How an answered contact ended (-1 in the records: not finished by the end of the run)."""
+
+    RESOLVED = 0
+    UPDATED = 1  # resolved in private, and the customer updated their public post
+    INTRUDED = 2  # resolved, but the customer felt watched
+    UNRESOLVED = 3
+    DELETED = 4
+    FOLLOW_UP = 5
+
+
+DRAWS = SimpleNamespace(
+    act=0,
+    escalate=1,
+    resolve=2,
+    special=3,
+    update=4,
+    follow_up=5,
+    delay_e=6,
+    patience_e=7,
+    handle_e=8,
+    delay_z=9,
+    patience_z=10,
+    handle_z=11,
+    size=12,
+)
+"""Columns of a journey's draws per contact: 6 uniforms, 3 standard exponentials, 3 normals."""
+
+
+def draw_block(rng: np.random.Generator, complaints: int, attempts: int) -> np.ndarray:
+    """Draw every random number the journeys of a batch may need, by (complaint, attempt).
+
+    The block's size depends only on the number of complaints, so every policy and staffing
+    level meets customers who make the same choices (common random numbers).
+    """
+    shape = (complaints, attempts)
+    block = np.concatenate(
+        [
+            rng.random((*shape, 6)),
+            rng.standard_exponential((*shape, 3)),
+            rng.standard_normal((*shape, 3)),
+        ],
+        axis=2,
+    )
+    return block.astype(np.float32)  # half the memory; plenty of precision for choices
+
+
+def first_attempt_acts(
+    batch: ArrivalBatch,
+    draws: np.ndarray,
+    answered: np.ndarray,
+    severity_anger: list[float],
+    behaviour: Behaviour,
+) -> np.ndarray:
+    """Whether each first contact would act (retry or escalate) if its patience ran out.
+
+    Only these get a patience timer; the others give up quietly (lazy abandonment).
+    """
+    if behaviour.max_attempts < 2:
+        return np.zeros(len(batch), dtype=bool)
+    steps = behaviour.anger_steps
+    step = np.where(answered[batch.channel], steps[Failure.WAITED], steps[Failure.IGNORED])
+    anger = np.asarray(severity_anger, dtype=float)[batch.severity] + step
+    act = -np.expm1(-behaviour.persistence * anger)
+    return np.isfinite(batch.deadline) & (draws[:, 0, DRAWS.act] < act)
+
+
+def repost_targets(channels: list[Channel], code: dict[str, int]) -> list[int]:
+    """For each channel, where a deleted post is reposted: the first public channel the brand
+    does not own along its escalation ladder, else the first such channel; -1 if none."""
+    outside = [i for i, c in enumerate(channels) if c.public and not c.brand_owned]
+    targets = []
+    for channel in channels:
+        seen = {channel.name}
+        step = channel.escalate_to
+        target = outside[0] if outside else -1
+        while step is not None and step not in seen:
+            seen.add(step)
+            rung = channels[code[step]]
+            if rung.public and not rung.brand_owned:
+                target = code[step]
+                break
+            step = rung.escalate_to
+        targets.append(target)
+    return targets
+
+
+_FAILURE_OF_END = {
+    JourneyEnd.WAITED: Failure.WAITED,
+    JourneyEnd.IGNORED: Failure.IGNORED,
+    JourneyEnd.UNRESOLVED: Failure.UNRESOLVED,
+    JourneyEnd.DELETED: Failure.DELETED,
+    JourneyEnd.INTRUDED: Failure.INTRUDED,
+}
+
+
+def assemble_journeys(
+    contacts: dict[str, np.ndarray],
+    result: np.ndarray,
+    service_start: np.ndarray,
+    handle: np.ndarray,
+    arrived: np.ndarray,
+    n_journeys: int,
+    answered_channel: np.ndarray,
+    scenario: Scenario,
+) -> Journeys:
+    """One row per journey, from every contact scheduled in the run (arrived or not)."""
+    horizon = scenario.run.duration_min
+    journey = contacts["journey"]
+    kind = contacts["kind"]
+    complaint = kind != ContactKind.FOLLOW_UP
+    rows = np.flatnonzero(complaint)
+    rows = rows[np.lexsort((contacts["attempt"][rows], journey[rows]))]
+    owner = journey[rows]
+    is_last = np.ones(len(owner), dtype=bool)
+    is_last[:-1] = owner[1:] != owner[:-1]
+    last = rows[is_last]  # one per journey, in journey order (every journey has a contact)
+    start_min = contacts["arrival_min"][:n_journeys]
+    service_end = service_start + handle
+
+    end = np.full(n_journeys, JourneyEnd.OPEN, dtype=np.int8)
+    end_min = np.full(n_journeys, horizon)
+    came = arrived[last]
+    finished = result[last]
+    resolved = came & np.isin(finished, (Result.RESOLVED, Result.UPDATED))
+    quick = service_end[last] - start_min <= scenario.behaviour.quick_min
+    end[resolved & quick] = JourneyEnd.RESOLVED_QUICKLY
+    end[resolved & ~quick] = JourneyEnd.RESOLVED
+    for code, ending in (
+        (Result.INTRUDED, JourneyEnd.INTRUDED),
+        (Result.UNRESOLVED, JourneyEnd.UNRESOLVED),
+        (Result.DELETED, JourneyEnd.DELETED),
+    ):
+        end[came & (finished == code)] = ending
+    done = came & (finished >= 0)
+    end_min[done] = service_end[last][done]
+    deadline = contacts["deadline_min"][last]
+    gave_up = came & np.isnan(service_start[last]) & (deadline < horizon)
+    on_answered = answered_channel[contacts["channel"][last]]
+    end[gave_up & on_answered] = JourneyEnd.WAITED
+    end[gave_up & ~on_answered] = JourneyEnd.IGNORED
+    end_min[gave_up] = deadline[gave_up]
+
+    steps = scenario.behaviour.anger_steps
+    step_of_end = np.zeros(len(JourneyEnd))
+    for ending, failure in _FAILURE_OF_END.items():
+        step_of_end[ending] = steps[failure]
+    anger = contacts["anger"][last] + step_of_end[end]
+
+    counted = arrived & complaint
+    attempts = np.bincount(journey[counted], minlength=n_journeys)
+    answered = counted & ~np.isnan(service_start) & (result != Result.DELETED)
+    channel = contacts["channel"]
+    moved = np.zeros(len(rows), dtype=bool)
+    moved[1:] = (owner[1:] == owner[:-1]) & (channel[rows][1:] != channel[rows][:-1])
+    moved &= arrived[rows]
+    public = np.array([c.public for c in scenario.channels.values()])
+    later_public = arrived[rows] & public[channel[rows]] & (contacts["attempt"][rows] > 0)
+    reached_public = np.bincount(owner[later_public], minlength=n_journeys) > 0
+    follow_ups = arrived & (kind == ContactKind.FOLLOW_UP)
+    return Journeys(
+        start_min=start_min,
+        end=end,
+        end_min=end_min,
+        anger=anger,
+        attempts=attempts,
+        answered=np.bincount(journey[answered], minlength=n_journeys),
+        escalations=np.bincount(owner[moved], minlength=n_journeys),
+        went_public=~public[channel[:n_journeys]] & reached_public,
+        follow_ups=np.bincount(journey[follow_ups], minlength=n_journeys),
+    )
+
+
+def assemble_posts(
+    contacts: dict[str, np.ndarray],
+    result: np.ndarray,
+    service_end: np.ndarray,
+    followers: np.ndarray,
+    arrived: np.ndarray,
+    effects: list[Effect],
+    public: np.ndarray,
+    behaviour: Behaviour,
+) -> Posts:
+    """One row per complaint posted on a public channel during the run."""
+    channel = contacts["channel"]
+    kind = contacts["kind"]
+    rows = np.flatnonzero(arrived & public[channel] & (kind != ContactKind.FOLLOW_UP))
+    channel = channel[rows]
+    outcome = result[rows]
+    end = service_end[rows]
+    visible = np.array([e.visible_answer for e in effects])[channel]
+    lifts = np.array([e.lifts_visibility for e in effects])[channel]
+    fixed = np.isin(outcome, (Result.RESOLVED, Result.INTRUDED))
+    good = (fixed & visible) | (outcome == Result.UPDATED)
+    answered = (outcome >= 0) & (outcome != Result.DELETED)
+    never = np.full(len(rows), np.inf)
+    return Posts(
+        journey=contacts["journey"][rows],
+        attempt=contacts["attempt"][rows],
+        channel=channel,
+        followers=followers[contacts["journey"][rows]],
+        posted_min=contacts["arrival_min"][rows],
+        removed_min=np.where(outcome == Result.DELETED, end, never),
+        good_answer_min=np.where(good, end, never),
+        lift_min=np.where(lifts & answered, end, never),
+        amplification=np.where(
+            kind[rows] == ContactKind.REPOST, behaviour.repost_amplification, 1.0
+        ),
+    )

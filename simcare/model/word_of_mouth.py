@@ -1,0 +1,268 @@
+"""Word of mouth after a run: people told in private, and impressions of public posts.
+
+Vectorised over journeys and posts, with no simulation and no I/O. Common random numbers: the
+first draws are blocks whose sizes depend only on the number of journeys and ``max_attempts``,
+indexed by (journey, attempt), so a customer gets the same numbers under every policy. Every
+count of a post is an inverse CDF of its mean at one of those uniforms, so a post visible for
+longer never gets fewer impressions, replication by replication.
+
+Where the defaults of `simcare.scenario.WordOfMouth` come from (calibration.md):
+
+- ``told_negative`` 10–16, ``told_positive`` 5–9: the ~2:1 bad-to-good ratio (Goodman/TARP,
+  1980 Coca-Cola study) and the Amex Barometer 2011 (16 bad / 9 good), §1.
+- ``told_shape`` 3: a heavy tail for "13% tell more than 20" (White House OCA, second-hand), §1.
+- ``reshare_share`` 0.06: 6% of tweets are retweeted, 92% of retweets within the first hour
+  (Sysomos 2010), §5.
+- ``reshare_audience`` 1,000: extra viewers per retweet (Kwak et al. 2010), §5;
+  ``reshare_sigma``: the heavy tail of follower counts (same source).
+- ``reshare_branching`` 0.3: most cascades stop one hop from the post (Goel, Watts &
+  Goldstein 2012), §5.
+- ``negative_reshare_factor`` 1.4: negative messages are reposted 1.2–1.6× as often (Tsugawa &
+  Ohsaki 2015), §5.
+- ``reply_lift`` 1.5: a public reply makes the complaint more visible (Golmohammadi et al.
+  2021), §3; the size is illustrative.
+- ``pile_on_audience`` 19: the median user's followers (Pew Research 2019), §5.
+- ``follower_reach``, ``attention_min``, ``pile_on_per_min``: illustrative.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from simcare.records import JourneyEnd, Journeys, Posts
+from simcare.scenario import WordOfMouth
+
+MAX_CASCADE = 200
+"""Reshares of one post (all hops) are capped here: with branching 0.3 the chance of more is
+below 1e-40, and a cap keeps a branching near 1 from running away."""
+
+_MAX_COUNT = 10**9  # pile-on comments per post: a bound for the quantile search only
+
+_HAPPY = (JourneyEnd.RESOLVED_QUICKLY, JourneyEnd.RESOLVED)
+
+
+@dataclass(frozen=True, slots=True)
+class Spread:
+    """Word of mouth of one replication.
+
+    Attributes:
+        told_negative, told_positive: per journey, people told in private (int64).
+        silent_told: people told (negatively) by customers who never complained.
+        negative_impressions, positive_impressions: per post, views of the complaint left
+            unanswered / seen with a good answer under it.
+        reshares: per post, reshares in the post's cascade, all hops (int64).
+        pile_ons: per post, comments others added under it (int64).
+    """
+
+    told_negative: np.ndarray
+    told_positive: np.ndarray
+    silent_told: int
+    negative_impressions: np.ndarray
+    positive_impressions: np.ndarray
+    reshares: np.ndarray
+    pile_ons: np.ndarray
+
+
+def poisson_quantile(mean: np.ndarray, u: np.ndarray, cap: int = _MAX_COUNT) -> np.ndarray:
+    """Smallest k with P(Poisson(mean) <= k) >= u, elementwise, at most ``cap``.
+
+    Monotone in ``mean`` at a fixed ``u``. Terms are summed from log space, so large means do
+    not underflow; an infinite mean gives ``cap``.
+    """
+    mean, u = np.broadcast_arrays(np.asarray(mean, dtype=float), np.asarray(u, dtype=float))
+    out = np.where(np.isinf(mean), cap, 0).astype(np.int64)
+    active = np.flatnonzero((mean > 0) & np.isfinite(mean))
+    lam, target = mean.flat[active], u.flat[active]
+    log_pmf = -lam
+    cdf = np.exp(log_pmf)
+    k = 0
+    while active.size:
+        # Past the mean, a term below e^-40 means the rest of the sum is lost in rounding.
+        done = (cdf >= target) | ((k > lam) & (log_pmf < -40.0)) | (k >= cap)
+        out.flat[active[done]] = k
+        keep = ~done
+        active, lam, target, log_pmf, cdf = (x[keep] for x in (active, lam, target, log_pmf, cdf))
+        k += 1
+        log_pmf = log_pmf + np.log(lam) - math.log(k)
+        cdf = cdf + np.exp(log_pmf)
+    return out
+
+
+def borel_tanner_quantile(
+    roots: np.ndarray, branching: float, u: np.ndarray, cap: int = MAX_CASCADE
+) -> np.ndarray:
+    """Total reshares T of cascades started by ``roots`` first-hop reshares, at uniforms ``u``.
+
+    Each reshare brings Poisson(b) further reshares (b = ``branching`` < 1), so T, the roots
+    included, follows the Borel–Tanner law P(T = n | k) = (k/n) e^{−bn} (bn)^{n−k} / (n−k)!
+    for n ≥ k, with mean k / (1 − b). Inverse CDF, capped at ``cap``; T = 0 when k = 0.
+    Monotone in k at a fixed u (T is a sum of k independent cascades).
+    """
+    roots, u = np.broadcast_arrays(np.asarray(roots, dtype=np.int64), np.asarray(u, dtype=float))
+    out = np.minimum(roots, cap).astype(np.int64)
+    if branching == 0:
+        return out
+    active = np.flatnonzero((roots > 0) & (roots < cap))
+    k, target = roots.flat[active].astype(float), u.flat[active]
+    cdf = np.zeros(active.size)
+    extra = 0  # n - k
+    while active.size:
+        n = k + extra
+        log_p = np.log(k / n) - branching * n + extra * np.log(branching * n)
+        cdf = cdf + np.exp(log_p - math.lgamma(extra + 1))
+        done = (cdf >= target) | (n >= cap)
+        out.flat[active[done]] = n[done]
+        keep = ~done
+        active, k, target, cdf = (x[keep] for x in (active, k, target, cdf))
+        extra += 1
+    return out
+
+
+def spread(
+    journeys: Journeys,
+    posts: Posts,
+    silent: np.ndarray,
+    audience_per_min: np.ndarray,
+    params: WordOfMouth,
+    end_min: float,
+    max_attempts: int,
+    rng: np.random.Generator,
+    told_positive_factor: float = 1.0,
+) -> Spread:
+    """Word of mouth of a replication's journeys, silent problems and public posts.
+
+    Private: a journey that ended RESOLVED_QUICKLY or RESOLVED is happy, any other is unhappy.
+    Its customer tells NB(shape ``told_shape``, mean m) people, m uniform in the range
+    (``told_positive`` × ``told_positive_factor`` if happy, ``told_negative`` if not). The n
+    silent problems of a (segment, severity) cell tell NB(n·shape, n·midpoint of
+    ``told_negative``) people in all (a sum of n such customers).
+
+    Public: see `_impressions`.
+
+    Args:
+        journeys: one row per complaint journey.
+        posts: one row per complaint posted on a public channel.
+        silent: silent problems by (segment, severity).
+        audience_per_min: each channel's own audience rate (indexed by ``posts.channel``).
+        params: the scenario's word-of-mouth parameters.
+        end_min: when the run ended; nothing is seen after it.
+        max_attempts: contacts per journey at most (sizes the aligned blocks).
+        rng: the word-of-mouth stream.
+        told_positive_factor: multiplies a happy customer's mean (`Depth`).
+    """
+    n = len(journeys)
+    # Aligned blocks first: their sizes depend only on n and max_attempts.
+    u_told = rng.random(n)
+    u_first_hop, u_cascade, u_pile_on = (rng.random((n, max_attempts)) for _ in range(3))
+    seeds = rng.integers(np.iinfo(np.int64).max, size=(n, max_attempts), dtype=np.int64)
+
+    happy = np.isin(journeys.end, _HAPPY)
+    low = np.where(happy, params.told_positive[0], params.told_negative[0])
+    high = np.where(happy, params.told_positive[1], params.told_negative[1])
+    mean = (low + (high - low) * u_told) * np.where(happy, told_positive_factor, 1.0)
+    told = _negative_binomial(mean, params.told_shape, rng)
+
+    cells = np.asarray(silent, dtype=float).ravel()
+    silent_mean = cells * sum(params.told_negative) / 2
+    silent_told = int(_negative_binomial(silent_mean, cells * params.told_shape, rng).sum())
+
+    at = (posts.journey, posts.attempt)
+    negative, positive, reshares, pile_ons = _impressions(
+        posts,
+        np.asarray(audience_per_min, dtype=float),
+        params,
+        end_min,
+        (u_first_hop[at], u_cascade[at], u_pile_on[at]),
+        seeds[at],
+    )
+    return Spread(
+        told_negative=np.where(happy, 0, told),
+        told_positive=np.where(happy, told, 0),
+        silent_told=silent_told,
+        negative_impressions=negative,
+        positive_impressions=positive,
+        reshares=reshares,
+        pile_ons=pile_ons,
+    )
+
+
+def _negative_binomial(
+    mean: np.ndarray, shape: float | np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
+    """NB(shape, mean) as a gamma–Poisson mixture; a zero mean or shape gives 0."""
+    shape = np.asarray(shape, dtype=float)
+    scale = np.divide(mean, shape, out=np.zeros_like(mean, dtype=float), where=shape > 0)
+    return rng.poisson(rng.gamma(shape, scale)).astype(np.int64)
+
+
+def _lifted_length(
+    start: np.ndarray, stop: np.ndarray, lift: np.ndarray, factor: float
+) -> np.ndarray:
+    """Length of [start, stop], the part after ``lift`` counted ``factor`` times."""
+    length = np.maximum(stop - start, 0.0)
+    after_lift = np.maximum(stop - np.maximum(start, lift), 0.0)
+    return length + (factor - 1.0) * after_lift
+
+
+def _impressions(
+    posts: Posts,
+    audience_per_min: np.ndarray,
+    params: WordOfMouth,
+    end_min: float,
+    uniforms: tuple[np.ndarray, np.ndarray, np.ndarray],
+    seeds: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Negative and positive impressions, reshares and pile-ons of each post.
+
+    With p = posted, v = min(removed, p + attention, end of run) and d = max(v − p, 0), g the
+    good answer and L the lift (inf if none), a = amplification, h = min(1, d / 60):
+
+    - followers: followers × follower_reach × a × h (seen in the first hour), negative;
+    - own audience at r = audience_per_min[channel] × a: negative over [p, min(g, v)],
+      positive over [max(g, p), v], the part after L × reply_lift;
+    - reshares: R1 = Poisson⁻¹(−ln(1 − reshare_share) × negative_reshare_factor × h) first-hop
+      reshares, T = Borel–Tanner⁻¹(R1, reshare_branching) in all; each brings a lognormal
+      audience (mean reshare_audience, log-sd reshare_sigma) × a, negative;
+    - pile-ons: Poisson⁻¹(pile_on_per_min × length of [p, min(g, v)]) comments, each
+      pile_on_audience × a negative impressions.
+    """
+    u_first_hop, u_cascade, u_pile_on = uniforms
+    posted = np.asarray(posts.posted_min, dtype=float)
+    amplification = np.asarray(posts.amplification, dtype=float)
+    answer = np.asarray(posts.good_answer_min, dtype=float)
+    lift = np.asarray(posts.lift_min, dtype=float)
+    visible_until = np.minimum(
+        np.minimum(posts.removed_min, posted + params.attention_min), end_min
+    )
+    first_hour = np.minimum(1.0, np.maximum(visible_until - posted, 0.0) / 60.0)
+    unanswered_until = np.minimum(answer, visible_until)
+
+    rate = audience_per_min[posts.channel] * amplification
+    negative = posts.followers * params.follower_reach * amplification * first_hour
+    negative = negative + rate * _lifted_length(posted, unanswered_until, lift, params.reply_lift)
+    positive = rate * _lifted_length(
+        np.maximum(answer, posted), visible_until, lift, params.reply_lift
+    )
+
+    # A share of 1 would make the first-hop mean infinite; the cap bounds it anyway.
+    share = min(params.reshare_share, 1.0 - 1e-12)
+    first_hop_mean = -math.log1p(-share) * params.negative_reshare_factor * first_hour
+    first_hop = poisson_quantile(first_hop_mean, u_first_hop, MAX_CASCADE)
+    reshares = borel_tanner_quantile(first_hop, params.reshare_branching, u_cascade)
+    reshare_audience = np.zeros(len(posts))
+    if params.reshare_audience > 0:
+        sigma = params.reshare_sigma
+        mu = math.log(params.reshare_audience) - sigma**2 / 2
+        for i in np.flatnonzero(reshares):
+            # The post's own stream: the first T normals, so the sum only grows with T.
+            z = np.random.default_rng(int(seeds[i])).standard_normal(int(reshares[i]))
+            reshare_audience[i] = np.exp(mu + sigma * z).sum()
+    negative = negative + reshare_audience * amplification
+
+    unanswered = np.maximum(unanswered_until - posted, 0.0)
+    pile_ons = poisson_quantile(params.pile_on_per_min * unanswered, u_pile_on)
+    negative = negative + pile_ons * params.pile_on_audience * amplification
+    return negative, positive, reshares, pile_ons

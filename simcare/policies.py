@@ -1,0 +1,370 @@
+"""Response policies: what the brand does with a complaint on each channel, and how.
+
+An *action* is a small class behind the `Action` protocol, registered under its TOML key. The
+simulation does not call actions per contact: it reads each channel's `Effect` once, when a
+replication starts, and works from those numbers (so a policy costs nothing on the hot path).
+
+A `Policy` maps every channel to an action, plus modifiers (response hours, queue priority,
+compensation, cross-selling, follow-up, conversation depth). The five built-in policies apply to
+any scenario: their action is used wherever it is allowed and channels where it is not are
+answered in private (a phone call cannot be answered "in public" or deleted).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING, ClassVar, Protocol
+
+if TYPE_CHECKING:
+    from simcare.scenario import Channel, Distribution
+
+
+class Failure(StrEnum):
+    """Ways a response (or its absence) fails the customer; each raises their anger."""
+
+    WAITED = "waited"  # patience ran out on a channel that is answered
+    IGNORED = "ignored"  # patience ran out on a channel nobody answers
+    UNRESOLVED = "unresolved"  # answered, but the problem is not fixed
+    DELETED = "deleted"  # the post was removed by a moderator
+    INTRUDED = "intruded"  # approached in store and felt watched (resolved, but angrier)
+
+
+@dataclass(frozen=True, slots=True)
+class Effect:
+    """What an action does to a contact on one channel, as numbers the simulation reads.
+
+    Attributes:
+        answers: an agent (or moderator, or clerk) takes the contact from the queue.
+        handle_factor: multiplies the team's handling time for the channel.
+        resolves: the contact may fix the problem (with the scenario's resolve share).
+        removes_post: the public post disappears when the agent is done (deletion).
+        visible_answer: bystanders see the brand answer under the post (public channels).
+        lifts_visibility: the public answer pushes the post to more viewers.
+        may_update: the customer may update their public post after a private fix.
+        may_intrude: the customer may feel watched (store approach).
+    """
+
+    answers: bool
+    handle_factor: float = 1.0
+    resolves: bool = False
+    removes_post: bool = False
+    visible_answer: bool = False
+    lifts_visibility: bool = False
+    may_update: bool = False
+    may_intrude: bool = False
+
+
+class Action(Protocol):
+    """A response to a complaint: its TOML key, where it is allowed, and its effect."""
+
+    key: ClassVar[str]
+    description: ClassVar[str]
+
+    def refuses(self, channel: Channel) -> str | None:
+        """Return why this action cannot be used on the channel, or None if it can."""
+        ...
+
+    def effect(self, channel: Channel) -> Effect:
+        """Return what the action does to a contact on the channel."""
+        ...
+
+
+class _Anywhere:
+    def refuses(self, channel: Channel) -> str | None:
+        return None
+
+
+class Ignore(_Anywhere):
+    """Nobody answers: an unmonitored channel. The customer waits until their patience ends."""
+
+    key: ClassVar[str] = "ignore"
+    description: ClassVar[str] = "nobody answers (an unmonitored channel)"
+
+    def effect(self, channel: Channel) -> Effect:
+        return Effect(answers=False)
+
+
+class Delete:
+    """A moderator removes the public post: quick to do, and it angers the author."""
+
+    key: ClassVar[str] = "delete"
+    description: ClassVar[str] = "a moderator removes the post (brand-owned public channels only)"
+    handle_factor = 0.2  # removing a post takes a fraction of answering it (illustrative)
+
+    def refuses(self, channel: Channel) -> str | None:
+        if not channel.public:
+            return f"channel {channel.name!r} is private: there is no public post to delete"
+        if not channel.brand_owned:
+            return f"channel {channel.name!r} is not brand-owned: the brand cannot delete there"
+        return None
+
+    def effect(self, channel: Channel) -> Effect:
+        return Effect(answers=True, handle_factor=self.handle_factor, removes_post=True)
+
+
+class ReplyPublic(_Anywhere):
+    """Answer and resolve in the open: bystanders see it, and the reply lifts the post."""
+
+    key: ClassVar[str] = "reply_public"
+    description: ClassVar[str] = "answer and resolve in the open"
+
+    def effect(self, channel: Channel) -> Effect:
+        public = channel.public
+        return Effect(answers=True, resolves=True, visible_answer=public, lifts_visibility=public)
+
+
+class ReplyPrivate(_Anywhere):
+    """Resolve by private message, email or phone; a public post stays up, unanswered in view."""
+
+    key: ClassVar[str] = "reply_private"
+    description: ClassVar[str] = "resolve in private; a public post stays up with no visible answer"
+
+    def effect(self, channel: Channel) -> Effect:
+        return Effect(answers=True, resolves=True, may_update=channel.public)
+
+
+class AcknowledgeThenPrivate(_Anywhere):
+    """A short public acknowledgement, then private resolution (no lift of the post)."""
+
+    key: ClassVar[str] = "acknowledge_then_private"
+    description: ClassVar[str] = "acknowledge in public, resolve in private"
+    handle_factor = 1.1  # the public acknowledgement is an extra short message (illustrative)
+
+    def effect(self, channel: Channel) -> Effect:
+        public = channel.public
+        return Effect(
+            answers=True,
+            handle_factor=self.handle_factor if public else 1.0,
+            resolves=True,
+            visible_answer=public,
+        )
+
+
+class ApproachInStore(_Anywhere):
+    """A store clerk walks up to the customer who posted from the store: fast, maybe intrusive."""
+
+    key: ClassVar[str] = "approach_in_store"
+    description: ClassVar[str] = "a clerk approaches the customer in the store they posted from"
+
+    def effect(self, channel: Channel) -> Effect:
+        return Effect(answers=True, resolves=True, may_intrude=True)
+
+
+ACTIONS: dict[str, Action] = {
+    action.key: action
+    for action in (
+        Ignore(),
+        Delete(),
+        ReplyPublic(),
+        ReplyPrivate(),
+        AcknowledgeThenPrivate(),
+        ApproachInStore(),
+    )
+}
+"""Every response action, by the key a scenario file uses."""
+
+
+class Priority(StrEnum):
+    """Which waiting complaint an agent takes first on a channel."""
+
+    FIRST_COME = "first_come"
+    SEVERITY = "severity"  # most severe first (severities are listed mildest first)
+    FOLLOWERS = "followers"  # most followers first
+
+
+def _check_satisfaction(key: str, value: float) -> None:
+    from simcare.scenario import Problem, ScenarioError
+
+    if not (0.0 <= value <= 1.0):
+        raise ScenarioError(Problem(key, f"expected a share between 0 and 1, found {value!r}"))
+
+
+def _check_amount(key: str, value: float) -> None:
+    from simcare.scenario import Problem, ScenarioError
+
+    if not (value >= 0 and math.isfinite(value)):
+        raise ScenarioError(Problem(key, f"expected a finite number >= 0, found {value!r}"))
+
+
+@dataclass(frozen=True, slots=True)
+class Compensation:
+    """A refund or coupon with every resolution: it costs money and cuts the risk of leaving.
+
+    Attributes:
+        cost: paid per resolved complaint.
+        satisfaction: share by which the customer's probability of leaving falls.
+    """
+
+    cost: float
+    satisfaction: float
+
+    def __post_init__(self) -> None:
+        _check_amount("cost", self.cost)
+        _check_satisfaction("satisfaction", self.satisfaction)
+
+
+@dataclass(frozen=True, slots=True)
+class CrossSell:
+    """Pitching products while handling a complaint: longer contacts, some revenue, less trust.
+
+    Attributes:
+        extra_min: minutes added to every answered contact.
+        revenue: expected revenue per answered contact.
+        dissatisfaction: share by which the probability of leaving rises.
+    """
+
+    extra_min: float
+    revenue: float
+    dissatisfaction: float
+
+    def __post_init__(self) -> None:
+        _check_amount("extra_time", self.extra_min)
+        _check_amount("revenue", self.revenue)
+        _check_amount("dissatisfaction", self.dissatisfaction)
+
+
+@dataclass(frozen=True, slots=True)
+class FollowUp:
+    """An agent contacts the customer again within a time after resolving: work, and trust.
+
+    Attributes:
+        within_min: the follow-up is made at a uniform time in this window after resolution.
+        handle_time: how long the follow-up takes the agent.
+        satisfaction: share by which the probability of leaving falls.
+    """
+
+    within_min: float
+    handle_time: Distribution
+    satisfaction: float
+
+    def __post_init__(self) -> None:
+        _check_amount("within", self.within_min)
+        _check_satisfaction("satisfaction", self.satisfaction)
+
+
+@dataclass(frozen=True, slots=True)
+class Depth:
+    """Deeper conversations (the Nespresso case): longer handling, happier customers.
+
+    Attributes:
+        handle_factor: multiplies handling time on answered contacts.
+        satisfaction: share by which the probability of leaving falls after a resolution.
+        told_positive_factor: multiplies how many people a satisfied customer tells.
+    """
+
+    handle_factor: float
+    satisfaction: float
+    told_positive_factor: float = 1.0
+
+    def __post_init__(self) -> None:
+        from simcare.scenario import Problem, ScenarioError
+
+        if not (self.handle_factor > 0 and math.isfinite(self.handle_factor)):
+            raise ScenarioError(
+                Problem("handle_factor", f"expected a number > 0, found {self.handle_factor!r}")
+            )
+        _check_satisfaction("satisfaction", self.satisfaction)
+        _check_amount("told_positive_factor", self.told_positive_factor)
+
+
+@dataclass(frozen=True, slots=True)
+class Hours:
+    """When a channel is monitored each day: from ``open_min`` to ``close_min`` (may wrap)."""
+
+    open_min: float
+    close_min: float
+
+    def is_open(self, minute_of_day: float) -> bool:
+        """Whether the channel is worked at this minute after midnight."""
+        if self.open_min == self.close_min:
+            return True
+        if self.open_min < self.close_min:
+            return self.open_min <= minute_of_day < self.close_min
+        return minute_of_day >= self.open_min or minute_of_day < self.close_min
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """What the brand does on each channel, plus modifiers.
+
+    Attributes:
+        actions: action key per channel; channels not listed use ``based_on``'s choice.
+        based_on: a built-in policy that fills the channels not listed.
+        hours: channels worked only part of the day; the rest are worked whenever staffed.
+    """
+
+    name: str
+    actions: dict[str, str] = field(default_factory=dict)
+    based_on: str = "reply_private"
+    description: str = ""
+    hours: dict[str, Hours] = field(default_factory=dict)
+    priority: Priority = Priority.FIRST_COME
+    compensation: Compensation | None = None
+    cross_sell: CrossSell | None = None
+    follow_up: FollowUp | None = None
+    depth: Depth | None = None
+
+    def __post_init__(self) -> None:
+        from simcare.scenario import Problem, ScenarioError
+
+        problems = [
+            Problem(
+                f"actions.{channel}",
+                f"unknown action {key!r}; actions are {sorted(ACTIONS)}",
+            )
+            for channel, key in self.actions.items()
+            if key not in ACTIONS
+        ]
+        if self.based_on not in BUILTIN_POLICIES:
+            problems.append(
+                Problem(
+                    "based_on",
+                    f"unknown built-in policy {self.based_on!r}; "
+                    f"built-in policies are {list(BUILTIN_POLICIES)}",
+                )
+            )
+        if problems:
+            raise ScenarioError(problems)
+
+    def action_for(self, channel: Channel) -> str:
+        """Return the action key used on a channel."""
+        if channel.name in self.actions:
+            return self.actions[channel.name]
+        return builtin_action(self.based_on, channel)
+
+    def refusals(self, channels: dict[str, Channel]) -> list[tuple[str, str]]:
+        """Return (channel, reason) for every channel whose action is not allowed there."""
+        found = []
+        for name, key in self.actions.items():
+            channel = channels.get(name)
+            if channel is not None and key in ACTIONS:
+                reason = ACTIONS[key].refuses(channel)
+                if reason:
+                    found.append((name, reason))
+        return found
+
+
+BUILTIN_POLICIES: dict[str, str] = {
+    "ignore": "nobody answers on any channel",
+    "delete": "delete public posts where the brand can; answer in private elsewhere",
+    "reply_public": "answer in public on public channels, in private elsewhere",
+    "reply_private": "answer in private everywhere; public posts stay up unanswered in view",
+    "acknowledge_then_private": "acknowledge in public, then resolve in private",
+}
+"""The built-in policies, usable with every scenario, and what each does."""
+
+
+def builtin_action(policy: str, channel: Channel) -> str:
+    """The action a built-in policy uses on a channel: its own where allowed, else private."""
+    if policy in ACTIONS and ACTIONS[policy].refuses(channel) is None:
+        return policy
+    return ReplyPrivate.key
+
+
+def builtin_policy(name: str) -> Policy:
+    """Return a built-in policy by name (see `BUILTIN_POLICIES`)."""
+    if name not in BUILTIN_POLICIES:
+        raise KeyError(name)
+    return Policy(name=name, based_on=name, description=BUILTIN_POLICIES[name])

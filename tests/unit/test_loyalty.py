@@ -1,0 +1,263 @@
+"""Churn on hand-made journeys: exact leave probabilities, and the draws against them."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from conftest import exponential
+
+from simcare.model.loyalty import churn, leave_probability, lifetime_value
+from simcare.policies import Compensation, CrossSell, Depth, FollowUp, Policy
+from simcare.records import JourneyEnd, Journeys
+from simcare.scenario import (
+    Channel,
+    Churn,
+    Loss,
+    Problems,
+    Scenario,
+    Segment,
+    Severity,
+    WordOfMouth,
+)
+
+Z999 = 3.29  # two-sided 99.9% normal quantile
+E = JourneyEnd
+PLAIN = Policy("plain")
+
+
+def world(
+    loyalties: tuple[float, ...] = (0.8,), churn_: Churn | None = None, **wom: float
+) -> Scenario:
+    """Severities "mild" (small loss) then "severe" (large loss); one segment per loyalty."""
+    return Scenario(
+        name="loyalty",
+        problems=Problems(1.0),
+        channels={"phone": Channel("phone")},
+        severities={
+            "mild": Severity("mild", loss=Loss.SMALL),
+            "severe": Severity("severe", loss=Loss.LARGE),
+        },
+        segments={f"s{i}": Segment(f"s{i}", loyalty=value) for i, value in enumerate(loyalties)},
+        churn=churn_ or Churn(),
+        word_of_mouth=WordOfMouth(**wom),
+    )
+
+
+def journeys(
+    ends: list[int],
+    *,
+    anger: float | list[float] = 1.0,
+    attempts: int | list[int] = 1,
+    answered: int | list[int] = 1,
+    follow_ups: int | list[int] = 0,
+) -> Journeys:
+    n = len(ends)
+
+    def column(value: object, dtype: type) -> np.ndarray:
+        return np.broadcast_to(np.asarray(value, dtype=dtype), n).copy()
+
+    return Journeys(
+        start_min=np.zeros(n),
+        end=np.asarray(ends, dtype=np.int8),
+        end_min=np.zeros(n),
+        anger=column(anger, float),
+        attempts=column(attempts, np.int64),
+        answered=column(answered, np.int64),
+        escalations=np.zeros(n, dtype=np.int64),
+        went_public=np.zeros(n, dtype=bool),
+        follow_ups=column(follow_ups, np.int64),
+    )
+
+
+def leave(
+    scenario: Scenario,
+    ends: list[int],
+    policy: Policy = PLAIN,
+    *,
+    segment: int | list[int] = 0,
+    severity: int | list[int] = 0,
+    **columns: object,
+) -> np.ndarray:
+    n = len(ends)
+    return leave_probability(
+        journeys(ends, **columns),
+        np.broadcast_to(segment, n),
+        np.broadcast_to(severity, n),
+        scenario,
+        policy,
+    )
+
+
+ALL_ENDS = list(E)
+# TARP repurchase (small loss: 95 / 70 / 46; large: 82 / 54 / 19): leave = 1 − repurchase.
+SMALL = [0.05, 0.30, 0.30, 0.54, 0.54, 0.54, 0.54, 0.54]
+LARGE = [0.18, 0.46, 0.46, 0.81, 0.81, 0.81, 0.81, 0.81]
+
+
+def test_lifetime_value_is_the_gupta_lehmann_multiple():
+    # r = 0.8, i = 0.1: 0.8 / 0.3 = 2.67 × the annual value.
+    assert lifetime_value(Segment("s", annual_value=100.0, loyalty=0.8), Churn()) == (
+        pytest.approx(100 * 0.8 / 0.3)
+    )
+    assert lifetime_value(Segment("s", loyalty=0.0), Churn()) == 0.0
+
+
+def test_leave_probability_follows_the_tarp_row_of_each_end():
+    scenario = world()
+    np.testing.assert_allclose(leave(scenario, ALL_ENDS, severity=0), SMALL)
+    np.testing.assert_allclose(leave(scenario, ALL_ENDS, severity=1), LARGE)
+
+
+def test_loyalty_scales_the_risk_against_the_reference():
+    # Loyalty 0.9 halves the risk; 0.6 doubles it (0.54 × 2 is capped at 1).
+    scenario = world((0.8, 0.9, 0.6))
+    ends = [E.RESOLVED, E.UNRESOLVED] * 3
+    p = leave(scenario, ends, segment=[0, 0, 1, 1, 2, 2])
+    np.testing.assert_allclose(p, [0.30, 0.54, 0.15, 0.27, 0.60, 1.0])
+
+
+def test_anger_raises_the_risk_and_never_makes_it_negative():
+    p = leave(world(), [E.UNRESOLVED] * 3, anger=[3.0, 0.0, 1.0])
+    np.testing.assert_allclose(p, [0.54 * 1.5, 0.54 * 0.75, 0.54])
+    calm = world(churn_=Churn(anger_effect=2.0))
+    np.testing.assert_allclose(leave(calm, [E.UNRESOLVED], anger=0.0), [0.0])
+
+
+def test_the_recovery_paradox_applies_only_when_on_and_only_to_a_first_mild_quick_fix():
+    ends = [E.RESOLVED_QUICKLY] * 3 + [E.RESOLVED]
+    kwargs = {"attempts": [1, 2, 1, 1], "severity": [0, 0, 1, 0]}
+    on = world(churn_=Churn(recovery_paradox=True, paradox_boost=0.02))
+    # 0.95 × 1.02 = 0.969: risk 0.031; second attempt, severe, or not quick: no boost.
+    np.testing.assert_allclose(leave(on, ends, **kwargs), [0.031, 0.05, 0.18, 0.30])
+    big = world(churn_=Churn(recovery_paradox=True, paradox_boost=0.08))
+    assert leave(big, ends, **kwargs)[0] == 0.0  # 0.95 × 1.08 capped at 1
+    off = world(churn_=Churn(recovery_paradox=False, paradox_boost=0.08))
+    np.testing.assert_allclose(leave(off, ends, **kwargs), [0.05, 0.05, 0.18, 0.30])
+
+
+@pytest.mark.parametrize(
+    "policy",
+    [
+        Policy("comp", compensation=Compensation(cost=5.0, satisfaction=0.5)),
+        Policy("deep", depth=Depth(handle_factor=1.5, satisfaction=0.5)),
+    ],
+)
+def test_compensation_and_depth_cut_the_risk_of_resolved_journeys_only(policy):
+    expected = [value * (0.5 if end.resolved else 1.0) for value, end in zip(SMALL, E, strict=True)]
+    np.testing.assert_allclose(leave(world(), ALL_ENDS, policy), expected)
+
+
+def test_follow_up_cuts_the_risk_only_when_one_was_made():
+    policy = Policy("follow", follow_up=FollowUp(60.0, exponential(5.0), satisfaction=0.25))
+    ends = [E.RESOLVED, E.RESOLVED, E.UNRESOLVED]
+    p = leave(world(), ends, policy, follow_ups=[1, 0, 1])
+    np.testing.assert_allclose(p, [0.30 * 0.75, 0.30, 0.54])
+
+
+def test_cross_selling_raises_the_risk_of_answered_journeys():
+    policy = Policy("sell", cross_sell=CrossSell(extra_min=2.0, revenue=3.0, dissatisfaction=0.5))
+    ends = [E.RESOLVED, E.UNRESOLVED, E.IGNORED, E.UNRESOLVED]
+    p = leave(world(), ends, policy, answered=[1, 2, 0, 0])
+    np.testing.assert_allclose(p, [0.45, 0.81, 0.54, 0.54])
+
+
+def test_modifiers_multiply_and_the_result_is_capped():
+    policy = Policy(
+        "all",
+        compensation=Compensation(cost=1.0, satisfaction=0.5),
+        depth=Depth(handle_factor=1.2, satisfaction=0.2),
+        follow_up=FollowUp(60.0, exponential(5.0), satisfaction=0.5),
+        cross_sell=CrossSell(extra_min=1.0, revenue=1.0, dissatisfaction=3.0),
+    )
+    p = leave(world(), [E.RESOLVED, E.UNRESOLVED], policy, follow_ups=1)
+    np.testing.assert_allclose(p, [0.30 * 0.5 * 0.8 * 0.5 * 4, 1.0])
+
+
+def test_the_share_who_leave_matches_the_probability():
+    n = 40_000
+    scenario = world()
+    ends = [E.UNRESOLVED, E.RESOLVED] * (n // 2)
+    result = churn(
+        journeys(ends),
+        np.zeros(n, int),
+        np.zeros(n, int),
+        np.zeros((1, 2), int),
+        0.0,
+        scenario,
+        PLAIN,
+        np.random.default_rng(5),
+    )
+    for end, p in ((E.UNRESOLVED, 0.54), (E.RESOLVED, 0.30)):
+        left = result.left[np.isclose(result.leave_probability, p)]
+        assert left.size == n // 2
+        assert abs(left.mean() - p) < Z999 * math.sqrt(p * (1 - p) / left.size), end
+
+
+def test_a_riskier_policy_never_has_fewer_leavers():
+    n = 5000
+    scenario = world()
+    ends = [E.RESOLVED, E.UNRESOLVED] * (n // 2)
+    args = (journeys(ends), np.zeros(n, int), np.zeros(n, int), np.zeros((1, 2), int), 0.0)
+    sell = Policy("sell", cross_sell=CrossSell(extra_min=1.0, revenue=1.0, dissatisfaction=0.3))
+    base = churn(*args, scenario, PLAIN, np.random.default_rng(9))
+    risky = churn(*args, scenario, sell, np.random.default_rng(9))
+    assert (risky.left >= base.left).all()
+    assert risky.left.sum() > base.left.sum()
+
+
+def test_silent_problems_leave_by_the_no_complaint_row():
+    # Loyalty 0.8 (scale 1) and 0.9 (scale 0.5); small loss 1 − 0.37, large loss 1 − 0.09.
+    scenario = world((0.8, 0.9))
+    silent = np.array([[20_000, 20_000], [20_000, 0]])
+    result = churn(
+        journeys([]),
+        np.zeros(0, int),
+        np.zeros(0, int),
+        silent,
+        0.0,
+        scenario,
+        PLAIN,
+        np.random.default_rng(2),
+    )
+    expected = np.array([[0.63, 0.91], [0.315, 0.455]])
+    assert result.silent_left.dtype == np.int64
+    assert result.silent_left[1, 1] == 0
+    for cell in ((0, 0), (0, 1), (1, 0)):
+        p = expected[cell]
+        share = result.silent_left[cell] / silent[cell]
+        assert abs(share - p) < Z999 * math.sqrt(p * (1 - p) / silent[cell])
+
+
+def test_bystanders_and_prospects_follow_the_impressions():
+    scenario = world(
+        customer_share=0.2, bystander_churn=0.002, prospect_share=0.3, prospect_deterred=0.005
+    )
+    result = churn(
+        journeys([]),
+        np.zeros(0, int),
+        np.zeros(0, int),
+        np.zeros((1, 2), int),
+        1e6 + 0.4,
+        scenario,
+        PLAIN,
+        np.random.default_rng(0),
+    )
+    assert result.bystanders_reached == 200_000
+    for count, trials, p in (
+        (result.bystanders_left, 200_000, 0.002),
+        (result.prospects_lost, 300_000, 0.005),
+    ):
+        assert abs(count - trials * p) < Z999 * math.sqrt(trials * p * (1 - p))
+    none = churn(
+        journeys([]),
+        np.zeros(0, int),
+        np.zeros(0, int),
+        np.zeros((1, 2), int),
+        0.0,
+        scenario,
+        PLAIN,
+        np.random.default_rng(4),
+    )
+    assert (none.bystanders_reached, none.bystanders_left, none.prospects_lost) == (0, 0, 0)
