@@ -44,7 +44,7 @@ import simpy
 
 import simcare
 from simcare.model import simulate
-from simcare.scenario import Distribution, DistributionKind, Scenario, Shift
+from simcare.scenario import Behaviour, Distribution, DistributionKind, Scenario, Shift
 from simcare.scenario_file import load_scenario
 from simcare.theory import WORKED_CASES, erlang_a
 
@@ -113,6 +113,8 @@ def simcare_scenario(duration_min: float) -> Scenario:
         channels={"phone": channel},
         teams={"agents": team},
         run=replace(base.run, duration_min=duration_min, warmup_min=0.0),
+        # Erlang A: a caller who gives up leaves for good (no retry, no escalation).
+        behaviour=Behaviour(max_attempts=1),
     )
     # Every problem becomes a call, so problems_per_min is the arrival rate.
     assert all(s.complaint_share == 1.0 for s in scenario.severities.values())

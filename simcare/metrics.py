@@ -301,7 +301,9 @@ def journey_outcomes(record: RunRecord, scenario: Scenario) -> Outcomes:
     complaint = in_window & (record.kind != ContactKind.FOLLOW_UP)
     result[("deletions", "all")] = float((complaint & (record.result == Result.DELETED)).sum())
     result[("reposts", "all")] = float((in_window & (record.kind == ContactKind.REPOST)).sum())
-    result[("follow_ups", "all")] = float((in_window & (record.kind == ContactKind.FOLLOW_UP)).sum())
+    result[("follow_ups", "all")] = float(
+        (in_window & (record.kind == ContactKind.FOLLOW_UP)).sum()
+    )
     # Flows: each later contact on a different channel than the one before it.
     order = np.lexsort((record.attempt, record.journey))
     rows = order[complaint[order]]
@@ -364,7 +366,11 @@ def consequences(record: RunRecord, scenario: Scenario, staff_cost: float) -> Ou
     )
     causes = np.bincount(journeys.end[left], minlength=len(JourneyEnd))
     for ending in JourneyEnd:
-        cause = "the problem itself (resolved)" if ending.resolved and ending != JourneyEnd.INTRUDED else ending.label
+        cause = (
+            "the problem itself (resolved)"
+            if ending.resolved and ending != JourneyEnd.INTRUDED
+            else ending.label
+        )
         key = ("churned", f"cause:{cause}")
         result[key] = result.get(key, 0.0) + float(causes[ending])
     result[("churned", "cause:silent problem")] = float(silent)
@@ -399,9 +405,11 @@ class TimeSeries:
 
 
 def hourly_series(record: RunRecord, attention_min: float = math.inf) -> TimeSeries:
-    """Return hour-by-hour averages: queue per channel, agents on duty and busy per team, and
-    public posts in view without a good answer (a post stops drawing views after
-    ``attention_min``)."""
+    """Return hour-by-hour averages of the queues, agents and public posts.
+
+    Series: queue per channel; agents on duty and busy per team; public posts in view without a
+    good answer (a post stops drawing views ``attention_min`` after it went up).
+    """
     edges = np.arange(0.0, record.end_min + 60.0, 60.0)
     edges = np.unique(np.minimum(edges, record.end_min))
     widths = np.diff(edges)

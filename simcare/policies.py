@@ -276,6 +276,15 @@ class Hours:
     open_min: float
     close_min: float
 
+    def __post_init__(self) -> None:
+        from simcare.scenario import MINUTES_PER_DAY, Problem, ScenarioError
+
+        for value in (self.open_min, self.close_min):
+            if not 0 <= value < MINUTES_PER_DAY:
+                raise ScenarioError(
+                    Problem("", f"expected times of day from 00:00 to 23:59, found {value!r}")
+                )
+
     def is_open(self, minute_of_day: float) -> bool:
         """Whether the channel is worked at this minute after midnight."""
         if self.open_min == self.close_min:

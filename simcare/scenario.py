@@ -442,6 +442,8 @@ class Behaviour:
         _check_share("intrusion_share", self.intrusion_share)
         _check_positive("quick", self.quick_min)
         _check_non_negative("repost_amplification", self.repost_amplification)
+        # Steps not given keep their defaults, so a partial table means what it says.
+        object.__setattr__(self, "anger_steps", {**_default_anger_steps(), **self.anger_steps})
         for failure, step in self.anger_steps.items():
             _check_non_negative(f"anger.{failure}", step)
 
@@ -515,10 +517,10 @@ class WordOfMouth:
             "reshare_sigma",
             "negative_reshare_factor",
             "reply_lift",
-            "pile_on_per_min",
             "pile_on_audience",
         ):
             _check_non_negative(key, getattr(self, key))
+        _check_non_negative("pile_on", self.pile_on_per_min)
         if not 0 <= self.reshare_branching < 1:
             raise _fail(
                 "reshare_branching",
@@ -562,12 +564,8 @@ class Churn:
         discount_rate: yearly, for lifetime value ``annual_value * r / (1 + i - r)``.
     """
 
-    small_loss: dict[Outcome, float] = field(
-        default_factory=lambda: _tarp(0.95, 0.70, 0.46, 0.37)
-    )
-    large_loss: dict[Outcome, float] = field(
-        default_factory=lambda: _tarp(0.82, 0.54, 0.19, 0.09)
-    )
+    small_loss: dict[Outcome, float] = field(default_factory=lambda: _tarp(0.95, 0.70, 0.46, 0.37))
+    large_loss: dict[Outcome, float] = field(default_factory=lambda: _tarp(0.82, 0.54, 0.19, 0.09))
     reference_loyalty: float = 0.8
     anger_effect: float = 0.25
     recovery_paradox: bool = False
@@ -672,10 +670,10 @@ class Scenario:
                     )
                 )
         for name, policy in self.policies.items():
+            if policy.name != name:
+                found.append(Problem(f"policies.{name}", f"the policy is named {policy.name!r}"))
             if name in BUILTIN_POLICIES:
-                found.append(
-                    Problem(f"policies.{name}", "this name belongs to a built-in policy")
-                )
+                found.append(Problem(f"policies.{name}", "this name belongs to a built-in policy"))
             for part, keys in (("actions", policy.actions), ("hours", policy.hours)):
                 for channel_name in keys:
                     if channel_name not in self.channels:

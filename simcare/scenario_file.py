@@ -499,7 +499,7 @@ def _read_distribution(value: Any, key: str, problems: list[Problem]) -> Distrib
 def _read_run(table: _Table, known_policies: list[str] | None) -> RunSettings | None:
     policy = table.get("policy", _name)
     if isinstance(policy, str) and known_policies is not None and policy not in known_policies:
-        table.report("run_policy", _unknown("policy", policy, known_policies, "policies"))
+        table.report("policy", _unknown("policy", policy, known_policies, "policies"))
         policy = ABSENT
     duration = table.get("duration", _duration)
     warmup = table.get("warmup", _duration)

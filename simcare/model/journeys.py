@@ -1,5 +1,7 @@
-"""Complaint journeys: the random numbers each journey draws up front, and the records built
-from a replication's contacts after the run (journeys, and posts on public channels).
+"""Complaint journeys: the random numbers they draw up front, and the records built after a run.
+
+The records are the journeys themselves and their posts on public channels, both built from a
+replication's contacts.
 
 Everything here is numpy over whole arrays; the simulation itself is in `world`.
 """
@@ -72,6 +74,34 @@ def draw_block(rng: np.random.Generator, complaints: int, attempts: int) -> np.n
     return block.astype(np.float32)  # half the memory; plenty of precision for choices
 
 
+class EffectTable:
+    """A policy's effects per channel as arrays, to decide many responses at once."""
+
+    def __init__(self, effects: list[Effect], behaviour: Behaviour) -> None:
+        self.removes_post = np.array([e.removes_post for e in effects])
+        self.resolves = np.array([e.resolves for e in effects])
+        self.may_intrude = np.array([e.may_intrude for e in effects])
+        self.may_update = np.array([e.may_update for e in effects])
+        self.behaviour = behaviour
+
+
+def response_results(table: EffectTable, channel: np.ndarray, draws: np.ndarray) -> np.ndarray:
+    """What answering each contact does (a `Result`), from its channel and its draws.
+
+    ``draws`` holds one row of the journey's draws per contact (the contact's attempt).
+    """
+    behaviour = table.behaviour
+    fixed = table.resolves[channel] & (draws[:, DRAWS.resolve] < behaviour.resolve_share)
+    intruded = table.may_intrude[channel] & (draws[:, DRAWS.special] < behaviour.intrusion_share)
+    updated = table.may_update[channel] & (draws[:, DRAWS.update] < behaviour.update_share)
+    result = np.select(
+        [table.removes_post[channel], ~fixed, intruded, updated],
+        [Result.DELETED, Result.UNRESOLVED, Result.INTRUDED, Result.UPDATED],
+        Result.RESOLVED,
+    )
+    return result.astype(np.int8)
+
+
 def first_attempt_acts(
     batch: ArrivalBatch,
     draws: np.ndarray,
@@ -93,8 +123,11 @@ def first_attempt_acts(
 
 
 def repost_targets(channels: list[Channel], code: dict[str, int]) -> list[int]:
-    """For each channel, where a deleted post is reposted: the first public channel the brand
-    does not own along its escalation ladder, else the first such channel; -1 if none."""
+    """For each channel, where a deleted post is reposted (-1: nowhere).
+
+    That is the first public channel the brand does not own along the channel's escalation
+    ladder, else the first such channel of the scenario.
+    """
     outside = [i for i, c in enumerate(channels) if c.public and not c.brand_owned]
     targets = []
     for channel in channels:

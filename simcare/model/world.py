@@ -32,12 +32,14 @@ from simpy.events import Event, Timeout
 from simcare.model.journeys import (
     DRAWS,
     ContactKind,
+    EffectTable,
     Result,
     assemble_journeys,
     assemble_posts,
     draw_block,
     first_attempt_acts,
     repost_targets,
+    response_results,
 )
 from simcare.model.loyalty import churn
 from simcare.model.problems import ArrivalBatch, ProblemSource
@@ -199,7 +201,9 @@ class Replication:
             e.handle_factor * (depth.handle_factor if depth and e.resolves else 1.0)
             for e in self.effects
         ]
-        self.extra_min = [cross_sell.extra_min if cross_sell and e.resolves else 0.0 for e in self.effects]
+        self.extra_min = [
+            cross_sell.extra_min if cross_sell and e.resolves else 0.0 for e in self.effects
+        ]
         follow_up = self.policy.follow_up
         self.follow_up = None if follow_up is None else _params(follow_up.handle_time)
         self.queues: list[Queue] = [self._new_queue() for _ in channels]
@@ -228,6 +232,8 @@ class Replication:
         self.batches: list[ArrivalBatch] = []
         self.batch_start: list[int] = []
         self.draws: list[np.ndarray] = []  # per batch: (complaints, max_attempts, DRAWS)
+        self.effect_table = EffectTable(self.effects, behaviour)
+        self.first_result: list[int] = []  # what an answer would do, per first contact
         self.timed: set[int] = set()  # waiting contacts whose patience timer will act
         self.gone: set[int] = set()  # contacts whose timer fired (they left the queue)
         # Service records, appended as agents take and finish contacts (columnar).
@@ -354,29 +360,25 @@ class Replication:
 
     def _respond(self, contact: int, channel: int) -> None:
         """Record how an answered contact ended and let the journey go on if it failed."""
-        if contact < 0 and self.extra_kind[~contact] == ContactKind.FOLLOW_UP:
+        if contact >= 0:
+            result = self.first_result[contact]  # decided from the journey's draws at arrival
+        elif self.extra_kind[~contact] == ContactKind.FOLLOW_UP:
             result = Result.FOLLOW_UP
         else:
-            effect = self.effects[channel]
-            journey, attempt, anger = self._journey(contact)
-            draw = self._draw(journey, attempt)
-            behaviour = self.behaviour
-            if effect.removes_post:
-                result = Result.DELETED
-                self._fail(contact, channel, Failure.DELETED, journey, attempt, anger, draw)
-            elif not effect.resolves or draw[DRAWS.resolve] >= behaviour.resolve_share:
-                result = Result.UNRESOLVED
-                self._fail(contact, channel, Failure.UNRESOLVED, journey, attempt, anger, draw)
-            else:
-                result = Result.RESOLVED
-                if effect.may_intrude and draw[DRAWS.special] < behaviour.intrusion_share:
-                    result = Result.INTRUDED
-                elif effect.may_update and draw[DRAWS.update] < behaviour.update_share:
-                    result = Result.UPDATED
-                if self.follow_up is not None:
-                    self._follow_up(journey, attempt, channel, draw)
+            journey, attempt, _ = self._journey(contact)
+            draws = self._draw(journey, attempt)[np.newaxis]
+            result = int(response_results(self.effect_table, np.array([channel]), draws)[0])
         self.finished_contact.append(contact)
         self.finished_result.append(result)
+        if result >= Result.UNRESOLVED:  # failed the customer (a follow-up never does)
+            if result != Result.FOLLOW_UP:
+                failure = Failure.DELETED if result == Result.DELETED else Failure.UNRESOLVED
+                journey, attempt, anger = self._journey(contact)
+                draw = self._draw(journey, attempt)
+                self._fail(contact, channel, failure, journey, attempt, anger, draw)
+        elif self.follow_up is not None:
+            journey, attempt, _ = self._journey(contact)
+            self._follow_up(journey, attempt, channel, self._draw(journey, attempt))
 
     def _patience_out(self, event: Event) -> None:
         contact = cast(int, event.value)
@@ -532,6 +534,9 @@ class Replication:
             self.batches.append(batch)
             self.draws.append(draws)
             acts = first_attempt_acts(batch, draws, answered, self.severity_anger, behaviour)
+            self.first_result.extend(
+                response_results(self.effect_table, batch.channel, draws[:, 0]).tolist()
+            )
             # Steps between arrivals, so the clock never has to go back by a rounding error.
             steps = np.diff(batch.time, prepend=previous).tolist()
             for step, moment, channel, deadline, e, z, act in zip(
@@ -656,7 +661,9 @@ class Replication:
             self.horizon,
             self.behaviour.max_attempts,
             self.streams["word_of_mouth"],
-            told_positive_factor=self.policy.depth.told_positive_factor if self.policy.depth else 1.0,
+            told_positive_factor=self.policy.depth.told_positive_factor
+            if self.policy.depth
+            else 1.0,
         )
         measured_posts = journeys.start_min[posts.journey] >= scenario.run.warmup_min
         lost = churn(

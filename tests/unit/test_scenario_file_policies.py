@@ -10,8 +10,16 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from simcare.policies import Compensation, CrossSell, Depth, Failure, FollowUp, Hours, Policy
-from simcare.policies import Priority as Order
+from simcare.policies import (
+    Compensation,
+    CrossSell,
+    Depth,
+    Failure,
+    FollowUp,
+    Hours,
+    Policy,
+    Priority,
+)
 from simcare.scenario import (
     Behaviour,
     Channel,
@@ -178,8 +186,11 @@ actions = { wall = "delete", twitter = "acknowledge_then_private" }
 hours = { email = "09:00-17:00", wall = "22:00 - 06:30" }
 compensation = { cost = 5, satisfaction = 0.2 }
 cross_sell = { extra_time = "90s", revenue = 3.5, dissatisfaction = 0.05 }
-follow_up = { within = "2d", handle_time = { dist = "constant", mean = "4min" }, satisfaction = 0.1 }
 depth = { handle_factor = 1.5, satisfaction = 0.3 }
+[policies.office_hours.follow_up]
+within = "2d"
+handle_time = { dist = "constant", mean = "4min" }
+satisfaction = 0.1
 
 [policies.bare]
 
@@ -260,7 +271,7 @@ def test_every_new_key_loads_to_the_expected_values() -> None:
             based_on="reply_public",
             description="delete on the wall; email in office hours",
             hours={"email": Hours(540.0, 1020.0), "wall": Hours(1320.0, 390.0)},
-            priority=Order.SEVERITY,
+            priority=Priority.SEVERITY,
             compensation=Compensation(5.0, 0.2),
             cross_sell=CrossSell(1.5, 3.5, 0.05),
             follow_up=FollowUp(2880.0, Distribution(DistributionKind.CONSTANT, 4.0), 0.1),
@@ -388,7 +399,7 @@ def test_a_scenario_built_in_code_with_every_new_field_round_trips() -> None:
         based_on="acknowledge_then_private",
         description="careful",
         hours={"page": Hours(1439.0, 1.0)},
-        priority=Order.FOLLOWERS,
+        priority=Priority.FOLLOWERS,
         compensation=Compensation(0.0, 1.0),
         cross_sell=CrossSell(0.0, 0.0, 0.0),
         follow_up=FollowUp(0.5, Distribution(DistributionKind.LOGNORMAL, 2.5, 0.3), 0.0),
