@@ -404,3 +404,20 @@ def test_init_into_a_missing_folder_exits_3(tmp_path: Path) -> None:
     result = invoke("init", tmp_path / "no" / "such" / "folder.toml")
     assert result.exit_code == 3
     assert "cannot write" in result.stderr
+
+
+def test_run_with_a_policy_prints_its_consequences() -> None:
+    result = invoke("run", "loyal_fan_deleted_post", "-r", "2", "--policy", "delete")
+    assert result.exit_code == 0, result.output
+    assert "policy delete" in result.output
+    for label in ("Posts deleted", "Churn among complainants", "Public impressions, negative"):
+        assert label in result.output
+    assert "cause post deleted" in result.output
+
+
+def test_run_with_an_unknown_policy_names_the_choices() -> None:
+    result = invoke("run", "loyal_fan_deleted_post", "--policy", "delet")
+    assert result.exit_code == 2
+    assert "unknown policy 'delet'" in result.output
+    assert "did you mean 'delete'?" in result.output
+    assert "refund_and_apologise" in result.output  # the case's own policies are offered too

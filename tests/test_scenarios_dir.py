@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import re
 import tomllib
 from pathlib import Path
@@ -10,7 +11,9 @@ from typing import Any
 
 import pytest
 
+from simcare.metrics import outcomes
 from simcare.model import simulate
+from simcare.policies import BUILTIN_POLICIES
 from simcare.scenario_file import load_scenario
 
 SCENARIOS_DIR = Path(__file__).resolve().parents[1] / "scenarios"
@@ -106,3 +109,42 @@ def test_runs_a_short_replication(path: Path) -> None:
     )
     record = simulate(short, seed=1)
     assert len(record) >= 1, "one simulated day produced no contact"
+
+
+CASE_POLICIES = [
+    (path, policy)
+    for path in SCENARIOS
+    for policy in dict.fromkeys([*BUILTIN_POLICIES, *load_scenario(path).policies])
+]
+
+
+@pytest.mark.parametrize(
+    ("path", "policy"), CASE_POLICIES, ids=[f"{p.stem}-{policy}" for p, policy in CASE_POLICIES]
+)
+def test_runs_under_every_policy_and_reports_the_consequences(path: Path, policy: str) -> None:
+    scenario = load_scenario(path)
+    short = dataclasses.replace(
+        scenario,
+        run=dataclasses.replace(
+            scenario.run, duration_min=min(scenario.run.duration_min, 2 * 1440.0), warmup_min=0.0
+        ),
+    )
+    values = outcomes(simulate(short, 1, 0, policy), short)
+    assert values[("journeys", "all")] >= 1
+    for key in (
+        "escalated_share",
+        "complainant_churn",
+        "told_negative",
+        "impressions_negative",
+        "lifetime_value_lost",
+        "net_value",
+    ):
+        assert math.isfinite(values[(key, "all")]), key
+    causes = sum(v for (name, _), v in values.items() if name == "churned")
+    assert causes == values[("customers_lost", "all")]  # a cause for every churned customer
+
+
+@CASES
+def test_names_the_policies_worth_comparing(path: Path) -> None:
+    scenario = load_scenario(path)
+    assert len(scenario.teaching.policies) >= 2
