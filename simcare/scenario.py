@@ -469,7 +469,8 @@ class WordOfMouth:
         reshare_sigma: log-scale spread of a reshare's audience.
         reshare_branching: mean further reshares of each reshare (< 1: cascades die out).
         negative_reshare_factor: complaints are reshared this many times as often.
-        reply_lift: a public reply multiplies the post's later audience.
+        reply_lift: a public reply multiplies the post's later audience; the extra viewers see
+            the complaint (negative), the cost of answering in public.
         pile_on_per_min: comments other customers add to a visible post left unanswered.
         pile_on_audience: viewers each pile-on comment brings.
         customer_share: share of impressions that reach the brand's own customers.

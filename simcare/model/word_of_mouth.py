@@ -198,13 +198,8 @@ def _negative_binomial(
     return rng.poisson(rng.gamma(shape, scale)).astype(np.int64)
 
 
-def _lifted_length(
-    start: np.ndarray, stop: np.ndarray, lift: np.ndarray, factor: float
-) -> np.ndarray:
-    """Length of [start, stop], the part after ``lift`` counted ``factor`` times."""
-    length = np.maximum(stop - start, 0.0)
-    after_lift = np.maximum(stop - np.maximum(start, lift), 0.0)
-    return length + (factor - 1.0) * after_lift
+def _length(start: np.ndarray, stop: np.ndarray) -> np.ndarray:
+    return np.maximum(stop - start, 0.0)
 
 
 def _impressions(
@@ -222,7 +217,8 @@ def _impressions(
 
     - followers: followers × follower_reach × a × h (seen in the first hour), negative;
     - own audience at r = audience_per_min[channel] × a: negative over [p, min(g, v)],
-      positive over [max(g, p), v], the part after L × reply_lift;
+      positive over [max(g, p), v]; a public reply adds (reply_lift − 1) × r over [L, v],
+      negative (the reply spreads the complaint);
     - reshares: R1 = Poisson⁻¹(−ln(1 − reshare_share) × negative_reshare_factor × h) first-hop
       reshares, T = Borel–Tanner⁻¹(R1, reshare_branching) in all; each brings a lognormal
       audience (mean reshare_audience, log-sd reshare_sigma) × a, negative;
@@ -242,10 +238,11 @@ def _impressions(
 
     rate = audience_per_min[posts.channel] * amplification
     negative = posts.followers * params.follower_reach * amplification * first_hour
-    negative = negative + rate * _lifted_length(posted, unanswered_until, lift, params.reply_lift)
-    positive = rate * _lifted_length(
-        np.maximum(answer, posted), visible_until, lift, params.reply_lift
-    )
+    # The reply draws extra viewers to the complaint itself (Golmohammadi et al. 2021): they
+    # count as negative even after a good answer, which is the cost of answering in public.
+    lifted = (params.reply_lift - 1.0) * _length(np.maximum(posted, lift), visible_until)
+    negative = negative + rate * (_length(posted, unanswered_until) + lifted)
+    positive = rate * _length(np.maximum(answer, posted), visible_until)
 
     # A share of 1 would make the first-hop mean infinite; the cap bounds it anyway.
     share = min(params.reshare_share, 1.0 - 1e-12)

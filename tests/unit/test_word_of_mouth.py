@@ -111,15 +111,17 @@ def test_a_good_answer_turns_the_audience_positive():
     assert result.positive_impressions[0] == pytest.approx(2 * 60)
 
 
-def test_the_lift_multiplies_what_follows_it():
-    # Lift at 70: the last 30 positive minutes count 1.5 times.
+def test_a_public_reply_draws_extra_viewers_to_the_complaint():
+    # Lift at 70 (reply_lift 1.5): from then on half as many viewers again see the complaint,
+    # and count as negative even though the answer (at 40) is good (the cost of replying in
+    # public); the usual audience after the answer is positive.
     late = run(posts(posted_min=10.0, good_answer_min=40.0, lift_min=70.0), end_min=100.0)
-    assert late.negative_impressions[0] == pytest.approx(2 * 30)
-    assert late.positive_impressions[0] == pytest.approx(2 * (30 + 1.5 * 30))
-    # Lift at 20, before the answer: lifts the last 20 negative minutes and all positive ones.
+    assert late.negative_impressions[0] == pytest.approx(2 * 30 + 2 * 0.5 * 30)
+    assert late.positive_impressions[0] == pytest.approx(2 * 60)
+    # Lift at 20, before the answer: the extra viewers from 20 to the end.
     early = run(posts(posted_min=10.0, good_answer_min=40.0, lift_min=20.0), end_min=100.0)
-    assert early.negative_impressions[0] == pytest.approx(2 * (10 + 1.5 * 20))
-    assert early.positive_impressions[0] == pytest.approx(2 * 1.5 * 60)
+    assert early.negative_impressions[0] == pytest.approx(2 * 30 + 2 * 0.5 * 80)
+    assert early.positive_impressions[0] == pytest.approx(2 * 60)
 
 
 def test_deletion_cuts_visibility():
@@ -141,7 +143,8 @@ def test_amplification_multiplies_every_impression():
     kwargs = {"followers": 100, "posted_min": 10.0, "good_answer_min": 40.0, "lift_min": 70.0}
     plain = run(posts(**kwargs), end_min=100.0)
     amplified = run(posts(amplification=3.0, **kwargs), end_min=100.0)
-    assert amplified.negative_impressions[0] == pytest.approx(3 * (30 + 2 * 30))
+    # followers 100 × 0.3, audience 2 × 30 unanswered, lift 2 × 0.5 × 30, all × 3
+    assert amplified.negative_impressions[0] == pytest.approx(3 * (30 + 2 * 30 + 2 * 0.5 * 30))
     assert amplified.positive_impressions[0] == pytest.approx(3 * plain.positive_impressions[0])
 
 
