@@ -26,7 +26,7 @@ import numpy as np
 
 from simcare.model.journeys import ContactKind, Result
 from simcare.model.loyalty import lifetime_value
-from simcare.records import JourneyEnd, RunRecord
+from simcare.records import RESOLVED_ENDS, JourneyEnd, RunRecord
 from simcare.scenario import Mode, Scenario
 
 
@@ -287,7 +287,7 @@ def journey_outcomes(record: RunRecord, scenario: Scenario) -> Outcomes:
     result: Outcomes = {
         ("journeys", "all"): float(n),
         ("contacts_per_journey", "all"): _mean(journeys.attempts[measured]),
-        ("resolved_share", "all"): _ratio(float(np.isin(ends, _RESOLVED).sum()), n),
+        ("resolved_share", "all"): _ratio(float(np.isin(ends, RESOLVED_ENDS).sum()), n),
         ("resolved_quickly_share", "all"): _ratio(
             float((ends == JourneyEnd.RESOLVED_QUICKLY).sum()), n
         ),
@@ -366,17 +366,12 @@ def consequences(record: RunRecord, scenario: Scenario, staff_cost: float) -> Ou
     )
     causes = np.bincount(journeys.end[left], minlength=len(JourneyEnd))
     for ending in JourneyEnd:
-        cause = (
-            "the problem itself (resolved)"
-            if ending.resolved and ending != JourneyEnd.INTRUDED
-            else ending.label
-        )
-        key = ("churned", f"cause:{cause}")
+        key = ("churned", f"cause:{ending.cause}")
         result[key] = result.get(key, 0.0) + float(causes[ending])
     result[("churned", "cause:silent problem")] = float(silent)
     result[("churned", "cause:bystander")] = float(lost.bystanders_left)
     policy = scenario.policy(record.policy)
-    resolved = measured & np.isin(journeys.end, _RESOLVED)
+    resolved = measured & np.isin(journeys.end, RESOLVED_ENDS)
     compensation = float(resolved.sum()) * policy.compensation.cost if policy.compensation else 0.0
     revenue = (
         float(journeys.answered[measured].sum()) * policy.cross_sell.revenue
@@ -387,9 +382,6 @@ def consequences(record: RunRecord, scenario: Scenario, staff_cost: float) -> Ou
     result[("cross_sell_revenue", "all")] = revenue
     result[("net_value", "all")] = revenue - staff_cost - compensation - value_lost
     return result
-
-
-_RESOLVED = (JourneyEnd.RESOLVED_QUICKLY, JourneyEnd.RESOLVED, JourneyEnd.INTRUDED)
 
 
 def _mean(values: np.ndarray) -> float:

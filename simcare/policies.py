@@ -12,10 +12,11 @@ answered in private (a phone call cannot be answered "in public" or deleted).
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, ClassVar, Protocol
+
+from simcare.checks import Problem, ScenarioError, check_non_negative, check_positive, check_share
 
 if TYPE_CHECKING:
     from simcare.scenario import Channel, Distribution
@@ -174,20 +175,6 @@ class Priority(StrEnum):
     FOLLOWERS = "followers"  # most followers first
 
 
-def _check_satisfaction(key: str, value: float) -> None:
-    from simcare.scenario import Problem, ScenarioError
-
-    if not (0.0 <= value <= 1.0):
-        raise ScenarioError(Problem(key, f"expected a share between 0 and 1, found {value!r}"))
-
-
-def _check_amount(key: str, value: float) -> None:
-    from simcare.scenario import Problem, ScenarioError
-
-    if not (value >= 0 and math.isfinite(value)):
-        raise ScenarioError(Problem(key, f"expected a finite number >= 0, found {value!r}"))
-
-
 @dataclass(frozen=True, slots=True)
 class Compensation:
     """A refund or coupon with every resolution: it costs money and cuts the risk of leaving.
@@ -201,8 +188,8 @@ class Compensation:
     satisfaction: float
 
     def __post_init__(self) -> None:
-        _check_amount("cost", self.cost)
-        _check_satisfaction("satisfaction", self.satisfaction)
+        check_non_negative("cost", self.cost)
+        check_share("satisfaction", self.satisfaction)
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,9 +207,9 @@ class CrossSell:
     dissatisfaction: float
 
     def __post_init__(self) -> None:
-        _check_amount("extra_time", self.extra_min)
-        _check_amount("revenue", self.revenue)
-        _check_amount("dissatisfaction", self.dissatisfaction)
+        check_non_negative("extra_time", self.extra_min)
+        check_non_negative("revenue", self.revenue)
+        check_non_negative("dissatisfaction", self.dissatisfaction)
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,8 +227,8 @@ class FollowUp:
     satisfaction: float
 
     def __post_init__(self) -> None:
-        _check_amount("within", self.within_min)
-        _check_satisfaction("satisfaction", self.satisfaction)
+        check_non_negative("within", self.within_min)
+        check_share("satisfaction", self.satisfaction)
 
 
 @dataclass(frozen=True, slots=True)
@@ -259,14 +246,9 @@ class Depth:
     told_positive_factor: float = 1.0
 
     def __post_init__(self) -> None:
-        from simcare.scenario import Problem, ScenarioError
-
-        if not (self.handle_factor > 0 and math.isfinite(self.handle_factor)):
-            raise ScenarioError(
-                Problem("handle_factor", f"expected a number > 0, found {self.handle_factor!r}")
-            )
-        _check_satisfaction("satisfaction", self.satisfaction)
-        _check_amount("told_positive_factor", self.told_positive_factor)
+        check_positive("handle_factor", self.handle_factor)
+        check_share("satisfaction", self.satisfaction)
+        check_non_negative("told_positive_factor", self.told_positive_factor)
 
 
 @dataclass(frozen=True, slots=True)
@@ -277,10 +259,8 @@ class Hours:
     close_min: float
 
     def __post_init__(self) -> None:
-        from simcare.scenario import MINUTES_PER_DAY, Problem, ScenarioError
-
         for value in (self.open_min, self.close_min):
-            if not 0 <= value < MINUTES_PER_DAY:
+            if not 0 <= value < 24 * 60:
                 raise ScenarioError(
                     Problem("", f"expected times of day from 00:00 to 23:59, found {value!r}")
                 )
@@ -316,8 +296,6 @@ class Policy:
     depth: Depth | None = None
 
     def __post_init__(self) -> None:
-        from simcare.scenario import Problem, ScenarioError
-
         problems = [
             Problem(
                 f"actions.{channel}",

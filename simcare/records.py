@@ -127,6 +127,12 @@ class JourneyEnd(IntEnum):
         """Whether the problem was fixed."""
         return self <= JourneyEnd.INTRUDED
 
+    @property
+    def cause(self) -> str:
+        """The cause given for a complainant who left after a journey that ended so."""
+        fixed_well = self.resolved and self is not JourneyEnd.INTRUDED
+        return "the problem itself (resolved)" if fixed_well else self.label
+
 
 _END_LABELS = {
     JourneyEnd.RESOLVED_QUICKLY: "resolved quickly",
@@ -138,6 +144,10 @@ _END_LABELS = {
     JourneyEnd.DELETED: "post deleted",
     JourneyEnd.OPEN: "still open at end of run",
 }
+
+
+RESOLVED_ENDS = tuple(end for end in JourneyEnd if end.resolved)
+"""The journey ends at which the problem was fixed."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,57 +11,24 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TypeVar
 
+import numpy as np
+
+from simcare.checks import Problem, ScenarioError
+from simcare.checks import check_non_negative as _check_non_negative
+from simcare.checks import check_positive as _check_positive
+from simcare.checks import check_share as _check_share
+from simcare.checks import fail as _fail
 from simcare.policies import BUILTIN_POLICIES, Failure, Policy
+
+__all__ = ["Problem", "ScenarioError"]  # re-exported: they belong to the scenario's interface
+
+ArrayOrFloat = TypeVar("ArrayOrFloat", float, np.ndarray)
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MINUTES_PER_DAY = 1440.0
 MINUTES_PER_WEEK = 7 * MINUTES_PER_DAY
-
-
-@dataclass(frozen=True, slots=True)
-class Problem:
-    """One thing wrong with a scenario: the dotted key and what was expected."""
-
-    key: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.key}: {self.message}" if self.key else self.message
-
-
-class ScenarioError(ValueError):
-    """A scenario is invalid. Holds every problem found, each naming its dotted key."""
-
-    def __init__(self, problems: list[Problem] | Problem, source: str | None = None) -> None:
-        self.problems: tuple[Problem, ...] = (
-            (problems,) if isinstance(problems, Problem) else tuple(problems)
-        )
-        self.source = source
-        super().__init__(str(self))
-
-    def __str__(self) -> str:
-        prefix = f"{self.source}: " if self.source else ""
-        return "\n".join(prefix + str(problem) for problem in self.problems)
-
-
-def _fail(key: str, message: str) -> ScenarioError:
-    return ScenarioError(Problem(key, message))
-
-
-def _check_share(key: str, value: float) -> None:
-    if not (0.0 <= value <= 1.0):
-        raise _fail(key, f"expected a share between 0 and 1, found {value!r}")
-
-
-def _check_positive(key: str, value: float) -> None:
-    if not (value > 0 and math.isfinite(value)):
-        raise _fail(key, f"expected a finite number > 0, found {value!r}")
-
-
-def _check_non_negative(key: str, value: float) -> None:
-    if not (value >= 0 and math.isfinite(value)):
-        raise _fail(key, f"expected a finite number >= 0, found {value!r}")
 
 
 class DistributionKind(StrEnum):
@@ -447,9 +414,9 @@ class Behaviour:
         for failure, step in self.anger_steps.items():
             _check_non_negative(f"anger.{failure}", step)
 
-    def act_probability(self, anger: float) -> float:
-        """Probability that a customer this angry tries again after a failure."""
-        return -math.expm1(-self.persistence * anger)
+    def act_probability(self, anger: ArrayOrFloat) -> ArrayOrFloat:
+        """Probability that a customer this angry tries again after a failure (works on arrays)."""
+        return -np.expm1(-self.persistence * anger)
 
 
 @dataclass(frozen=True, slots=True)

@@ -118,7 +118,7 @@ def first_attempt_acts(
     steps = behaviour.anger_steps
     step = np.where(answered[batch.channel], steps[Failure.WAITED], steps[Failure.IGNORED])
     anger = np.asarray(severity_anger, dtype=float)[batch.severity] + step
-    act = -np.expm1(-behaviour.persistence * anger)
+    act = behaviour.act_probability(anger)
     return np.isfinite(batch.deadline) & (draws[:, 0, DRAWS.act] < act)
 
 

@@ -18,11 +18,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from simcare.policies import Policy
-from simcare.records import JourneyEnd, Journeys
+from simcare.records import RESOLVED_ENDS, JourneyEnd, Journeys
 from simcare.scenario import Churn, Outcome, Scenario, Segment
 
 _COLUMNS = (Outcome.RESOLVED_QUICKLY, Outcome.RESOLVED, Outcome.UNRESOLVED, Outcome.SILENT)
-_RESOLVED_ENDS = (JourneyEnd.RESOLVED_QUICKLY, JourneyEnd.RESOLVED, JourneyEnd.INTRUDED)
 
 
 def _row_of_end() -> np.ndarray:
@@ -124,7 +123,7 @@ def leave_probability(
     anger = np.maximum(0.0, 1.0 + churn.anger_effect * (np.asarray(journeys.anger) - 1.0))
     p = (1.0 - repurchase) * _loyalty_scale(scenario)[segment] * anger
 
-    resolved = np.isin(end, _RESOLVED_ENDS)
+    resolved = np.isin(end, RESOLVED_ENDS)
     if policy.compensation is not None:
         p = np.where(resolved, p * (1.0 - policy.compensation.satisfaction), p)
     if policy.depth is not None:

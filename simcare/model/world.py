@@ -227,13 +227,16 @@ class Replication:
                 if self.effects[code].answers:
                     self.channel_teams[code].append(state)
         self.agent_team = agent_team
+        self.answered_channel = np.array([bool(teams) for teams in self.channel_teams])
         self.agent_contact = [0] * len(agent_team)
         self.agent_channel = [0] * len(agent_team)
         self.batches: list[ArrivalBatch] = []
         self.batch_start: list[int] = []
         self.draws: list[np.ndarray] = []  # per batch: (complaints, max_attempts, DRAWS)
         self.effect_table = EffectTable(self.effects, behaviour)
-        self.first_result: list[int] = []  # what an answer would do, per first contact
+        # What answering a contact does (a `Result`), decided from the journey's draws when the
+        # contact is created: per first contact, and per extra contact in `extra_result`.
+        self.first_result: list[int] = []
         self.timed: set[int] = set()  # waiting contacts whose patience timer will act
         self.gone: set[int] = set()  # contacts whose timer fired (they left the queue)
         # Service records, appended as agents take and finish contacts (columnar).
@@ -241,8 +244,6 @@ class Replication:
         self.served_start = array("d")
         self.served_handle = array("d")
         self.served_agent = array("q")
-        self.finished_contact = array("q")
-        self.finished_result = array("b")
         # Extra contacts (after the first of a journey), appended when scheduled.
         self.extra_journey = array("q")
         self.extra_attempt = array("b")
@@ -251,6 +252,7 @@ class Replication:
         self.extra_arrival = array("d")
         self.extra_deadline = array("d")
         self.extra_anger = array("d")
+        self.extra_result = array("b")
 
     def _new_queue(self) -> Queue:
         priority = self.policy.priority
@@ -359,26 +361,17 @@ class Replication:
     # --- what happens after a contact: the response, and the journey going on --------------
 
     def _respond(self, contact: int, channel: int) -> None:
-        """Record how an answered contact ended and let the journey go on if it failed."""
-        if contact >= 0:
-            result = self.first_result[contact]  # decided from the journey's draws at arrival
-        elif self.extra_kind[~contact] == ContactKind.FOLLOW_UP:
-            result = Result.FOLLOW_UP
+        """An answered contact is done: a failure lets the journey go on; a fix, a follow-up."""
+        result = self.first_result[contact] if contact >= 0 else self.extra_result[~contact]
+        if result == Result.FOLLOW_UP or (result < Result.UNRESOLVED and self.follow_up is None):
+            return
+        journey, attempt, anger = self._journey(contact)
+        draw = self._draw(journey, attempt)
+        if result < Result.UNRESOLVED:
+            self._follow_up(journey, attempt, channel, draw)
         else:
-            journey, attempt, _ = self._journey(contact)
-            draws = self._draw(journey, attempt)[np.newaxis]
-            result = int(response_results(self.effect_table, np.array([channel]), draws)[0])
-        self.finished_contact.append(contact)
-        self.finished_result.append(result)
-        if result >= Result.UNRESOLVED:  # failed the customer (a follow-up never does)
-            if result != Result.FOLLOW_UP:
-                failure = Failure.DELETED if result == Result.DELETED else Failure.UNRESOLVED
-                journey, attempt, anger = self._journey(contact)
-                draw = self._draw(journey, attempt)
-                self._fail(contact, channel, failure, journey, attempt, anger, draw)
-        elif self.follow_up is not None:
-            journey, attempt, _ = self._journey(contact)
-            self._follow_up(journey, attempt, channel, self._draw(journey, attempt))
+            failure = Failure.DELETED if result == Result.DELETED else Failure.UNRESOLVED
+            self._fail(channel, failure, journey, attempt, anger, draw)
 
     def _patience_out(self, event: Event) -> None:
         contact = cast(int, event.value)
@@ -389,7 +382,7 @@ class Replication:
         journey, attempt, anger = self._journey(contact)
         channel = self._channel_of(contact)
         failure = Failure.WAITED if self.channel_teams[channel] else Failure.IGNORED
-        self._fail(contact, channel, failure, journey, attempt, anger, self._draw(journey, attempt))
+        self._fail(channel, failure, journey, attempt, anger, self._draw(journey, attempt))
 
     def _channel_of(self, contact: int) -> int:
         if contact < 0:
@@ -399,7 +392,6 @@ class Replication:
 
     def _fail(
         self,
-        contact: int,
         channel: int,
         failure: Failure,
         journey: int,
@@ -441,8 +433,10 @@ class Replication:
         draw = self._draw(journey, attempt)
         e, z = float(draw[DRAWS.handle_e]), float(draw[DRAWS.handle_z])
         if kind == ContactKind.FOLLOW_UP:
-            deadline, acts = math.inf, False
+            deadline, acts, result = math.inf, False, int(Result.FOLLOW_UP)
         else:
+            channels = np.array([channel])
+            result = int(response_results(self.effect_table, channels, draw[np.newaxis])[0])
             batch, row = self._locate(journey)
             patience = self.patience[channel]
             deadline = math.inf
@@ -465,6 +459,7 @@ class Replication:
         self.extra_arrival.append(moment)
         self.extra_deadline.append(deadline)
         self.extra_anger.append(anger)
+        self.extra_result.append(result)
         contact = ~extra
         if moment >= self.horizon:
             return
@@ -526,14 +521,15 @@ class Replication:
         contact = 0
         previous = 0.0
         behaviour = self.behaviour
-        answered = np.array([bool(teams) for teams in self.channel_teams])
         for start, end in self.source.windows(self.horizon):
             batch = self.source.window(start, end)
             draws = draw_block(self.streams["journeys"], len(batch), behaviour.max_attempts)
             self.batch_start.append(contact)
             self.batches.append(batch)
             self.draws.append(draws)
-            acts = first_attempt_acts(batch, draws, answered, self.severity_anger, behaviour)
+            acts = first_attempt_acts(
+                batch, draws, self.answered_channel, self.severity_anger, behaviour
+            )
             self.first_result.extend(
                 response_results(self.effect_table, batch.channel, draws[:, 0]).tolist()
             )
@@ -590,13 +586,18 @@ class Replication:
         start = np.full(size, np.nan)
         handle = np.full(size, np.nan)
         agent = np.full(size, -1, dtype=np.int64)
-        result = np.full(size, -1, dtype=np.int8)
         start[served] = np.frombuffer(self.served_start, dtype=np.float64)
         handle[served] = np.frombuffer(self.served_handle, dtype=np.float64)
         agent[served] = np.frombuffer(self.served_agent, dtype=np.int64)
-        result[by_contact(self.finished_contact)] = np.frombuffer(
-            self.finished_result, dtype=np.int8
+        # A contact's result counts once its handling is over; a handling that ends at the
+        # horizon or later was not (the run stops before events at its end time).
+        decided = np.concatenate(
+            [
+                np.asarray(self.first_result, dtype=np.int8),
+                np.frombuffer(self.extra_result, np.int8),
+            ]
         )
+        result = np.where(start + handle < self.horizon, decided, -1).astype(np.int8)
         journey = np.concatenate([np.arange(first), extra_journey])
         segment = joined("segment", np.int16)
         severity = joined("severity", np.int16)
@@ -628,7 +629,6 @@ class Replication:
         # A contact scheduled after the run's end never arrived: it stays in the records (so
         # its journey counts as open) but is not a contact of this run.
         arrived = contacts["arrival_min"] < self.horizon
-        answered_channel = np.array([bool(teams) for teams in self.channel_teams])
         journeys = assemble_journeys(
             contacts=contacts,
             result=result,
@@ -636,7 +636,7 @@ class Replication:
             handle=handle,
             arrived=arrived,
             n_journeys=first,
-            answered_channel=answered_channel,
+            answered_channel=self.answered_channel,
             scenario=scenario,
         )
         channels = list(scenario.channels.values())
