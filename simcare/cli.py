@@ -1,14 +1,20 @@
 """The command line: parse, call the library, print. Data goes to stdout, messages to stderr.
 
 Exit codes: 0 success; 2 a usage or scenario error (the message names the file and key);
-3 the output folder cannot be used (not empty without --force, not writable, disk full).
+3 the output folder cannot be used (not empty without --force, not writable, disk full);
+4 a sweep finished but some points failed (see points.csv); 5 `reproduce` got different
+numbers; 130 interrupted (a sweep can be resumed with --resume).
 """
 
 from __future__ import annotations
 
+import csv
 import difflib
 import json
+import math
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 from importlib import resources
 from pathlib import Path
@@ -17,30 +23,54 @@ from typing import Annotated, NoReturn
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
 
 from simcare import __version__
-from simcare.experiments import RunResult, run_replications
+from simcare.experiments import run_replications
+from simcare.experiments.compare import KEY_OUTCOMES
+from simcare.experiments.compare import compare as compare_policies
+from simcare.experiments.engine import Precision
+from simcare.experiments.execution import ExecutorError, default_workers, describe_executor
+from simcare.experiments.sweep import SweepPlan, plan_sweep, run_sweep
+from simcare.metrics import OUTCOMES
+from simcare.reports.comparison import (
+    COMPARISON_COLUMNS,
+    TABLE_OUTCOMES,
+    comparison_json,
+    comparison_records,
+    comparison_table,
+    difference_text,
+    short_value,
+    verdict_text,
+)
 from simcare.reports.output import (
     OutputError,
     Provenance,
     check_folder,
     command_line,
     now,
+    write_comparison,
     write_run,
 )
+from simcare.reports.sweep_files import SweepFolder
 from simcare.reports.tables import SUMMARY_COLUMNS, summary_records, summary_table, to_csv
+from simcare.reproduce import reproduce
 from simcare.scenario import Scenario, ScenarioError
 from simcare.scenario_file import builtin_scenarios, load_scenario
 
 EXIT_OK = 0
 EXIT_USAGE = 2
 EXIT_OUTPUT = 3
+EXIT_POINTS_FAILED = 4
+EXIT_DIFFERENT = 5
+EXIT_INTERRUPTED = 130
 
 app = typer.Typer(
     help="Simulate customer service under public scrutiny: queues, response policies, "
     "escalation, churn and word of mouth.\n\n"
-    "Example: simcare run textbook_contact_centre --replications 20",
-    epilog="Exit codes: 0 ok; 2 usage or scenario error; 3 output folder cannot be used.",
+    "Example: simcare compare loyal_fan_deleted_post",
+    epilog="Exit codes: 0 ok; 2 usage or scenario error; 3 output folder cannot be used; "
+    "4 some sweep points failed; 5 reproduce found different numbers; 130 interrupted.",
     no_args_is_help=True,
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
@@ -89,14 +119,15 @@ def _main(
     """Simulate customer service under public scrutiny."""
 
 
-def _replicate(
-    scenario: Scenario, replications: int, seed: int, policy: str | None, keep_records: bool
-) -> RunResult:
-    """Run replications with a progress bar on stderr when it is a terminal."""
+@contextmanager
+def _progress(description: str) -> Iterator[Callable[[int, int], None] | None]:
+    """A progress bar on stderr with an ETA, or nothing when stderr is not a terminal.
+
+    Yields a callback taking (work done, work planned so far).
+    """
     if not stderr.is_terminal:
-        return run_replications(
-            scenario, replications, seed, policy=policy, keep_records=keep_records
-        )
+        yield None
+        return
     columns = (
         TextColumn("{task.description}"),
         BarColumn(),
@@ -104,15 +135,51 @@ def _replicate(
         TimeRemainingColumn(),
     )
     with Progress(*columns, console=stderr, transient=True) as progress:
-        task = progress.add_task(f"{scenario.name}: replications", total=replications)
-        return run_replications(
-            scenario,
-            replications,
-            seed,
-            policy=policy,
-            keep_records=keep_records,
-            on_progress=lambda done: progress.update(task, completed=done),
+        task = progress.add_task(description, total=None)
+        yield lambda done, planned: progress.update(task, completed=done, total=planned)
+
+
+def _check_policies(scenario: Scenario, names: list[str], option: str) -> None:
+    """Exit 2 naming the first unknown policy, the known ones and the closest."""
+    known = scenario.policy_names
+    for name in names:
+        if name not in known:
+            hint = difflib.get_close_matches(name, known, n=1)
+            _fail(
+                f"{option}: unknown policy {name!r} for {scenario.name}; policies are "
+                f"{', '.join(known)}" + (f" (did you mean {hint[0]!r}?)" if hint else ""),
+                EXIT_USAGE,
+            )
+
+
+def _split(text: str | None) -> list[str] | None:
+    """A comma-separated option as a list (None when not given)."""
+    if text is None:
+        return None
+    return [item.strip() for item in text.split(",") if item.strip()]
+
+
+def _precision(
+    target_ci: float | None, target_outcome: str, max_replications: int, replications: int
+) -> Precision | None:
+    """The --target-ci options as a `Precision`, or exit 2 with what is wrong."""
+    if target_ci is None:
+        return None
+    if not (math.isfinite(target_ci) and target_ci > 0):
+        _fail(f"--target-ci: expected a half-width > 0, found {target_ci}", EXIT_USAGE)
+    if target_outcome not in OUTCOMES:
+        hint = difflib.get_close_matches(target_outcome, list(OUTCOMES), n=1)
+        _fail(
+            f"--target-outcome: unknown outcome {target_outcome!r}"
+            + (f" (did you mean {hint[0]!r}?)" if hint else "; see `simcare run` output"),
+            EXIT_USAGE,
         )
+    if max_replications < replications:
+        _fail(
+            f"--max-replications {max_replications} is below --replications {replications}",
+            EXIT_USAGE,
+        )
+    return Precision(target_outcome, target_ci, max_replications=max_replications)
 
 
 @app.command()
@@ -160,19 +227,23 @@ def run(
     if events and out is None:
         _fail("--events writes events.csv into the output folder; add --out DIR", EXIT_USAGE)
     loaded = _load(scenario)
-    if policy is not None and policy not in loaded.policy_names:
-        known = loaded.policy_names
-        hint = difflib.get_close_matches(policy, known, n=1)
-        _fail(
-            f"--policy: unknown policy {policy!r} for {loaded.name}; policies are "
-            f"{', '.join(known)}" + (f" (did you mean {hint[0]!r}?)" if hint else ""),
-            EXIT_USAGE,
-        )
+    if policy is not None:
+        _check_policies(loaded, [policy], "--policy")
     try:
         if out is not None:
             check_folder(out, force)  # refuse now, not after the simulation
         started = now()
-        result = _replicate(loaded, replications, seed, policy, keep_records=events)
+        with _progress(f"{loaded.name}: replications") as on_progress:
+            result = run_replications(
+                loaded,
+                replications,
+                seed,
+                policy=policy,
+                keep_records=events,
+                on_progress=None
+                if on_progress is None
+                else lambda done: on_progress(done, replications),
+            )
         if out is not None:
             write_run(result, out, Provenance(command_line(), started, now()), force)
     except OutputError as error:
@@ -254,6 +325,398 @@ def init(
     stdout.print(
         f"Wrote {path}; check it with: simcare validate {path}", markup=False, highlight=False
     )
+
+
+ScenarioArgument = Annotated[
+    str,
+    typer.Argument(
+        metavar="SCENARIO", help="A scenario .toml file, or a built-in case (see `simcare cases`)."
+    ),
+]
+PoliciesOption = Annotated[
+    str | None,
+    typer.Option(
+        "--policies",
+        "-p",
+        help="Comma-separated policies, e.g. ignore,delete,reply_public "
+        "(default: compare every policy the scenario allows; sweep its run.policy).",
+    ),
+]
+ReplicationsOption = Annotated[
+    int,
+    typer.Option(
+        "--replications",
+        "-r",
+        min=2,
+        help="Replications per policy (with --target-ci: the first round).",
+    ),
+]
+TargetOption = Annotated[
+    float | None,
+    typer.Option(
+        "--target-ci",
+        help="Add replications until --target-outcome's 95% CI half-width is at most this "
+        "under every policy, in the outcome's unit (0.01 = 1 point of a share).",
+    ),
+]
+TargetOutcomeOption = Annotated[
+    str, typer.Option("--target-outcome", help="The outcome --target-ci applies to.")
+]
+MaxReplicationsOption = Annotated[
+    int, typer.Option("--max-replications", min=2, help="The cap for --target-ci.")
+]
+SeedOption = Annotated[int, typer.Option("--seed", "-s", min=0, help="Base seed for every stream.")]
+WorkersOption = Annotated[
+    int | None,
+    typer.Option("--workers", "-w", min=1, help="Local worker processes (default: the cores)."),
+]
+SchedulerOption = Annotated[
+    str | None,
+    typer.Option(
+        "--scheduler",
+        help="Run on a Dask cluster: its scheduler's address, such as tcp://10.0.0.5:8786 "
+        "(needs pip install 'simcare[dask]').",
+    ),
+]
+ForceOption = Annotated[
+    bool, typer.Option("--force", help="Replace simcare's files in a non-empty --out folder.")
+]
+
+
+@app.command("compare")
+def compare_command(
+    scenario: ScenarioArgument,
+    policies: PoliciesOption = None,
+    baseline: Annotated[
+        str | None,
+        typer.Option(
+            "--baseline",
+            "-b",
+            help="The policy the others are measured against (default: the scenario's "
+            "run.policy, what the brand does now).",
+        ),
+    ] = None,
+    replications: ReplicationsOption = 20,
+    target_ci: TargetOption = None,
+    target_outcome: TargetOutcomeOption = "complainant_churn_rate",
+    max_replications: MaxReplicationsOption = 500,
+    seed: SeedOption = 2024,
+    workers: WorkersOption = None,
+    scheduler: SchedulerOption = None,
+    outcomes: Annotated[
+        str | None,
+        typer.Option("--outcomes", help="The table's columns: comma-separated outcome keys."),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", "-o", help="Write comparison.csv/.json, replications, scenario, manifest."
+        ),
+    ] = None,
+    output_format: Annotated[
+        OutputFormat, typer.Option("--format", "-f", help="What to print on stdout.")
+    ] = OutputFormat.TABLE,
+    force: ForceOption = False,
+) -> None:
+    """Compare response policies on the same customers, with paired differences and verdicts.
+
+    Example: simcare compare loyal_fan_deleted_post --baseline delete -r 30
+    """
+    loaded = _load(scenario)
+    chosen = _split(policies)
+    _check_policies(loaded, [*(chosen or []), *([baseline] if baseline else [])], "--policies")
+    columns = tuple(_split(outcomes) or TABLE_OUTCOMES)
+    unknown = [name for name in columns if name not in OUTCOMES]
+    if unknown:
+        hint = difflib.get_close_matches(unknown[0], list(OUTCOMES), n=1)
+        _fail(
+            f"--outcomes: unknown outcome {unknown[0]!r}"
+            + (f" (did you mean {hint[0]!r}?)" if hint else ""),
+            EXIT_USAGE,
+        )
+    precision = _precision(target_ci, target_outcome, max_replications, replications)
+    try:
+        if out is not None:
+            check_folder(out, force)
+        started = now()
+        with _progress(f"{loaded.name}: policies × replications") as on_progress:
+            comparison = compare_policies(
+                loaded,
+                chosen,
+                baseline,
+                replications,
+                seed,
+                precision=precision,
+                workers=workers or default_workers(),
+                scheduler=scheduler,
+                on_progress=on_progress,
+            )
+        if out is not None:
+            provenance = Provenance(command_line(), started, now(), comparison.executor)
+            write_comparison(comparison, out, provenance, force)
+    except ExecutorError as error:
+        _fail(str(error), EXIT_USAGE)
+    except OutputError as error:
+        _fail(str(error), EXIT_OUTPUT)
+    except KeyboardInterrupt:
+        _fail("interrupted; nothing was written", EXIT_INTERRUPTED)
+    if output_format is OutputFormat.TABLE:
+        stdout.print(comparison_table(comparison, columns))
+        stdout.print("Verdicts (95% confidence, paired by replication):", markup=False)
+        for verdict in comparison.verdicts:
+            stdout.print(f"- {verdict_text(verdict, comparison)}", markup=False, highlight=False)
+        if out is not None:
+            stderr.print(f"Results written to {out}", markup=False, highlight=False)
+    elif output_format is OutputFormat.JSON:
+        stdout.print_json(json.dumps(comparison_json(comparison)))
+    else:
+        sys.stdout.write(to_csv(comparison_records(comparison), COMPARISON_COLUMNS))
+
+
+class Design(StrEnum):
+    """How a sweep lays out its points."""
+
+    GRID = "grid"
+    LHS = "lhs"
+
+
+def _plan(
+    scenario: str,
+    settings: list[str],
+    design: Design,
+    samples: int | None,
+    policies: list[str] | None,
+    replications: int,
+    seed: int,
+    precision: Precision | None,
+) -> SweepPlan:
+    """Plan a sweep, or exit 2 with every problem in the settings or the points' scenarios."""
+    if not settings:
+        _fail("give at least one --set KEY=V1,V2,... to sweep over", EXIT_USAGE)
+    try:
+        return plan_sweep(
+            scenario,
+            settings,
+            design=design.value,
+            samples=samples,
+            policies=policies,
+            replications=replications,
+            seed=seed,
+            precision=precision,
+        )
+    except (ScenarioError, ValueError) as error:  # SettingError is a ValueError
+        _fail(str(error), EXIT_USAGE)
+
+
+def _print_sweep_table(folder: Path, plan: SweepPlan) -> None:
+    """Print the key outcomes per point and policy, read back from the summary just written."""
+    keys = plan.keys
+    with (folder / "summary.csv").open(encoding="utf-8", newline="") as handle:
+        rows = [
+            row
+            for row in csv.DictReader(handle)
+            if row["scope"] == "all" and row["outcome"] in KEY_OUTCOMES
+        ]
+    table = Table(title=f"{plan.name}: sweep summary (mean ± 95% half-width)", title_justify="left")
+    for column in ("point", *keys, "policy"):
+        table.add_column(column)
+    for outcome in KEY_OUTCOMES:
+        table.add_column(OUTCOMES[outcome].label, justify="right")
+    cells: dict[tuple[str, str], dict[str, str]] = {}
+    for row in rows:
+        spec = OUTCOMES[row["outcome"]]
+        mean = float(row["mean"]) if row["mean"] else math.nan
+        half = float(row["half_width"]) if row["half_width"] else math.nan
+        text = short_value(mean, spec.unit)
+        if not math.isnan(half):
+            text += f" ± {difference_text(half, spec.unit, sign=False)}"
+        where = cells.setdefault((row["point"], row["policy"]), {"point": row["point"]})
+        where.update({k: row[k] for k in keys})
+        where[row["outcome"]] = text
+    for (_, policy), where in cells.items():
+        table.add_row(
+            where["point"], *(where[k] for k in keys), policy,
+            *(where.get(o, "—") for o in KEY_OUTCOMES),
+        )  # fmt: skip
+    stdout.print(table)
+
+
+@app.command("sweep")
+def sweep_command(
+    scenario: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="SCENARIO",
+            help="A scenario .toml file, or a built-in case (not needed with --resume).",
+        ),
+    ] = None,
+    settings: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set",
+            help="A dotted scenario key and its values: KEY=V1,V2,... or KEY=LO:HI:STEP "
+            "(KEY=LO:HI with --design lhs). Repeat for more keys.",
+        ),
+    ] = None,
+    design: Annotated[
+        Design, typer.Option("--design", help="grid: every combination; lhs: Latin hypercube.")
+    ] = Design.GRID,
+    samples: Annotated[
+        int | None, typer.Option("--samples", min=1, help="Points of a Latin hypercube.")
+    ] = None,
+    policies: PoliciesOption = None,
+    replications: ReplicationsOption = 20,
+    target_ci: TargetOption = None,
+    target_outcome: TargetOutcomeOption = "complainant_churn_rate",
+    max_replications: MaxReplicationsOption = 500,
+    seed: SeedOption = 2024,
+    workers: WorkersOption = None,
+    scheduler: SchedulerOption = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="The folder for the results (written as points finish)."),
+    ] = None,
+    resume: Annotated[
+        Path | None,
+        typer.Option("--resume", help="Finish an interrupted sweep in this folder."),
+    ] = None,
+    force: ForceOption = False,
+) -> None:
+    """Run a scenario over a grid or Latin hypercube of its keys, under one or more policies.
+
+    Example: simcare sweep loyal_fan_deleted_post --set teams.social_desk.shifts.0.agents=1:3:1
+    --policies delete,reply_public -r 10 --out results/staffing
+    """
+    if (out is None) == (resume is None):
+        _fail(
+            "give --out DIR for a new sweep, or --resume DIR to finish an interrupted one",
+            EXIT_USAGE,
+        )
+    precision = _precision(target_ci, target_outcome, max_replications, replications)
+    chosen = _split(policies)
+    try:
+        if resume is not None:
+            folder = SweepFolder.open(resume)
+            if scenario is not None or settings:
+                asked = _plan(
+                    scenario or folder.plan.source, settings or [], design, samples, chosen,
+                    replications, seed, precision,
+                )  # fmt: skip
+                if asked.to_json() != folder.plan.to_json():
+                    _fail(
+                        f"{resume}: these options differ from the sweep planned there; "
+                        f"resume with just: simcare sweep --resume {resume}",
+                        EXIT_USAGE,
+                    )
+            folder.begin_resume()
+        else:
+            assert out is not None
+            check_folder(out, force)
+            if scenario is None:
+                _fail("give the SCENARIO to sweep", EXIT_USAGE)
+            plan = _plan(
+                scenario, settings or [], design, samples, chosen, replications, seed, precision
+            )
+            folder = SweepFolder.create(out, plan, force)
+        plan = folder.plan
+        done = folder.finished_points()
+        started = now()
+        where = describe_executor(workers or default_workers(), scheduler)
+        simulations = len(plan.points) * len(plan.policies) * plan.replications
+        stderr.print(
+            f"Sweep {plan.name}: {len(plan.points)} points × {len(plan.policies)} "
+            f"polic{'y' if len(plan.policies) == 1 else 'ies'} × {plan.replications} "
+            f"replications ({simulations:,} runs) on {where} → {folder.folder}"
+            + (f"; {len(done)} points already done" if done else ""),
+            markup=False,
+            highlight=False,
+        )
+        with _progress(f"{plan.name}: runs") as on_progress:
+            result = run_sweep(
+                plan,
+                workers=workers or default_workers(),
+                scheduler=scheduler,
+                skip=done,
+                keep_values=False,
+                on_point=folder.write_point,
+                on_progress=on_progress,
+            )
+        tally = folder.finish(Provenance(command_line(), started, now(), result.executor))
+    except ExecutorError as error:
+        _fail(str(error), EXIT_USAGE)
+    except OutputError as error:
+        _fail(str(error), EXIT_OUTPUT)
+    except KeyboardInterrupt:
+        _fail(
+            f"interrupted; finished points are kept: simcare sweep --resume {folder.folder}",
+            EXIT_INTERRUPTED,
+        )
+    _print_sweep_table(folder.folder, plan)
+    stderr.print(
+        f"Results written to {folder.folder}: {tally.finished} of {tally.points} points done",
+        markup=False,
+        highlight=False,
+    )
+    if tally.failed:
+        listed = ", ".join(str(p) for p in tally.failed[:10])
+        _fail(
+            f"{len(tally.failed)} point{'s' * (len(tally.failed) != 1)} failed ({listed}); "
+            f"see {folder.folder / 'points.csv'} and parts/*.error.txt, then "
+            f"simcare sweep --resume {folder.folder}",
+            EXIT_POINTS_FAILED,
+        )
+
+
+@app.command("reproduce")
+def reproduce_command(
+    folder: Annotated[Path, typer.Argument(help="An output folder of run, compare or sweep.")],
+    workers: WorkersOption = None,
+    scheduler: SchedulerOption = None,
+) -> None:
+    """Re-run a finished output folder from its manifest and check the numbers are identical.
+
+    Example: simcare reproduce results/fan
+    """
+    try:
+        with _progress(f"{folder}: re-running") as on_progress:
+            found = reproduce(
+                folder,
+                workers=workers or default_workers(),
+                scheduler=scheduler,
+                on_progress=on_progress,
+            )
+    except ExecutorError as error:
+        _fail(str(error), EXIT_USAGE)
+    except OutputError as error:
+        _fail(str(error), EXIT_OUTPUT)
+    changed = {
+        name: (then, found.versions_now.get(name, "absent"))
+        for name, then in found.versions_then.items()
+        if found.versions_now.get(name) != then
+    }
+    if changed:
+        stderr.print(
+            "versions differ from the recorded run: "
+            + ", ".join(f"{name} {a} → {b}" for name, (a, b) in changed.items()),
+            markup=False,
+            highlight=False,
+        )
+    if found.identical:
+        stdout.print(
+            f"{folder}: re-ran the {found.kind}; {found.file.name} is identical "
+            f"({found.rows:,} rows)",
+            markup=False,
+            highlight=False,
+        )
+        return
+    stdout.print(
+        f"{folder}: re-ran the {found.kind}; {found.file.name} DIFFERS:",
+        markup=False,
+        highlight=False,
+    )
+    for line in found.differences:
+        stdout.print(f"  {line}", markup=False, highlight=False)
+    raise typer.Exit(EXIT_DIFFERENT)
 
 
 def main() -> None:

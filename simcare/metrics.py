@@ -40,12 +40,23 @@ class Unit(StrEnum):
     MONEY = "money"
 
 
+class Better(StrEnum):
+    """Which way an outcome improves, for paired comparisons and verdicts."""
+
+    LOWER = "lower"
+    HIGHER = "higher"
+
+
+LOWER, HIGHER = Better.LOWER, Better.HIGHER
+
+
 @dataclass(frozen=True, slots=True)
 class OutcomeSpec:
-    """What an outcome means and how to show it."""
+    """What an outcome means, how to show it, and which way is better (None: neither)."""
 
     label: str
     unit: Unit
+    better: Better | None = None
 
 
 OUTCOMES: dict[str, OutcomeSpec] = {
@@ -53,59 +64,61 @@ OUTCOMES: dict[str, OutcomeSpec] = {
     "silent_problems": OutcomeSpec("Silent problems (no complaint)", Unit.COUNT),
     "complaints": OutcomeSpec("Complaints (contacts offered)", Unit.COUNT),
     "answered": OutcomeSpec("Answered", Unit.COUNT),
-    "abandoned": OutcomeSpec("Abandoned", Unit.COUNT),
-    "open_at_end": OutcomeSpec("Waiting at end of run (backlog)", Unit.COUNT),
-    "p_wait": OutcomeSpec("P(wait)", Unit.SHARE),
-    "asa_min": OutcomeSpec("ASA (mean wait, answered)", Unit.MINUTES),
-    "service_level_offered": OutcomeSpec("Service level (offered)", Unit.SHARE),
-    "service_level_answered": OutcomeSpec("Service level (answered)", Unit.SHARE),
-    "abandonment_rate": OutcomeSpec("Abandonment rate", Unit.SHARE),
-    "first_response_median_min": OutcomeSpec("First response, median", Unit.MINUTES),
-    "first_response_p90_min": OutcomeSpec("First response, p90", Unit.MINUTES),
-    "resolution_median_min": OutcomeSpec("Resolution time, median", Unit.MINUTES),
-    "resolution_p90_min": OutcomeSpec("Resolution time, p90", Unit.MINUTES),
-    "backlog_mean": OutcomeSpec("Waiting (queue or backlog), time-average", Unit.COUNT),
-    "backlog_oldest_age_min": OutcomeSpec("Oldest still waiting at end of run", Unit.MINUTES),
+    "abandoned": OutcomeSpec("Abandoned", Unit.COUNT, LOWER),
+    "open_at_end": OutcomeSpec("Waiting at end of run (backlog)", Unit.COUNT, LOWER),
+    "p_wait": OutcomeSpec("P(wait)", Unit.SHARE, LOWER),
+    "asa_min": OutcomeSpec("ASA (mean wait, answered)", Unit.MINUTES, LOWER),
+    "service_level_offered": OutcomeSpec("Service level (offered)", Unit.SHARE, HIGHER),
+    "service_level_answered": OutcomeSpec("Service level (answered)", Unit.SHARE, HIGHER),
+    "abandonment_rate": OutcomeSpec("Abandonment rate", Unit.SHARE, LOWER),
+    "first_response_median_min": OutcomeSpec("First response, median", Unit.MINUTES, LOWER),
+    "first_response_p90_min": OutcomeSpec("First response, p90", Unit.MINUTES, LOWER),
+    "resolution_median_min": OutcomeSpec("Resolution time, median", Unit.MINUTES, LOWER),
+    "resolution_p90_min": OutcomeSpec("Resolution time, p90", Unit.MINUTES, LOWER),
+    "backlog_mean": OutcomeSpec("Waiting (queue or backlog), time-average", Unit.COUNT, LOWER),
+    "backlog_oldest_age_min": OutcomeSpec(
+        "Oldest still waiting at end of run", Unit.MINUTES, LOWER
+    ),
     "occupancy": OutcomeSpec("Occupancy", Unit.SHARE),
     "utilisation": OutcomeSpec("Utilisation (of paid time)", Unit.SHARE),
     "agent_hours_on_duty": OutcomeSpec("Agent hours on duty", Unit.HOURS),
     "agent_hours_busy": OutcomeSpec("Agent hours handling contacts", Unit.HOURS),
     "agent_hours_paid": OutcomeSpec("Agent hours paid", Unit.HOURS),
-    "staff_cost": OutcomeSpec("Staff cost", Unit.MONEY),
+    "staff_cost": OutcomeSpec("Staff cost", Unit.MONEY, LOWER),
     # Journeys: a complaint and every later contact it led to.
     "journeys": OutcomeSpec("Complaint journeys", Unit.COUNT),
     "contacts_per_journey": OutcomeSpec("Contacts per journey", Unit.COUNT),
-    "resolved_share": OutcomeSpec("Resolved", Unit.SHARE),
-    "resolved_quickly_share": OutcomeSpec("Resolved quickly", Unit.SHARE),
-    "escalated_share": OutcomeSpec("Escalated at least once", Unit.SHARE),
-    "escalation_steps_mean": OutcomeSpec("Escalation steps, mean", Unit.COUNT),
-    "went_public_share": OutcomeSpec("Went public (started private)", Unit.SHARE),
-    "escalations": OutcomeSpec("Escalations (from → to)", Unit.COUNT),
+    "resolved_share": OutcomeSpec("Resolved", Unit.SHARE, HIGHER),
+    "resolved_quickly_share": OutcomeSpec("Resolved quickly", Unit.SHARE, HIGHER),
+    "escalated_share": OutcomeSpec("Escalated at least once", Unit.SHARE, LOWER),
+    "escalation_steps_mean": OutcomeSpec("Escalation steps, mean", Unit.COUNT, LOWER),
+    "went_public_share": OutcomeSpec("Went public (started private)", Unit.SHARE, LOWER),
+    "escalations": OutcomeSpec("Escalations (from → to)", Unit.COUNT, LOWER),
     "deletions": OutcomeSpec("Posts deleted", Unit.COUNT),
-    "reposts": OutcomeSpec("Reposts with a screenshot", Unit.COUNT),
+    "reposts": OutcomeSpec("Reposts with a screenshot", Unit.COUNT, LOWER),
     "follow_ups": OutcomeSpec("Follow-ups made", Unit.COUNT),
     "ended": OutcomeSpec("Journeys that ended", Unit.COUNT),
     # Word of mouth: negative and positive never netted.
-    "told_negative": OutcomeSpec("People told, negative (incl. silent)", Unit.COUNT),
-    "told_positive": OutcomeSpec("People told, positive", Unit.COUNT),
-    "impressions_negative": OutcomeSpec("Public impressions, negative", Unit.COUNT),
-    "impressions_positive": OutcomeSpec("Public impressions, positive", Unit.COUNT),
+    "told_negative": OutcomeSpec("People told, negative (incl. silent)", Unit.COUNT, LOWER),
+    "told_positive": OutcomeSpec("People told, positive", Unit.COUNT, HIGHER),
+    "impressions_negative": OutcomeSpec("Public impressions, negative", Unit.COUNT, LOWER),
+    "impressions_positive": OutcomeSpec("Public impressions, positive", Unit.COUNT, HIGHER),
     "public_posts": OutcomeSpec("Public posts", Unit.COUNT),
     "reshares": OutcomeSpec("Reshares", Unit.COUNT),
-    "largest_cascade": OutcomeSpec("Largest cascade (impressions of one post)", Unit.COUNT),
-    "pile_ons": OutcomeSpec("Pile-on comments", Unit.COUNT),
+    "largest_cascade": OutcomeSpec("Largest cascade (impressions of one post)", Unit.COUNT, LOWER),
+    "pile_ons": OutcomeSpec("Pile-on comments", Unit.COUNT, LOWER),
     # Churn and money.
-    "complainant_churn": OutcomeSpec("Complainants who leave", Unit.COUNT),
-    "complainant_churn_rate": OutcomeSpec("Churn among complainants", Unit.SHARE),
-    "silent_churn": OutcomeSpec("Silent customers who leave", Unit.COUNT),
-    "bystander_churn": OutcomeSpec("Bystanders who leave", Unit.COUNT),
-    "customers_lost": OutcomeSpec("Customers lost, all causes", Unit.COUNT),
-    "churned": OutcomeSpec("Customers lost, by cause", Unit.COUNT),
-    "prospects_lost": OutcomeSpec("Prospects deterred", Unit.COUNT),
-    "lifetime_value_lost": OutcomeSpec("Lifetime value lost", Unit.MONEY),
-    "compensation_paid": OutcomeSpec("Compensation paid", Unit.MONEY),
-    "cross_sell_revenue": OutcomeSpec("Cross-sell revenue", Unit.MONEY),
-    "net_value": OutcomeSpec("Net value (revenue - costs - value lost)", Unit.MONEY),
+    "complainant_churn": OutcomeSpec("Complainants who leave", Unit.COUNT, LOWER),
+    "complainant_churn_rate": OutcomeSpec("Churn among complainants", Unit.SHARE, LOWER),
+    "silent_churn": OutcomeSpec("Silent customers who leave", Unit.COUNT, LOWER),
+    "bystander_churn": OutcomeSpec("Bystanders who leave", Unit.COUNT, LOWER),
+    "customers_lost": OutcomeSpec("Customers lost, all causes", Unit.COUNT, LOWER),
+    "churned": OutcomeSpec("Customers lost, by cause", Unit.COUNT, LOWER),
+    "prospects_lost": OutcomeSpec("Prospects deterred", Unit.COUNT, LOWER),
+    "lifetime_value_lost": OutcomeSpec("Lifetime value lost", Unit.MONEY, LOWER),
+    "compensation_paid": OutcomeSpec("Compensation paid", Unit.MONEY, LOWER),
+    "cross_sell_revenue": OutcomeSpec("Cross-sell revenue", Unit.MONEY, HIGHER),
+    "net_value": OutcomeSpec("Net value (revenue - costs - value lost)", Unit.MONEY, HIGHER),
 }
 """Every outcome simcare reports, by key. Scopes: "all", "channel:NAME", "team:NAME", and
 "flow:FROM→TO" (escalations), "end:ENDING" (journeys that ended so), "cause:CAUSE" (churn)."""

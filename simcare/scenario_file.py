@@ -1089,8 +1089,8 @@ def _toml_problem(error: tomllib.TOMLDecodeError, text: str) -> Problem:
     return Problem("", f"invalid TOML at line {line}, column {column}: {found['message']}")
 
 
-def loads_scenario(text: str, source: str = "<string>") -> Scenario:
-    """Parse scenario TOML text. Errors name ``source`` as the file."""
+def _parse_toml(text: str, source: str) -> dict[str, Any]:
+    """Parse scenario TOML text into raw data; errors name ``source`` as the file."""
     text = text.removeprefix("\ufeff")  # a byte-order mark, as some editors write
     if not text.strip():
         raise ScenarioError(
@@ -1100,14 +1100,27 @@ def loads_scenario(text: str, source: str = "<string>") -> Scenario:
             source,
         )
     try:
-        data = tomllib.loads(text)
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise ScenarioError(_toml_problem(error, text), source) from None
-    stem = Path(source).stem if source != "<string>" else "scenario"
+
+
+def _default_name(source: str) -> str:
+    """The name of a scenario whose file gives none: the file's stem."""
+    return Path(source).stem if source != "<string>" else "scenario"
+
+
+def _scenario_at(data: dict[str, Any], source: str, default_name: str) -> Scenario:
+    """`scenario_from_dict`, with every problem naming ``source`` as the file."""
     try:
-        return scenario_from_dict(data, default_name=stem)
+        return scenario_from_dict(data, default_name=default_name)
     except ScenarioError as error:
         raise ScenarioError(list(error.problems), source) from None
+
+
+def loads_scenario(text: str, source: str = "<string>") -> Scenario:
+    """Parse scenario TOML text. Errors name ``source`` as the file."""
+    return _scenario_at(_parse_toml(text, source), source, _default_name(source))
 
 
 def builtin_scenarios() -> dict[str, Path]:
@@ -1168,17 +1181,13 @@ def _exists(path: Path) -> bool:
         return False
 
 
-def load_scenario(source: str | Path) -> Scenario:
-    """Load a scenario from a TOML file, or a built-in case by name (see `builtin_scenarios`).
-
-    Raises:
-        ScenarioError: the file is missing, unreadable or invalid; every problem is listed.
-    """
+def _scenario_path(source: str | Path) -> Path:
+    """The file a scenario source names: a path, or a built-in case by name."""
     path = Path(source)
     builtins = builtin_scenarios()
     if not _exists(path) and isinstance(source, str) and source in builtins:
-        path = builtins[source]
-    elif not _exists(path) and path.suffix != ".toml" and len(path.parts) == 1:
+        return builtins[source]
+    if not _exists(path) and path.suffix != ".toml" and len(path.parts) == 1:
         hint = _did_you_mean(str(source), list(builtins))
         raise ScenarioError(
             Problem(
@@ -1187,7 +1196,33 @@ def load_scenario(source: str | Path) -> Scenario:
             ),
             str(source),
         )
-    return loads_scenario(read_scenario_text(path), str(path))
+    return path
+
+
+def load_scenario_data(source: str | Path) -> tuple[dict[str, Any], str, str]:
+    """Read a scenario file's raw TOML data, before any checks (for sweeps that change keys).
+
+    Args:
+        source: a TOML file, or a built-in case by name (as for `load_scenario`).
+
+    Returns:
+        The raw data, the file's path as text for messages, and the default scenario name.
+
+    Raises:
+        ScenarioError: the file is missing, unreadable or not TOML.
+    """
+    path = _scenario_path(source)
+    where = str(path)
+    return _parse_toml(read_scenario_text(path), where), where, _default_name(where)
+
+
+def load_scenario(source: str | Path) -> Scenario:
+    """Load a scenario from a TOML file, or a built-in case by name (see `builtin_scenarios`).
+
+    Raises:
+        ScenarioError: the file is missing, unreadable or invalid; every problem is listed.
+    """
+    return _scenario_at(*load_scenario_data(source))
 
 
 # --- writing a resolved scenario back ---

@@ -75,8 +75,8 @@ def test_version() -> None:
 def test_help_shows_an_example_and_the_commands() -> None:
     result = invoke("--help")
     assert result.exit_code == 0
-    assert "Example: simcare run textbook_contact_centre" in result.stdout
-    for command in ("run", "cases", "validate", "init"):
+    assert "Example: simcare compare loyal_fan_deleted_post" in result.stdout
+    for command in ("run", "compare", "sweep", "reproduce", "cases", "validate", "init"):
         assert command in result.stdout
     assert "Exit codes" in result.stdout
 

@@ -20,11 +20,15 @@ import numpy as np
 
 from simcare import __version__
 from simcare.experiments import RunResult
+from simcare.experiments.compare import Comparison
+from simcare.metrics import Outcomes
 from simcare.records import RunRecord
+from simcare.reports.comparison import COMPARISON_COLUMNS, comparison_json, comparison_records
 from simcare.reports.tables import SUMMARY_COLUMNS, none_if_nan, summary_records, to_csv
 from simcare.scenario_file import dump_scenario
 
 MANIFEST = "manifest.json"
+REPLICATION_COLUMNS = ("replication", "outcome", "scope", "value")
 EVENT_COLUMNS = (
     "replication", "contact", "journey", "attempt", "kind", "arrival_min", "channel",
     "segment", "severity", "followers", "outcome", "wait_min", "service_start_min",
@@ -85,18 +89,17 @@ class Provenance:
     command: list[str]
     started: datetime
     finished: datetime
+    executor: str = "serial"
 
-    def manifest(self, result: RunResult) -> dict[str, Any]:
-        """Return the manifest written beside the results."""
+    def manifest(self, kind: str, **details: Any) -> dict[str, Any]:
+        """Return the manifest written beside the results (``kind``: run, compare, sweep)."""
         return {
-            "scenario": result.scenario.name,
-            "seed": result.seed,
-            "policy": result.policy,
-            "replications": result.replications,
+            "kind": kind,
+            **details,
             "command": self.command,
             "versions": versions(),
             "platform": platform.platform(),
-            "executor": "serial",
+            "executor": self.executor,
             "started": self.started.isoformat(timespec="seconds"),
             "finished": self.finished.isoformat(timespec="seconds"),
         }
@@ -107,16 +110,17 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-def replication_rows(result: RunResult) -> list[dict[str, Any]]:
-    """Every replication's value of every outcome, one row each (tidy)."""
+def replication_rows(per_replication: list[Outcomes], **columns: Any) -> list[dict[str, Any]]:
+    """Every replication's value of every outcome, one row each (tidy), after ``columns``."""
     return [
         {
+            **columns,
             "replication": r,
             "outcome": outcome,
             "scope": scope,
             "value": none_if_nan(value),
         }
-        for r, values in enumerate(result.per_replication)
+        for r, values in enumerate(per_replication)
         for (outcome, scope), value in values.items()
     ]
 
@@ -183,9 +187,7 @@ def write_run(result: RunResult, folder: Path, provenance: Provenance, force: bo
             },
             indent=2,
         ),
-        "replications.csv": to_csv(
-            replication_rows(result), ("replication", "outcome", "scope", "value")
-        ),
+        "replications.csv": to_csv(replication_rows(result.per_replication), REPLICATION_COLUMNS),
         "timeseries.csv": to_csv(
             series_rows(result), ("replication", "hour_start_min", "series", "scope", "value")
         ),
@@ -194,9 +196,23 @@ def write_run(result: RunResult, folder: Path, provenance: Provenance, force: bo
     if result.records is not None:
         rows = [row for r, record in enumerate(result.records) for row in event_rows(r, record)]
         files["events.csv"] = to_csv(rows, EVENT_COLUMNS)
-    files[MANIFEST] = json.dumps(provenance.manifest(result), indent=2)
+    manifest = provenance.manifest(
+        "run",
+        scenario=result.scenario.name,
+        seed=result.seed,
+        policy=result.policy,
+        replications=result.replications,
+    )
+    return write_files(folder, files, manifest)
+
+
+def write_files(folder: Path, files: dict[str, str], manifest: dict[str, Any]) -> list[Path]:
+    """Write files into a prepared folder, each atomically, the manifest last.
+
+    A folder without a manifest holds unfinished work.
+    """
     written = []
-    for name, text in files.items():
+    for name, text in {**files, MANIFEST: json.dumps(manifest, indent=2)}.items():
         write_atomic(folder / name, text)
         written.append(folder / name)
     return written
@@ -205,3 +221,30 @@ def write_run(result: RunResult, folder: Path, provenance: Provenance, force: bo
 def command_line() -> list[str]:
     """The command as typed, with the program name shortened to ``simcare``."""
     return ["simcare", *sys.argv[1:]]
+
+
+def write_comparison(
+    comparison: Comparison, folder: Path, provenance: Provenance, force: bool
+) -> list[Path]:
+    """Write a comparison: every policy's summary and difference, replications, scenario."""
+    prepare_folder(folder, force)
+    rows = [
+        row
+        for policy in comparison.policies
+        for row in replication_rows(comparison.per_replication[policy], policy=policy)
+    ]
+    files = {
+        "comparison.csv": to_csv(comparison_records(comparison), COMPARISON_COLUMNS),
+        "comparison.json": json.dumps(comparison_json(comparison), indent=2),
+        "replications.csv": to_csv(rows, ("policy", *REPLICATION_COLUMNS)),
+        "scenario.toml": dump_scenario(comparison.scenario),
+    }
+    manifest = provenance.manifest(
+        "compare",
+        scenario=comparison.scenario.name,
+        seed=comparison.seed,
+        policies=list(comparison.policies),
+        baseline=comparison.baseline,
+        replications=comparison.replications,
+    )
+    return write_files(folder, files, manifest)

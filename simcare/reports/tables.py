@@ -42,7 +42,7 @@ def format_value(value: float, unit: Unit, currency: str = "$", like: float | No
     if unit is Unit.SHARE:
         return f"{value:.1%}"
     if unit is Unit.MONEY:
-        return f"{currency}{value:,.0f}"
+        return f"{'−' if value < 0 else ''}{currency}{abs(value):,.0f}"
     if unit is Unit.HOURS:
         return f"{value:,.1f} h"
     return (

@@ -1,0 +1,297 @@
+"""Sweeps: one scenario at many points (a grid or a Latin hypercube over its keys) × policies.
+
+A `SweepPlan` is everything that decides a sweep's numbers, as plain data that can be written
+to a file and read back, so that a killed sweep can resume and a finished one be re-run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from simcare.checks import Problem, ScenarioError
+from simcare.experiments.design import (
+    Setting,
+    check_distinct,
+    grid,
+    latin_hypercube,
+    parse_setting,
+    point_scenario,
+)
+from simcare.experiments.engine import PointRun, Precision, run_points
+from simcare.experiments.execution import make_executor
+from simcare.experiments.replications import SummaryRow, summarise
+from simcare.scenario import Scenario
+from simcare.scenario_file import load_scenario_data, scenario_from_dict
+from simcare.stats import Estimate
+
+DESIGNS = ("grid", "lhs")
+
+
+@dataclass(frozen=True, slots=True)
+class SweepPlan:
+    """What a sweep runs: the base scenario, its points, the policies, seed and replications.
+
+    Attributes:
+        source: where the base scenario came from (for messages).
+        base: the base scenario's TOML data, as written in its file.
+        settings: the ``--set`` texts, in order.
+        points: per point, the value of each swept key.
+    """
+
+    source: str
+    name: str
+    base: dict[str, Any]
+    settings: tuple[str, ...]
+    design: str
+    samples: int | None
+    policies: tuple[str, ...]
+    replications: int
+    seed: int
+    precision: Precision | None
+    points: tuple[dict[str, Any], ...]
+
+    @property
+    def keys(self) -> list[str]:
+        """The swept keys, in the order they were set."""
+        return [parse_setting(text).key for text in self.settings]
+
+    def scenario(self, point: int) -> Scenario:
+        """Return one point's scenario (validated)."""
+        return point_scenario(self.base, self.points[point], self.source, self.name)
+
+    def to_json(self) -> dict[str, Any]:
+        """The plan as JSON data."""
+        precision = self.precision
+        return {
+            "source": self.source,
+            "name": self.name,
+            "settings": list(self.settings),
+            "design": self.design,
+            "samples": self.samples,
+            "policies": list(self.policies),
+            "replications": self.replications,
+            "seed": self.seed,
+            "precision": None
+            if precision is None
+            else {
+                "outcome": precision.outcome,
+                "scope": precision.scope,
+                "half_width": precision.half_width,
+                "max_replications": precision.max_replications,
+            },
+            "points": list(self.points),
+            "base": self.base,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> SweepPlan:
+        """Read a plan written by `to_json` (KeyError or TypeError if it is not one)."""
+        precision = data["precision"]
+        return cls(
+            source=str(data["source"]),
+            name=str(data["name"]),
+            base=dict(data["base"]),
+            settings=tuple(data["settings"]),
+            design=str(data["design"]),
+            samples=data["samples"],
+            policies=tuple(data["policies"]),
+            replications=int(data["replications"]),
+            seed=int(data["seed"]),
+            precision=None if precision is None else Precision(**precision),
+            points=tuple(dict(point) for point in data["points"]),
+        )
+
+
+def plan_sweep(
+    scenario: str | Path,
+    settings: Sequence[str],
+    *,
+    design: str = "grid",
+    samples: int | None = None,
+    policies: Sequence[str] | None = None,
+    replications: int = 20,
+    seed: int = 2024,
+    precision: Precision | None = None,
+) -> SweepPlan:
+    """Parse the settings, lay out the points and check every point's scenario.
+
+    Raises:
+        SettingError: a malformed ``--set``, or a design that does not fit the settings.
+        ScenarioError: the base file, or some point, is not a valid scenario (every point's
+            problems are listed, each naming the point's settings).
+        ValueError: an unknown design or policy, or a bad count.
+    """
+    if design not in DESIGNS:
+        raise ValueError(f"unknown design {design!r}; designs are {', '.join(DESIGNS)}")
+    if replications < 1:
+        raise ValueError("replications must be >= 1")
+    data, source, name = load_scenario_data(scenario)
+    base = scenario_from_dict(data, name)  # the base file's own problems first
+    parsed: list[Setting] = [parse_setting(text) for text in settings]
+    check_distinct(parsed)
+    if any(s.key == "run.policy" for s in parsed):
+        raise ValueError("run.policy: sweep policies with --policies a,b,c rather than --set")
+    if design == "grid":
+        if samples is not None:
+            raise ValueError("--samples is for --design lhs; a grid runs every combination")
+        points = grid(parsed)
+    else:
+        if samples is None or samples < 1:
+            raise ValueError("--design lhs needs --samples N (N >= 1)")
+        points = latin_hypercube(parsed, samples, seed)
+    chosen = tuple(dict.fromkeys(policies or [base.run.policy]))
+    plan = SweepPlan(
+        source=source,
+        name=name,
+        base=data,
+        settings=tuple(settings),
+        design=design,
+        samples=samples,
+        policies=chosen,
+        replications=replications,
+        seed=seed,
+        precision=precision,
+        points=tuple(points),
+    )
+    problems: list[Problem] = []
+    for index in range(len(points)):
+        try:
+            checked = plan.scenario(index)
+        except ScenarioError as error:
+            problems.extend(error.problems)
+            where = error.source
+            continue
+        unknown = [p for p in chosen if p not in checked.policy_names]
+        if unknown:
+            raise ValueError(
+                f"unknown policy {unknown[0]!r} for {checked.name}; policies are "
+                f"{', '.join(checked.policy_names)}"
+            )
+    if problems:
+        raise ScenarioError(problems, where if len(points) == 1 else f"{source} with --set")
+    return plan
+
+
+@dataclass(frozen=True, slots=True)
+class SweepResult:
+    """What `run_sweep` returns: each point's replications under each policy.
+
+    Attributes:
+        runs: per point index, its run (values are empty when not kept, or when it failed).
+        executor: where it ran.
+    """
+
+    plan: SweepPlan
+    runs: dict[int, PointRun]
+    executor: str
+    _summaries: dict[tuple[int, str], list[SummaryRow]] = field(default_factory=dict)
+
+    @property
+    def failed(self) -> list[int]:
+        """The points that raised an error, in order."""
+        return sorted(i for i, run in self.runs.items() if run.error is not None)
+
+    def summary(self, point: int, policy: str) -> list[SummaryRow]:
+        """The mean and 95% CI of every outcome at one point under one policy."""
+        key = (point, policy)
+        if key not in self._summaries:
+            self._summaries[key] = summarise(self.runs[point].values[policy])
+        return self._summaries[key]
+
+    def estimate(self, point: int, policy: str, outcome: str, scope: str = "all") -> Estimate:
+        """One outcome at one point under one policy; KeyError names what is missing."""
+        for row in self.summary(point, policy):
+            if (row.outcome, row.scope) == (outcome, scope):
+                return row.estimate
+        raise KeyError(f"no outcome {outcome!r} in scope {scope!r}")
+
+
+def run_sweep(
+    plan: SweepPlan,
+    *,
+    workers: int = 1,
+    scheduler: str | None = None,
+    skip: Sequence[int] = (),
+    scenarios: Mapping[int, Scenario] | None = None,
+    keep_values: bool = True,
+    on_point: Callable[[PointRun], None] | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> SweepResult:
+    """Run a plan's points (except ``skip``, already done) under its policies.
+
+    Args:
+        plan: what to run (see `plan_sweep`).
+        workers: local worker processes (1: in this process).
+        scheduler: a Dask scheduler address; overrides ``workers``.
+        skip: points not to run (finished in an earlier, interrupted run).
+        scenarios: the points' scenarios as already resolved (by default built from the plan).
+        keep_values: keep every replication's outcomes in the result (turn off for sweeps
+            too big for memory, and collect them in ``on_point``).
+        on_point: called as each point finishes or fails.
+        on_progress: called with (simulations done, simulations planned so far).
+    """
+    skipped = set(skip)
+    given = scenarios or {}
+    points = [
+        (i, given[i] if i in given else plan.scenario(i))
+        for i in range(len(plan.points))
+        if i not in skipped
+    ]
+    runs: dict[int, PointRun] = {}
+
+    def finished(run: PointRun) -> None:
+        if on_point is not None:
+            on_point(run)
+        runs[run.point] = run if keep_values else PointRun(run.point, {}, run.error)
+
+    with make_executor(workers, scheduler) as executor:
+        if points:
+            run_points(
+                points,
+                plan.policies,
+                plan.seed,
+                plan.replications,
+                executor,
+                precision=plan.precision,
+                on_point=finished,
+                on_progress=on_progress,
+            )
+        where = executor.description
+    return SweepResult(plan, dict(sorted(runs.items())), where)
+
+
+def sweep(
+    scenario: str | Path,
+    settings: Sequence[str],
+    *,
+    design: str = "grid",
+    samples: int | None = None,
+    policies: Sequence[str] | None = None,
+    replications: int = 20,
+    seed: int = 2024,
+    precision: Precision | None = None,
+    workers: int = 1,
+    scheduler: str | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> SweepResult:
+    """Plan and run a sweep in one call (see `plan_sweep` and `run_sweep`).
+
+    Example:
+        >>> result = sweep("loyal_fan_deleted_post", ["teams.social_desk.shifts.0.agents=1,2"],
+        ...                policies=["delete", "reply_public"], replications=5)  # doctest: +SKIP
+        >>> result.estimate(1, "reply_public", "complainant_churn_rate").mean  # doctest: +SKIP
+    """
+    plan = plan_sweep(
+        scenario,
+        settings,
+        design=design,
+        samples=samples,
+        policies=policies,
+        replications=replications,
+        seed=seed,
+        precision=precision,
+    )
+    return run_sweep(plan, workers=workers, scheduler=scheduler, on_progress=on_progress)

@@ -1,0 +1,221 @@
+"""A policy comparison for people (a table and plain-language verdicts) and for programs."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from rich.table import Table
+from rich.text import Text
+
+from simcare.experiments.compare import Call, Comparison, Difference, Verdict
+from simcare.metrics import OUTCOMES, Better, Unit
+from simcare.reports.tables import format_value, none_if_nan, summary_records
+
+TABLE_OUTCOMES = (
+    "resolved_share",
+    "escalated_share",
+    "went_public_share",
+    "complainant_churn_rate",
+    "impressions_negative",
+    "net_value",
+)
+"""The columns of the comparison table unless others are asked for."""
+
+COMPARISON_COLUMNS = (
+    "policy",
+    "outcome",
+    "scope",
+    "label",
+    "unit",
+    "mean",
+    "ci_low",
+    "ci_high",
+    "half_width",
+    "std",
+    "n",
+    "baseline",
+    "difference",
+    "difference_low",
+    "difference_high",
+    "better_in",
+    "pairs",
+    "call",
+)
+"""One row per policy, outcome and scope: its summary, then its paired difference from the
+baseline (empty for the baseline itself)."""
+
+_STYLES = {Call.BETTER: "green", Call.WORSE: "red", Call.TOO_CLOSE: "dim", Call.UNDEFINED: "dim"}
+
+
+SHORT_LABELS = {
+    "resolved_share": "Resolved",
+    "escalated_share": "Escalated",
+    "went_public_share": "Went public",
+    "complainant_churn_rate": "Churn (complainants)",
+    "impressions_negative": "Negative impressions",
+    "told_negative": "Told, negative",
+    "net_value": "Net value",
+}
+"""Column headings of the comparison table; other outcomes use their full label."""
+
+
+def short_value(value: float, unit: Unit, currency: str = "$") -> str:
+    """A number for a narrow cell: money and big counts in k and M ("$2.69M", "47.5k")."""
+    if math.isnan(value) or unit not in (Unit.MONEY, Unit.COUNT) or abs(value) < 10_000:
+        return format_value(value, unit, currency)
+    prefix = currency if unit is Unit.MONEY else ""
+    sign = "−" if value < 0 else ""
+    size, suffix = (1e6, "M") if abs(value) >= 999_500 else (1e3, "k")
+    return f"{sign}{prefix}{abs(value) / size:.3g}{suffix}"
+
+
+def difference_text(value: float, unit: Unit, currency: str = "$", sign: bool = True) -> str:
+    """A difference in the outcome's unit, a share's in percentage points ("+6.0", "−$57.5k")."""
+    if math.isnan(value):
+        return "—"
+    mark = ("+" if value > 0 else "−" if value < 0 else "") if sign else ""
+    if unit is Unit.SHARE:
+        return f"{mark}{abs(value) * 100:.1f}"
+    return f"{mark}{short_value(abs(value), unit, currency)}"
+
+
+def _identical(diff: Difference) -> bool:
+    """Whether two policies gave exactly the same value in every replication."""
+    est = diff.estimate
+    return est.n > 0 and est.mean == 0 and (est.n == 1 or est.std == 0)
+
+
+def _cell(comparison: Comparison, policy: str, outcome: str) -> Text:
+    spec = OUTCOMES[outcome]
+    currency = comparison.scenario.currency
+    est = comparison.estimate(policy, outcome)
+    text = Text(short_value(est.mean, spec.unit, currency))
+    if not math.isnan(est.half_width):
+        text.append(f" ±{difference_text(est.half_width, spec.unit, currency, sign=False)}")
+    if policy == comparison.baseline:
+        text.append("\nbaseline", style="dim")
+        return text
+    diff = comparison.difference(policy, outcome)
+    if _identical(diff):
+        text.append("\nΔ 0, identical", style="dim")
+        return text
+    style = _STYLES[diff.call]
+    half = difference_text(diff.estimate.half_width, spec.unit, currency, sign=False)
+    text.append(f"\nΔ {difference_text(diff.estimate.mean, spec.unit, currency)} ±{half}", style)
+    if spec.better is not None:
+        text.append(f"\nbetter {diff.better}/{diff.pairs}", style=style)
+    return text
+
+
+def comparison_table(comparison: Comparison, outcomes: tuple[str, ...] = TABLE_OUTCOMES) -> Table:
+    """Policies as rows, outcomes as columns.
+
+    Each cell holds the mean ± its 95% half-width, then the paired difference from the baseline
+    ± its half-width, and in how many replications the policy did better.
+    """
+    scenario = comparison.scenario
+    reported = {row.outcome for row in comparison.summary[comparison.baseline]}
+    shown = [outcome for outcome in outcomes if outcome in reported]
+    table = Table(
+        title=f"{scenario.title or scenario.name}\n{len(comparison.policies)} policies on the "
+        f"same customers, {comparison.replications} replications, seed {comparison.seed}. "
+        f"Each cell: mean ±95% half-width; Δ, the paired difference from the baseline "
+        f"({comparison.baseline}) ±95% half-width; the replications where the policy did "
+        "better. Shares and their differences in percentage points.",
+        title_justify="left",
+        show_lines=True,
+    )
+    table.add_column("Policy", no_wrap=True)
+    for outcome in shown:
+        table.add_column(SHORT_LABELS.get(outcome, OUTCOMES[outcome].label), justify="right")
+    for policy in comparison.policies:
+        table.add_row(policy, *(_cell(comparison, policy, outcome) for outcome in shown))
+    return table
+
+
+def _against(diff: Difference, currency: str) -> str:
+    """How ``diff.policy`` fares against ``diff.other``, in words."""
+    spec = OUTCOMES[diff.outcome]
+    est = diff.estimate
+    points = " points" if spec.unit is Unit.SHARE else ""
+    if _identical(diff):
+        return f"{diff.other} gives the same in every replication"
+    if diff.call is Call.UNDEFINED:
+        return f"against {diff.other} there are too few replications to tell"
+    interval = (
+        f"95% CI {difference_text(est.low, spec.unit, currency)} to "
+        f"{difference_text(est.high, spec.unit, currency)}{points}"
+    )
+    if diff.call is Call.TOO_CLOSE:
+        return (
+            f"against {diff.other} it is too close to call "
+            f"({difference_text(est.mean, spec.unit, currency)}{points}, {interval})"
+        )
+    way = "lower" if est.mean < 0 else "higher"
+    size = difference_text(est.mean, spec.unit, currency, sign=False)
+    return (
+        f"{size}{points} {way} than {diff.other} ({interval}), "
+        f"better in {diff.better} of {diff.pairs} replications"
+    )
+
+
+def verdict_text(verdict: Verdict, comparison: Comparison) -> str:
+    """One line: which policy is best in an outcome, and whether the data can tell."""
+    spec = OUTCOMES[verdict.outcome]
+    currency = comparison.scenario.currency
+    best = comparison.estimate(verdict.best, verdict.outcome).mean
+    way = "lowest" if spec.better is Better.LOWER else "highest"
+    line = f"{spec.label}: {verdict.best} is {way} ({format_value(best, spec.unit, currency)})"
+    parts = []
+    if verdict.against_baseline is None:
+        line += " — it is the baseline"
+    else:
+        parts.append(_against(verdict.against_baseline, currency))
+    if verdict.against_next is not None:
+        parts.append(_against(verdict.against_next, currency))
+    return line + (": " + "; ".join(parts) if parts else "") + "."
+
+
+def comparison_records(comparison: Comparison) -> list[dict[str, Any]]:
+    """Every policy, outcome and scope with its summary and its difference from the baseline."""
+    differences = {(d.policy, d.outcome, d.scope): d for d in comparison.differences}
+    rows = []
+    for policy in comparison.policies:
+        for row in summary_records(comparison.summary[policy]):
+            diff = differences.get((policy, row["outcome"], row["scope"]))
+            est = diff.estimate if diff is not None else None
+            rows.append(
+                {
+                    "policy": policy,
+                    **row,
+                    "baseline": comparison.baseline,
+                    "difference": none_if_nan(est.mean) if est else None,
+                    "difference_low": none_if_nan(est.low) if est else None,
+                    "difference_high": none_if_nan(est.high) if est else None,
+                    "better_in": diff.better if diff else None,
+                    "pairs": diff.pairs if diff else None,
+                    "call": diff.call.value if diff else None,
+                }
+            )
+    return rows
+
+
+def comparison_json(comparison: Comparison) -> dict[str, Any]:
+    """The comparison as JSON data: its settings, verdicts and every row."""
+    return {
+        "scenario": comparison.scenario.name,
+        "seed": comparison.seed,
+        "replications": comparison.replications,
+        "baseline": comparison.baseline,
+        "policies": list(comparison.policies),
+        "verdicts": [
+            {
+                "outcome": v.outcome,
+                "best": v.best,
+                "text": verdict_text(v, comparison),
+            }
+            for v in comparison.verdicts
+        ],
+        "outcomes": comparison_records(comparison),
+    }

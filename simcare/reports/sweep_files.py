@@ -1,0 +1,229 @@
+"""A sweep's output folder: written as points finish, resumable, complete only with a manifest.
+
+Layout::
+
+    plan.json               what the sweep runs (written first; --resume reads it)
+    scenario.toml           the base scenario, resolved
+    scenarios/point-N.toml  each point's scenario, resolved (what `simcare reproduce` runs)
+    parts/point-N.csv       a finished point's replications (each written whole, atomically)
+    parts/point-N.error.txt a point that failed, with its traceback
+    points.csv              at the end: every point's settings, status and replications
+    replications.csv        at the end: point, settings, policy, replication, outcome, scope, value
+    summary.csv             at the end: mean and 95% CI per point, policy, outcome and scope
+    manifest.json           last: how it was made; a folder without one is unfinished
+
+The final files are built from the parts on disk, so a resumed sweep ends with the same files,
+byte for byte, as one that was never interrupted.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TextIO
+
+from simcare.experiments.design import format_value
+from simcare.experiments.engine import PointRun
+from simcare.experiments.replications import summarise
+from simcare.experiments.sweep import SweepPlan
+from simcare.metrics import Outcomes
+from simcare.reports.output import (
+    MANIFEST,
+    OutputError,
+    Provenance,
+    prepare_folder,
+    write_atomic,
+    write_files,
+)
+from simcare.reports.tables import SUMMARY_COLUMNS, none_if_nan, summary_records, to_csv
+from simcare.scenario_file import dump_scenario, scenario_from_dict
+
+PLAN = "plan.json"
+PART_COLUMNS = ("policy", "replication", "outcome", "scope", "value")
+FINAL_FILES = ("points.csv", "replications.csv", "summary.csv", MANIFEST)
+
+
+def _point_name(point: int) -> str:
+    return f"point-{point:04d}"
+
+
+@contextmanager
+def _atomic_text(path: Path) -> Iterator[TextIO]:
+    """Open a file for writing that appears, complete, only when the block ends without error."""
+    partial = path.with_name(f".{path.name}.partial")
+    try:
+        with partial.open("w", encoding="utf-8", newline="") as handle:
+            yield handle
+        partial.replace(path)
+    except OSError as error:
+        raise OutputError(f"{path}: cannot write: {error.strerror}") from None
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+@dataclass(frozen=True, slots=True)
+class SweepTally:
+    """How a sweep ended: points finished and failed, and where the results are."""
+
+    points: int
+    finished: int
+    failed: list[int]
+
+
+class SweepFolder:
+    """The output folder of one sweep."""
+
+    def __init__(self, folder: Path, plan: SweepPlan) -> None:
+        self.folder = folder
+        self.plan = plan
+
+    @classmethod
+    def create(cls, folder: Path, plan: SweepPlan, force: bool) -> SweepFolder:
+        """Start a new sweep's folder (refusing a non-empty one unless ``force``)."""
+        prepare_folder(folder, force)
+        for stale in ("parts", "scenarios"):  # an older sweep's, with --force
+            shutil.rmtree(folder / stale, ignore_errors=True)
+        for name in (*FINAL_FILES, PLAN):
+            (folder / name).unlink(missing_ok=True)
+        try:
+            (folder / "parts").mkdir()
+            (folder / "scenarios").mkdir()
+        except OSError as error:
+            raise OutputError(f"{folder}: cannot create sub-folders: {error.strerror}") from None
+        write_atomic(
+            folder / "scenario.toml", dump_scenario(scenario_from_dict(plan.base, plan.name))
+        )
+        created = cls(folder, plan)
+        for point in range(len(plan.points)):
+            write_atomic(created.scenario_path(point), dump_scenario(plan.scenario(point)))
+        write_atomic(folder / PLAN, json.dumps(plan.to_json(), indent=2))
+        return created
+
+    @classmethod
+    def open(cls, folder: Path) -> SweepFolder:
+        """Open an existing sweep's folder to resume or reproduce it."""
+        path = folder / PLAN
+        try:
+            plan = SweepPlan.from_json(json.loads(path.read_text(encoding="utf-8")))
+        except FileNotFoundError:
+            raise OutputError(
+                f"{folder}: no {PLAN}; not a sweep's output folder (give the folder that "
+                "sweep --out wrote)"
+            ) from None
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            raise OutputError(f"{path}: cannot read the sweep's plan: {error}") from None
+        return cls(folder, plan)
+
+    def scenario_path(self, point: int) -> Path:
+        """Where a point's resolved scenario is."""
+        return self.folder / "scenarios" / f"{_point_name(point)}.toml"
+
+    def finished_points(self) -> list[int]:
+        """The points whose results are on disk."""
+        return [
+            point
+            for point in range(len(self.plan.points))
+            if (self.folder / "parts" / f"{_point_name(point)}.csv").is_file()
+        ]
+
+    def begin_resume(self) -> None:
+        """Mark the folder unfinished again while the remaining points run."""
+        (self.folder / MANIFEST).unlink(missing_ok=True)
+
+    def write_point(self, run: PointRun) -> None:
+        """Record a finished point (its replications) or a failed one (its error)."""
+        parts = self.folder / "parts"
+        name = _point_name(run.point)
+        if run.error is not None:
+            write_atomic(parts / f"{name}.error.txt", run.error + "\n")
+            return
+        rows = [
+            {
+                "policy": policy,
+                "replication": r,
+                "outcome": outcome,
+                "scope": scope,
+                "value": none_if_nan(float(value)),
+            }
+            for policy, per_replication in run.values.items()
+            for r, values in enumerate(per_replication)
+            for (outcome, scope), value in values.items()
+        ]
+        write_atomic(parts / f"{name}.csv", to_csv(rows, PART_COLUMNS))
+        (parts / f"{name}.error.txt").unlink(missing_ok=True)
+
+    def _read_point(self, point: int) -> dict[str, list[Outcomes]]:
+        values: dict[str, list[Outcomes]] = {}
+        path = self.folder / "parts" / f"{_point_name(point)}.csv"
+        with path.open(encoding="utf-8", newline="") as handle:
+            for row in csv.DictReader(handle):
+                runs = values.setdefault(row["policy"], [])
+                replication = int(row["replication"])
+                if replication == len(runs):
+                    runs.append({})
+                value = float(row["value"]) if row["value"] else math.nan
+                runs[replication][(row["outcome"], row["scope"])] = value
+        return values
+
+    def _error(self, point: int) -> str | None:
+        path = self.folder / "parts" / f"{_point_name(point)}.error.txt"
+        return path.read_text(encoding="utf-8").strip() if path.is_file() else None
+
+    def finish(self, provenance: Provenance) -> SweepTally:
+        """Write points.csv, replications.csv and summary.csv from the parts, then the manifest."""
+        plan = self.plan
+        keys = plan.keys
+        finished = set(self.finished_points())
+        failed = [p for p in range(len(plan.points)) if p not in finished]
+        point_rows = []
+        summary_rows: list[dict[str, Any]] = []
+        columns = ("point", *keys, "policy", "replication", "outcome", "scope", "value")
+        with _atomic_text(self.folder / "replications.csv") as handle:
+            writer = csv.DictWriter(handle, fieldnames=columns, lineterminator="\n")
+            writer.writeheader()
+            for point, settings in enumerate(plan.points):
+                where = {"point": point, **{k: format_value(settings[k]) for k in keys}}
+                if point not in finished:
+                    error = self._error(point) or "not run"
+                    last = error.splitlines()[-1]
+                    point_rows.append({**where, "status": "failed", "error": last})
+                    continue
+                values = self._read_point(point)
+                count = min(len(runs) for runs in values.values())
+                point_rows.append({**where, "status": "done", "replications": count})
+                for policy, runs in values.items():
+                    writer.writerows(
+                        {**where, "policy": policy, "replication": r, "outcome": o, "scope": s,
+                         "value": none_if_nan(v)}
+                        for r, outcomes in enumerate(runs)
+                        for (o, s), v in outcomes.items()
+                    )  # fmt: skip
+                    summary_rows.extend(
+                        {**where, "policy": policy, **row}
+                        for row in summary_records(summarise(runs))
+                    )
+        point_columns = ("point", *keys, "status", "replications", "error")
+        summary_columns = ("point", *keys, "policy", *SUMMARY_COLUMNS)
+        manifest = provenance.manifest(
+            "sweep",
+            scenario=plan.name,
+            seed=plan.seed,
+            policies=list(plan.policies),
+            replications=plan.replications,
+            design=plan.design,
+            settings=list(plan.settings),
+            points=len(plan.points),
+            failed_points=failed,
+        )
+        files = {
+            "points.csv": to_csv(point_rows, point_columns),
+            "summary.csv": to_csv(summary_rows, summary_columns),
+        }
+        write_files(self.folder, files, manifest)
+        return SweepTally(len(plan.points), len(finished), failed)

@@ -1,0 +1,158 @@
+"""Re-run a finished output folder from what it recorded, and check the numbers are the same.
+
+A folder records its resolved scenario(s), seed, policies and replications; re-running from
+those (not from the case file, which may have changed since) must give the same summary, byte
+for byte, on any worker count or executor.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from simcare.checks import ScenarioError
+from simcare.experiments.compare import compare
+from simcare.experiments.replications import run_replications
+from simcare.experiments.sweep import run_sweep
+from simcare.reports.comparison import COMPARISON_COLUMNS, comparison_records
+from simcare.reports.output import MANIFEST, OutputError, Provenance, now, versions
+from simcare.reports.sweep_files import SweepFolder
+from simcare.reports.tables import SUMMARY_COLUMNS, summary_records, to_csv
+from simcare.scenario_file import load_scenario
+
+SUMMARY_FILES = {"run": "summary.csv", "compare": "comparison.csv", "sweep": "summary.csv"}
+"""The file whose numbers must come out the same, by kind of folder."""
+
+
+@dataclass(frozen=True, slots=True)
+class Reproduction:
+    """What `reproduce` found.
+
+    Attributes:
+        file: the summary file compared.
+        rows: its data rows.
+        differences: the first differing lines, as "line N: was ... / now ...".
+        versions_then: the versions recorded in the folder's manifest.
+        versions_now: the versions that re-ran it.
+    """
+
+    kind: str
+    file: Path
+    rows: int
+    differences: list[str]
+    versions_then: dict[str, str]
+    versions_now: dict[str, str]
+
+    @property
+    def identical(self) -> bool:
+        """Whether every number came out the same."""
+        return not self.differences
+
+
+def _manifest(folder: Path) -> dict[str, Any]:
+    path = folder / MANIFEST
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise OutputError(
+            f"{folder}: no {MANIFEST}; not a finished simcare output folder "
+            "(a sweep that was stopped can be finished with: simcare sweep --resume DIR)"
+        ) from None
+    except (OSError, ValueError) as error:
+        raise OutputError(f"{path}: cannot read: {error}") from None
+    if not isinstance(manifest, dict) or manifest.get("kind", "run") not in SUMMARY_FILES:
+        raise OutputError(f"{path}: not a simcare manifest (no known 'kind')")
+    return manifest
+
+
+def _differences(before: str, after: str, limit: int = 5) -> list[str]:
+    old, new = before.splitlines(), after.splitlines()
+    found = [
+        f"line {n}: was {a!r} / now {b!r}"
+        for n, (a, b) in enumerate(zip(old, new, strict=False), start=1)
+        if a != b
+    ]
+    if len(old) != len(new):
+        found.append(f"{len(old)} lines before, {len(new)} now")
+    return found[:limit]
+
+
+def reproduce(
+    folder: Path,
+    *,
+    workers: int = 1,
+    scheduler: str | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> Reproduction:
+    """Re-run a run, compare or sweep folder and compare its summary with the recorded one.
+
+    Raises:
+        OutputError: the folder is not a finished simcare output folder, or cannot be read.
+    """
+    manifest = _manifest(folder)
+    kind = manifest.get("kind", "run")
+    summary_path = folder / SUMMARY_FILES[kind]
+    try:
+        recorded = summary_path.read_text(encoding="utf-8")
+        if kind == "sweep":
+            again = _sweep_again(folder, workers, scheduler, on_progress)
+        else:
+            scenario = load_scenario(folder / "scenario.toml")
+            seed, replications = int(manifest["seed"]), int(manifest["replications"])
+            if kind == "run":
+                result = run_replications(scenario, replications, seed, policy=manifest["policy"])
+                again = to_csv(summary_records(result.summary), SUMMARY_COLUMNS)
+            else:
+                comparison = compare(
+                    scenario,
+                    manifest["policies"],
+                    manifest["baseline"],
+                    replications,
+                    seed,
+                    workers=workers,
+                    scheduler=scheduler,
+                    on_progress=on_progress,
+                )
+                again = to_csv(comparison_records(comparison), COMPARISON_COLUMNS)
+    except (OSError, ScenarioError, KeyError, ValueError) as error:
+        raise OutputError(f"{folder}: cannot re-run from what it recorded: {error}") from None
+    return Reproduction(
+        kind=kind,
+        file=summary_path,
+        rows=max(0, len(recorded.splitlines()) - 1),
+        differences=_differences(recorded, again),
+        versions_then=dict(manifest.get("versions", {})),
+        versions_now=versions(),
+    )
+
+
+def _sweep_again(
+    folder: Path,
+    workers: int,
+    scheduler: str | None,
+    on_progress: Callable[[int, int], None] | None,
+) -> str:
+    """Re-run a sweep from its plan and resolved point scenarios, into a scratch folder."""
+    recorded = SweepFolder.open(folder)
+    plan = recorded.plan
+    scenarios = {
+        point: load_scenario(recorded.scenario_path(point)) for point in range(len(plan.points))
+    }
+    with tempfile.TemporaryDirectory(prefix="simcare-reproduce-") as scratch:
+        again = SweepFolder(Path(scratch), plan)
+        (again.folder / "parts").mkdir()
+        run_sweep(
+            plan,
+            workers=workers,
+            scheduler=scheduler,
+            scenarios=scenarios,
+            keep_values=False,
+            on_point=again.write_point,
+            on_progress=on_progress,
+        )
+        again.finish(Provenance(["simcare", "reproduce"], now(), now()))
+        return (again.folder / "summary.csv").read_text(encoding="utf-8")
