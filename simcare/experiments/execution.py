@@ -27,6 +27,9 @@ TASKS_PER_WORKER = 8
 """Aim for this many tasks per worker: enough to balance uneven points, few enough that the
 per-task cost (pickling the scenario, a round trip) stays negligible."""
 
+DASK_CONNECT_TIMEOUT = "10s"
+"""How long to try reaching a Dask scheduler before saying it is not there."""
+
 MAX_CHUNK = 50
 """At most this many replications in one task, so that progress moves and a failure costs little."""
 
@@ -160,12 +163,14 @@ class DaskExecutor(Executor):
                 "--scheduler needs Dask's distributed scheduler: pip install 'simcare[dask]'"
             ) from None
         try:
-            self._client: Any = distributed.Client(address, set_as_default=False, timeout="30s")
+            self._client: Any = distributed.Client(
+                address, set_as_default=False, timeout=DASK_CONNECT_TIMEOUT
+            )
         except (OSError, ValueError, TypeError) as error:
             raise ExecutorError(
                 f"--scheduler {address}: cannot reach a Dask scheduler there ({error})"
             ) from None
-        self._completed: Any = distributed.as_completed(with_results=False)
+        self._completed: Any = distributed.as_completed(loop=self._client.loop, with_results=False)
         self._running: dict[str, Task] = {}
         self.workers = max(1, sum(self._client.nthreads().values()))
         self.description = f"dask ({address}, {self.workers} worker threads)"

@@ -28,6 +28,8 @@ from simcare.scenario_file import load_scenario_data, scenario_from_dict
 from simcare.stats import Estimate
 
 DESIGNS = ("grid", "lhs")
+MAX_POINTS_SHOWN = 5
+"""Points whose scenario problems are listed when a plan has bad points (the rest counted)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,13 +158,12 @@ def plan_sweep(
         precision=precision,
         points=tuple(points),
     )
-    problems: list[Problem] = []
+    failing: list[ScenarioError] = []
     for index in range(len(points)):
         try:
             checked = plan.scenario(index)
         except ScenarioError as error:
-            problems.extend(error.problems)
-            where = error.source
+            failing.append(error)
             continue
         unknown = [p for p in chosen if p not in checked.policy_names]
         if unknown:
@@ -170,8 +171,12 @@ def plan_sweep(
                 f"unknown policy {unknown[0]!r} for {checked.name}; policies are "
                 f"{', '.join(checked.policy_names)}"
             )
-    if problems:
-        raise ScenarioError(problems, where if len(points) == 1 else f"{source} with --set")
+    if failing:
+        # Each point's message names the file and the point's settings; show a few.
+        shown = [Problem("", str(error)) for error in failing[:MAX_POINTS_SHOWN]]
+        if len(failing) > MAX_POINTS_SHOWN:
+            shown.append(Problem("", f"... and {len(failing) - MAX_POINTS_SHOWN} more points"))
+        raise ScenarioError(shown)
     return plan
 
 
