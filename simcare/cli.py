@@ -35,6 +35,7 @@ from simcare.experiments.sweep import SweepPlan, plan_sweep, run_sweep
 from simcare.metrics import OUTCOMES
 from simcare.reports.comparison import (
     COMPARISON_COLUMNS,
+    SHORT_LABELS,
     TABLE_OUTCOMES,
     comparison_json,
     comparison_records,
@@ -519,9 +520,9 @@ def _print_sweep_table(folder: Path, plan: SweepPlan) -> None:
         ]
     table = Table(title=f"{plan.name}: sweep summary (mean ± 95% half-width)", title_justify="left")
     for column in ("point", *keys, "policy"):
-        table.add_column(column)
+        table.add_column(column, no_wrap=True)
     for outcome in KEY_OUTCOMES:
-        table.add_column(OUTCOMES[outcome].label, justify="right")
+        table.add_column(SHORT_LABELS.get(outcome, OUTCOMES[outcome].label), justify="right")
     cells: dict[tuple[str, str], dict[str, str]] = {}
     for row in rows:
         spec = OUTCOMES[row["outcome"]]
@@ -529,7 +530,7 @@ def _print_sweep_table(folder: Path, plan: SweepPlan) -> None:
         half = float(row["half_width"]) if row["half_width"] else math.nan
         text = short_value(mean, spec.unit)
         if not math.isnan(half):
-            text += f" ± {difference_text(half, spec.unit, sign=False)}"
+            text += f" ±{difference_text(half, spec.unit, sign=False)}"
         where = cells.setdefault((row["point"], row["policy"]), {"point": row["point"]})
         where.update({k: row[k] for k in keys})
         where[row["outcome"]] = text
@@ -554,6 +555,7 @@ def sweep_command(
         list[str] | None,
         typer.Option(
             "--set",
+            metavar="KEY=VALUES",
             help="A dotted scenario key and its values: KEY=V1,V2,... or KEY=LO:HI:STEP "
             "(KEY=LO:HI with --design lhs). Repeat for more keys.",
         ),

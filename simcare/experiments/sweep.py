@@ -28,8 +28,8 @@ from simcare.scenario_file import load_scenario_data, scenario_from_dict
 from simcare.stats import Estimate
 
 DESIGNS = ("grid", "lhs")
-MAX_POINTS_SHOWN = 5
-"""Points whose scenario problems are listed when a plan has bad points (the rest counted)."""
+MAX_PROBLEMS_SHOWN = 10
+"""Problems listed when a plan has bad points (the rest are counted)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,10 +172,16 @@ def plan_sweep(
                 f"{', '.join(checked.policy_names)}"
             )
     if failing:
-        # Each point's message names the file and the point's settings; show a few.
-        shown = [Problem("", str(error)) for error in failing[:MAX_POINTS_SHOWN]]
-        if len(failing) > MAX_POINTS_SHOWN:
-            shown.append(Problem("", f"... and {len(failing) - MAX_POINTS_SHOWN} more points"))
+        # Each problem once, at the first point that has it (its source names the file and
+        # the point's settings); a bad key is usually bad at every point.
+        first: dict[str, str] = {}
+        for bad in failing:
+            for problem in bad.problems:
+                first.setdefault(str(problem), f"{bad.source}: {problem}")
+        lines = list(first.values())
+        shown = [Problem("", line) for line in lines[:MAX_PROBLEMS_SHOWN]]
+        if len(lines) > MAX_PROBLEMS_SHOWN:
+            shown.append(Problem("", f"... and {len(lines) - MAX_PROBLEMS_SHOWN} more problems"))
         raise ScenarioError(shown)
     return plan
 

@@ -166,14 +166,13 @@ def verdict_text(verdict: Verdict, comparison: Comparison) -> str:
     currency = comparison.scenario.currency
     best = comparison.estimate(verdict.best, verdict.outcome).mean
     way = "lowest" if spec.better is Better.LOWER else "highest"
-    line = f"{spec.label}: {verdict.best} is {way} ({format_value(best, spec.unit, currency)})"
-    parts = []
-    if verdict.against_baseline is None:
-        line += " — it is the baseline"
-    else:
-        parts.append(_against(verdict.against_baseline, currency))
-    if verdict.against_next is not None:
-        parts.append(_against(verdict.against_next, currency))
+    who = verdict.best + (" (the baseline)" if verdict.against_baseline is None else "")
+    line = f"{spec.label}: {who} is {way} ({format_value(best, spec.unit, currency)})"
+    parts = [
+        _against(diff, currency)
+        for diff in (verdict.against_baseline, verdict.against_next)
+        if diff is not None
+    ]
     return line + (": " + "; ".join(parts) if parts else "") + "."
 
 
