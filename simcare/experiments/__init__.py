@@ -1,4 +1,4 @@
-"""Experiments over the model: replications now; comparisons and sweeps build on them."""
+"""Experiments over the model: replications, policy comparisons and sweeps, on any executor."""
 
 from simcare.experiments.replications import RunResult, SummaryRow, run_replications
 

@@ -74,14 +74,9 @@ class PointRun:
     values: dict[str, list[Outcomes]]
     error: str | None = None
 
-    @property
-    def replications(self) -> int:
-        """Replications run under each policy (0 for a failed point)."""
-        return 0 if self.error else min((len(v) for v in self.values.values()), default=0)
-
 
 @dataclass(slots=True)
-class _Progress:
+class _PointState:
     """Where a point stands while its tasks run."""
 
     scenario: Scenario
@@ -119,7 +114,7 @@ def run_points(
     if not policies:
         raise ValueError("give at least one policy")
     chunk = chunk_size(len(points) * len(policies) * replications, executor.workers, replications)
-    state: dict[int, _Progress] = {}
+    state: dict[int, _PointState] = {}
     finished: dict[int, PointRun] = {}
     planned = done = 0
     values: dict[str, list[Outcomes]]
@@ -135,7 +130,7 @@ def run_points(
                 planned += count
 
     for index, scenario in points:
-        state[index] = _Progress(scenario, replications)
+        state[index] = _PointState(scenario, replications)
         submit(index, 0, replications)
     if on_progress is not None:
         on_progress(done, planned)
