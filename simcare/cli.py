@@ -2,7 +2,8 @@
 
 Exit codes: 0 success; 2 a usage or scenario error (the message names the file and key);
 3 the output folder cannot be used (not empty without --force, not writable, disk full);
-4 a sweep finished but some points failed (see points.csv); 5 `reproduce` got different
+4 some simulations failed (a sweep's failed points are in points.csv; a comparison shows the
+error); 5 `reproduce` got different
 numbers; 130 interrupted (a sweep can be resumed with --resume).
 """
 
@@ -53,6 +54,7 @@ from simcare.reports.output import (
     write_comparison,
     write_run,
 )
+from simcare.reports.plots import FORMATS, PlotError, plot_folder
 from simcare.reports.sweep_files import SweepFolder
 from simcare.reports.tables import SUMMARY_COLUMNS, summary_records, summary_table, to_csv
 from simcare.reproduce import reproduce
@@ -62,7 +64,7 @@ from simcare.scenario_file import builtin_scenarios, load_scenario
 EXIT_OK = 0
 EXIT_USAGE = 2
 EXIT_OUTPUT = 3
-EXIT_POINTS_FAILED = 4
+EXIT_FAILED = 4
 EXIT_DIFFERENT = 5
 EXIT_INTERRUPTED = 130
 
@@ -71,7 +73,7 @@ app = typer.Typer(
     "escalation, churn and word of mouth.\n\n"
     "Example: simcare compare loyal_fan_deleted_post",
     epilog="Exit codes: 0 ok; 2 usage or scenario error; 3 output folder cannot be used; "
-    "4 some sweep points failed; 5 reproduce found different numbers; 130 interrupted.",
+    "4 some simulations failed; 5 reproduce found different numbers; 130 interrupted.",
     no_args_is_help=True,
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
@@ -168,13 +170,7 @@ def _precision(
         return None
     if not (math.isfinite(target_ci) and target_ci > 0):
         _fail(f"--target-ci: expected a half-width > 0, found {target_ci}", EXIT_USAGE)
-    if target_outcome not in OUTCOMES:
-        hint = difflib.get_close_matches(target_outcome, list(OUTCOMES), n=1)
-        _fail(
-            f"--target-outcome: unknown outcome {target_outcome!r}"
-            + (f" (did you mean {hint[0]!r}?)" if hint else "; see `simcare run` output"),
-            EXIT_USAGE,
-        )
+    _check_outcomes([target_outcome], "--target-outcome")
     if max_replications < replications:
         _fail(
             f"--max-replications {max_replications} is below --replications {replications}",
@@ -379,6 +375,10 @@ SchedulerOption = Annotated[
         "(needs pip install 'simcare[dask]').",
     ),
 ]
+PlotsOption = Annotated[
+    bool,
+    typer.Option("--plots", help="Also draw the charts (PNG and SVG) into OUT/plots."),
+]
 ForceOption = Annotated[
     bool, typer.Option("--force", help="Replace simcare's files in a non-empty --out folder.")
 ]
@@ -417,6 +417,7 @@ def compare_command(
     output_format: Annotated[
         OutputFormat, typer.Option("--format", "-f", help="What to print on stdout.")
     ] = OutputFormat.TABLE,
+    plots: PlotsOption = False,
     force: ForceOption = False,
 ) -> None:
     """Compare response policies on the same customers, with paired differences and verdicts.
@@ -427,14 +428,9 @@ def compare_command(
     chosen = _split(policies)
     _check_policies(loaded, [*(chosen or []), *([baseline] if baseline else [])], "--policies")
     columns = tuple(_split(outcomes) or TABLE_OUTCOMES)
-    unknown = [name for name in columns if name not in OUTCOMES]
-    if unknown:
-        hint = difflib.get_close_matches(unknown[0], list(OUTCOMES), n=1)
-        _fail(
-            f"--outcomes: unknown outcome {unknown[0]!r}"
-            + (f" (did you mean {hint[0]!r}?)" if hint else ""),
-            EXIT_USAGE,
-        )
+    _check_outcomes(list(columns), "--outcomes")
+    if plots and out is None:
+        _fail("--plots draws into the output folder; add --out DIR", EXIT_USAGE)
     precision = _precision(target_ci, target_outcome, max_replications, replications)
     try:
         if out is not None:
@@ -459,6 +455,8 @@ def compare_command(
         _fail(str(error), EXIT_USAGE)
     except OutputError as error:
         _fail(str(error), EXIT_OUTPUT)
+    except RuntimeError as error:  # a simulation raised: a bug, reported without a traceback
+        _fail(str(error), EXIT_FAILED)
     except KeyboardInterrupt:
         _fail("interrupted; nothing was written", EXIT_INTERRUPTED)
     if output_format is OutputFormat.TABLE:
@@ -472,6 +470,30 @@ def compare_command(
         stdout.print_json(json.dumps(comparison_json(comparison)))
     else:
         sys.stdout.write(to_csv(comparison_records(comparison), COMPARISON_COLUMNS))
+    if plots and out is not None:
+        _draw(out, None, list(FORMATS), _split(outcomes))
+
+
+def _check_outcomes(names: list[str], option: str) -> None:
+    """Exit 2 naming the first unknown outcome key and the closest known one."""
+    for name in names:
+        if name not in OUTCOMES:
+            hint = difflib.get_close_matches(name, list(OUTCOMES), n=1)
+            _fail(
+                f"{option}: unknown outcome {name!r}"
+                + (f" (did you mean {hint[0]!r}?)" if hint else ""),
+                EXIT_USAGE,
+            )
+
+
+def _draw(folder: Path, out: Path | None, formats: list[str], outcomes: list[str] | None) -> None:
+    """Draw a result folder's charts and say where they went; exit 3 if the folder is unusable."""
+    try:
+        written = plot_folder(folder, out, formats, outcomes)
+    except PlotError as error:
+        _fail(str(error), EXIT_OUTPUT)
+    where = written[0].parent if written else (out or folder / "plots")
+    stderr.print(f"{len(written)} charts written to {where}", markup=False, highlight=False)
 
 
 class Design(StrEnum):
@@ -582,6 +604,7 @@ def sweep_command(
         Path | None,
         typer.Option("--resume", help="Finish an interrupted sweep in this folder."),
     ] = None,
+    plots: PlotsOption = False,
     force: ForceOption = False,
 ) -> None:
     """Run a scenario over a grid or Latin hypercube of its keys, under one or more policies.
@@ -659,14 +682,48 @@ def sweep_command(
         markup=False,
         highlight=False,
     )
+    if plots and tally.finished:
+        _draw(folder.folder, None, list(FORMATS), None)
     if tally.failed:
         listed = ", ".join(str(p) for p in tally.failed[:10])
         _fail(
             f"{len(tally.failed)} point{'s' * (len(tally.failed) != 1)} failed ({listed}); "
             f"see {folder.folder / 'points.csv'} and parts/*.error.txt, then "
             f"simcare sweep --resume {folder.folder}",
-            EXIT_POINTS_FAILED,
+            EXIT_FAILED,
         )
+
+
+class ChartFormat(StrEnum):
+    """A chart file format."""
+
+    PNG = "png"
+    SVG = "svg"
+
+
+@app.command("plot")
+def plot_command(
+    folder: Annotated[Path, typer.Argument(help="An output folder of run, compare or sweep.")],
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Where to write the charts (default: FOLDER/plots)."),
+    ] = None,
+    formats: Annotated[
+        list[ChartFormat] | None,
+        typer.Option("--format", "-f", help="png (slides) and/or svg (web); default both."),
+    ] = None,
+    outcomes: Annotated[
+        str | None,
+        typer.Option("--outcomes", help="Outcome keys for the comparison and sweep charts."),
+    ] = None,
+) -> None:
+    """Draw the charts that fit a result folder: comparisons, churn causes, flows, sweeps.
+
+    Example: simcare plot results/fan
+    """
+    chosen = _split(outcomes)
+    _check_outcomes(chosen or [], "--outcomes")
+    _draw(folder, out, [f.value for f in formats] if formats else list(FORMATS), chosen)
 
 
 @app.command("reproduce")

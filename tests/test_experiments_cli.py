@@ -313,3 +313,38 @@ def test_a_sweep_on_a_dask_cluster_gives_the_same_files_as_one_process(tmp_path:
     assert invoke(*sweep_args(fan, tmp_path / "serial", "-w", "1")).exit_code == 0
     for name in FINAL:
         assert (tmp_path / "dask" / name).read_bytes() == (tmp_path / "serial" / name).read_bytes()
+
+
+# --- charts from the command line ---
+
+
+def test_compare_plots_and_the_plot_command_draw_the_charts(tmp_path: Path) -> None:
+    out = tmp_path / "cmp"
+    fan = short_fan(tmp_path, days=2)
+    result = invoke("compare", fan, "-p", "reply_public", "-r", "3", "-o", out, "--plots")
+    assert result.exit_code == 0, result.output
+    drawn = {p.name for p in (out / "plots").iterdir()}
+    assert {"comparison.png", "comparison.svg", "differences.png"} <= drawn
+    again = invoke("plot", out, "-o", tmp_path / "charts", "-f", "svg")
+    assert again.exit_code == 0, again.output
+    assert {p.suffix for p in (tmp_path / "charts").iterdir()} == {".svg"}
+    assert (tmp_path / "charts" / "comparison.svg").read_bytes() == (
+        out / "plots" / "comparison.svg"
+    ).read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (("compare", "loyal_fan_deleted_post", "--plots"), 2, "--plots draws into the output"),
+        (("plot", "nowhere"), 3, "nowhere"),
+        (("plot", ".", "--outcomes", "churn"), 2, "did you mean"),
+    ],
+)
+def test_plot_errors_name_what_is_wrong(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: tuple[str, ...], code: int, message: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = invoke(*args)
+    assert result.exit_code == code
+    assert message in result.stderr
