@@ -7,8 +7,12 @@ run three ways through `simcare.experiments.sweep.run_sweep`:
 * **processes** - ``workers=W``, a spawn-context process pool (`ProcessExecutor`); the clock
   includes starting the pool and shutting it down, which is what a user waits for;
 * **dask** - ``scheduler=ADDRESS`` of a ``distributed.LocalCluster`` with W single-threaded
-  worker processes, started before the clock (a user gives the address of a running cluster);
-  the clock includes connecting the client.
+  worker processes, started before the clock (a user gives the address of a running cluster)
+  and closed after it; the clock includes connecting the client. Each repeat gets a fresh
+  cluster, so that an idle cluster's CPU does not fall on the other runs.
+
+The repeats are interleaved (serial, processes, dask, serial, ...) and the table shows the
+median wall time of each way and its range.
 
 Efficiency = T1 / (W x T). Every parallel run's numbers are compared with the serial run's,
 value by value (NaN equal to NaN); a fast run with other numbers would be worthless.
@@ -33,6 +37,7 @@ import math
 import multiprocessing
 import os
 import platform
+import resource
 import statistics
 import sys
 import time
@@ -64,35 +69,112 @@ GOAL = 0.90
 # --- timing a sweep ---------------------------------------------------------------------------
 
 
-@dataclass(slots=True)
-class Timed:
-    """One timed sweep: its result, wall seconds, and when each task came back."""
+def _own_cpu() -> float:
+    """CPU seconds of this process, its reaped children and its live descendants (Linux)."""
+    total = 0.0
+    for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN):
+        usage = resource.getrusage(who)
+        total += usage.ru_utime + usage.ru_stime
+    parents: dict[int, int] = {}
+    ticks: dict[int, int] = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat", encoding="ascii") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # gone meanwhile
+        pid = int(entry.name)
+        parents[pid] = int(fields[1])
+        ticks[pid] = int(fields[11]) + int(fields[12])  # utime + stime
+    family = {os.getpid()}
+    grown = True
+    while grown:
+        new = {pid for pid, parent in parents.items() if parent in family} - family
+        family |= new
+        grown = bool(new)
+    family.discard(os.getpid())
+    return total + sum(ticks[pid] for pid in family) / os.sysconf("SC_CLK_TCK")
 
-    label: str
+
+def _machine_cpu() -> tuple[float, float]:
+    """Busy CPU seconds of the whole machine, and seconds stolen by the hypervisor (Linux)."""
+    with open("/proc/stat", encoding="ascii") as stat:
+        values = [int(v) for v in stat.readline().split()[1:]]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (values + [0] * 8)[:8]
+    tick = os.sysconf("SC_CLK_TCK")
+    return (user + nice + system + irq + softirq) / tick, steal / tick
+
+
+class CpuMeter:
+    """CPU used by everything else on the machine while something ran: the busy CPU of the
+    whole machine minus that of this process tree (NaN where /proc is missing)."""
+
+    def __init__(self) -> None:
+        self.available = os.path.exists("/proc/stat")
+        self._start = self._read()
+
+    def _read(self) -> tuple[float, float, float]:
+        if not self.available:
+            return math.nan, math.nan, math.nan
+        own = _own_cpu()
+        machine, steal = _machine_cpu()
+        return own, machine, steal
+
+    def others(self) -> tuple[float, float]:
+        """(CPU s of other processes, CPU s stolen) since the meter was made."""
+        own, machine, steal = self._read()
+        own0, machine0, steal0 = self._start
+        return max(0.0, (machine - machine0) - (own - own0)), steal - steal0
+
+
+@dataclass(frozen=True, slots=True)
+class Timed:
+    """One timed sweep: its result, wall seconds, when the first task came back, the CPU
+    seconds this process used meanwhile (for Dask: the scheduler, nannies and client), and the
+    CPU seconds other processes on the machine used meanwhile (a check on the figures)."""
+
     result: SweepResult
     seconds: float
-    returns: list[float] = field(default_factory=list)
-    """Seconds after the start at which a task's results arrived (in order)."""
-
-    @property
-    def first_result(self) -> float:
-        return self.returns[0] if self.returns else math.nan
+    first_result: float
+    parent_cpu: float
+    others_cpu: float
+    stolen_cpu: float
 
 
-def timed_sweep(label: str, plan: SweepPlan, **options: Any) -> Timed:
-    returns: list[float] = []
-    last_done = 0
+def timed_sweep(plan: SweepPlan, **options: Any) -> Timed:
+    first = math.nan
+    meter = CpuMeter()
+    cpu = time.process_time()
     start = time.perf_counter()
 
     def progress(done: int, planned: int) -> None:
-        nonlocal last_done
-        if done > last_done:
-            returns.append(time.perf_counter() - start)
-            last_done = done
+        nonlocal first
+        if done and math.isnan(first):
+            first = time.perf_counter() - start
 
     result = run_sweep(plan, on_progress=progress, **options)
     seconds = time.perf_counter() - start
-    return Timed(label, result, seconds, returns)
+    parent = time.process_time() - cpu
+    return Timed(result, seconds, first, parent, *meter.others())
+
+
+@dataclass(slots=True)
+class Line:
+    """One way of running the sweep, over the repeats."""
+
+    label: str
+    runs: list[Timed] = field(default_factory=list)
+    checks: list[tuple[bool, str]] = field(default_factory=list)
+
+    @property
+    def seconds(self) -> float:
+        return statistics.median(run.seconds for run in self.runs)
+
+    @property
+    def same(self) -> bool:
+        return all(same for same, _ in self.checks)
 
 
 def _same_value(a: object, b: object) -> bool:
@@ -166,44 +248,125 @@ def engine_tasks(plan: SweepPlan, workers: int) -> list[Task]:
     return recorder.tasks
 
 
-def timed_task(task: Task) -> tuple[int, float, float, int]:
-    """Run a task in a worker: (pid, start, end, replications). perf_counter is system-wide."""
+TaskTiming = tuple[int, float, float, float, float]
+
+
+def timed_task(task: Task) -> TaskTiming:
+    """Run a task in a worker: (pid, start, end, CPU s of this thread, CPU s of the process).
+
+    perf_counter is system-wide on Linux, so starts and ends compare across processes. The
+    process CPU minus the thread's is what the worker's other threads (for Dask: its event
+    loop, heartbeats, profiler) used while the task ran.
+    """
     start = time.perf_counter()
-    outcomes = run_task(task)
-    return os.getpid(), start, time.perf_counter(), len(outcomes)
+    thread = time.thread_time()
+    process = time.process_time()
+    run_task(task)
+    return (
+        os.getpid(),
+        start,
+        time.perf_counter(),
+        time.thread_time() - thread,
+        time.process_time() - process,
+    )
 
 
 @dataclass(frozen=True, slots=True)
 class Breakdown:
     wall: float
-    startup: float  # mean over workers of (first task start - pool creation)
-    busy: float  # seconds of simulation summed over all tasks
+    startup: float  # mean over workers of (first task start - clock start)
+    busy: float  # wall seconds inside tasks, summed over all tasks
+    task_cpu: float  # CPU seconds of the threads running the tasks
+    other_cpu: float  # CPU seconds of the workers' other threads while tasks ran
+    parent_cpu: float  # CPU seconds of this process (for Dask: scheduler, nannies, client)
+    others_cpu: float  # CPU seconds of other processes on the machine
     tail: float  # last end - the earliest time a worker ran out of work
-    workers_seen: int
     tasks_per_worker: list[int]
 
 
-def breakdown(tasks: list[Task], workers: int) -> Breakdown:
+def summarise_timeline(
+    rows: list[TaskTiming], start: float, cpu: float, meter: CpuMeter
+) -> Breakdown:
+    wall = time.perf_counter() - start
+    parent_cpu = time.process_time() - cpu
+    others_cpu, _ = meter.others()
+    by_worker: dict[int, list[tuple[float, float]]] = {}
+    for pid, begin, end, _, _ in rows:
+        by_worker.setdefault(pid, []).append((begin - start, end - start))
+    last_ends = [max(e for _, e in spans) for spans in by_worker.values()]
+    return Breakdown(
+        wall=wall,
+        startup=statistics.fmean(min(b for b, _ in spans) for spans in by_worker.values()),
+        busy=sum(end - begin for _, begin, end, _, _ in rows),
+        task_cpu=sum(thread for *_, thread, _ in rows),
+        other_cpu=sum(max(0.0, process - thread) for *_, thread, process in rows),
+        parent_cpu=parent_cpu,
+        others_cpu=others_cpu,
+        tail=max(last_ends) - min(last_ends),
+        tasks_per_worker=sorted((len(spans) for spans in by_worker.values()), reverse=True),
+    )
+
+
+def pool_timeline(tasks: list[Task], workers: int) -> Breakdown:
+    """The engine's tasks on a fresh spawn pool like `ProcessExecutor`'s (start-up included)."""
+    meter = CpuMeter()
+    cpu = time.process_time()
     start = time.perf_counter()
     pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
     futures = [pool.submit(timed_task, task) for task in tasks]
     rows = [future.result() for future in futures]
     pool.shutdown(wait=True)
-    wall = time.perf_counter() - start
-    by_worker: dict[int, list[tuple[float, float]]] = {}
-    for pid, begin, end, _ in rows:
-        by_worker.setdefault(pid, []).append((begin - start, end - start))
-    first_starts = [min(b for b, _ in spans) for spans in by_worker.values()]
-    last_ends = [max(e for _, e in spans) for spans in by_worker.values()]
-    busy = sum(e - b for spans in by_worker.values() for b, e in spans)
-    return Breakdown(
-        wall=wall,
-        startup=statistics.fmean(first_starts),
-        busy=busy,
-        tail=max(last_ends) - min(last_ends),
-        workers_seen=len(by_worker),
-        tasks_per_worker=sorted((len(spans) for spans in by_worker.values()), reverse=True),
+    return summarise_timeline(rows, start, cpu, meter)
+
+
+def dask_timeline(distributed: Any, address: str, tasks: list[Task]) -> Breakdown:
+    """The engine's tasks on the running cluster, submitted like `DaskExecutor` does."""
+    meter = CpuMeter()
+    cpu = time.process_time()
+    start = time.perf_counter()
+    client = distributed.Client(address, set_as_default=False)
+    try:
+        rows = client.gather([client.submit(timed_task, task, pure=False) for task in tasks])
+    finally:
+        client.close()
+    return summarise_timeline(rows, start, cpu, meter)
+
+
+def print_losses(name: str, timeline: Breakdown, serial: float, workers: int) -> None:
+    ideal = serial / workers
+    waiting = timeline.busy - timeline.task_cpu
+    parts = [
+        ("start-up (mean start of a worker's first task)", timeline.startup),
+        ("idle tail at the end / workers", timeline.tail / workers),
+        (
+            f"task threads off the CPU, waiting for a core or the GIL "
+            f"({waiting / timeline.busy:.1%} of task time) / workers",
+            waiting / workers,
+        ),
+        (
+            f"slower code (task CPU {timeline.task_cpu / serial - 1:+.1%} vs serial) / workers",
+            (timeline.task_cpu - serial) / workers,
+        ),
+    ]
+    parts.append(
+        ("rest (dispatch, results, shutdown)", timeline.wall - ideal - sum(p for _, p in parts))
     )
+    print(
+        f"timeline: {name}: the engine's {sum(timeline.tasks_per_worker)} tasks timed inside "
+        f"the workers: wall {timeline.wall:.2f} s ({serial / (workers * timeline.wall):.1%}), "
+        f"workers ran {'/'.join(str(n) for n in timeline.tasks_per_worker)} tasks"
+    )
+    print(
+        f"          CPU s: task threads {timeline.task_cpu:.2f}, the workers' other threads "
+        f"{timeline.other_cpu:.2f}, this process {timeline.parent_cpu:.2f}, other processes "
+        f"{timeline.others_cpu:.2f} (serial run: {serial:.2f} s)"
+    )
+    print(
+        f"          {timeline.wall - ideal:+7.2f} s over the ideal {ideal:.2f} s "
+        "(second column: share of the wall time) ="
+    )
+    for label, seconds in parts:
+        print(f"          {seconds:+7.2f} s {seconds / timeline.wall:>+6.1%}  {label}")
 
 
 # --- per-task cost of the executors -----------------------------------------------------------
@@ -245,16 +408,13 @@ def noop(value: int) -> int:
 
 @dataclass(frozen=True, slots=True)
 class DaskCosts:
-    cluster_start: float
     sequential_ms: float  # submit one trivial task, wait for it, next
     batch_ms: float  # submit all trivial tasks, then gather
     executor_connect: float  # DaskExecutor(address) and two empty tasks (workers import simcare)
     executor_ms: float  # empty simcare tasks through DaskExecutor, in a batch
 
 
-def dask_costs(
-    distributed: Any, address: str, plan: SweepPlan, count: int, cluster_start: float
-) -> DaskCosts:
+def dask_costs(distributed: Any, address: str, plan: SweepPlan, count: int) -> DaskCosts:
     client = distributed.Client(address, set_as_default=False)
     try:
         client.gather([client.submit(noop, i, pure=False) for i in range(20)])  # warm up
@@ -272,7 +432,7 @@ def dask_costs(
         drain(executor, empty_tasks(plan, executor.workers))
         connect = time.perf_counter() - start
         per_task = drain(executor, empty_tasks(plan, count)) / count * 1000.0
-    return DaskCosts(cluster_start, sequential, batch, connect, per_task)
+    return DaskCosts(sequential, batch, connect, per_task)
 
 
 # --- the report -------------------------------------------------------------------------------
@@ -311,13 +471,17 @@ def _load() -> str:
         return "unknown"
 
 
-def row(label: str, seconds: float, efficiency: str, first: float, tasks: str, same: str) -> None:
-    first_text = f"{first:.2f}" if not math.isnan(first) else "-"
-    print(f"{label:<26}{seconds:>9.2f}{efficiency:>12}{first_text:>11}{tasks:>8}  {same}")
-
-
-def efficiency_text(serial: float, seconds: float, workers: int) -> str:
-    return f"{serial / (workers * seconds):.1%}"
+def row(line: Line, serial: float, workers: int, tasks: int, same: str) -> None:
+    runs = line.runs
+    walls = [run.seconds for run in runs]
+    efficiency = (
+        "-" if line.label.startswith("serial") else f"{serial / (workers * line.seconds):.1%}"
+    )
+    print(
+        f"{line.label:<26}{line.seconds:>8.2f}{min(walls):>8.2f}-{max(walls):<7.2f}{efficiency:>6}"
+        f"{statistics.median(run.first_result for run in runs):>10.2f}"
+        f"{statistics.median(run.parent_cpu for run in runs):>12.2f}{tasks:>7}  {same}"
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -325,27 +489,30 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--replications",
         type=int,
-        default=75,
-        help="replications per point and policy (default 75: 600 runs, about a minute serial)",
+        default=100,
+        help="replications per point and policy (default 100: 800 runs, about a minute serial)",
     )
     parser.add_argument("--part", choices=["efficiency", "dask", "all"], default="all")
+    parser.add_argument("--repeats", type=int, default=3, help="timed sweeps per way (default 3)")
     parser.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
     parser.add_argument(
         "--tasks", type=int, default=500, help="trivial tasks timed for the per-task cost"
     )
     parser.add_argument(
-        "--no-breakdown", action="store_true", help="skip the per-task timeline run"
+        "--no-breakdown", action="store_true", help="skip the per-task timeline runs"
     )
     args = parser.parse_args(argv)
-    if args.replications < 1 or args.workers < 2 or args.tasks < 1:
-        parser.error("use --replications >= 1, --workers >= 2 and --tasks >= 1")
+    if args.replications < 1 or args.repeats < 1 or args.workers < 2 or args.tasks < 1:
+        parser.error("use --replications, --repeats, --tasks >= 1 and --workers >= 2")
 
     distributed: Any
     try:
         distributed = importlib.import_module("distributed")
     except ImportError:
         distributed = None
-    if args.part in ("dask", "all") and distributed is None:
+    run_pool = args.part in ("efficiency", "all")
+    run_dask = args.part in ("dask", "all")
+    if run_dask and distributed is None:
         parser.error("the Dask part needs distributed: pip install -e '.[dask]'")
 
     workers = args.workers
@@ -359,35 +526,30 @@ def main(argv: list[str] | None = None) -> None:
     print(f"simcare parallel benchmark - sweep on {workers} workers")
     print(
         f"sweep   : {SCENARIO}, {', '.join(SETTINGS)} ({len(plan.points)} points) x "
-        f"{', '.join(plan.policies)} x {plan.replications} replications = {simulations} runs"
+        f"{', '.join(plan.policies)} x {plan.replications} replications = {simulations} runs; "
+        f"{args.repeats} repeat(s), interleaved"
     )
     sizes = sorted({task.count for task in tasks})
     print(
-        f"tasks   : {len(tasks)} on {workers} workers (chunk_size {chunk}; "
-        f"{'-'.join(str(s) for s in sizes)} replications each); serial: {simulations} of 1"
+        f"tasks   : {len(tasks)} on {workers} workers (chunk_size {chunk}: "
+        f"{'-'.join(str(s) for s in sizes)} replications each); serial: {simulations} tasks of 1"
     )
     print_machine(distributed)
-    load_before = _load()
-    print(f"load    : 1-min load average {load_before} before the runs (other work skews all)")
+    print(f"load    : 1-min load average {_load()} before the runs (other work skews all)")
     print()
     sys.stdout.flush()
 
-    serial = timed_sweep("serial (workers=1)", plan, workers=1)
-    per_run = serial.seconds / simulations
-    mean_task = serial.seconds / len(tasks)
-    timed: list[tuple[Timed, bool, str]] = []
+    serial = Line("serial (workers=1)")
+    pool = Line(f"processes (workers={workers})")
+    dask = Line(f"dask ({workers} procs x 1 thread)")
     costs: tuple[float, float, float] | None = None
-    timeline: Breakdown | None = None
-    dask: DaskCosts | None = None
+    timelines: list[tuple[str, Breakdown]] = []
+    dask_cost: DaskCosts | None = None
+    cluster_starts: list[float] = []
 
-    if args.part in ("efficiency", "all"):
-        pool = timed_sweep(f"processes (workers={workers})", plan, workers=workers)
-        timed.append((pool, *compare_results(serial.result, pool.result)))
-        costs = pool_costs(plan, workers, args.tasks)
-        if not args.no_breakdown:
-            timeline = breakdown(tasks, workers)
-
-    if args.part in ("dask", "all"):
+    def start_cluster() -> Any:
+        # A fresh cluster for each use, closed before the next timed run, so that its idle
+        # CPU (heartbeats, event loops) does not fall on the other runs.
         start = time.perf_counter()
         cluster = distributed.LocalCluster(
             n_workers=workers,
@@ -396,90 +558,95 @@ def main(argv: list[str] | None = None) -> None:
             host="127.0.0.1",
             dashboard_address=None,
         )
-        cluster_start = time.perf_counter() - start
-        try:
+        cluster_starts.append(time.perf_counter() - start)
+        return cluster
+
+    for _ in range(args.repeats):
+        serial.runs.append(timed_sweep(plan, workers=1))
+        reference = serial.runs[0].result
+        serial.checks.append(compare_results(reference, serial.runs[-1].result))
+        if run_pool:
+            pool.runs.append(timed_sweep(plan, workers=workers))
+            pool.checks.append(compare_results(reference, pool.runs[-1].result))
+        if run_dask:
+            with start_cluster() as cluster:
+                dask.runs.append(timed_sweep(plan, scheduler=cluster.scheduler_address))
+            dask.checks.append(compare_results(reference, dask.runs[-1].result))
+    if run_pool:
+        costs = pool_costs(plan, workers, args.tasks)
+        if not args.no_breakdown:
+            timelines.append(("processes", pool_timeline(tasks, workers)))
+    if run_dask:
+        with start_cluster() as cluster:
             address = cluster.scheduler_address
-            dask_run = timed_sweep(f"dask ({workers} procs x 1 thread)", plan, scheduler=address)
-            timed.append((dask_run, *compare_results(serial.result, dask_run.result)))
-            dask = dask_costs(distributed, address, plan, args.tasks, cluster_start)
-        finally:
-            cluster.close()
+            dask_cost = dask_costs(distributed, address, plan, args.tasks)
+            if not args.no_breakdown:
+                timelines.append(("dask", dask_timeline(distributed, address, tasks)))
 
+    t1 = serial.seconds
+    mean_task = t1 / len(tasks)
     print(
-        f"{'run':<26}{'wall s':>9}{'efficiency':>12}{'1st res s':>11}{'tasks':>8}  "
-        "same numbers as serial"
+        f"{'run':<26}{'median':>8}{'min-max s':>13}{'eff.':>8}{'1st res':>10}"
+        f"{'parent CPU':>12}{'tasks':>7}  same numbers as serial"
     )
-    row(serial.label, serial.seconds, "-", serial.first_result, str(simulations), "(reference)")
-    for run, same, detail in timed:
-        verdict = f"{'yes' if same else 'NO'} ({detail})"
-        row(
-            run.label,
-            run.seconds,
-            efficiency_text(serial.seconds, run.seconds, workers),
-            run.first_result,
-            str(len(tasks)),
-            verdict,
-        )
+    for line, count in ((serial, simulations), (pool, len(tasks)), (dask, len(tasks))):
+        if line.runs:
+            detail = line.checks[-1][1] if line.same else next(d for ok, d in line.checks if not ok)
+            verdict = f"{'yes' if line.same else 'NO'} ({detail}, every repeat)"
+            row(line, t1, workers, count, verdict)
     print(
-        f"\nserial  : {per_run * 1000:.0f} ms per replication; mean task on {workers} workers "
-        f"= {mean_task:.2f} s of simulation; ideal parallel time T1/{workers} = "
-        f"{serial.seconds / workers:.2f} s; goal {GOAL:.0%}"
+        "          times in s; eff. = median serial / (workers x median); parent CPU = CPU s "
+        "of this process during the sweep"
     )
-
+    for line in (serial, pool, dask):
+        if line.runs:
+            each = ", ".join(
+                f"{run.seconds:.2f} ({run.others_cpu:.1f}/{run.stolen_cpu:.1f})"
+                for run in line.runs
+            )
+            print(f"repeats : {line.label:<26}{each}")
+    print(
+        "          wall s of each repeat (CPU s of other processes on the machine / CPU s stolen "
+        "by the VM host;\n          well above 0 means that repeat was disturbed)"
+    )
+    print(
+        f"serial  : {t1 / simulations * 1000:.0f} ms per replication; mean task on {workers} "
+        f"workers = {mean_task:.2f} s of simulation; ideal parallel time T1/{workers} = "
+        f"{t1 / workers:.2f} s; goal {GOAL:.0%}"
+    )
     if costs is not None:
         startup, per_task, closing = costs
         print(
             f"pool    : start-up {startup:.2f} s (fresh pool, {workers} empty tasks back), "
-            f"shutdown {closing:.2f} s, {per_task:.2f} ms per empty task "
-            f"({per_task / 1000 / mean_task:.3%} of a mean task)"
+            f"shutdown {closing:.2f} s; {per_task:.2f} ms per empty task in a batch of "
+            f"{args.tasks} ({per_task / 1000 / mean_task:.3%} of a mean task)"
         )
-    if timeline is not None:
-        ideal = serial.seconds / workers
-        slower = timeline.busy / serial.seconds - 1.0
+    if dask_cost is not None:
         print(
-            f"timeline: plain spawn pool, engine's {len(tasks)} tasks timed in the workers: "
-            f"wall {timeline.wall:.2f} s ({serial.seconds / (workers * timeline.wall):.1%}), "
-            f"{timeline.workers_seen} workers ran "
-            f"{'/'.join(str(n) for n in timeline.tasks_per_worker)} tasks"
-        )
-        rest = timeline.wall - ideal - timeline.startup - timeline.tail / workers
-        rest -= (timeline.busy - serial.seconds) / workers
-        losses: list[tuple[str, float]] = [
-            ("worker start-up (mean first task start)", timeline.startup),
-            ("idle tail / workers", timeline.tail / workers),
-            (
-                f"slower simulation ({slower:+.1%} busy time vs serial) / workers",
-                (timeline.busy - serial.seconds) / workers,
-            ),
-            ("rest (dispatch, results, shutdown)", rest),
-        ]
-        print(f"          lost against ideal {ideal:.2f} s: {timeline.wall - ideal:+.2f} s =")
-        for name, seconds in losses:
-            print(
-                f"          {seconds:+7.2f} s  {name} "
-                f"({seconds / timeline.wall:.1%} of the wall time)"
-            )
-    if dask is not None:
-        print(
-            f"dask    : LocalCluster start {dask.cluster_start:.2f} s (not in the sweep's "
-            f"wall time); executor connect + first tasks {dask.executor_connect:.2f} s"
+            f"dask    : LocalCluster start {statistics.median(cluster_starts):.2f} s (median; "
+            f"outside the sweep's clock); DaskExecutor connect + {workers} empty tasks "
+            f"{dask_cost.executor_connect:.2f} s"
         )
         print(
-            f"          trivial client.submit: {dask.sequential_ms:.2f} ms per task one at a "
-            f"time, {dask.batch_ms:.2f} ms per task in a batch of {args.tasks}"
+            f"          trivial client.submit: {dask_cost.sequential_ms:.2f} ms per task one at "
+            f"a time, {dask_cost.batch_ms:.2f} ms per task in a batch of {args.tasks}"
         )
         print(
-            f"          empty simcare tasks via DaskExecutor: {dask.executor_ms:.2f} ms per task "
-            f"= {dask.executor_ms / 1000 / mean_task:.3%} of a mean task ({mean_task:.2f} s)"
+            f"          empty simcare tasks via DaskExecutor, batch of {args.tasks}: "
+            f"{dask_cost.executor_ms:.2f} ms per task = "
+            f"{dask_cost.executor_ms / 1000 / mean_task:.3%} of a mean task ({mean_task:.2f} s)"
         )
+    for name, timeline in timelines:
+        print_losses(name, timeline, t1, workers)
     print(f"load    : 1-min load average {_load()} after the runs")
     print()
-    for run, same, _ in timed:
-        efficiency = serial.seconds / (workers * run.seconds)
-        status = "met" if efficiency >= GOAL else f"NOT met (by {GOAL - efficiency:.1%})"
-        print(f"goal    : {run.label}: {efficiency:.1%} -> {status}")
-        if not same:
-            print(f"WARNING : {run.label} gave different numbers from the serial run")
+    for line in (pool, dask):
+        if line.runs:
+            efficiency = t1 / (workers * line.seconds)
+            status = "met" if efficiency >= GOAL else f"NOT met (short by {GOAL - efficiency:.1%})"
+            print(f"goal    : {line.label}: {efficiency:.1%} -> {status}")
+            if not line.same:
+                print(f"WARNING : {line.label} gave different numbers from the serial run")
 
 
 if __name__ == "__main__":
