@@ -1,7 +1,7 @@
 """Parallel efficiency of a sweep on local worker processes and on a Dask cluster.
 
 One sweep plan (by default the loyal-fan case at 1-4 social-desk agents under two policies) is
-run three ways through `simcare.experiments.sweep.run_sweep`:
+run four ways through `simcare.experiments.sweep.run_sweep`:
 
 * **serial** - ``workers=1``, in this process (the reference time T1);
 * **processes** - ``workers=W``, a spawn-context process pool (`ProcessExecutor`); the clock
@@ -9,22 +9,28 @@ run three ways through `simcare.experiments.sweep.run_sweep`:
 * **dask** - ``scheduler=ADDRESS`` of a ``distributed.LocalCluster`` with W single-threaded
   worker processes, started before the clock (a user gives the address of a running cluster)
   and closed after it; the clock includes connecting the client. Each repeat gets a fresh
-  cluster, so that an idle cluster's CPU does not fall on the other runs.
+  cluster, so that an idle cluster's CPU does not fall on the other runs;
+* **dask, worker profiler off** - the same with ``distributed.worker.profile.enabled`` False
+  in the cluster's Dask config (skip with ``--no-profiler-off``). The profiler is a thread in
+  each worker that samples the running task's stack every 10 ms; this line shows what it
+  costs a CPU-bound simulation.
 
-The repeats are interleaved (serial, processes, dask, serial, ...) and the table shows the
-median wall time of each way and its range.
-
-Efficiency = T1 / (W x T). Every parallel run's numbers are compared with the serial run's,
-value by value (NaN equal to NaN); a fast run with other numbers would be worthless.
+The repeats are interleaved (serial, processes, dask, dask without profiler, serial, ...), and
+the table shows the median wall time of each way and its range. Efficiency = T1 / (W x T).
+Every run's numbers are compared with the first serial run's, value by value (NaN equal to
+NaN): a fast run with other numbers would be worthless. For each repeat the script also
+reports the CPU that other processes on the machine used meanwhile (busy CPU in /proc/stat
+minus this process tree's), so that a disturbed repeat can be seen.
 
 Besides the wall times the script measures where the parallel time goes:
 
-* the pool's start-up (a fresh pool running two empty tasks) and the cost of one task through
+* the pool's start-up (a fresh pool running W empty tasks) and the cost of one task through
   each executor (many tasks with zero replications, which still carry their scenario);
-* a **breakdown** run: the engine's own tasks, in the engine's order, on a plain spawn pool,
-  each timed inside its worker, so that start-up, the idle tail at the end and any slow-down
-  of the simulation when W processes share the machine can be told apart;
-* for Dask, the round trip of trivial ``client.submit`` calls, one at a time and in a batch.
+* for Dask, the round trip of trivial ``client.submit`` calls, one at a time and in a batch;
+* **timelines**: the engine's own tasks, in the engine's order, on a fresh spawn pool and on a
+  Dask cluster, each timed inside its worker (wall and CPU time of the task's thread, and of
+  the worker's other threads), so that start-up, the idle tail at the end, waiting for a core
+  or the GIL, and slower simulation code can be told apart.
 
 These are reported figures, not asserted tests.
 """
@@ -501,15 +507,22 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--no-breakdown", action="store_true", help="skip the per-task timeline runs"
     )
+    parser.add_argument(
+        "--no-profiler-off",
+        action="store_true",
+        help="skip the Dask sweeps with the workers' profiler turned off",
+    )
     args = parser.parse_args(argv)
     if args.replications < 1 or args.repeats < 1 or args.workers < 2 or args.tasks < 1:
         parser.error("use --replications, --repeats, --tasks >= 1 and --workers >= 2")
 
     distributed: Any
+    dask_config: Any
     try:
         distributed = importlib.import_module("distributed")
+        dask_config = importlib.import_module("dask.config")
     except ImportError:
-        distributed = None
+        distributed = dask_config = None
     run_pool = args.part in ("efficiency", "all")
     run_dask = args.part in ("dask", "all")
     if run_dask and distributed is None:
@@ -542,22 +555,26 @@ def main(argv: list[str] | None = None) -> None:
     serial = Line("serial (workers=1)")
     pool = Line(f"processes (workers={workers})")
     dask = Line(f"dask ({workers} procs x 1 thread)")
+    quiet = Line("dask, worker profiler off")
     costs: tuple[float, float, float] | None = None
     timelines: list[tuple[str, Breakdown]] = []
     dask_cost: DaskCosts | None = None
     cluster_starts: list[float] = []
 
-    def start_cluster() -> Any:
+    def start_cluster(profile: bool = True) -> Any:
         # A fresh cluster for each use, closed before the next timed run, so that its idle
-        # CPU (heartbeats, event loops) does not fall on the other runs.
+        # CPU (heartbeats, event loops) does not fall on the other runs. profile=False turns
+        # off the workers' statistical profiler (a thread sampling the task's stack every
+        # 10 ms), which the Dask config passes on to the worker processes.
         start = time.perf_counter()
-        cluster = distributed.LocalCluster(
-            n_workers=workers,
-            threads_per_worker=1,
-            processes=True,
-            host="127.0.0.1",
-            dashboard_address=None,
-        )
+        with dask_config.set({"distributed.worker.profile.enabled": profile}):
+            cluster = distributed.LocalCluster(
+                n_workers=workers,
+                threads_per_worker=1,
+                processes=True,
+                host="127.0.0.1",
+                dashboard_address=None,
+            )
         cluster_starts.append(time.perf_counter() - start)
         return cluster
 
@@ -572,6 +589,10 @@ def main(argv: list[str] | None = None) -> None:
             with start_cluster() as cluster:
                 dask.runs.append(timed_sweep(plan, scheduler=cluster.scheduler_address))
             dask.checks.append(compare_results(reference, dask.runs[-1].result))
+            if not args.no_profiler_off:
+                with start_cluster(profile=False) as cluster:
+                    quiet.runs.append(timed_sweep(plan, scheduler=cluster.scheduler_address))
+                quiet.checks.append(compare_results(reference, quiet.runs[-1].result))
     if run_pool:
         costs = pool_costs(plan, workers, args.tasks)
         if not args.no_breakdown:
@@ -589,7 +610,8 @@ def main(argv: list[str] | None = None) -> None:
         f"{'run':<26}{'median':>8}{'min-max s':>13}{'eff.':>8}{'1st res':>10}"
         f"{'parent CPU':>12}{'tasks':>7}  same numbers as serial"
     )
-    for line, count in ((serial, simulations), (pool, len(tasks)), (dask, len(tasks))):
+    lines = [(serial, simulations), (pool, len(tasks)), (dask, len(tasks)), (quiet, len(tasks))]
+    for line, count in lines:
         if line.runs:
             detail = line.checks[-1][1] if line.same else next(d for ok, d in line.checks if not ok)
             verdict = f"{'yes' if line.same else 'NO'} ({detail}, every repeat)"
@@ -598,7 +620,7 @@ def main(argv: list[str] | None = None) -> None:
         "          times in s; eff. = median serial / (workers x median); parent CPU = CPU s "
         "of this process during the sweep"
     )
-    for line in (serial, pool, dask):
+    for line in (serial, pool, dask, quiet):
         if line.runs:
             each = ", ".join(
                 f"{run.seconds:.2f} ({run.others_cpu:.1f}/{run.stolen_cpu:.1f})"
@@ -640,7 +662,7 @@ def main(argv: list[str] | None = None) -> None:
         print_losses(name, timeline, t1, workers)
     print(f"load    : 1-min load average {_load()} after the runs")
     print()
-    for line in (pool, dask):
+    for line in (pool, dask, quiet):
         if line.runs:
             efficiency = t1 / (workers * line.seconds)
             status = "met" if efficiency >= GOAL else f"NOT met (short by {GOAL - efficiency:.1%})"

@@ -1,1 +1,1 @@
-"""Turning results into things people read: tables, files (and later plots and HTML)."""
+"""Turning results into things people read: tables, files and charts (HTML reports to come)."""
