@@ -30,6 +30,9 @@ per-task cost (pickling the scenario, a round trip) stays negligible."""
 DASK_CONNECT_TIMEOUT = "10s"
 """How long to try reaching a Dask scheduler before saying it is not there."""
 
+DASK_WORKERS_TIMEOUT = "60s"
+"""How long to wait for a Dask cluster's first worker."""
+
 MAX_CHUNK = 50
 """At most this many replications in one task, so that progress moves and a failure costs little."""
 
@@ -169,6 +172,14 @@ class DaskExecutor(Executor):
         except (OSError, ValueError, TypeError) as error:
             raise ExecutorError(
                 f"--scheduler {address}: cannot reach a Dask scheduler there ({error})"
+            ) from None
+        try:
+            # A cluster that has just started may have no workers yet; chunk sizes need them.
+            self._client.wait_for_workers(1, timeout=DASK_WORKERS_TIMEOUT)
+        except TimeoutError:
+            self._client.close()
+            raise ExecutorError(
+                f"--scheduler {address}: no Dask workers joined within {DASK_WORKERS_TIMEOUT}"
             ) from None
         self._completed: Any = distributed.as_completed(loop=self._client.loop, with_results=False)
         self._running: dict[str, Task] = {}
