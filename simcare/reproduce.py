@@ -19,13 +19,17 @@ from simcare.experiments.compare import compare
 from simcare.experiments.replications import run_replications
 from simcare.experiments.sweep import run_sweep
 from simcare.reports.comparison import COMPARISON_COLUMNS, comparison_records
-from simcare.reports.output import MANIFEST, OutputError, Provenance, now, versions
+from simcare.reports.output import (
+    MANIFEST,
+    SUMMARY_FILES,
+    OutputError,
+    Provenance,
+    now,
+    versions,
+)
 from simcare.reports.sweep_files import SweepFolder
 from simcare.reports.tables import SUMMARY_COLUMNS, summary_records, to_csv
 from simcare.scenario_file import load_scenario
-
-SUMMARY_FILES = {"run": "summary.csv", "compare": "comparison.csv", "sweep": "summary.csv"}
-"""The file whose numbers must come out the same, by kind of folder."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,7 @@ from rich.text import Text
 
 from simcare.experiments.compare import Call, Comparison, Difference, Verdict
 from simcare.metrics import OUTCOMES, Better, Unit
-from simcare.reports.tables import format_value, none_if_nan, summary_records
+from simcare.reports.tables import SUMMARY_COLUMNS, format_value, none_if_nan, summary_records
 
 TABLE_OUTCOMES = (
     "resolved_share",
@@ -24,16 +24,7 @@ TABLE_OUTCOMES = (
 
 COMPARISON_COLUMNS = (
     "policy",
-    "outcome",
-    "scope",
-    "label",
-    "unit",
-    "mean",
-    "ci_low",
-    "ci_high",
-    "half_width",
-    "std",
-    "n",
+    *SUMMARY_COLUMNS,
     "baseline",
     "difference",
     "difference_low",

@@ -7,14 +7,15 @@ overwritten unless asked.
 from __future__ import annotations
 
 import json
-import os
 import platform
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import numpy as np
 
@@ -28,6 +29,8 @@ from simcare.reports.tables import SUMMARY_COLUMNS, none_if_nan, summary_records
 from simcare.scenario_file import dump_scenario
 
 MANIFEST = "manifest.json"
+SUMMARY_FILES = {"run": "summary.csv", "compare": "comparison.csv", "sweep": "summary.csv"}
+"""Each kind of output folder's summary table (what `reproduce` checks and charts read)."""
 REPLICATION_COLUMNS = ("replication", "outcome", "scope", "value")
 EVENT_COLUMNS = (
     "replication", "contact", "journey", "attempt", "kind", "arrival_min", "channel",
@@ -60,15 +63,24 @@ def prepare_folder(folder: Path, force: bool) -> None:
         raise OutputError(f"{folder}: cannot create the folder: {error.strerror}") from None
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write a file so that it either appears complete or not at all."""
+@contextmanager
+def atomic_text(path: Path) -> Iterator[TextIO]:
+    """Open a file for writing that appears, complete, only when the block ends without error."""
     partial = path.with_name(f".{path.name}.partial")
     try:
-        partial.write_text(text, encoding="utf-8")
-        os.replace(partial, path)
+        with partial.open("w", encoding="utf-8", newline="") as handle:
+            yield handle
+        partial.replace(path)
     except OSError as error:
-        partial.unlink(missing_ok=True)
         raise OutputError(f"{path}: cannot write: {error.strerror}") from None
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write a file so that it either appears complete or not at all."""
+    with atomic_text(path) as handle:
+        handle.write(text)
 
 
 def versions() -> dict[str, str]:

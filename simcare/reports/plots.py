@@ -47,6 +47,7 @@ from matplotlib.typing import RcKeyType
 from simcare.experiments.compare import KEY_OUTCOMES
 from simcare.metrics import OUTCOMES, Better, Unit
 from simcare.reports.comparison import SHORT_LABELS, difference_text, short_value
+from simcare.reports.output import MANIFEST, SUMMARY_FILES
 from simcare.units import display_unit, parse_duration
 
 __all__ = [
@@ -71,9 +72,6 @@ __all__ = [
     "tradeoff_chart",
 ]
 
-MANIFEST = "manifest.json"
-SUMMARY_FILES = {"run": "summary.csv", "compare": "comparison.csv", "sweep": "summary.csv"}
-"""The table each kind of folder is drawn from."""
 TIMESERIES = "timeseries.csv"
 FORMATS = ("png", "svg")
 """File formats `plot_folder` writes."""

@@ -22,11 +22,9 @@ import csv
 import json
 import math
 import shutil
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 from simcare.experiments.design import format_value
 from simcare.experiments.engine import PointRun
@@ -37,11 +35,13 @@ from simcare.reports.output import (
     MANIFEST,
     OutputError,
     Provenance,
+    atomic_text,
     prepare_folder,
+    replication_rows,
     write_atomic,
     write_files,
 )
-from simcare.reports.tables import SUMMARY_COLUMNS, none_if_nan, summary_records, to_csv
+from simcare.reports.tables import SUMMARY_COLUMNS, summary_records, to_csv
 from simcare.scenario_file import dump_scenario, scenario_from_dict
 
 PLAN = "plan.json"
@@ -51,20 +51,6 @@ FINAL_FILES = ("points.csv", "replications.csv", "summary.csv", MANIFEST)
 
 def _point_name(point: int) -> str:
     return f"point-{point:04d}"
-
-
-@contextmanager
-def _atomic_text(path: Path) -> Iterator[TextIO]:
-    """Open a file for writing that appears, complete, only when the block ends without error."""
-    partial = path.with_name(f".{path.name}.partial")
-    try:
-        with partial.open("w", encoding="utf-8", newline="") as handle:
-            yield handle
-        partial.replace(path)
-    except OSError as error:
-        raise OutputError(f"{path}: cannot write: {error.strerror}") from None
-    finally:
-        partial.unlink(missing_ok=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,16 +130,9 @@ class SweepFolder:
             write_atomic(parts / f"{name}.error.txt", run.error + "\n")
             return
         rows = [
-            {
-                "policy": policy,
-                "replication": r,
-                "outcome": outcome,
-                "scope": scope,
-                "value": none_if_nan(float(value)),
-            }
+            row
             for policy, per_replication in run.values.items()
-            for r, values in enumerate(per_replication)
-            for (outcome, scope), value in values.items()
+            for row in replication_rows(per_replication, policy=policy)
         ]
         write_atomic(parts / f"{name}.csv", to_csv(rows, PART_COLUMNS))
         (parts / f"{name}.error.txt").unlink(missing_ok=True)
@@ -184,7 +163,7 @@ class SweepFolder:
         point_rows = []
         summary_rows: list[dict[str, Any]] = []
         columns = ("point", *keys, "policy", "replication", "outcome", "scope", "value")
-        with _atomic_text(self.folder / "replications.csv") as handle:
+        with atomic_text(self.folder / "replications.csv") as handle:
             writer = csv.DictWriter(handle, fieldnames=columns, lineterminator="\n")
             writer.writeheader()
             for point, settings in enumerate(plan.points):
@@ -198,12 +177,7 @@ class SweepFolder:
                 count = min(len(runs) for runs in values.values())
                 point_rows.append({**where, "status": "done", "replications": count})
                 for policy, runs in values.items():
-                    writer.writerows(
-                        {**where, "policy": policy, "replication": r, "outcome": o, "scope": s,
-                         "value": none_if_nan(v)}
-                        for r, outcomes in enumerate(runs)
-                        for (o, s), v in outcomes.items()
-                    )  # fmt: skip
+                    writer.writerows(replication_rows(runs, **where, policy=policy))
                     summary_rows.extend(
                         {**where, "policy": policy, **row}
                         for row in summary_records(summarise(runs))
