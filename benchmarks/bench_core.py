@@ -29,7 +29,6 @@ import gc
 import json
 import math
 import os
-import platform
 import resource
 import statistics
 import subprocess
@@ -41,6 +40,7 @@ from typing import Any
 
 import numpy as np
 import simpy
+from machine import print_machine
 
 import simcare
 from simcare.model import simulate
@@ -292,33 +292,6 @@ def measure_memory(name: str, duration_min: float) -> tuple[float, float] | None
 # --- the report -------------------------------------------------------------------------------
 
 
-def _cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as info:
-            for line in info:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown cpu"
-
-
-def print_machine() -> None:
-    """Print the machine and the versions of everything measured."""
-    affinity = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
-    print(f"machine : {platform.platform()}; {_cpu_model()}")
-    print(
-        f"          cpu_count={os.cpu_count()}"
-        + (f", usable={affinity}" if affinity is not None else "")
-    )
-    print(f"python  : {platform.python_implementation()} {platform.python_version()}")
-    ciw_version = ciw.__version__ if ciw is not None else "not installed"
-    print(
-        f"versions: simcare {simcare.__version__}, simpy {simpy.__version__}, "
-        f"numpy {np.__version__}, ciw {ciw_version}"
-    )
-
-
 def main(argv: list[str] | None = None) -> None:
     """Parse the options, run the interleaved repeats and print the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -367,7 +340,14 @@ def main(argv: list[str] | None = None) -> None:
         f"{CASE.mean_patience_min * 60:.0f} s (offered load "
         f"{theory.offered_load_erlangs:.1f} Erlangs)"
     )
-    print_machine()
+    print_machine(
+        {
+            "simcare": simcare.__version__,
+            "simpy": simpy.__version__,
+            "numpy": np.__version__,
+            "ciw": ciw.__version__ if ciw is not None else "not installed",
+        }
+    )
     for name, duration in sizes.items():
         print(
             f"size    : {name:<8} {duration / 60:,.1f} simulated hours "

@@ -42,7 +42,6 @@ import importlib
 import math
 import multiprocessing
 import os
-import platform
 import resource
 import statistics
 import sys
@@ -52,6 +51,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from machine import print_machine
 
 import simcare
 from simcare.experiments.engine import run_points
@@ -444,32 +444,6 @@ def dask_costs(distributed: Any, address: str, plan: SweepPlan, count: int) -> D
 # --- the report -------------------------------------------------------------------------------
 
 
-def _cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as info:
-            for line in info:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown cpu"
-
-
-def print_machine(distributed: Any) -> None:
-    affinity = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
-    print(f"machine : {platform.platform()}; {_cpu_model()}")
-    print(
-        f"          cpu_count={os.cpu_count()}"
-        + (f", usable={affinity}" if affinity is not None else "")
-    )
-    print(f"python  : {platform.python_implementation()} {platform.python_version()}")
-    dask_version = distributed.__version__ if distributed is not None else "not installed"
-    print(
-        f"versions: simcare {simcare.__version__}, numpy {np.__version__}, "
-        f"distributed {dask_version}"
-    )
-
-
 def _load() -> str:
     try:
         return f"{os.getloadavg()[0]:.2f}"
@@ -547,7 +521,13 @@ def main(argv: list[str] | None = None) -> None:
         f"tasks   : {len(tasks)} on {workers} workers (chunk_size {chunk}: "
         f"{'-'.join(str(s) for s in sizes)} replications each); serial: {simulations} tasks of 1"
     )
-    print_machine(distributed)
+    print_machine(
+        {
+            "simcare": simcare.__version__,
+            "numpy": np.__version__,
+            "distributed": distributed.__version__ if distributed is not None else "not installed",
+        }
+    )
     print(f"load    : 1-min load average {_load()} before the runs (other work skews all)")
     print()
     sys.stdout.flush()
