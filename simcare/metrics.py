@@ -162,6 +162,57 @@ def time_in_bins(starts: np.ndarray, ends: np.ndarray, edges: np.ndarray) -> np.
     return per_bin
 
 
+def amount_in_bins(
+    starts: np.ndarray, ends: np.ndarray, amounts: np.ndarray, edges: np.ndarray
+) -> np.ndarray:
+    """Return, for each bin between consecutive ``edges``, how much of the amounts falls in it.
+
+    Amount i (>= 0) is spread uniformly over [starts[i], ends[i]]: a bin gets the share of it
+    that its overlap with the interval is of the interval's length (`time_in_bins` weighted by
+    amount / length). An interval of zero (or negative) length puts its whole amount at its
+    start, in the bin whose right edge is at or after it (the first bin also takes a point on
+    ``edges[0]``). Whatever lies outside [edges[0], edges[-1]] is not counted.
+
+    Shares are taken as fractions of each length, never as amount / length × time, so an
+    interval far shorter than a bin does not lose its amount to rounding.
+    """
+    bins = len(edges) - 1
+    length = ends - starts
+    ramp = length > 0
+    at, point = starts[~ramp], amounts[~ramp]
+    inside = (at >= edges[0]) & (at <= edges[-1])
+    index = np.maximum(np.searchsorted(edges, at[inside], side="left") - 1, 0)
+    per_bin = np.bincount(index, weights=point[inside], minlength=bins).astype(float)
+    low = np.clip(starts[ramp], edges[0], edges[-1])
+    high = np.clip(ends[ramp], edges[0], edges[-1])
+    seen = high > low
+    low, high = low[seen], high[seen]
+    amount, length = amounts[ramp][seen], length[ramp][seen]
+    first = np.searchsorted(edges, low, side="right") - 1  # low in [edges[k], edges[k + 1])
+    last = np.searchsorted(edges, high, side="left") - 1  # high in (edges[k], edges[k + 1]]
+    one = first == last
+    per_bin += np.bincount(
+        first[one], weights=amount[one] * ((high - low)[one] / length[one]), minlength=bins
+    )
+    many = ~one
+    first, last, low, high = first[many], last[many], low[many], high[many]
+    amount, length = amount[many], length[many]
+    per_bin += np.bincount(
+        first, weights=amount * ((edges[first + 1] - low) / length), minlength=bins
+    )
+    per_bin += np.bincount(last, weights=amount * ((high - edges[last]) / length), minlength=bins)
+    # Bins strictly between the first and the last are covered whole, at amount / length per
+    # unit of time; only intervals that cover a whole bin count here, so the rate stays below
+    # amount / that bin's width and its running sum loses nothing to rounding.
+    whole = last > first + 1
+    rate = amount[whole] / length[whole]
+    step = np.bincount(first[whole] + 1, weights=rate, minlength=bins + 1) - np.bincount(
+        last[whole], weights=rate, minlength=bins + 1
+    )
+    per_bin += np.cumsum(step)[:bins] * np.diff(edges)
+    return np.maximum(per_bin, 0.0)
+
+
 def _step_integral(times: np.ndarray, levels: np.ndarray, at: np.ndarray) -> np.ndarray:
     """Integral from times[0] of a step function (levels[k] from times[k] on), at each point."""
     widths = np.diff(times)
@@ -403,17 +454,36 @@ def _mean(values: np.ndarray) -> float:
 
 @dataclass(frozen=True, slots=True)
 class TimeSeries:
-    """Hourly averages over a run: ``values[(series, scope)][k]`` covers hour k."""
+    """Hour-by-hour values over a run: ``values[(series, scope)][k]`` covers hour k.
+
+    Most series are averages over the hour; a ``*_cumulative`` one is a running total at the
+    hour's end (see `hourly_series`).
+    """
 
     hour_start_min: np.ndarray
     values: dict[tuple[str, str], np.ndarray]
 
 
 def hourly_series(record: RunRecord, attention_min: float = math.inf) -> TimeSeries:
-    """Return hour-by-hour averages of the queues, agents and public posts.
+    """Return hour-by-hour averages of the queues, agents and public posts, and impressions.
 
-    Series: queue per channel; agents on duty and busy per team; public posts in view without a
-    good answer (a post stops drawing views ``attention_min`` after it went up).
+    Series (all from time 0, the warm-up hours included):
+
+    - ``queue`` per channel; ``agents_on_duty`` and ``agents_busy`` per team; and
+      ``unanswered_public_posts``, public posts in view without a good answer (a post stops
+      drawing views ``attention_min`` after it went up): averages over each hour.
+    - ``impressions_negative_cumulative`` and ``impressions_positive_cumulative`` (scope
+      "all"): the running total of the posts' impressions (`Spread`) up to the end of each
+      hour, never netted. A post is visible over [p, v], p when it went up and v = min(removed,
+      p + ``attention_min``, end of run); its positive impressions accrue uniformly over
+      [max(good answer, p), v], which is exactly how they are counted. Its negative impressions
+      are spread uniformly over the whole [p, v]: an approximation, as the audience's share
+      stops at the good answer, the followers and most reshares come in the first hour, pile-ons
+      stop at the good answer and a public reply's lift runs from the reply on. A post whose
+      window has zero length puts everything at p. Nothing is seen after the run ends, so the
+      last hour's value is the outcome ``impressions_negative`` / ``impressions_positive``:
+      like them, these count only the posts of journeys that started after the warm-up. Pass
+      the scenario's ``attention_min`` for the windows to match word of mouth's.
     """
     edges = np.arange(0.0, record.end_min + 60.0, 60.0)
     edges = np.unique(np.minimum(edges, record.end_min))
@@ -430,6 +500,20 @@ def hourly_series(record: RunRecord, attention_min: float = math.inf) -> TimeSer
     values[("unanswered_public_posts", "all")] = (
         time_in_bins(posts.posted_min, np.minimum(shown, record.end_min), edges) / widths
     )
+    posted = np.asarray(posts.posted_min, dtype=float)
+    visible_until = np.maximum(
+        np.minimum.reduce([posts.removed_min, attention, np.full(len(posts), record.end_min)]),
+        posted,
+    )
+    answered_from = np.minimum(np.maximum(posts.good_answer_min, posted), visible_until)
+    measured = (record.journeys.start_min >= record.warmup_min)[posts.journey]
+    for name, start, amount in (
+        ("negative", posted, record.spread.negative_impressions),
+        ("positive", answered_from, record.spread.positive_impressions),
+    ):
+        counted = np.where(measured, np.asarray(amount, dtype=float), 0.0)
+        per_hour = amount_in_bins(start, visible_until, counted, edges)
+        values[(f"impressions_{name}_cumulative", "all")] = np.cumsum(per_hour)
     team_of_contact = record.team
     for code, name in enumerate(record.team_names):
         log = record.staffing[code]

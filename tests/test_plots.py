@@ -25,6 +25,7 @@ from simcare.reports.plots import (
     DPI,
     OKABE_ITO,
     PlotError,
+    Series,
     comparison_chart,
     difference_chart,
     heatmap_chart,
@@ -259,6 +260,82 @@ def test_the_time_series_lines_are_means_over_replications(folders: dict[str, Pa
     titles = [ax.get_title("left") for ax in visible_axes(figure)]
     assert titles[0].startswith("Waiting per channel")
     assert {"Agents of team email_desk", "Agents of team social_desk"} <= set(titles)
+
+
+def impressions_panel(figure: Figure) -> Axes:
+    (panel,) = [ax for ax in visible_axes(figure) if ax.get_title("left") == "Impressions so far"]
+    return panel
+
+
+def test_the_impressions_panel_draws_the_mean_cumulative_negative_and_positive(
+    folders: dict[str, Path],
+) -> None:
+    results = read_results(folders["run"])
+    figure = timeseries_chart(results, read_timeseries(folders["run"]))
+    panel = impressions_panel(figure)
+    assert panel.get_ylabel() == "impressions"
+    negative, positive = panel.get_lines()
+    assert [negative.get_label(), positive.get_label()] == ["negative", "positive"]
+    assert negative.get_color() != positive.get_color()
+    assert negative.get_linestyle() != positive.get_linestyle()
+    assert {negative.get_color().upper(), positive.get_color().upper()} <= set(OKABE_ITO.values())
+    assert len(panel.collections) == 2  # a min–max band per line (3 replications)
+    for line, name in ((negative, "negative"), (positive, "positive")):
+        by_hour: dict[float, list[float]] = {}
+        for r in rows(folders["run"] / "timeseries.csv"):
+            if r["series"] == f"impressions_{name}_cumulative" and r["scope"] == "all":
+                by_hour.setdefault(float(r["hour_start_min"]), []).append(float(r["value"]))
+        hours = sorted(by_hour)
+        assert len(hours) == 4 * 24
+        assert all(len(by_hour[h]) == 3 for h in hours)
+        assert np.asarray(line.get_xdata()) == pytest.approx([(h + 30) / 1440 for h in hours])
+        assert np.asarray(line.get_ydata()) == pytest.approx([np.mean(by_hour[h]) for h in hours])
+    assert np.diff(negative.get_ydata()).min() >= 0
+    assert negative.get_ydata()[-1] > 0
+
+
+def test_the_impressions_panel_shows_both_lines_unnetted_with_their_bands(
+    folders: dict[str, Path],
+) -> None:
+    results = read_results(folders["run"])
+    hours = np.arange(3) * 60.0
+    negative = np.array([[0.0, 10.0, 30.0], [0.0, 20.0, 50.0]])
+    positive = np.array([[0.0, 0.0, 4.0], [0.0, 2.0, 8.0]])
+    series = Series(
+        hours,
+        {
+            ("impressions_negative_cumulative", "all"): negative,
+            ("impressions_positive_cumulative", "all"): positive,
+        },
+    )
+    panel = impressions_panel(timeseries_chart(results, series))
+    drawn_negative, drawn_positive = panel.get_lines()
+    assert list(drawn_negative.get_ydata()) == pytest.approx([0.0, 15.0, 40.0])
+    assert list(drawn_positive.get_ydata()) == pytest.approx([0.0, 1.0, 6.0])
+    low_high = [band.get_paths()[0].vertices[:, 1] for band in panel.collections]
+    for band, values in zip(low_high, (negative, positive), strict=True):
+        assert band.min() == pytest.approx(values.min(axis=0).min())
+        assert band.max() == pytest.approx(values.max(axis=0).max())
+    assert panel.get_ylim()[1] >= 50.0  # the highest replication is in view
+
+
+def test_a_run_folder_without_impressions_still_plots_without_their_panel(
+    folders: dict[str, Path], tmp_path: Path
+) -> None:
+    old = shutil.copytree(folders["run"], tmp_path / "old", ignore=shutil.ignore_patterns("plots"))
+    table = rows(old / "timeseries.csv")
+    kept = [r for r in table if not r["series"].startswith("impressions_")]
+    assert len(kept) < len(table)
+    with (old / "timeseries.csv").open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(table[0]))
+        writer.writeheader()
+        writer.writerows(kept)
+    figure = timeseries_chart(read_results(old), read_timeseries(old))
+    titles = [ax.get_title("left") for ax in visible_axes(figure)]
+    assert "Impressions so far" not in titles
+    assert "Public posts in view with no good answer" in titles
+    written = plot_folder(old, out=tmp_path / "charts", formats=["png"])
+    assert "timeseries.png" in {p.name for p in written}
 
 
 def test_the_sweep_chart_draws_each_policy_mean_against_the_swept_value(

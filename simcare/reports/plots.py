@@ -7,7 +7,7 @@ every chart that fits it and writes each as ``plots/<name>.png`` and ``.svg``:
   ``differences`` (each policy minus the baseline, paired, with its call), ``churn_by_cause``,
   ``escalation_flows``;
 - run: ``churn_by_cause``, ``escalation_flows``, ``timeseries`` (queues, unanswered public
-  posts, agents on duty and busy, hour by hour);
+  posts, impressions so far, agents on duty and busy, hour by hour);
 - sweep: ``sweep_<outcome>`` (one key: the outcome against the swept value, one line per
   policy), ``heatmap_<policy>`` (two keys: one outcome over the grid), ``tradeoff`` (staff cost
   against complainant churn, the best trade-offs marked).
@@ -21,6 +21,7 @@ files. Nothing here prints.
 from __future__ import annotations
 
 import csv
+import io
 import json
 import math
 import os
@@ -57,6 +58,7 @@ __all__ = [
     "Results",
     "Row",
     "Series",
+    "chart_svgs",
     "churn_chart",
     "comparison_chart",
     "difference_chart",
@@ -67,6 +69,7 @@ __all__ = [
     "read_results",
     "read_timeseries",
     "save_figure",
+    "svg_text",
     "sweep_chart",
     "timeseries_chart",
     "tradeoff_chart",
@@ -1032,14 +1035,25 @@ def _mean_and_range(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndar
     return mean, np.fmin.reduce(values, axis=0), np.fmax.reduce(values, axis=0)
 
 
-def timeseries_chart(results: Results, series: Series) -> Figure:
-    """A run hour by hour: queues per channel, unanswered public posts, agents per team.
+_IMPRESSION_LINES = (
+    ("impressions_negative_cumulative", "negative", OKABE_ITO["vermillion"], "-"),
+    ("impressions_positive_cumulative", "positive", OKABE_ITO["blue"], "--"),
+)
+"""The impressions panel's lines: series, label, colour and line style (both tell them apart)."""
 
+
+def timeseries_chart(results: Results, series: Series) -> Figure:
+    """A run hour by hour: queues, unanswered public posts, impressions so far, agents.
+
+    Panels: waiting per channel; public posts in view with no good answer; impressions so far
+    (cumulative negative and positive, two lines, never netted); agents per team.
     Lines are means over replications; bands run from the lowest to the highest replication.
-    The warm-up (not measured) is shaded.
+    The warm-up (not measured) is shaded. A panel whose series the folder lacks (an older run
+    has no impressions) is left out.
 
     Raises:
-        PlotError: the series hold none of queue, unanswered_public_posts, agents_*.
+        PlotError: the series hold none of queue, unanswered_public_posts,
+            impressions_*_cumulative, agents_*.
     """
     days = (series.hour_start_min + 30.0) / 1440.0
     channels = [(s, v) for (name, s), v in series.values.items() if name == "queue"]
@@ -1059,6 +1073,13 @@ def timeseries_chart(results: Results, series: Series) -> Figure:
     if posts is not None:
         lines = [("posts in view", posts, OKABE_ITO["vermillion"], "-")]
         panels.append(("Public posts in view with no good answer", "posts", lines))
+    impressions = [
+        (label, series.values[(name, "all")], colour, style)
+        for name, label, colour, style in _IMPRESSION_LINES
+        if (name, "all") in series.values
+    ]
+    if impressions:
+        panels.append(("Impressions so far", "impressions", impressions))
     for scope in teams:
         lines = [
             (label, series.values[(name, scope)], colour, style)
@@ -1631,3 +1652,16 @@ def plot_folder(
             # coordinates slightly, and each file must depend only on the data and its format.
             written.append(save_figure(build(), target / f"{name}.{fmt}"))
     return written
+
+
+def svg_text(figure: Figure) -> str:
+    """A figure as SVG text (the same bytes `save_figure` writes to a ``.svg`` file)."""
+    buffer = io.StringIO()
+    with _style():
+        figure.savefig(buffer, format="svg", dpi=DPI, metadata={"Date": None})
+    return buffer.getvalue()
+
+
+def chart_svgs(results: Results, outcomes: Sequence[str] | None = None) -> list[tuple[str, str]]:
+    """Every chart that fits a folder's results, as (chart name, SVG text), for a web page."""
+    return [(name, svg_text(build())) for name, build in _charts(results, outcomes)]

@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
+from itertools import pairwise
 
 import numpy as np
 import pytest
 from conftest import ScriptedSource, constant, one_line
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
-from simcare.metrics import hourly_series, integral_of_count, outcomes
-from simcare.model.world import Replication
+from simcare.metrics import amount_in_bins, hourly_series, integral_of_count, outcomes
+from simcare.model.world import Replication, simulate
 from simcare.randomness import make_streams
+from simcare.records import Posts, RunRecord
+from simcare.scenario_file import load_scenario
+
+INF = math.inf
 
 
 @given(
@@ -71,3 +77,100 @@ def test_hourly_series_average_the_hour():
     np.testing.assert_allclose(series.values[("agents_on_duty", "team:agents")], [1.0, 1.0])
     # The second caller waits 10..30: a third of an hour on average over hour 0.
     np.testing.assert_allclose(series.values[("queue", "channel:phone")], [20 / 60, 0.0])
+
+
+@given(
+    st.lists(st.tuples(st.floats(-20, 100), st.floats(0, 50), st.floats(0, 1000)), max_size=30),
+    st.lists(st.floats(-10, 200), min_size=2, max_size=10, unique=True),
+)
+# Intervals far shorter than a bin, inside one and across an edge: no amount lost to rounding.
+@example(intervals=[(0.0, 1e-235, 1.0), (1.0, 1e-300, 5.0)], points=[0.0, 1.0, 2.0])
+@example(intervals=[(0.5 - 1e-12, 2e-12, 1e6), (0.0, 1.0, 3.0)], points=[0.0, 0.5, 1.0])
+def test_amount_in_bins_matches_brute_force(intervals, points):
+    edges = np.sort(np.array(points))
+    starts = np.array([s for s, _, _ in intervals], dtype=float)
+    ends = np.array([s + length for s, length, _ in intervals], dtype=float)
+    amounts = np.array([a for _, _, a in intervals], dtype=float)
+    expected = np.zeros(len(edges) - 1)
+    for start, end, amount in zip(starts, ends, amounts, strict=True):
+        for k, (left, right) in enumerate(pairwise(edges)):
+            if end > start:
+                expected[k] += amount * max(0.0, min(end, right) - max(start, left)) / (end - start)
+            elif left < start <= right or (k == 0 and start == left):
+                expected[k] += amount  # a point falls in the bin that ends at or after it
+    got = amount_in_bins(starts, ends, amounts, edges)
+    np.testing.assert_allclose(got, expected, atol=1e-6 * max(1.0, amounts.sum()))
+    assert (got >= 0).all()
+
+
+def with_posts(
+    record: RunRecord, negative: list[float], positive: list[float], **columns
+) -> RunRecord:
+    """The record with hand-made public posts (all on channel 0) and their impressions."""
+    n = len(negative)
+    values = {
+        "journey": np.zeros(n, dtype=np.int64),
+        "attempt": np.arange(n),
+        "channel": np.zeros(n, dtype=np.int64),
+        "followers": np.zeros(n),
+        "removed_min": np.full(n, INF),
+        "good_answer_min": np.full(n, INF),
+        "lift_min": np.full(n, INF),
+        "amplification": np.ones(n),
+    } | {key: np.asarray(value, dtype=float) for key, value in columns.items()}
+    zeros = np.zeros(n, dtype=np.int64)
+    spread = replace(
+        record.spread,
+        negative_impressions=np.asarray(negative, dtype=float),
+        positive_impressions=np.asarray(positive, dtype=float),
+        reshares=zeros,
+        pile_ons=zeros,
+    )
+    return replace(record, posts=Posts(**values), spread=spread)
+
+
+def test_cumulative_impressions_ramp_over_each_posts_window():
+    scenario = one_line(handle=constant(5.0), duration_min=240.0)
+    record = Replication(scenario, make_streams(0, 0), ScriptedSource([0.0])).run()
+    # A: up 30..150 (removed), good answer at 90: 120 negative over 30..150, 60 positive over
+    # 90..150. B: removed as soon as posted at 200: its 7 all at 200. C: up at 220, in view
+    # past the end of the run at 240: its 40 over 220..240.
+    record = with_posts(
+        record,
+        negative=[120.0, 7.0, 40.0],
+        positive=[60.0, 0.0, 0.0],
+        posted_min=[30.0, 200.0, 220.0],
+        removed_min=[150.0, 200.0, INF],
+        good_answer_min=[90.0, INF, INF],
+    )
+    series = hourly_series(record).values
+    negative = series[("impressions_negative_cumulative", "all")]
+    positive = series[("impressions_positive_cumulative", "all")]
+    np.testing.assert_allclose(negative, [30.0, 90.0, 120.0, 167.0])
+    np.testing.assert_allclose(positive, [0.0, 30.0, 60.0, 60.0])
+    # An hour of attention ends A at 90: its negative over 30..90, its positive all at 90.
+    series = hourly_series(record, attention_min=60.0).values
+    negative = series[("impressions_negative_cumulative", "all")]
+    positive = series[("impressions_positive_cumulative", "all")]
+    np.testing.assert_allclose(negative, [60.0, 120.0, 120.0, 167.0])
+    np.testing.assert_allclose(positive, [0.0, 60.0, 60.0, 60.0])
+
+
+def test_cumulative_impressions_of_a_run_never_fall_and_end_at_the_outcome():
+    fan = load_scenario("loyal_fan_deleted_post")
+    scenario = replace(fan, run=replace(fan.run, duration_min=3 * 1440.0, warmup_min=1440.0))
+    record = simulate(scenario, seed=7, replication=0, policy="reply_public")
+    series = hourly_series(record, scenario.word_of_mouth.attention_min)
+    values = outcomes(record, scenario)
+    assert len(series.hour_start_min) == 72
+    warmup_posts = record.journeys.start_min[record.posts.journey] < record.warmup_min
+    for kind in ("negative", "positive"):
+        cumulative = series.values[(f"impressions_{kind}_cumulative", "all")]
+        every_post = float(getattr(record.spread, f"{kind}_impressions").sum())
+        measured = values[(f"impressions_{kind}", "all")]
+        assert len(cumulative) == 72
+        assert (np.diff(cumulative) >= 0).all()
+        # Like the outcome, the series count only posts of journeys after the warm-up.
+        assert cumulative[-1] == pytest.approx(measured, rel=1e-9)
+        assert 0 < measured < every_post
+    assert warmup_posts.any()
