@@ -34,6 +34,7 @@ from simcare.experiments.engine import Precision
 from simcare.experiments.execution import ExecutorError, default_workers, describe_executor
 from simcare.experiments.sweep import SweepPlan, plan_sweep, run_sweep
 from simcare.metrics import OUTCOMES
+from simcare.model.world import simulate
 from simcare.reports.comparison import (
     COMPARISON_COLUMNS,
     SHORT_LABELS,
@@ -51,10 +52,22 @@ from simcare.reports.output import (
     check_folder,
     command_line,
     now,
+    write_atomic,
     write_comparison,
     write_run,
 )
 from simcare.reports.plots import FORMATS, PlotError, plot_folder
+from simcare.reports.report import report_html
+from simcare.reports.story import (
+    PICK_REASONS,
+    Pick,
+    StoryError,
+    busiest,
+    choose,
+    format_story,
+    format_twins,
+    tell,
+)
 from simcare.reports.sweep_files import SweepFolder
 from simcare.reports.tables import SUMMARY_COLUMNS, summary_records, summary_table, to_csv
 from simcare.reproduce import reproduce
@@ -726,6 +739,33 @@ def plot_command(
     _draw(folder, out, [f.value for f in formats] if formats else list(FORMATS), chosen)
 
 
+@app.command("report")
+def report_command(
+    folder: Annotated[Path, typer.Argument(help="An output folder of run, compare or sweep.")],
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="The HTML file to write (default: FOLDER/report.html)."),
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace the file if it exists.")] = False,
+) -> None:
+    """Write one self-contained HTML page: briefing, results with verdicts, charts, provenance.
+
+    The page needs no network and no JavaScript; open it in any browser or print it.
+
+    Example: simcare report results/fan -o fan.html
+    """
+    target = out if out is not None else folder / "report.html"
+    if target.exists() and not force:
+        _fail(f"{target}: exists; choose another --out, or add --force to replace it", EXIT_OUTPUT)
+    if target.is_dir():
+        _fail(f"{target}: is a folder; give --out a file name such as report.html", EXIT_OUTPUT)
+    try:
+        write_atomic(target, report_html(folder))
+    except (PlotError, OutputError) as error:
+        _fail(str(error), EXIT_OUTPUT)
+    stderr.print(f"Report written to {target}", markup=False, highlight=False)
+
+
 @app.command("reproduce")
 def reproduce_command(
     folder: Annotated[Path, typer.Argument(help="An output folder of run, compare or sweep.")],
@@ -776,6 +816,91 @@ def reproduce_command(
     for line in found.differences:
         stdout.print(f"  {line}", markup=False, highlight=False)
     raise typer.Exit(EXIT_DIFFERENT)
+
+
+@app.command("story")
+def story_command(
+    scenario: ScenarioArgument,
+    policy: Annotated[
+        str | None,
+        typer.Option(
+            "--policy",
+            "-p",
+            help="The brand's response policy (default: the scenario's run.policy).",
+        ),
+    ] = None,
+    customer: Annotated[
+        int | None,
+        typer.Option(
+            "--customer",
+            "-c",
+            help="Tell this customer's story: a journey index from 0, the same customer under "
+            "every policy.",
+        ),
+    ] = None,
+    pick: Annotated[
+        Pick | None,
+        typer.Option(
+            "--pick",
+            help="Let simcare choose the customer (default: escalated, else the one with the "
+            "most contacts). Only customers who complained after the warm-up are chosen.",
+        ),
+    ] = None,
+    twin: Annotated[
+        str | None,
+        typer.Option("--twin", help="Also tell the same customer's story under this policy."),
+    ] = None,
+    seed: SeedOption = 2024,
+    replication: Annotated[
+        int, typer.Option("--replication", min=0, help="Which replication of the seed to tell.")
+    ] = 0,
+) -> None:
+    """Tell one customer's complaint journey as a timeline, with the numbers behind it.
+
+    Example: simcare story loyal_fan_deleted_post --pick deleted --twin acknowledge_then_private
+    """
+    if customer is not None and pick is not None:
+        _fail("--customer and --pick choose the customer two ways; give one of them", EXIT_USAGE)
+    loaded = _load(scenario)
+    chosen = policy or loaded.run.policy
+    _check_policies(loaded, [chosen], "--policy")
+    if twin is not None:
+        _check_policies(loaded, [twin], "--twin")
+    record = simulate(loaded, seed, replication, chosen)
+    count = len(record.journeys)
+    why = ""
+    try:
+        if customer is not None:
+            if not 0 <= customer < count:
+                valid = f"0 to {count - 1:,}" if count else "none: nobody complained"
+                _fail(
+                    f"--customer: expected a customer from {valid} (seed {seed}, replication "
+                    f"{replication}), found {customer}",
+                    EXIT_USAGE,
+                )
+            journey = customer
+        elif pick is not None:
+            journey = choose(record, pick, replication)
+            why = f"Picked ({pick.value}): this customer {PICK_REASONS[pick]}."
+        else:
+            try:
+                journey = choose(record, Pick.ESCALATED, replication)
+                why = f"Picked (escalated): this customer {PICK_REASONS[Pick.ESCALATED]}."
+            except StoryError:
+                journey = busiest(record)
+                why = "Picked: nobody escalated; this customer made the most contacts."
+        story = tell(record, loaded, journey)
+    except StoryError as error:
+        _fail(f"--pick: {error}" if pick is not None else str(error), EXIT_USAGE)
+    where = f"seed {seed}, replication {replication}"
+    title = loaded.title or loaded.name
+    if twin is None:
+        heading = f"{title}\nPolicy {chosen}, {where}.\n{why}".rstrip()
+        sys.stdout.write(format_story(story, heading + "\n"))
+        return
+    other = tell(simulate(loaded, seed, replication, twin), loaded, journey)
+    heading = f"{title}\nPolicies {chosen} and {twin}, {where}.\n{why}".rstrip()
+    sys.stdout.write(format_twins(story, other, chosen, twin, heading + "\n"))
 
 
 def main() -> None:

@@ -1,0 +1,307 @@
+"""One self-contained HTML page for a run, compare or sweep folder.
+
+The page holds the case briefing, the results table (a comparison's with its paired differences
+and verdicts), every chart that fits the folder as inline SVG, the discussion questions and how
+the numbers were made. It is built from the folder's own files only: nothing is simulated
+again. Text from the scenario file is escaped like every other text (see `simcare.reports.html`).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from simcare.metrics import Unit
+from simcare.reports.comparison import SHORT_LABELS, TABLE_OUTCOMES, difference_text, short_value
+from simcare.reports.html import (
+    Html,
+    definition_list,
+    escape,
+    figure,
+    inline,
+    inline_svg,
+    join,
+    page,
+    paragraphs,
+    table,
+    tag,
+)
+from simcare.reports.output import MANIFEST
+from simcare.reports.plots import Results, Row, chart_svgs, read_results
+
+__all__ = ["CHART_CAPTIONS", "Case", "read_case", "report_html"]
+
+SCENARIO_FILE = "scenario.toml"
+
+CHART_CAPTIONS = {
+    "comparison": "Each key outcome per policy with its 95% confidence interval; the baseline "
+    "is grey and hatched.",
+    "differences": "Each policy minus the baseline, paired on the same customers, with its 95% "
+    "confidence interval and whether it is better, worse or too close to call.",
+    "churn_by_cause": "Customers lost, by cause.",
+    "escalation_flows": "Complaints that moved from one channel to another, by flow.",
+    "timeseries": "Hour by hour: backlog per channel, public posts left unanswered, impressions "
+    "so far and agents on duty and busy (mean over replications, band: lowest to highest).",
+    "tradeoff": "Staff cost against churn among complainants; ringed points are the best "
+    "trade-offs (nothing cheaper has less churn).",
+}
+"""What each chart shows, under it on the page (sweep charts are captioned by their names)."""
+
+_KINDS = {"run": "Run", "compare": "Policy comparison", "sweep": "Sweep"}
+_CALL_CLASSES = {"better": "better", "worse": "worse"}
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    """The teaching text of a scenario file (all of it may be empty)."""
+
+    name: str = ""
+    title: str = ""
+    briefing: str = ""
+    questions: tuple[str, ...] = ()
+    sources: dict[str, str] = field(default_factory=dict)
+
+
+def read_case(path: Path) -> Case:
+    """Read the title, briefing, questions and sources of a scenario file, as text.
+
+    Only strings are taken; the file is not validated again (simcare wrote it), and a missing or
+    unreadable file gives an empty case, so a report can still be made.
+    """
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return Case()
+    teaching = data.get("teaching")
+    teaching = teaching if isinstance(teaching, dict) else {}
+    questions = teaching.get("questions")
+    sources = data.get("sources")
+    return Case(
+        name=_text(data.get("name")),
+        title=_text(data.get("title")),
+        briefing=_text(teaching.get("briefing")),
+        questions=tuple(q for q in questions if isinstance(q, str))
+        if isinstance(questions, list)
+        else (),
+        sources={str(k): v for k, v in sources.items() if isinstance(v, str)}
+        if isinstance(sources, dict)
+        else {},
+    )
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def report_html(folder: Path) -> str:
+    """The HTML report of a run, compare or sweep folder.
+
+    Raises:
+        simcare.reports.plots.PlotError: the folder is not a simcare result folder.
+    """
+    folder = Path(folder)
+    results = read_results(folder)
+    manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    case = read_case(folder / SCENARIO_FILE)
+    title = case.title or results.title
+    parts = [tag("h1", title), tag("p", _subtitle(results, manifest), class_="subtitle")]
+    if case.briefing:
+        parts += [tag("h2", "The case"), paragraphs(case.briefing)]
+    if results.kind == "compare":
+        parts += _comparison(folder, results)
+    elif results.kind == "sweep":
+        parts += _sweep(results)
+    else:
+        parts += _run(results)
+    parts += _charts(results)
+    if case.questions:
+        parts += [
+            tag("h2", "Questions for discussion"),
+            tag("ol", join(tag("li", inline(q)) for q in case.questions)),
+        ]
+    parts += _provenance(folder, manifest, case)
+    return page(f"{title} — simcare report", join(parts))
+
+
+def _subtitle(results: Results, manifest: dict[str, Any]) -> str:
+    parts = [_KINDS.get(results.kind, results.kind), str(manifest.get("scenario", ""))]
+    if results.kind == "compare":
+        parts.append(f"{len(results.policies)} policies on the same customers")
+    elif results.kind == "sweep":
+        parts.append(f"{len(results.points())} points × {len(results.policies)} policies")
+    else:
+        parts.append(f"policy {', '.join(results.policies)}")
+    parts.append(f"{results.replications} replications, seed {manifest.get('seed', '?')}")
+    return " · ".join(part for part in parts if part)
+
+
+def _outcomes(results: Results) -> list[str]:
+    return [outcome for outcome in TABLE_OUTCOMES if results.has(outcome)]
+
+
+def _heading(results: Results, outcome: str) -> str:
+    return SHORT_LABELS.get(outcome, results.label(outcome))
+
+
+def _mean_text(row: Row, currency: str) -> str:
+    unit = Unit(row.unit)
+    text = short_value(row.mean, unit, currency)
+    if math.isfinite(row.low) and math.isfinite(row.high):
+        half = (row.high - row.low) / 2
+        text += f" ±{difference_text(half, unit, currency, sign=False)}"
+    return text
+
+
+def _comparison_cell(results: Results, policy: str, outcome: str) -> Html:
+    row = results.row(policy, outcome)
+    mean = _mean_text(row, results.currency)
+    if policy == results.baseline:
+        return join([tag("div", mean, class_="nowrap"), tag("div", "baseline", class_="baseline")])
+    unit = Unit(row.unit)
+    half = (row.difference_high - row.difference_low) / 2
+    delta = f"Δ {difference_text(row.difference, unit, results.currency)}"
+    if math.isfinite(half) and half > 0:
+        delta += f" ±{difference_text(half, unit, results.currency, sign=False)}"
+    style = _CALL_CLASSES.get(row.call, "close")
+    parts = [tag("div", mean, class_="nowrap"), tag("div", delta, class_=f"nowrap {style}")]
+    if row.call:
+        parts.append(tag("div", row.call, class_=style))
+    return join(parts)
+
+
+def _comparison(folder: Path, results: Results) -> list[Html]:
+    parts: list[Html] = []
+    verdicts = _verdicts(folder)
+    if verdicts:
+        parts += [
+            tag("h2", "What the comparison says"),
+            tag(
+                "ul", join(tag("li", _unbroken_signs(text)) for text in verdicts), class_="verdicts"
+            ),
+        ]
+    outcomes = _outcomes(results)
+    rows = [
+        [_breakable(policy), *(_comparison_cell(results, policy, outcome) for outcome in outcomes)]
+        for policy in results.policies
+    ]
+    caption = (
+        f"Each cell: the mean ±95% half-width; then Δ, the paired difference from the baseline "
+        f"({results.baseline}) ±95% half-width, and the call. Shares and their differences are "
+        "in percentage points."
+    )
+    headers = ["Policy", *(_heading(results, outcome) for outcome in outcomes)]
+    parts += [
+        tag("h2", "The policies side by side"),
+        tag("div", table(headers, rows, caption=caption), class_="wide"),
+    ]
+    return parts
+
+
+def _breakable(name: str) -> Html:
+    """A policy name that may wrap after its underscores in a narrow column."""
+    return Html(escape(name).replace("_", "_<wbr>"))
+
+
+def _unbroken_signs(text: str) -> str:
+    """Keep a minus sign on the line of its number ("−$2.6M" never splits after the "−")."""
+    return text.replace("−", "−\u2060")
+
+
+def _verdicts(folder: Path) -> list[str]:
+    """The verdict sentences of a compare folder's ``comparison.json`` (none if unreadable)."""
+    try:
+        data = json.loads((folder / "comparison.json").read_text(encoding="utf-8"))
+        return [str(v["text"]) for v in data["verdicts"]]
+    except (OSError, ValueError, KeyError, TypeError):
+        return []
+
+
+def _run(results: Results) -> list[Html]:
+    outcomes = _outcomes(results)
+    policy = results.policies[0]
+    rows = []
+    for outcome in outcomes:
+        row = results.row(policy, outcome)
+        rows.append([results.label(outcome), _mean_text(row, results.currency)])
+    caption = "The mean over replications ±95% half-width; shares in percentage points."
+    return [tag("h2", "Outcomes"), table(["Outcome", "Mean ±95%"], rows, caption=caption)]
+
+
+def _sweep(results: Results) -> list[Html]:
+    outcomes = _outcomes(results)
+    rows = []
+    for point, settings in results.points():
+        for policy in results.policies:
+            cells = [
+                _mean_text(results.row(policy, outcome, point=point), results.currency)
+                for outcome in outcomes
+            ]
+            rows.append([str(point), *settings, policy, *cells])
+    headers = ["Point", *results.keys, "Policy", *(_heading(results, o) for o in outcomes)]
+    caption = "Each cell: the mean ±95% half-width; shares in percentage points."
+    first_number = len(results.keys) + 2
+    return [
+        tag("h2", "The sweep"),
+        tag("div", table(headers, rows, numeric_from=first_number, caption=caption), class_="wide"),
+    ]
+
+
+def _caption(name: str) -> str:
+    if name in CHART_CAPTIONS:
+        return CHART_CAPTIONS[name]
+    if name.startswith("sweep_"):
+        return "The outcome against the swept setting, one line per policy, with 95% CI bands."
+    if name.startswith("heatmap_"):
+        return f"Policy {name.removeprefix('heatmap_')}: the outcome over both swept settings."
+    return name.replace("_", " ")
+
+
+def _charts(results: Results) -> list[Html]:
+    charts = chart_svgs(results)
+    if not charts:
+        return []
+    figures = [
+        figure(inline_svg(svg, f"chart{k}", _caption(name)), _caption(name))
+        for k, (name, svg) in enumerate(charts)
+    ]
+    return [tag("h2", "Charts"), *figures]
+
+
+def _provenance(folder: Path, manifest: dict[str, Any], case: Case) -> list[Html]:
+    versions = manifest.get("versions")
+    versions = versions if isinstance(versions, dict) else {}
+    command = manifest.get("command")
+    items: list[tuple[str, str | Html]] = [
+        ("Scenario", str(manifest.get("scenario", case.name))),
+        ("Seed", str(manifest.get("seed", ""))),
+        ("Replications", str(manifest.get("replications", ""))),
+    ]
+    if "policies" in manifest:
+        items.append(("Policies", ", ".join(map(str, manifest["policies"]))))
+    if manifest.get("baseline"):
+        items.append(("Baseline", str(manifest["baseline"])))
+    items += [
+        ("Ran on", str(manifest.get("executor", ""))),
+        ("Started", str(manifest.get("started", ""))),
+        ("Finished", str(manifest.get("finished", ""))),
+        ("Versions", ", ".join(f"{k} {v}" for k, v in versions.items())),
+        ("Platform", str(manifest.get("platform", ""))),
+    ]
+    if isinstance(command, list):
+        items.append(("Command", tag("code", " ".join(map(str, command)))))
+    items.append(("Check the numbers", tag("code", f"simcare reproduce {folder}")))
+    parts = [
+        tag("h2", "How these numbers were made"),
+        definition_list((term, value) for term, value in items if value),
+    ]
+    if case.sources:
+        rows = [[key, inline(source)] for key, source in case.sources.items()]
+        sources = table(["Setting", "Source"], rows, numeric_from=2)
+        parts.append(
+            tag("details", join([tag("summary", "Where the case's figures come from"), sources]))
+        )
+    return parts
