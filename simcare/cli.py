@@ -52,6 +52,7 @@ from simcare.reports.output import (
     check_folder,
     command_line,
     now,
+    prepare_folder,
     write_atomic,
     write_comparison,
     write_run,
@@ -73,6 +74,18 @@ from simcare.reports.tables import SUMMARY_COLUMNS, summary_records, summary_tab
 from simcare.reproduce import reproduce
 from simcare.scenario import Scenario, ScenarioError
 from simcare.scenario_file import builtin_scenarios, load_scenario
+from simcare.workshop import (
+    DEFAULT_REPLICATIONS,
+    DEFAULT_SEED,
+    DecisionError,
+    debrief_html,
+    handout_html,
+    load_workshop,
+    read_teams,
+    run_debrief,
+    scoreboard_table,
+    template_text,
+)
 
 EXIT_OK = 0
 EXIT_USAGE = 2
@@ -901,6 +914,174 @@ def story_command(
     other = tell(simulate(loaded, seed, replication, twin), loaded, journey)
     heading = f"{title}\nPolicies {chosen} and {twin}, {where}.\n{why}".rstrip()
     sys.stdout.write(format_twins(story, other, chosen, twin, heading + "\n"))
+
+
+def _workshop_handout(case: str, out: Path | None, teams: int, force: bool) -> None:
+    """Write the handout and the teams' decision files (``simcare workshop CASE``)."""
+    try:
+        prepared = load_workshop(case)
+    except ScenarioError as error:
+        _fail(str(error), EXIT_USAGE)
+    folder = out if out is not None else Path(f"workshop-{prepared.scenario.name}")
+    files = {"handout.html": handout_html(prepared, teams)}
+    files |= {f"team-{n}.toml": template_text(prepared, n) for n in range(1, teams + 1)}
+    try:
+        prepare_folder(folder, force)
+        for name, text in files.items():
+            write_atomic(folder / name, text)
+    except OutputError as error:
+        _fail(str(error), EXIT_OUTPUT)
+    stdout.print(f"Workshop for {prepared.title}", markup=False, highlight=False)
+    for name in files:
+        stdout.print(f"  wrote {folder / name}", markup=False, highlight=False)
+    stdout.print(
+        f"Print the handout, give each team a decision file, then run:\n"
+        f"  simcare workshop debrief {case} {folder / 'team-*.toml'} -o {folder / 'debrief.html'}",
+        markup=False,
+        highlight=False,
+    )
+
+
+def _workshop_debrief(
+    case: str,
+    team_files: list[str],
+    out: Path | None,
+    replications: int,
+    seed: int,
+    workers: int | None,
+    force: bool,
+) -> None:
+    """Run the teams and the baseline and write the debrief (``simcare workshop debrief``)."""
+    try:
+        prepared = load_workshop(case)
+    except ScenarioError as error:
+        _fail(str(error), EXIT_USAGE)
+    if not team_files:
+        _fail(
+            f"give the teams' decision files: simcare workshop debrief {case} team-*.toml",
+            EXIT_USAGE,
+        )
+    try:
+        teams = read_teams([Path(name) for name in team_files], prepared)
+    except DecisionError as error:
+        _fail(str(error), EXIT_USAGE)
+    target = out if out is not None else Path(team_files[0]).parent / "debrief.html"
+    if target.is_dir():
+        _fail(f"{target}: is a folder; give -o a file name such as debrief.html", EXIT_OUTPUT)
+    if target.exists() and not force:
+        _fail(f"{target}: exists; choose another -o, or add --force to replace it", EXIT_OUTPUT)
+    started = now()
+    try:
+        with _progress(f"{prepared.scenario.name}: debrief runs") as on_progress:
+            debrief = run_debrief(
+                prepared,
+                teams,
+                replications,
+                seed,
+                workers=workers or default_workers(),
+                on_progress=on_progress,
+            )
+    except RuntimeError as error:
+        _fail(str(error), EXIT_FAILED)
+    made = f"{started.isoformat(timespec='seconds')} to {now().isoformat(timespec='seconds')}"
+    try:
+        write_atomic(target, debrief_html(debrief, command_line(), made))
+    except OutputError as error:
+        _fail(str(error), EXIT_OUTPUT)
+    stdout.print(scoreboard_table(debrief))
+    stderr.print(f"Debrief written to {target}", markup=False, highlight=False)
+
+
+@app.command("workshop")
+def workshop_command(
+    arguments: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="CASE | debrief CASE TEAM_FILES",
+            help="A case (a scenario .toml file or a built-in case) to prepare; or the word "
+            "debrief, the case and the teams' decision files.",
+        ),
+    ],
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            "-o",
+            help="Handout: the folder to write (default workshop-CASE). Debrief: the page to "
+            "write (default debrief.html beside the first team file).",
+        ),
+    ] = None,
+    teams: Annotated[
+        int | None,
+        typer.Option("--teams", min=1, max=30, help="Handout: team decision files (default 3)."),
+    ] = None,
+    replications: Annotated[
+        int | None,
+        typer.Option(
+            "--replications", "-r", min=2, help="Debrief: replications per team (default 20)."
+        ),
+    ] = None,
+    seed: Annotated[
+        int | None,
+        typer.Option("--seed", "-s", min=0, help="Debrief: base seed (default 2024)."),
+    ] = None,
+    workers: WorkersOption = None,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Replace the handout's files, or the debrief page."),
+    ] = False,
+) -> None:
+    """Run a case workshop: a handout and team files before class, a ranked debrief after.
+
+    Before class, simcare workshop CASE [-o DIR] [--teams N] writes DIR/handout.html (to print:
+    the briefing, the levers teams may change, the questions, the scoreboard and the ranking
+    rule) and DIR/team-1.toml ... team-N.toml, one decision file per team.
+
+    After class, simcare workshop debrief CASE TEAM_FILES... [-o FILE] [-r N] [-s SEED] [-w W]
+    runs every team's decisions and an "Ignore everything" baseline team on the same customers,
+    prints the ranked scoreboard (churn, negative word of mouth, cost) and writes the debrief
+    page: the ranking, the charts and each team's most telling customer story.
+
+    Example: simcare workshop loyal_fan_deleted_post -o ws
+
+    Example: simcare workshop debrief loyal_fan_deleted_post ws/team-*.toml -o ws/debrief.html
+    """
+    if arguments[0] == "debrief":
+        if teams is not None:
+            _fail("--teams is for the handout (simcare workshop CASE), not the debrief", EXIT_USAGE)
+        if len(arguments) < 2:
+            _fail("give the case: simcare workshop debrief CASE TEAM_FILES...", EXIT_USAGE)
+        _workshop_debrief(
+            arguments[1],
+            arguments[2:],
+            out,
+            DEFAULT_REPLICATIONS if replications is None else replications,
+            DEFAULT_SEED if seed is None else seed,
+            workers,
+            force,
+        )
+        return
+    extra = [
+        option
+        for option, value in (
+            ("--replications", replications),
+            ("--seed", seed),
+            ("--workers", workers),
+        )
+        if value is not None
+    ]
+    if extra:
+        _fail(
+            f"{extra[0]} is for the debrief (simcare workshop debrief CASE TEAM_FILES...)",
+            EXIT_USAGE,
+        )
+    if len(arguments) > 1:
+        _fail(
+            f"one case at a time; to debrief teams' files, start with the word debrief: "
+            f"simcare workshop debrief {arguments[0]} {' '.join(arguments[1:])}",
+            EXIT_USAGE,
+        )
+    _workshop_handout(arguments[0], out, 3 if teams is None else teams, force)
 
 
 def main() -> None:
