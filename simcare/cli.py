@@ -14,7 +14,7 @@ import difflib
 import json
 import math
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from importlib import resources
@@ -26,7 +26,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from simcare import __version__
+from simcare import __version__, workload
 from simcare.experiments import run_replications
 from simcare.experiments.compare import KEY_OUTCOMES
 from simcare.experiments.compare import compare as compare_policies
@@ -71,6 +71,7 @@ from simcare.reports.story import (
 )
 from simcare.reports.sweep_files import SweepFolder
 from simcare.reports.tables import SUMMARY_COLUMNS, summary_records, summary_table, to_csv
+from simcare.reports.workshop_pages import debrief_html, handout_html, scoreboard_table
 from simcare.reproduce import reproduce
 from simcare.scenario import Scenario, ScenarioError
 from simcare.scenario_file import builtin_scenarios, load_scenario
@@ -78,12 +79,10 @@ from simcare.workshop import (
     DEFAULT_REPLICATIONS,
     DEFAULT_SEED,
     DecisionError,
-    debrief_html,
-    handout_html,
     load_workshop,
     read_teams,
     run_debrief,
-    scoreboard_table,
+    team_scenario,
     template_text,
 )
 
@@ -242,6 +241,7 @@ def run(
     force: Annotated[
         bool, typer.Option("--force", help="Replace simcare's files in a non-empty --out folder.")
     ] = False,
+    max_complaints: MaxComplaintsOption = workload.MAX_COMPLAINTS,
 ) -> None:
     """Run a scenario and print its outcomes with 95% confidence intervals.
 
@@ -252,6 +252,7 @@ def run(
     loaded = _load(scenario)
     if policy is not None:
         _check_policies(loaded, [policy], "--policy")
+    _check_workload([loaded], replications, max_complaints)
     try:
         if out is not None:
             check_folder(out, force)  # refuse now, not after the simulation
@@ -408,6 +409,24 @@ PlotsOption = Annotated[
 ForceOption = Annotated[
     bool, typer.Option("--force", help="Replace simcare's files in a non-empty --out folder.")
 ]
+MaxComplaintsOption = Annotated[
+    float,
+    typer.Option(
+        "--max-complaints",
+        min=0,
+        help="Refuse to start if the whole job would simulate more complaints than this "
+        "(an estimate from the scenario; raise it to run a very large job).",
+    ),
+]
+
+
+def _check_workload(
+    scenarios: Iterable[Scenario], runs_each: int, max_complaints: float, workers: int = 1
+) -> None:
+    """Exit 2 before anything runs if the job is far too big (see `simcare.workload`)."""
+    problem = workload.check(workload.estimate(scenarios, runs_each), max_complaints, workers)
+    if problem is not None:
+        _fail(problem, EXIT_USAGE)
 
 
 @app.command("compare")
@@ -445,6 +464,7 @@ def compare_command(
     ] = OutputFormat.TABLE,
     plots: PlotsOption = False,
     force: ForceOption = False,
+    max_complaints: MaxComplaintsOption = workload.MAX_COMPLAINTS,
 ) -> None:
     """Compare response policies on the same customers, with paired differences and verdicts.
 
@@ -458,6 +478,9 @@ def compare_command(
     if plots and out is None:
         _fail("--plots draws into the output folder; add --out DIR", EXIT_USAGE)
     precision = _precision(target_ci, target_outcome, max_replications, replications)
+    compared = len(set(chosen or loaded.policy_names) | {baseline or loaded.run.policy})
+    runs = max_replications if precision is not None else replications
+    _check_workload([loaded], compared * runs, max_complaints, workers or default_workers())
     try:
         if out is not None:
             check_folder(out, force)
@@ -632,6 +655,7 @@ def sweep_command(
     ] = None,
     plots: PlotsOption = False,
     force: ForceOption = False,
+    max_complaints: MaxComplaintsOption = workload.MAX_COMPLAINTS,
 ) -> None:
     """Run a scenario over a grid or Latin hypercube of its keys, under one or more policies.
 
@@ -667,6 +691,11 @@ def sweep_command(
                 _fail("give the SCENARIO to sweep", EXIT_USAGE)
             plan = _plan(
                 scenario, settings or [], design, samples, chosen, replications, seed, precision
+            )
+            runs = plan.precision.max_replications if plan.precision else plan.replications
+            points = (plan.scenario(i) for i in range(len(plan.points)))
+            _check_workload(
+                points, len(plan.policies) * runs, max_complaints, workers or default_workers()
             )
             folder = SweepFolder.create(out, plan, force)
         plan = folder.plan
@@ -879,6 +908,7 @@ def story_command(
     _check_policies(loaded, [chosen], "--policy")
     if twin is not None:
         _check_policies(loaded, [twin], "--twin")
+    _check_workload([loaded], 1, workload.MAX_COMPLAINTS)  # a scenario too big for memory
     record = simulate(loaded, seed, replication, chosen)
     count = len(record.journeys)
     why = ""
@@ -970,6 +1000,8 @@ def _workshop_debrief(
         _fail(f"{target}: is a folder; give -o a file name such as debrief.html", EXIT_OUTPUT)
     if target.exists() and not force:
         _fail(f"{target}: exists; choose another -o, or add --force to replace it", EXIT_OUTPUT)
+    scenarios = [team_scenario(prepared, team) for team in teams]
+    _check_workload([prepared.scenario, *scenarios], replications, workload.MAX_COMPLAINTS)
     started = now()
     try:
         with _progress(f"{prepared.scenario.name}: debrief runs") as on_progress:

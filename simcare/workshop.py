@@ -1,11 +1,12 @@
 """Workshop mode: a 90-minute case workshop for a class, offline.
 
-Before class, `handout_html` and `template_text` give a printable handout (the briefing, the
-levers teams may pull, the questions, how they are scored) and one small TOML decision file per
-team. After the teams have chosen, `read_teams` checks their files, and `run_debrief` runs every
-team and an "Ignore everything" baseline team on the same customers (common random numbers),
-scores them on the scoreboard (`SCOREBOARD`), ranks them (`RANKING_RULE`) and tells each
-team's most telling customer story; `debrief_html` makes the page to project.
+This is the library; the handout, the debrief page and the terminal scoreboard are in
+`simcare.reports.workshop_pages`. Before class, `template_text` gives one small TOML decision
+file per team. After the teams
+have chosen, `read_teams` checks their files, and `run_debrief` runs every team and an "Ignore
+everything" baseline team on the same customers (common random numbers), scores them on the
+scoreboard (`SCOREBOARD`), ranks them (`RANKING_RULE`) and picks each team's most telling
+customer story.
 
 The levers of any case are its response policy (the `[teaching] policies` when given, else
 every policy it allows) and the agents on every shift of every team. A team's decisions are
@@ -24,18 +25,13 @@ import re
 import textwrap
 import tomllib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from contextlib import suppress
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from matplotlib.axes import Axes
-from matplotlib.figure import Figure
-from matplotlib.text import Text
-from rich.table import Table
-from rich.text import Text as RichText
 
-from simcare import __version__
 from simcare.checks import ScenarioError
 from simcare.experiments.compare import Call
 from simcare.experiments.design import SettingError, point_scenario
@@ -44,40 +40,7 @@ from simcare.metrics import Better, Outcomes, Unit
 from simcare.model.world import simulate
 from simcare.policies import BUILTIN_POLICIES
 from simcare.records import RunRecord
-from simcare.reports.comparison import difference_text, short_value
-from simcare.reports.html import (
-    Html,
-    definition_list,
-    figure,
-    inline,
-    inline_svg,
-    join,
-    page,
-    paragraphs,
-    table,
-    tag,
-)
-from simcare.reports.output import versions
-from simcare.reports.plots import (
-    PlotError,
-    Results,
-    Row,
-    comparison_chart,
-    difference_chart,
-    svg_text,
-)
-from simcare.reports.story import (
-    PICK_REASONS,
-    Pick,
-    Story,
-    StoryError,
-    busiest,
-    choose,
-    clock,
-    introduce,
-    summary_lines,
-    tell,
-)
+from simcare.reports.story import PICK_REASONS, Pick, Story, StoryError, busiest, choose, tell
 from simcare.scenario import MINUTES_PER_DAY, WEEKDAYS, Scenario, Shift
 from simcare.scenario_file import load_scenario_data, scenario_from_dict
 from simcare.stats import estimate
@@ -90,6 +53,7 @@ __all__ = [
     "EXTRAS",
     "RANKING_RULE",
     "SCOREBOARD",
+    "STORY_REPLICATION",
     "Debrief",
     "DecisionError",
     "Decisions",
@@ -100,15 +64,12 @@ __all__ = [
     "TeamStory",
     "Workshop",
     "baseline_decisions",
-    "debrief_html",
-    "handout_html",
     "load_workshop",
     "parse_decisions",
     "rank_teams",
     "read_decisions",
     "read_teams",
     "run_debrief",
-    "scoreboard_table",
     "team_scenario",
     "template_text",
 ]
@@ -149,7 +110,7 @@ class Measure:
         unit: how its numbers read.
         outcomes: outcome keys (scope "all") summed in each replication.
         ranked: whether the ranking uses it.
-        chart_outcome: the outcome key its chart panel is drawn under (same unit and direction).
+        better: which way is better.
     """
 
     key: str
@@ -159,11 +120,14 @@ class Measure:
     outcomes: tuple[str, ...]
     ranked: bool = True
     better: Better = Better.LOWER
-    chart_outcome: str = ""
 
     def value(self, values: Outcomes) -> float:
         """The measure in one replication (NaN if an outcome is missing or undefined)."""
         return float(sum(values.get((outcome, "all"), math.nan) for outcome in self.outcomes))
+
+    def values(self, replications: Sequence[Outcomes]) -> np.ndarray:
+        """The measure in each of these replications."""
+        return np.array([self.value(values) for values in replications], dtype=float)
 
 
 SCOREBOARD = (
@@ -173,7 +137,6 @@ SCOREBOARD = (
         "Churn",
         Unit.SHARE,
         ("complainant_churn_rate",),
-        chart_outcome="complainant_churn_rate",
     ),
     Measure(
         "negative_word_of_mouth",
@@ -181,7 +144,6 @@ SCOREBOARD = (
         "Negative word of mouth",
         Unit.COUNT,
         ("impressions_negative",),
-        chart_outcome="impressions_negative",
     ),
     Measure(
         "cost",
@@ -189,7 +151,6 @@ SCOREBOARD = (
         "Cost",
         Unit.MONEY,
         ("staff_cost", "compensation_paid"),
-        chart_outcome="staff_cost",
     ),
 )
 """The three measures teams are ranked on; lower is better in each."""
@@ -271,6 +232,11 @@ class Lever:
     cost_per_hour: float
     hours_per_week: float
     shrinkage: float = 0.0
+
+    @property
+    def paid_hours_per_week(self) -> float:
+        """Hours one agent on this shift is paid for in a week (on duty, plus shrinkage)."""
+        return self.hours_per_week / (1 - self.shrinkage)
 
     @property
     def weekly_cost(self) -> float:
@@ -357,7 +323,7 @@ def _shift_hours(shift: Shift) -> float:
 
 
 def _shift_text(shift: Shift) -> str:
-    """A shift in words: "mon-fri 09:00-17:00", "every day around the clock"."""
+    """A shift in words: "mon-fri 09:00-17:00", "every day, around the clock"."""
     days = _days_text(shift.days)
     if shift.start_min == shift.end_min:
         return f"{days}, around the clock"
@@ -698,12 +664,17 @@ def team_scenario(workshop: Workshop, decisions: Decisions) -> Scenario:
         ) from None
 
 
+# --- the decision file a team fills in -------------------------------------------------------
+
+
 def _lever_cost(lever: Lever, currency: str) -> str:
     """What one agent on a lever's shift costs, in words."""
     text = f"One agent here is on duty {lever.hours_per_week:g} h a week"
     if lever.shrinkage:
-        paid = lever.hours_per_week / (1 - lever.shrinkage)
-        text += f", paid {paid:.3g} h (breaks and training take {lever.shrinkage:.0%})"
+        text += (
+            f", paid {lever.paid_hours_per_week:.3g} h "
+            f"(breaks and training take {lever.shrinkage:.0%})"
+        )
     return (
         f"{text}: {currency}{lever.weekly_cost:,.0f} a week at "
         f"{currency}{lever.cost_per_hour:,.0f} per paid hour"
@@ -806,29 +777,28 @@ class Score:
         return self.mean + self.half_width
 
 
-def _interval(values: np.ndarray) -> tuple[float, float]:
-    """Mean and 95% half-width of the defined values (see `simcare.stats.estimate`)."""
-    found = estimate(values)
-    return found.mean, found.half_width
-
-
 def _score(measure: Measure, mine: np.ndarray, theirs: np.ndarray | None) -> Score:
-    mean, half = _interval(mine)
+    """``mine`` alone, or paired with ``theirs`` replication by replication.
+
+    The call is that of `simcare.experiments.compare.Difference`, which judges an outcome; a
+    measure may sum several outcomes, so it is made here from the measure's direction.
+    """
+    own = estimate(mine)
     if theirs is None:
-        return Score(mean, half)
+        return Score(own.mean, own.half_width)
     both = ~(np.isnan(mine) | np.isnan(theirs))
-    delta = mine[both] - theirs[both]
-    difference, difference_half = _interval(delta)
+    deltas = mine[both] - theirs[both]
+    found = estimate(deltas)
     lower = measure.better is Better.LOWER
-    better = int(np.sum(delta < 0 if lower else delta > 0))
+    better = int(np.sum(deltas < 0 if lower else deltas > 0))
     pairs = int(both.sum())
-    if pairs < 2 or math.isnan(difference_half):
+    if pairs < 2 or math.isnan(found.half_width):
         call = Call.UNDEFINED
-    elif difference - difference_half <= 0 <= difference + difference_half:
+    elif found.low <= 0 <= found.high:
         call = Call.TOO_CLOSE
     else:
-        call = Call.BETTER if (difference < 0) == lower else Call.WORSE
-    return Score(mean, half, difference, difference_half, better, pairs, call)
+        call = Call.BETTER if (found.mean < 0) == lower else Call.WORSE
+    return Score(own.mean, own.half_width, found.mean, found.half_width, better, pairs, call)
 
 
 @dataclass(frozen=True, slots=True)
@@ -879,7 +849,7 @@ class TeamResult:
 
     def values(self, measure: Measure) -> np.ndarray:
         """The measure in every replication."""
-        return np.array([measure.value(v) for v in self.per_replication], dtype=float)
+        return measure.values(self.per_replication)
 
 
 @dataclass(frozen=True)
@@ -909,7 +879,7 @@ class Debrief:
 
     def head_to_head(self, first: TeamResult, second: TeamResult) -> dict[str, Score]:
         """``first`` against ``second`` in every scoreboard measure, paired."""
-        return {m.key: _score(m, first.values(m), second.values(m)) for m in (*SCOREBOARD, *EXTRAS)}
+        return {m.key: _score(m, first.values(m), second.values(m)) for m in SCOREBOARD}
 
 
 def _average_ranks(means: Sequence[float], better: Better) -> list[float]:
@@ -924,6 +894,12 @@ def _average_ranks(means: Sequence[float], better: Better) -> list[float]:
     return ranks
 
 
+def _standing(team: TeamResult) -> tuple[float, float]:
+    """What places a team: its score, then its net value (higher first, undefined last)."""
+    net = team.scores["net_value"].mean
+    return team.score, -net if not math.isnan(net) else math.inf
+
+
 def rank_teams(teams: Sequence[TeamResult]) -> list[TeamResult]:
     """Apply `RANKING_RULE`: return the teams in rank order with their ranks and scores."""
     per_measure = {
@@ -932,33 +908,115 @@ def rank_teams(teams: Sequence[TeamResult]) -> list[TeamResult]:
     scored = []
     for index, team in enumerate(teams):
         ranks = {key: values[index] for key, values in per_measure.items()}
-        scored.append((team, ranks, float(np.mean(list(ranks.values())))))
-
-    def net(item: tuple[TeamResult, dict[str, float], float]) -> float:
-        value = item[0].scores["net_value"].mean
-        return -value if not math.isnan(value) else math.inf
-
-    ordered = sorted(scored, key=lambda item: (item[2], net(item), item[0].name.casefold()))
-    result: list[TeamResult] = []
+        scored.append(replace(team, ranks=ranks, score=float(np.mean(list(ranks.values())))))
+    scored.sort(key=lambda team: (*_standing(team), team.name.casefold()))
+    ranked: list[TeamResult] = []
     previous: tuple[float, float] | None = None
     place = 0
-    for position, (team, ranks, score) in enumerate(ordered, start=1):
-        tie = (score, net((team, ranks, score)))
-        if tie != previous:
-            place, previous = position, tie
-        result.append(
-            TeamResult(
-                decisions=team.decisions,
-                scenario=team.scenario,
-                per_replication=team.per_replication,
-                scores=team.scores,
-                ranks=ranks,
-                score=score,
-                rank=place,
-                story=team.story,
-            )
-        )
-    return result
+    for position, team in enumerate(scored, start=1):
+        if _standing(team) != previous:  # the name orders a full tie but does not split it
+            place, previous = position, _standing(team)
+        ranked.append(replace(team, rank=place))
+    return ranked
+
+
+def run_debrief(
+    workshop: Workshop,
+    teams: Sequence[Decisions],
+    replications: int = DEFAULT_REPLICATIONS,
+    seed: int = DEFAULT_SEED,
+    *,
+    workers: int = 1,
+    scheduler: str | None = None,
+    stories: bool = True,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> Debrief:
+    """Run every team and the baseline team on the same customers, score and rank them.
+
+    Replication r of every team uses the streams of (seed, r): the same customers, with the
+    same problems, patience and choices, meet every team's decisions.
+
+    Args:
+        workshop: the case.
+        teams: the teams' decisions (the baseline team is added first).
+        replications: replications per team (at least 2, for the intervals).
+        seed: the base seed.
+        workers: local worker processes (1: in this process).
+        scheduler: a Dask scheduler's address, instead of local workers.
+        stories: tell each team's most telling customer (from replication 0).
+        on_progress: called with (simulations done, simulations planned).
+
+    Raises:
+        ValueError: fewer than 2 replications, or no team.
+        RuntimeError: a simulation failed (the message holds its traceback).
+    """
+    if replications < 2:
+        raise ValueError("a debrief needs at least 2 replications for its intervals")
+    if not teams:
+        raise ValueError("give at least one team")
+    everyone = [baseline_decisions(workshop), *teams]
+    scenarios = [team_scenario(workshop, decisions) for decisions in everyone]
+    outcomes, where = _simulate(
+        everyone, scenarios, replications, seed, workers, scheduler, on_progress
+    )
+    measures = (*SCOREBOARD, *EXTRAS)
+    base = {m.key: m.values(outcomes[0]) for m in measures}
+    results = []
+    for index, (decisions, scenario, values) in enumerate(
+        zip(everyone, scenarios, outcomes, strict=True)
+    ):
+        scores = {
+            m.key: _score(m, m.values(values), None if index == 0 else base[m.key])
+            for m in measures
+        }
+        results.append(TeamResult(decisions, scenario, values, scores))
+    if stories:
+        results = _with_stories(results, seed)
+    sources = tuple(decisions.source for decisions in teams if decisions.source)
+    return Debrief(workshop, seed, replications, tuple(rank_teams(results)), where, sources)
+
+
+def _simulate(
+    everyone: Sequence[Decisions],
+    scenarios: Sequence[Scenario],
+    replications: int,
+    seed: int,
+    workers: int,
+    scheduler: str | None,
+    on_progress: Callable[[int, int], None] | None,
+) -> tuple[list[list[Outcomes]], str]:
+    """Every team's outcomes, replication 0 first, and where they ran.
+
+    `simcare.experiments.engine.run_points` runs every point under the same policies; here
+    each team has its own, so each team is one point with one policy.
+    """
+    total = len(everyone) * replications
+    chunks: list[dict[int, list[Outcomes]]] = [{} for _ in everyone]
+    with make_executor(workers, scheduler) as executor:
+        size = chunk_size(total, executor.workers, replications)
+        planned = done = 0
+        for index, (decisions, scenario) in enumerate(zip(everyone, scenarios, strict=True)):
+            for first in range(0, replications, size):
+                count = min(size, replications - first)
+                executor.submit(Task(index, scenario, decisions.policy, seed, first, count))
+                planned += 1
+        for _ in range(planned):
+            task, result = executor.next_finished()
+            if isinstance(result, BaseException):
+                raise RuntimeError(
+                    f"team {everyone[task.point].team!r}: a simulation failed:\n"
+                    f"{describe_error(result)}"
+                )
+            chunks[task.point][task.first] = result
+            done += task.count
+            if on_progress is not None:
+                on_progress(done, total)
+        where = executor.description
+    outcomes = [[v for _, part in sorted(team.items()) for v in part] for team in chunks]
+    return outcomes, where
+
+
+# --- each team's story ----------------------------------------------------------------------
 
 
 SAVED = "saved"
@@ -1017,6 +1075,10 @@ def _team_story(
     baseline: tuple[RunRecord, Scenario] | None,
     used: set[int],
 ) -> TeamStory | None:
+    """The team's most telling customer: the first pick that finds one, else the busiest.
+
+    None when nobody complained in the story's replication.
+    """
     journey: int | None = None
     name = reason = ""
     for pick in _story_picks(scenario, policy):
@@ -1040,95 +1102,13 @@ def _team_story(
     story = tell(record, scenario, journey)
     twin = None
     if baseline is not None:
-        try:
-            twin = tell(baseline[0], baseline[1], journey)
-        except StoryError:
-            twin = None
+        with suppress(StoryError):  # the team's story stands without its twin
+            twin = tell(*baseline, journey)
     return TeamStory(name, reason, story, twin)
 
 
-def run_debrief(
-    workshop: Workshop,
-    teams: Sequence[Decisions],
-    replications: int = DEFAULT_REPLICATIONS,
-    seed: int = DEFAULT_SEED,
-    *,
-    workers: int = 1,
-    scheduler: str | None = None,
-    stories: bool = True,
-    on_progress: Callable[[int, int], None] | None = None,
-) -> Debrief:
-    """Run every team and the baseline team on the same customers, score and rank them.
-
-    Replication r of every team uses the streams of (seed, r): the same customers, with the
-    same problems, patience and choices, meet every team's decisions.
-
-    Args:
-        workshop: the case.
-        teams: the teams' decisions (the baseline team is added first).
-        replications: replications per team (at least 2, for the intervals).
-        seed: the base seed.
-        workers: local worker processes (1: in this process).
-        scheduler: a Dask scheduler's address, instead of local workers.
-        stories: tell each team's most telling customer (from replication 0).
-        on_progress: called with (simulations done, simulations planned).
-
-    Raises:
-        ValueError: fewer than 2 replications, or no team.
-        RuntimeError: a simulation failed (the message holds its traceback).
-    """
-    if replications < 2:
-        raise ValueError("a debrief needs at least 2 replications for its intervals")
-    if not teams:
-        raise ValueError("give at least one team")
-    everyone = [baseline_decisions(workshop), *teams]
-    scenarios = [team_scenario(workshop, decisions) for decisions in everyone]
-    chunks: dict[int, dict[int, list[Outcomes]]] = {i: {} for i in range(len(everyone))}
-    with make_executor(workers, scheduler) as executor:
-        size = chunk_size(len(everyone) * replications, executor.workers, replications)
-        planned = done = 0
-        for index, (decisions, scenario) in enumerate(zip(everyone, scenarios, strict=True)):
-            for first in range(0, replications, size):
-                count = min(size, replications - first)
-                executor.submit(Task(index, scenario, decisions.policy, seed, first, count))
-                planned += 1
-        finished = 0
-        while finished < planned:
-            task, result = executor.next_finished()
-            finished += 1
-            if isinstance(result, BaseException):
-                raise RuntimeError(
-                    f"team {everyone[task.point].team!r}: a simulation failed:\n"
-                    f"{describe_error(result)}"
-                )
-            chunks[task.point][task.first] = result
-            done += task.count
-            if on_progress is not None:
-                on_progress(done, len(everyone) * replications)
-        where = executor.description
-    values = [
-        [v for _, part in sorted(chunks[i].items()) for v in part] for i in range(len(everyone))
-    ]
-    measures = (*SCOREBOARD, *EXTRAS)
-    base = {m.key: np.array([m.value(v) for v in values[0]], dtype=float) for m in measures}
-    results = []
-    for index, (decisions, scenario) in enumerate(zip(everyone, scenarios, strict=True)):
-        scores = {
-            m.key: _score(
-                m,
-                np.array([m.value(v) for v in values[index]], dtype=float),
-                None if index == 0 else base[m.key],
-            )
-            for m in measures
-        }
-        results.append(TeamResult(decisions, scenario, values[index], scores))
-    if stories:
-        results = _with_stories(results, seed)
-    sources = tuple(decisions.source for decisions in teams if decisions.source)
-    return Debrief(workshop, seed, replications, tuple(rank_teams(results)), where, sources)
-
-
 def _with_stories(results: list[TeamResult], seed: int) -> list[TeamResult]:
+    """The teams (the baseline first) with their most telling customers' stories."""
     records = [
         simulate(team.scenario, seed, STORY_REPLICATION, team.decisions.policy) for team in results
     ]
@@ -1141,799 +1121,5 @@ def _with_stories(results: list[TeamResult], seed: int) -> list[TeamResult]:
         )
         if story is not None:
             used.add(story.story.journey)
-        told.append(
-            TeamResult(
-                team.decisions, team.scenario, team.per_replication, team.scores, story=story
-            )
-        )
+        told.append(replace(team, story=story))
     return told
-
-
-# --- text -------------------------------------------------------------------------------------
-
-
-def _mean_text(measure: Measure, score: Score, currency: str) -> str:
-    text = short_value(score.mean, measure.unit, currency)
-    if not math.isnan(score.half_width):
-        text += f" ±{difference_text(score.half_width, measure.unit, currency, sign=False)}"
-    return text
-
-
-def _delta_text(measure: Measure, score: Score, currency: str) -> str:
-    text = f"Δ {difference_text(score.difference, measure.unit, currency)}"
-    if not math.isnan(score.difference_half_width) and score.difference_half_width > 0:
-        half = difference_text(score.difference_half_width, measure.unit, currency, sign=False)
-        text += f" ±{half}"
-    return text
-
-
-def _identical(score: Score) -> bool:
-    return score.pairs > 0 and score.difference == 0 and score.difference_half_width == 0
-
-
-def _call_text(score: Score) -> str:
-    if score.call is None:
-        return ""
-    if _identical(score):
-        return "identical"
-    if score.call in (Call.BETTER, Call.WORSE):
-        return f"{score.call.value}, {score.better}/{score.pairs}"
-    return score.call.value
-
-
-def _decision_summary(workshop: Workshop, decisions: Decisions) -> str:
-    changes = decisions.changes(workshop)
-    if not changes:
-        return "staffing as in the case"
-    parts = []
-    for key, value in changes.items():
-        lever = workshop.lever(key)
-        parts.append(f"{lever.team}, {_shift_of(lever)}: {lever.current} → {value} agents")
-    return "; ".join(parts)
-
-
-_RICH_STYLES = {Call.BETTER: "green", Call.WORSE: "red"}
-
-
-def scoreboard_table(debrief: Debrief) -> Table:
-    """The ranked scoreboard as a rich table: one row per team, best first."""
-    workshop = debrief.workshop
-    currency = workshop.scenario.currency
-    table = Table(
-        title=f"{workshop.title}\nWorkshop debrief: {len(debrief.teams)} teams on the same "
-        f"customers, {debrief.replications} replications, seed {debrief.seed}. Each cell: mean "
-        f"±95% half-width; Δ, the paired difference from the baseline team ({BASELINE_TEAM}) "
-        "±95% half-width, and the call. Shares and their differences in percentage points. "
-        "Score: the mean of the three ranks (lower is better); net value breaks ties.",
-        title_justify="left",
-        show_lines=True,
-    )
-    table.add_column("Rank", justify="right", no_wrap=True)
-    table.add_column("Team")
-    table.add_column("Policy", no_wrap=True)
-    for measure in SCOREBOARD:
-        table.add_column(measure.short, justify="right")
-    table.add_column("Score", justify="right", no_wrap=True)
-    table.add_column("Net value", justify="right")
-    net = EXTRAS[0]
-    for team in debrief.teams:
-        cells: list[RichText] = []
-        for measure in (*SCOREBOARD, net):
-            score = team.scores[measure.key]
-            cell = RichText(_mean_text(measure, score, currency))
-            if team.decisions.baseline:
-                cell.append("\nbaseline", style="dim")
-            elif score.call is not None:
-                style = _RICH_STYLES.get(score.call, "dim")
-                if _identical(score):
-                    cell.append("\nΔ 0, identical", style="dim")
-                else:
-                    cell.append(f"\n{_delta_text(measure, score, currency)}", style=style)
-                    cell.append(f"\n{_call_text(score)}", style=style)
-            if measure.ranked:
-                cell.append(f"\nrank {_rank_text(team.ranks[measure.key])}", style="dim")
-            cells.append(cell)
-        name = RichText(team.name)
-        name.append(f"\n{_decision_summary(workshop, team.decisions)}", style="dim")
-        table.add_row(
-            str(team.rank),
-            name,
-            team.decisions.policy,
-            *cells[:-1],
-            f"{team.score:.2f}",
-            cells[-1],
-        )
-    return table
-
-
-def _rank_text(rank: float) -> str:
-    return f"{rank:g}"
-
-
-# --- the handout --------------------------------------------------------------------------------
-
-
-def _levers_table(workshop: Workshop) -> Html:
-    currency = workshop.scenario.currency
-    policies = tag(
-        "ul",
-        join(
-            tag("li", join([tag("code", name), f" — {workshop.policy_description(name)}"]))
-            for name in workshop.policies
-        ),
-        class_="choices",
-    )
-    rows: list[list[str | Html]] = [
-        [
-            join(
-                [
-                    tag("strong", "Response policy"),
-                    tag("div", tag("code", "policy"), class_="small"),
-                ]
-            ),
-            join(
-                [Html("What the brand does with a complaint, on every channel. One of:"), policies]
-            ),
-            tag("code", workshop.scenario.run.policy),
-            "one policy",
-            "—",
-        ]
-    ]
-    for lever in workshop.levers:
-        paid = lever.hours_per_week / (1 - lever.shrinkage)
-        cost = join(
-            [
-                tag("span", f"{currency}{lever.weekly_cost:,.0f} a week", class_="nowrap"),
-                tag("div", "per agent", class_="small"),
-                tag(
-                    "div",
-                    f"{lever.hours_per_week:g} h on duty, {paid:.3g} h paid at "
-                    f"{currency}{lever.cost_per_hour:,.0f}/h",
-                    class_="small",
-                ),
-            ]
-        )
-        rows.append(
-            [
-                join(
-                    [
-                        tag("strong", f"Agents, {lever.team}"),
-                        tag("div", tag("code", lever.key), class_="small"),
-                    ]
-                ),
-                lever.description,
-                str(lever.current),
-                f"{lever.low} to {lever.high}",
-                cost,
-            ]
-        )
-    headers = ["Lever", "What it is", "Now", "You may choose", "Cost"]
-    return tag("div", table(headers, rows, numeric_from=2), class_="wide")
-
-
-def _scoreboard_items(workshop: Workshop) -> Html:
-    run = workshop.scenario.run
-    measured = (run.duration_min - run.warmup_min) / MINUTES_PER_DAY
-    period = f"{measured:g} days"
-    items = [
-        tag(
-            "li",
-            join(
-                [
-                    tag("strong", "Churn among complainants"),
-                    " — the share of customers who complained and then left the brand.",
-                ]
-            ),
-        ),
-        tag(
-            "li",
-            join(
-                [
-                    tag("strong", "Negative word of mouth"),
-                    " — public impressions: how many times people saw a complaint with no good "
-                    "answer under it (on the brand's pages and on open networks, reshares "
-                    "included).",
-                ]
-            ),
-        ),
-        tag(
-            "li",
-            join(
-                [
-                    tag("strong", "Cost"),
-                    f" — staff cost plus compensation paid, over the {period} measured.",
-                ]
-            ),
-        ),
-    ]
-    return tag("ol", join(items))
-
-
-_HANDOUT_STYLE = """
-.choices { margin: .4rem 0 0; padding-left: 1.2rem; }
-.choices li { margin: .15rem 0; }
-.ticks { list-style: none; padding-left: 0; columns: 2; }
-.ticks li { margin: .35rem 0; }
-.box { font-size: 1.2rem; }
-.card td .write-in { min-width: 12rem; }
-.questions li { margin-bottom: .5rem; }
-.questions .write-in { min-height: 3.5rem; }
-@media print {
-  pre { font-size: 7.5pt; }
-  .wide { overflow: visible; }
-  .wide table { font-size: 9pt; }
-  .wide table .small { font-size: 1em; }
-  th, td { padding: .25rem .4rem; }
-}
-"""
-
-
-def handout_html(workshop: Workshop, teams: int, template_name: str = "team-{n}.toml") -> str:
-    """The printable handout: briefing, levers, scoreboard, questions and the decision file.
-
-    Args:
-        workshop: the case.
-        teams: how many team decision files were written beside it.
-        template_name: the decision files' names, with ``{n}`` for the team's number.
-    """
-    scenario = workshop.scenario
-    run = scenario.run
-    measured = (run.duration_min - run.warmup_min) / MINUTES_PER_DAY
-    warmup = run.warmup_min / MINUTES_PER_DAY
-    first, last = template_name.format(n=1), template_name.format(n=teams)
-    files = first if teams == 1 else f"{first} … {last}"
-    parts: list[Html] = [
-        Html(f"<style>{_HANDOUT_STYLE}</style>"),
-        tag("h1", workshop.title),
-        tag(
-            "p",
-            f"Workshop handout · case {scenario.name} · {teams} team"
-            f"{'s' if teams != 1 else ''} · simcare {__version__}",
-            class_="subtitle",
-        ),
-        tag("h2", "Your task"),
-        tag(
-            "p",
-            inline(
-                "Your team runs customer care for the brand in this case. Choose a response "
-                "policy and how many agents work each shift. The teacher then runs every team's "
-                "choices on the same simulated customers — the same people with the same "
-                "problems, patience and tempers — beside a baseline team that ignores "
-                "everything, and ranks the teams on churn, negative word of mouth and cost."
-            ),
-        ),
-    ]
-    if scenario.teaching.briefing:
-        parts += [tag("h2", "The case"), paragraphs(scenario.teaching.briefing)]
-    parts += [
-        tag("h2", "Your levers"),
-        tag(
-            "p",
-            "Everything else about the case (customers, channels, how people react) is fixed. "
-            "Levers you leave alone keep the value in the “Now” column.",
-        ),
-        _levers_table(workshop),
-        tag("h2", "How you will be scored"),
-        tag(
-            "p",
-            f"The simulation runs {run.duration_min / MINUTES_PER_DAY:g} days and measures the "
-            f"last {measured:g} (the first {warmup:g} fill the queues). Three measures, lower "
-            "is better in each:",
-        ),
-        _scoreboard_items(workshop),
-        tag("p", join([tag("strong", "Ranking. "), RANKING_RULE])),
-        tag(
-            "p",
-            f"The baseline team, “{BASELINE_TEAM}”, answers nobody (policy "
-            f"{BASELINE_POLICY}) and keeps the case's staffing, and paying for it. Every "
-            "result is shown as a paired difference from it, with a 95% confidence interval: "
-            "“better”, “worse”, or “too close to call” when the interval includes zero.",
-        ),
-    ]
-    if scenario.teaching.questions:
-        parts += [
-            tag("h2", "Questions"),
-            tag(
-                "ol",
-                join(
-                    tag("li", join([inline(q), tag("div", "", class_="write-in")]))
-                    for q in scenario.teaching.questions
-                ),
-                class_="questions",
-            ),
-        ]
-    parts += [
-        tag("h2", "Your decision file", class_="page-break"),
-        tag(
-            "p",
-            inline(
-                f"Each team gets a file ({files}). Open yours in any text editor, write your "
-                "team's name, pick your policy, set the agents, add a sentence on why, save it "
-                "and give it back to your teacher. Keep the quotes around text; change only the "
-                "values after `=`. This is team 1's file as handed out:"
-            ),
-        ),
-        tag("pre", template_text(workshop, 1)),
-        tag("h3", "Decision sheet (if you prefer paper)"),
-        _decision_sheet(workshop),
-        tag("h2", "For the teacher", class_="page-break"),
-        _teacher_notes(workshop, teams, template_name),
-    ]
-    return page(f"{workshop.title} — workshop handout", join(parts))
-
-
-def _decision_sheet(workshop: Workshop) -> Html:
-    boxes = join(
-        tag("li", join([tag("span", "☐ ", class_="box"), tag("code", name)]))
-        for name in workshop.policies
-    )
-    rows: list[list[str | Html]] = [
-        [
-            join(
-                [
-                    tag("strong", f"Agents, {lever.team}"),
-                    tag("div", _shift_of(lever), class_="small"),
-                ]
-            ),
-            f"{lever.low}–{lever.high} (now {lever.current})",
-            tag("div", "", class_="write-in"),
-        ]
-        for lever in workshop.levers
-    ]
-    parts = [
-        tag("div", join([tag("strong", "Team name"), tag("div", "", class_="write-in")])),
-        tag("div", join([tag("strong", "Policy (tick one)"), tag("ul", boxes, class_="ticks")])),
-    ]
-    if rows:
-        parts.append(table(["Lever", "Allowed", "Your choice"], rows, numeric_from=3))
-    parts.append(
-        tag(
-            "div",
-            join(
-                [
-                    tag("strong", "Why these choices?"),
-                    tag("div", "", class_="write-in"),
-                    tag("div", "", class_="write-in"),
-                ]
-            ),
-        )
-    )
-    return tag("div", join(parts), class_="card")
-
-
-def _shift_of(lever: Lever) -> str:
-    return lever.description.partition("'s ")[2].partition(" (")[0] or lever.description
-
-
-def _teacher_notes(workshop: Workshop, teams: int, template_name: str) -> Html:
-    name = workshop.scenario.name
-    pattern = template_name.format(n="*")
-    plan = [
-        "10 min — read the case together (above).",
-        "25 min — teams discuss the questions and fill in their decision file or sheet.",
-        "5 min — collect the files and run the debrief (below; it takes seconds).",
-        "40 min — project the debrief: the ranking, the charts, each team's customer story.",
-        "10 min — what would you change? Rerun a team's file with their new idea.",
-    ]
-    return join(
-        [
-            tag("p", "A plan for 90 minutes:"),
-            tag("ul", join(tag("li", step) for step in plan)),
-            tag(
-                "p",
-                inline(
-                    "Run the debrief offline with the team files (a paper sheet typed into a "
-                    "copy of a file works too): "
-                    f"`simcare workshop debrief {name} {pattern} -o debrief.html`. "
-                    f"Every team meets the same customers ({DEFAULT_REPLICATIONS} replications, "
-                    f"seed {DEFAULT_SEED}, unless you set `-r` and `-s`). Misspelt keys or values "
-                    "are reported by file and key, and nothing is run until every file is right."
-                ),
-            ),
-        ]
-    )
-
-
-# --- the debrief page ----------------------------------------------------------------------------
-
-
-_CALL_CLASSES = {Call.BETTER: "better", Call.WORSE: "worse"}
-
-
-def _cell(measure: Measure, team: TeamResult, currency: str) -> Html:
-    score = team.scores[measure.key]
-    parts = [tag("div", _mean_text(measure, score, currency), class_="nowrap")]
-    if team.decisions.baseline:
-        parts.append(tag("div", "baseline", class_="baseline"))
-    elif score.call is not None:
-        style = _CALL_CLASSES.get(score.call, "close")
-        if _identical(score):
-            parts.append(tag("div", "Δ 0, identical", class_="close"))
-        else:
-            parts.append(
-                tag("div", _delta_text(measure, score, currency), class_=f"nowrap {style}")
-            )
-            parts.append(tag("div", _call_text(score), class_=style))
-    if measure.ranked:
-        parts.append(tag("div", f"rank {_rank_text(team.ranks[measure.key])}", class_="small"))
-    return join(parts)
-
-
-def _team_cell(debrief: Debrief, team: TeamResult) -> Html:
-    parts = [tag("strong", team.name)]
-    if team.decisions.baseline:
-        parts.append(tag("span", " (baseline team)", class_="baseline"))
-    parts += [
-        tag("div", tag("code", team.decisions.policy)),
-        tag("div", _decision_summary(debrief.workshop, team.decisions), class_="small"),
-    ]
-    return join(parts)
-
-
-def _score_cell(debrief: Debrief, team: TeamResult) -> Html:
-    tied = [other for other in debrief.teams if other is not team and other.score == team.score]
-    parts = [tag("span", f"{team.score:.2f}", class_="score")]
-    if tied:
-        parts.append(tag("div", "tied: net value", class_="small"))
-        parts.append(tag("div", "splits it", class_="small"))
-    return join(parts)
-
-
-def _ranking(debrief: Debrief) -> list[Html]:
-    currency = debrief.workshop.scenario.currency
-    net, others = EXTRAS[0], EXTRAS[1:]
-    rows: list[list[str | Html]] = [
-        [
-            tag("span", str(team.rank), class_="rank"),
-            _team_cell(debrief, team),
-            *(_cell(m, team, currency) for m in SCOREBOARD),
-            _score_cell(debrief, team),
-            _cell(net, team, currency),
-        ]
-        for team in debrief.teams
-    ]
-    headers = ["Rank", "Team and decisions", *(m.short for m in SCOREBOARD), "Score", net.short]
-    caption = (
-        "Each cell: the mean ±95% half-width; Δ, the paired difference from the baseline team "
-        f"({BASELINE_TEAM}) ±95% half-width; the call (better or worse, with the replications "
-        "where the team did better, or too close to call); the team's rank in that measure. "
-        "Shares and their differences are in percentage points."
-    )
-    extra_rows: list[list[str | Html]] = [
-        [tag("strong", team.name), *(_cell(m, team, currency) for m in others)]
-        for team in debrief.teams
-    ]
-    return [
-        tag("h2", "The ranking"),
-        tag("div", table(headers, rows, numeric_from=2, caption=caption), class_="wide ranking"),
-        tag("p", join([tag("strong", "The rule. "), RANKING_RULE]), class_="small"),
-        tag("h3", "Beside the scoreboard (not ranked)"),
-        tag(
-            "div",
-            table(["Team", *(m.short for m in others)], extra_rows, caption=_extras_caption()),
-            class_="wide",
-        ),
-    ]
-
-
-def _extras_caption() -> str:
-    return (
-        "People told, negative: private word of mouth, silent customers included (they never "
-        "meet a team's decisions, so this moves less than public impressions). Escalated: "
-        "complainants who moved to another channel. Resolved: journeys that ended with the "
-        "problem fixed. Net value, in the ranking, weighs the money: revenue less staff cost, "
-        "compensation and the lifetime value of customers lost."
-    )
-
-
-def _head_to_head(debrief: Debrief) -> list[Html]:
-    if len(debrief.teams) < 2:
-        return []
-    first, second = debrief.teams[0], debrief.teams[1]
-    scores = debrief.head_to_head(first, second)
-    currency = debrief.workshop.scenario.currency
-    items = []
-    for measure in SCOREBOARD:
-        score = scores[measure.key]
-        style = _CALL_CLASSES.get(score.call, "close") if score.call else "close"
-        text = f"{_delta_text(measure, score, currency)} — {_call_text(score)}"
-        items.append(
-            tag("li", join([tag("strong", f"{measure.short}: "), tag("span", text, class_=style)]))
-        )
-    return [
-        tag("h3", f"Is {first.name} really ahead of {second.name}?"),
-        tag(
-            "p",
-            f"{first.name} minus {second.name}, replication by replication on the same "
-            "customers, with 95% confidence intervals:",
-        ),
-        tag("ul", join(items)),
-    ]
-
-
-def _chart_label(name: str) -> str:
-    """A team's name as matplotlib draws it literally ($ would start mathematics)."""
-    return name.replace("$", r"\$")
-
-
-def _results(debrief: Debrief) -> Results:
-    rows: list[Row] = []
-    baseline = debrief.baseline
-    for team in debrief.teams:
-        for measure in SCOREBOARD:
-            score = team.scores[measure.key]
-            rows.append(
-                Row(
-                    point=None,
-                    settings=(),
-                    policy=_chart_label(team.name),
-                    outcome=measure.chart_outcome,
-                    scope="all",
-                    label=measure.short,
-                    unit=measure.unit.value,
-                    mean=score.mean,
-                    low=score.low,
-                    high=score.high,
-                    difference=score.difference,
-                    difference_low=score.difference - score.difference_half_width,
-                    difference_high=score.difference + score.difference_half_width,
-                    call=score.call.value if score.call is not None else "",
-                )
-            )
-    scenario = debrief.workshop.scenario
-    return Results(
-        folder=Path(scenario.name),
-        kind="compare",
-        title=_chart_label(debrief.workshop.title),
-        currency=_chart_label(scenario.currency),
-        policies=tuple(_chart_label(t.name) for t in debrief.teams),
-        baseline=_chart_label(baseline.name),
-        replications=debrief.replications,
-        keys=(),
-        rows=tuple(rows),
-    )
-
-
-_CHART_NAMES = {
-    "churn": ("Churn among complainants", "Churn among complainants"),
-    "negative_word_of_mouth": ("Negative word of mouth", "Public impressions, negative"),
-    "cost": ("Cost: staff + compensation", "Staff cost + compensation"),
-}
-"""Per scoreboard measure: its panel's title and its axis label (before the unit)."""
-
-
-def _unit_suffix(label: str) -> str:
-    """The unit at the end of an axis label: " (%)" of "Churn (%)", else ""."""
-    _, found, unit = label.rpartition(" (")
-    return f" ({unit}" if found and unit.endswith(")") else ""
-
-
-def _set_title(ax: Axes, text: str) -> None:
-    """Replace an axes' left title, keeping its font and its distance from the axes."""
-    old = ax.get_title(loc="left")
-    for found in ax.findobj(Text):
-        if found.get_text() == old:
-            found.set_text(text)
-            return
-
-
-def _relabel(chart: Figure, kind: str, teams: int, replications: int, headline: str) -> Figure:
-    """Name the panels as the scoreboard does, and say "team" where the charts say "policy"."""
-    axes = [ax for ax in chart.axes if ax.get_visible()]
-    for ax, measure in zip(axes, SCOREBOARD, strict=False):
-        title, label = _CHART_NAMES[measure.key]
-        suffix = _unit_suffix(ax.get_xlabel())
-        if kind == "comparison":
-            _set_title(ax, f"{title}\n(lower is better)")
-            ax.set_xlabel(f"{label}{suffix}")
-        else:
-            _set_title(ax, title)
-            ax.set_xlabel(f"team − {BASELINE_TEAM}{suffix}")
-    runs = f"{replications} replication{'s' if replications != 1 else ''}"
-    if kind == "comparison":
-        text = f"{headline} — {teams} teams, {runs}, 95% CIs"
-    else:
-        text = f"Each team minus {BASELINE_TEAM}, paired over {runs} (95% CIs)"
-    chart.suptitle(text, fontweight="bold", fontsize=16)
-    return chart
-
-
-def _charts(debrief: Debrief) -> list[Html]:
-    results = _results(debrief)
-    outcomes = [m.chart_outcome for m in SCOREBOARD]
-    headline = results.headline
-    teams = len(debrief.teams)
-    built: list[tuple[str, Figure, str]] = []
-    try:
-        built.append(
-            (
-                "comparison",
-                _relabel(
-                    comparison_chart(results, outcomes),
-                    "comparison",
-                    teams,
-                    debrief.replications,
-                    headline,
-                ),
-                "Each scoreboard measure per team with its 95% confidence interval, teams in rank "
-                "order; the baseline team is grey and hatched.",
-            )
-        )
-        if teams > 1:
-            built.append(
-                (
-                    "differences",
-                    _relabel(
-                        difference_chart(results, outcomes),
-                        "differences",
-                        teams,
-                        debrief.replications,
-                        headline,
-                    ),
-                    f"Each team minus {BASELINE_TEAM}, paired on the same customers, with its 95% "
-                    "confidence interval: better, worse, or too close to call.",
-                )
-            )
-    except PlotError:
-        return []
-    figures = [
-        figure(inline_svg(svg_text(chart), f"debrief-{name}", caption), caption)
-        for name, chart, caption in built
-    ]
-    return [tag("h2", "Charts"), *figures]
-
-
-def _timeline(story: Story) -> Html:
-    rows: list[list[str | Html]] = []
-    for moment in story.moments:
-        what: list[str | Html] = [_sentence(moment.text)]
-        if moment.detail:
-            what.append(tag("div", f"→ {_sentence(moment.detail)}", class_="small"))
-        rows.append(
-            [tag("span", clock(moment.minute, story.start_weekday), class_="nowrap"), join(what)]
-        )
-    return table(["When", "What happened"], rows, numeric_from=2)
-
-
-def _sentence(text: str) -> str:
-    return text[:1].upper() + text[1:] + ("" if text.endswith((".", "!", "?")) else ".")
-
-
-def _twin_text(twin: Story) -> str:
-    left = "left the brand" if twin.left else "stayed"
-    return (
-        f"The same customer under {BASELINE_TEAM}: {twin.ending}, {twin.contacts} contact"
-        f"{'s' if twin.contacts != 1 else ''}, seen {round(twin.negative_impressions):,} times "
-        f"with no good answer; chance of leaving {twin.leave_probability:.0%}, {left}."
-    )
-
-
-def _team_section(debrief: Debrief, team: TeamResult) -> Html:
-    workshop = debrief.workshop
-    decisions = team.decisions
-    items: list[tuple[str, str | Html]] = [
-        (
-            "Policy",
-            join(
-                [
-                    tag("code", decisions.policy),
-                    f" — {workshop.policy_description(decisions.policy)}",
-                ]
-            ),
-        ),
-    ]
-    for lever in workshop.levers:
-        value = decisions.levers[lever.key]
-        change = "as in the case" if value == lever.current else f"case: {lever.current}"
-        items.append((f"Agents, {lever.team} ({_shift_of(lever)})", f"{value} ({change})"))
-    if decisions.reasoning:
-        items.append(("Why", decisions.reasoning))
-    if decisions.source:
-        items.append(("File", tag("code", decisions.source)))
-    heading = f"{team.rank}. {team.name}" + (" (baseline team)" if decisions.baseline else "")
-    parts = [tag("h3", heading), definition_list(items)]
-    told = team.story
-    if told is None:
-        parts.append(tag("p", "Nobody complained in replication 0: no story to tell."))
-    else:
-        story = told.story
-        parts += [
-            tag("h4", "The most telling customer"),
-            tag(
-                "p",
-                f"{introduce(story).rstrip('.')}. Picked ({told.pick}) from replication "
-                f"{STORY_REPLICATION}: this customer {told.reason}.",
-            ),
-            _timeline(story),
-            join(tag("p", line) for line in summary_lines(story)),
-        ]
-        if told.baseline is not None:
-            parts.append(tag("p", _twin_text(told.baseline), class_="small"))
-    return tag("div", join(parts), class_="card team")
-
-
-def _provenance(debrief: Debrief, command: Sequence[str] | None, made: str) -> list[Html]:
-    found = versions()
-    files = debrief.sources
-    items: list[tuple[str, str | Html]] = [
-        ("Case", f"{debrief.workshop.scenario.name} ({debrief.workshop.source})"),
-        ("Seed", str(debrief.seed)),
-        ("Replications", f"{debrief.replications} per team, the same customers for every team"),
-        ("Stories", f"replication {STORY_REPLICATION}"),
-        ("Team files", ", ".join(files)),
-        ("Ran on", debrief.executor),
-        ("Made", made),
-        ("Versions", ", ".join(f"{k} {v}" for k, v in found.items())),
-    ]
-    if command:
-        items.append(("Command", tag("code", " ".join(command))))
-    return [
-        tag("h2", "How these numbers were made"),
-        definition_list((term, value) for term, value in items if value),
-    ]
-
-
-_DEBRIEF_STYLE = """
-.team h3 { margin-top: 0; }
-.ranking td { white-space: nowrap; }
-.ranking td:nth-child(2) { white-space: normal; min-width: 13rem; }
-@media print {
-  .wide { overflow: visible; }
-  .ranking table, .wide table { font-size: 8pt; }
-  .wide table .small { font-size: 1em; }
-  .ranking td:nth-child(2) { min-width: 9rem; }
-  .rank { font-size: 1.1rem; }
-  th, td { padding: .25rem .35rem; }
-  .card { break-inside: auto; }
-}
-.rank { font-size: 1.4rem; font-weight: 700; }
-h4 { font-size: .95rem; margin: 1rem 0 .4rem; }
-.team dl { margin-bottom: .5rem; }
-"""
-
-
-def debrief_html(debrief: Debrief, command: Sequence[str] | None = None, made: str = "") -> str:
-    """The debrief page: ranking, charts, each team's decisions and story, and provenance.
-
-    The page depends only on the debrief, ``command`` and ``made``: the same seed, replications
-    and team files give the same page.
-
-    Args:
-        debrief: from `run_debrief`.
-        command: the command line that made it, to show.
-        made: when it was made, to show ("" leaves it out).
-    """
-    workshop = debrief.workshop
-    teams = len(debrief.teams) - 1
-    parts: list[Html] = [
-        Html(f"<style>{_DEBRIEF_STYLE}</style>"),
-        tag("h1", f"Debrief: {workshop.title}"),
-        tag(
-            "p",
-            f"Workshop debrief · case {workshop.scenario.name} · {teams} team"
-            f"{'s' if teams != 1 else ''} and the baseline team on the same customers · "
-            f"{debrief.replications} replications, seed {debrief.seed}",
-            class_="subtitle",
-        ),
-        *_ranking(debrief),
-        *_head_to_head(debrief),
-        *_charts(debrief),
-        tag("h2", "Each team's decisions and story"),
-        tag(
-            "p",
-            f"One customer per team, from replication {STORY_REPLICATION}, who shows the "
-            "team's choice best: if the team deletes, a customer whose post was deleted; if it "
-            f"answers, a customer {BASELINE_TEAM} lost and the team kept (else the likeliest "
-            "to leave of those who left); if nobody answers, the customer who climbed the most "
-            "channels. Every team met the same customers, so the last line tells how the same "
-            "customer fared under the baseline team.",
-        ),
-        *(_team_section(debrief, team) for team in debrief.teams),
-    ]
-    if workshop.scenario.teaching.questions:
-        parts += [
-            tag("h2", "Questions for discussion"),
-            tag("ol", join(tag("li", inline(q)) for q in workshop.scenario.teaching.questions)),
-        ]
-    parts += _provenance(debrief, command, made)
-    return page(f"Debrief: {workshop.title} — simcare workshop", join(parts))

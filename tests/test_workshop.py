@@ -20,6 +20,7 @@ from simcare.experiments.compare import Call
 from simcare.experiments.design import apply_point
 from simcare.metrics import Better
 from simcare.model.world import simulate
+from simcare.reports.workshop_pages import debrief_html, handout_html
 from simcare.scenario_file import load_scenario_data
 from simcare.workshop import (
     BASELINE_TEAM,
@@ -31,7 +32,6 @@ from simcare.workshop import (
     Score,
     TeamResult,
     Workshop,
-    debrief_html,
     load_workshop,
     rank_teams,
     read_decisions,
@@ -438,6 +438,18 @@ def test_the_page_goes_beside_the_first_team_file(case: Path, tmp_path: Path) ->
     assert (folder / "debrief.html").is_file()
     assert str(folder / "debrief.html") in result.output
     assert "Solo" in result.stdout
+
+
+def test_pages_keep_their_styles_in_the_head(
+    workshop: Workshop, debrief_run: tuple[Path, str]
+) -> None:
+    handout = handout_html(workshop, 2)
+    debrief = debrief_run[0].read_text(encoding="utf-8")
+    for html, own_rule in ((handout, ".choices {"), (debrief, ".rank {")):
+        head, body = html.split("<body>")
+        assert head.count("<style>") == 1
+        assert own_rule in head
+        assert "<style>" not in body  # the charts' SVG has its own <style type=...>
 
 
 def test_team_text_is_escaped(workshop: Workshop, tmp_path: Path) -> None:

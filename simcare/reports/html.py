@@ -186,8 +186,12 @@ dd { margin: 0; overflow-wrap: anywhere; }
 """
 
 
-def page(title: str, body: Html, lang: str = "en") -> str:
-    """A complete HTML document: the title, the stylesheet and the body, nothing else loaded."""
+def page(title: str, body: Html, lang: str = "en", extra_css: str = "") -> str:
+    """A complete HTML document: the title, the stylesheet and the body, nothing else loaded.
+
+    ``extra_css`` is appended to the shared stylesheet, for rules only one kind of page needs;
+    it is the caller's own text, never the user's (a stylesheet is not escaped).
+    """
     return (
         "<!DOCTYPE html>\n"
         f'<html lang="{escape(lang)}">\n<head>\n<meta charset="utf-8">\n'
@@ -195,6 +199,6 @@ def page(title: str, body: Html, lang: str = "en") -> str:
         # Nothing on the page may load from elsewhere, even if a chart or text tried to.
         '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
         "style-src 'unsafe-inline'; img-src data:\">\n"
-        f"<title>{escape(title)}</title>\n<style>{_STYLE}</style>\n</head>\n"
+        f"<title>{escape(title)}</title>\n<style>{_STYLE}{extra_css}</style>\n</head>\n"
         f"<body>\n{body}\n</body>\n</html>\n"
     )

@@ -1,0 +1,96 @@
+"""Runaway work is refused up front with an estimate; the estimate matches what runs."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+from test_cli import invoke
+from test_experiments import short_fan
+
+from simcare import load_scenario
+from simcare.model import simulate
+from simcare.scenario import Incident
+from simcare.workload import Workload, check, estimate, expected_complaints
+
+
+@pytest.mark.parametrize("case", ["loyal_fan_deleted_post", "textbook_contact_centre"])
+def test_expected_complaints_match_the_simulated_mean(case: str) -> None:
+    scenario = load_scenario(case)
+    counts = np.array([len(simulate(scenario, seed=11, replication=r).journeys) for r in range(8)])
+    # Complaints are Poisson: the mean of 8 has a standard error of sqrt(expected / 8).
+    expected = expected_complaints(scenario)
+    assert abs(counts.mean() - expected) < 4 * math.sqrt(expected / 8)
+
+
+def test_an_incident_adds_its_own_complaints_at_its_severitys_share() -> None:
+    fan = load_scenario("loyal_fan_deleted_post")
+    severity = next(iter(fan.severities))
+    burst = Incident("recall", start_min=1440.0, duration_min=720.0, extra_problems_per_min=2.0,
+                     severity=severity)  # fmt: skip
+    # A trickle of everyday problems, so that most complaints come from the incident.
+    quiet = dataclasses.replace(
+        fan, problems=dataclasses.replace(fan.problems, problems_per_min=0.005)
+    )
+    with_burst = dataclasses.replace(quiet, incidents=(burst,))
+    share = fan.severities[severity].complaint_share
+    added = expected_complaints(with_burst) - expected_complaints(quiet)
+    assert added == pytest.approx(2.0 * 720.0 * share)
+    assert added > 2 * expected_complaints(quiet)
+    counts = [len(simulate(with_burst, seed=3, replication=r).journeys) for r in range(8)]
+    expected = expected_complaints(with_burst)
+    assert abs(np.mean(counts) - expected) < 4 * math.sqrt(expected / 8)
+
+
+def test_check_refuses_a_run_that_cannot_fit_in_memory_and_a_job_over_the_cap() -> None:
+    assert check(Workload(runs=10, complaints=1e6, largest_run=1e5), 1e9) is None
+    memory = check(Workload(runs=1, complaints=1e13, largest_run=1e13), math.inf)
+    assert memory is not None
+    assert "GiB of memory" in memory
+    assert check(Workload(runs=1, complaints=math.inf, largest_run=math.inf), math.inf)
+    over = check(Workload(runs=500, complaints=2e9, largest_run=4e6), 1e9, workers=2)
+    assert over is not None
+    assert "2,000,000,000 complaints in 500 replications" in over
+    assert "--max-complaints" in over
+
+
+def test_estimate_multiplies_runs_over_points() -> None:
+    fan = load_scenario("loyal_fan_deleted_post")
+    work = estimate([fan, fan], runs_each=6)
+    assert work.runs == 12
+    assert work.complaints == pytest.approx(12 * expected_complaints(fan))
+    assert work.largest_run == pytest.approx(expected_complaints(fan))
+
+
+def test_commands_refuse_runaway_work_before_writing_anything(tmp_path: Path) -> None:
+    fan = short_fan(tmp_path)
+    out = tmp_path / "out"
+    cases = [
+        ("run", fan, "-r", "5", "--max-complaints", "100", "-o", out),
+        ("compare", fan, "-p", "delete,ignore", "-r", "5", "--max-complaints", "100", "-o", out),
+        ("sweep", fan, "--set", "teams.social_desk.shifts.0.agents=1,2", "-r", "5",
+         "--max-complaints", "100", "-o", out),
+    ]  # fmt: skip
+    for args in cases:
+        result = invoke(*args)
+        assert result.exit_code == 2, result.output
+        assert "--max-complaints (100)" in result.output
+        assert not out.exists()
+
+
+def test_a_rate_no_machine_could_hold_is_refused_whatever_the_cap(tmp_path: Path) -> None:
+    fan = short_fan(tmp_path)
+    huge = fan.read_text(encoding="utf-8").replace('rate = "', 'rate = "1e12/day" # ', 1)
+    fan.write_text(huge, encoding="utf-8")
+    result = invoke("run", fan, "-r", "1", "--max-complaints", "1e30")
+    assert result.exit_code == 2, result.output
+    assert "GiB of memory" in result.output
+
+
+def test_raising_the_cap_lets_the_work_run(tmp_path: Path) -> None:
+    fan = short_fan(tmp_path)
+    result = invoke("run", fan, "-r", "1", "--max-complaints", "1e6", "-f", "csv")
+    assert result.exit_code == 0, result.output
