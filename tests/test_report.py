@@ -1,21 +1,18 @@
 """The HTML report: what it holds, that scenario text is escaped, and that a real browser shows it.
 
-The browser test needs Debian's ``chromium`` (or ``SIMCARE_CHROMIUM`` pointing at a Chromium);
-without one it is skipped, except when ``SIMCARE_REQUIRE_BROWSER=1`` (set by ``.ci/run``, which
-installs Chromium), where a missing browser fails the run.
+The browser test needs Chromium: see tests/browser.py.
 """
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import tomllib
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 import tomli_w
+from browser import render
 from test_cli import invoke
 from test_experiments import STAFF, short_fan
 
@@ -26,17 +23,6 @@ from simcare.reports.report import report_html
 
 POLICIES = ("delete", "reply_public", "ignore")
 HOSTILE = '<script>alert("briefing")</script> & <img src=x onerror=alert(1)>'
-
-# Flags for a root user on a machine with no outside network (see the module docstring).
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 class Elements(HTMLParser):
@@ -217,47 +203,16 @@ def test_report_of_a_folder_that_is_not_simcares_exits_3(tmp_path: Path) -> None
 # --- a real browser ---
 
 
-def chromium() -> str:
-    path = os.environ.get("SIMCARE_CHROMIUM") or next(
-        filter(None, map(shutil.which, ("chromium", "chromium-browser", "google-chrome"))), None
-    )
-    if path is None:
-        if os.environ.get("SIMCARE_REQUIRE_BROWSER") == "1":
-            pytest.fail("no Chromium found: install Debian's chromium or set SIMCARE_CHROMIUM")
-        pytest.skip("no Chromium: install Debian's chromium (apt-get install chromium)")
-    return path
-
-
 def test_report_renders_in_headless_chromium_without_errors(
     folders: dict[str, Path], tmp_path: Path
 ) -> None:
-    from playwright.sync_api import sync_playwright
-
     report = tmp_path / "report.html"
     report.write_text(report_html(folders["compare"]), encoding="utf-8")
-    problems: list[str] = []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium(), args=CHROMIUM_ARGS)
-        try:
-            view = browser.new_page(viewport={"width": 1100, "height": 900})
-            view.on(
-                "console",
-                lambda m: problems.append(f"{m.type}: {m.text}") if m.type != "log" else None,
-            )
-            view.on("pageerror", lambda error: problems.append(f"page error: {error}"))
-            view.on("requestfailed", lambda request: problems.append(f"failed: {request.url}"))
-            view.goto(report.as_uri(), wait_until="load")
-            text = view.inner_text("body")
-            charts = view.eval_on_selector_all(
-                "figure svg", "nodes => nodes.map(n => n.getBoundingClientRect().width)"
-            )
-            shot = view.screenshot(path=str(tmp_path / "report.png"), full_page=True)
-        finally:
-            browser.close()
-    assert problems == []
-    assert '<script>alert("briefing")</script>' in text  # shown as text, not run
-    assert "How these numbers were made" in text
+    shown = render(report, tmp_path / "report.png")
+    assert shown.problems == []
+    assert '<script>alert("briefing")</script>' in shown.text  # shown as text, not run
+    assert "How these numbers were made" in shown.text
     # Every chart is laid out at the page's text width, not collapsed or overflowing.
-    assert len(charts) >= 3
-    assert all(900 < width <= 1100 for width in charts)
-    assert shot.startswith(b"\x89PNG")
+    assert len(shown.chart_widths) >= 3
+    assert all(900 < width <= 1100 for width in shown.chart_widths)
+    assert shown.screenshot.startswith(b"\x89PNG")

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import tomli_w
+from browser import render
 from test_cli import invoke
 from test_experiments import short_fan
 
@@ -471,3 +472,19 @@ def test_team_text_is_escaped(workshop: Workshop, tmp_path: Path) -> None:
     assert "$$ Money $x^2$ talks" in html
     assert html.count("<svg") == 2
     assert all(math.isfinite(team.score) for team in debrief.teams)
+
+
+def test_handout_and_debrief_render_in_headless_chromium(
+    workshop: Workshop, debrief_run: tuple[Path, str], tmp_path: Path
+) -> None:
+    handout = tmp_path / "handout.html"
+    handout.write_text(handout_html(workshop, 3), encoding="utf-8")
+    shown = render(handout, tmp_path / "handout.png")
+    assert shown.problems == []
+    assert "How you will be scored" in shown.text
+    assert STAFF in shown.text
+    debrief = render(debrief_run[0], tmp_path / "debrief.png")
+    assert debrief.problems == []
+    assert BASELINE_TEAM in debrief.text
+    assert len(debrief.chart_widths) == 2
+    assert all(900 < width <= 1100 for width in debrief.chart_widths)
