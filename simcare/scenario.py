@@ -27,6 +27,18 @@ __all__ = ["Problem", "ScenarioError"]  # re-exported: they belong to the scenar
 ArrayOrFloat = TypeVar("ArrayOrFloat", float, np.ndarray)
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+MAX_ATTEMPTS = 20
+"""Contacts one complaint journey may have at most (`Behaviour.max_attempts`)."""
+# Bounds beyond any real case, below where the simulation's numbers overflow or its work runs
+# away (found by tests/test_hostile_input.py): they turn a typo into a message.
+MAX_AUDIENCE_PER_MIN = 1e6
+"""A channel's own audience: viewers per minute of a visible post."""
+MAX_PILE_ON_PER_MIN = 1.0
+"""Pile-on comments per minute under one post (they are counted one by one)."""
+MAX_LIFT = 100.0
+"""The largest reply lift and repost amplification (they multiply a post's audience)."""
+MIN_TOLD_SHAPE = 0.001
+"""The smallest negative-binomial shape of the number told (smaller ones overflow)."""
 MINUTES_PER_DAY = 1440.0
 MINUTES_PER_WEEK = 7 * MINUTES_PER_DAY
 
@@ -103,6 +115,10 @@ class Channel:
     def __post_init__(self) -> None:
         _check_non_negative("share", self.share)
         _check_non_negative("audience", self.audience_per_min)
+        if self.audience_per_min > MAX_AUDIENCE_PER_MIN:
+            raise _fail(
+                "audience", f"expected at most 1000000/min, found {self.audience_per_min!r}"
+            )
         if self.escalate_to == self.name:
             raise _fail("escalate_to", "a channel cannot escalate to itself")
 
@@ -318,8 +334,11 @@ class Problems:
         ):
             if len(profile) != size:
                 raise _fail(key, f"expected {size} weights, found {len(profile)}")
-            if any(not (w >= 0 and math.isfinite(w)) for w in profile) or sum(profile) <= 0:
+            total = sum(profile)
+            if any(not (w >= 0 and math.isfinite(w)) for w in profile) or total <= 0:
                 raise _fail(key, "expected finite weights >= 0, not all zero")
+            if not math.isfinite(total):
+                raise _fail(key, "expected weights whose sum is finite")
 
     def rate_at_hour(self, weekday: int, hour: int) -> float:
         """Return the base rate (per minute) during one hour of the week."""
@@ -400,8 +419,10 @@ class Behaviour:
     intrusion_share: float = 0.2
 
     def __post_init__(self) -> None:
-        if not 1 <= self.max_attempts <= 20:
-            raise _fail("max_attempts", f"expected 1 to 20, found {self.max_attempts!r}")
+        if not 1 <= self.max_attempts <= MAX_ATTEMPTS:
+            raise _fail(
+                "max_attempts", f"expected 1 to {MAX_ATTEMPTS}, found {self.max_attempts!r}"
+            )
         _check_non_negative("persistence", self.persistence)
         for key in ("escalate_share", "resolve_share", "repost_share"):
             _check_share(key, getattr(self, key))
@@ -409,6 +430,11 @@ class Behaviour:
         _check_share("intrusion_share", self.intrusion_share)
         _check_positive("quick", self.quick_min)
         _check_non_negative("repost_amplification", self.repost_amplification)
+        if self.repost_amplification > MAX_LIFT:
+            raise _fail(
+                "repost_amplification",
+                f"expected at most {MAX_LIFT:g}, found {self.repost_amplification!r}",
+            )
         # Steps not given keep their defaults, so a partial table means what it says.
         object.__setattr__(self, "anger_steps", {**_default_anger_steps(), **self.anger_steps})
         for failure, step in self.anger_steps.items():
@@ -470,6 +496,10 @@ class WordOfMouth:
             if not (0 <= low <= high and math.isfinite(high)):
                 raise _fail(key, f"expected 0 <= low <= high, found {[low, high]!r}")
         _check_positive("told_shape", self.told_shape)
+        if self.told_shape < MIN_TOLD_SHAPE:
+            raise _fail(
+                "told_shape", f"expected at least {MIN_TOLD_SHAPE}, found {self.told_shape!r}"
+            )
         _check_positive("attention", self.attention_min)
         for key in (
             "follower_reach",
@@ -489,6 +519,10 @@ class WordOfMouth:
         ):
             _check_non_negative(key, getattr(self, key))
         _check_non_negative("pile_on", self.pile_on_per_min)
+        if self.pile_on_per_min > MAX_PILE_ON_PER_MIN:
+            raise _fail("pile_on", f"expected at most 60/h, found {self.pile_on_per_min!r}")
+        if self.reply_lift > MAX_LIFT:
+            raise _fail("reply_lift", f"expected at most {MAX_LIFT:g}, found {self.reply_lift!r}")
         if not 0 <= self.reshare_branching < 1:
             raise _fail(
                 "reshare_branching",

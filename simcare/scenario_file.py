@@ -32,6 +32,7 @@ from simcare.policies import (
     Priority,
 )
 from simcare.scenario import (
+    MAX_ATTEMPTS,
     WEEKDAYS,
     Behaviour,
     Channel,
@@ -69,6 +70,17 @@ MAX_FILE_BYTES = 1_000_000
 """A scenario is a few kilobytes; anything much larger is not one (and is not read whole)."""
 MAX_AGENTS = 100_000
 """More agents than any team has; a larger count is a typo (and would exhaust memory)."""
+MAX_NUMBER = 1e15
+"""Larger than any count, amount or factor in a scenario: a larger number is a typo (and would
+overflow in the simulation's sums and products)."""
+MAX_KEY_PARTS = 10
+"""Dotted parts a key may have; a scenario's deepest has 5 (policies.P.follow_up.handle_time.cv).
+
+Python's TOML reader takes time and memory that grow with the square of a key's parts: a
+header or key of thousands of parts would take minutes or gigabytes to read.
+"""
+MAX_DEPTH = 10
+"""Tables and lists nested in each other at most; a scenario's deepest value is 5 levels down."""
 
 
 class _ReadError(Exception):
@@ -93,13 +105,26 @@ ABSENT = _Absent()
 def _number(value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise _ReadError("expected a number")
-    return float(value)
+    try:
+        number = float(value)
+    except OverflowError:  # a whole number of over 308 digits
+        number = math.inf if value > 0 else -math.inf
+    if number > MAX_NUMBER and not (isinstance(value, float) and math.isinf(value)):
+        raise _ReadError("expected a number of at most 1e15")
+    return number  # NaN, infinity and negative numbers are left to each value's own checks
 
 
 def _integer(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise _ReadError("expected a whole number")
     return value
+
+
+def _attempts(value: Any) -> int:
+    count = _integer(value)
+    if not 1 <= count <= MAX_ATTEMPTS:  # checked here too: a huge count cannot be printed
+        raise _ReadError(f"expected 1 to {MAX_ATTEMPTS}")
+    return count
 
 
 def _agents(value: Any) -> int:
@@ -137,9 +162,13 @@ def _bare_number(value: Any) -> float | None:
             value = float(value.strip())
         except ValueError:
             return None
-    if isinstance(value, int | float) and math.isfinite(value) and value >= 0:
-        return float(value)
-    return None
+    if not isinstance(value, int | float):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:  # a whole number of over 308 digits
+        return None
+    return number if math.isfinite(number) and number >= 0 else None
 
 
 def _plain(number: float) -> str:
@@ -180,7 +209,7 @@ def _rate(value: Any) -> float:
 
 
 def _weights(size: int) -> Callable[[Any], tuple[float, ...]]:
-    expected = f"expected a list of {size} numbers >= 0, not all zero"
+    expected = f"expected a list of {size} numbers from 0 to 1e15, not all zero"
 
     def read(value: Any) -> tuple[float, ...]:
         if not isinstance(value, list):
@@ -188,11 +217,11 @@ def _weights(size: int) -> Callable[[Any], tuple[float, ...]]:
         if len(value) != size:
             raise _ReadError(expected, f" (it has {len(value)})")
         for position, item in enumerate(value, start=1):
-            if (
-                isinstance(item, bool)
-                or not isinstance(item, int | float)
-                or not (math.isfinite(item) and item >= 0)
-            ):
+            try:
+                weight = _number(item)
+            except _ReadError:
+                weight = math.nan
+            if not (math.isfinite(weight) and weight >= 0):
                 raise _ReadError(expected, f" (item {position} is {_describe(item)})")
         if sum(value) <= 0:
             raise _ReadError(expected)
@@ -260,14 +289,19 @@ def _range(value: Any) -> tuple[float, float]:
             raise _ReadError(expected, f" (it has {len(value)})")
         try:
             low, high = (_number(item) for item in value)
-        except _ReadError:
-            raise _ReadError(expected) from None
+        except _ReadError as bad:
+            raise _ReadError(expected, _too_large_hint(bad)) from None
         return low, high
     try:
         number = _number(value)
-    except _ReadError:
-        raise _ReadError(expected) from None
+    except _ReadError as bad:
+        raise _ReadError(expected, _too_large_hint(bad)) from None
     return number, number
+
+
+def _too_large_hint(bad: _ReadError) -> str:
+    """Say why a number was refused if it was too large (it was a number, then)."""
+    return "; numbers are at most 1e15" if "at most" in bad.expected else ""
 
 
 def _days(value: Any) -> tuple[int, ...]:
@@ -328,7 +362,13 @@ def _did_you_mean_days(value: Any) -> str:
 
 
 def _describe(value: Any) -> str:
-    text = repr(value)
+    if isinstance(value, int) and value.bit_length() > 10_000:  # too long for repr()
+        return f"a whole number of about {int(value.bit_length() * math.log10(2)):,} digits"
+    try:
+        text = repr(value)
+    except ValueError:  # repr() refuses a whole number of over 4,300 digits inside
+        kind = "a table" if isinstance(value, dict) else "a list"
+        return f"{kind} holding a whole number of over 4,300 digits"
     return text if len(text) <= 60 else text[:57] + "..."
 
 
@@ -755,7 +795,7 @@ def _read_behaviour(table: _Table) -> Behaviour | None:
     return _build(
         Behaviour,
         table,
-        max_attempts=table.get("max_attempts", _integer),
+        max_attempts=table.get("max_attempts", _attempts),
         persistence=table.get("persistence", _number),
         escalate_share=table.get("escalate_share", _number),
         retry_delay=retry_delay or ABSENT,
@@ -1089,6 +1129,86 @@ def _toml_problem(error: tomllib.TOMLDecodeError, text: str) -> Problem:
     return Problem("", f"invalid TOML at line {line}, column {column}: {found['message']}")
 
 
+_KEY_START = re.compile(r"^[ \t]*\[{0,2}|[{,]", re.MULTILINE)
+"""Where a key may begin: a line (after a header's brackets), or in an inline table."""
+_KEY_PART = re.compile(r"""[ \t]*(?:[A-Za-z0-9_-]+|"(?:[^"\\\n]|\\.)*"|'[^'\n]*')[ \t]*""")
+
+
+def _long_key(text: str) -> Problem | None:
+    """Say where a key of more than `MAX_KEY_PARTS` dotted parts is, if there is one.
+
+    Checked before the TOML is read, which such a key would make slow and huge.
+    """
+    for start in _KEY_START.finditer(text):
+        end, parts = start.end(), 0
+        while parts <= MAX_KEY_PARTS and (part := _KEY_PART.match(text, end)):
+            parts, end = parts + 1, part.end() + 1
+            if text[part.end() : end] != ".":
+                break
+        if parts > MAX_KEY_PARTS:
+            line = text.count("\n", 0, start.end()) + 1
+            key = text[start.end() : end - 1].strip()[:40]
+            return Problem(
+                "",
+                f"line {line}: a key of more than {MAX_KEY_PARTS} dotted parts ({key}...); "
+                "a scenario's keys have at most 5",
+            )
+    return None
+
+
+def _too_deep(data: dict[str, Any]) -> Problem | None:
+    """Say which value is nested more than `MAX_DEPTH` tables and lists deep, if one is."""
+    stack: list[tuple[Any, str, int]] = [(data, "", 0)]
+    while stack:
+        node, key, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return Problem(
+                key,
+                f"nested more than {MAX_DEPTH} tables or lists deep; "
+                "a scenario's values are 5 levels down at most",
+            )
+        items = node.items() if isinstance(node, dict) else enumerate(node)
+        for part, value in items:
+            if isinstance(value, dict | list):
+                if isinstance(part, int):
+                    inner = f"{key}[{part}]"
+                else:
+                    inner = f"{key}.{part}" if key else part
+                stack.append((value, inner, depth + 1))
+    return None
+
+
+def _deep_problem(text: str) -> Problem:
+    """Say where lists or inline tables nest too deep for the TOML reader (it recurses)."""
+    where = ""
+    depth = 0
+    for bracket in re.finditer(r"[][{}]", text):
+        depth += 1 if bracket[0] in "[{" else -1
+        if depth > 100:  # a best guess: brackets in strings count too
+            where = _where(text, bracket.start())
+            break
+    return Problem(
+        "",
+        f"invalid TOML{where}: lists or inline tables nested too deep to read; "
+        "a scenario's values are 5 levels down at most",
+    )
+
+
+def _where(text: str, position: int) -> str:
+    """Say where a position in the text is: " at line L, column C ('the line's start...')"."""
+    line_start = text.rfind("\n", 0, position) + 1
+    line = text.count("\n", 0, line_start) + 1
+    start = text[line_start:].partition("\n")[0].strip()
+    return f" at line {line}, column {position - line_start + 1} ({_describe(start[:40] + '...')})"
+
+
+def _long_number_problem(text: str) -> Problem:
+    """Say where a whole number too long for Python to read is."""
+    digits = re.search(r"[0-9_]{4300,}", text)
+    where = "" if digits is None else _where(text, digits.start())
+    return Problem("", f"invalid TOML{where}: a whole number of more than 4,300 digits")
+
+
 def _parse_toml(text: str, source: str) -> dict[str, Any]:
     """Parse scenario TOML text into raw data; errors name ``source`` as the file."""
     text = text.removeprefix("\ufeff")  # a byte-order mark, as some editors write
@@ -1099,10 +1219,21 @@ def _parse_toml(text: str, source: str) -> dict[str, Any]:
             ),
             source,
         )
+    long_key = _long_key(text)
+    if long_key is not None:
+        raise ScenarioError(long_key, source)
     try:
-        return tomllib.loads(text)
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise ScenarioError(_toml_problem(error, text), source) from None
+    except ValueError:  # Python reads at most 4,300 digits of a whole number
+        raise ScenarioError(_long_number_problem(text), source) from None
+    except RecursionError:  # the reader recurses into each list and inline table
+        raise ScenarioError(_deep_problem(text), source) from None
+    too_deep = _too_deep(data)
+    if too_deep is not None:
+        raise ScenarioError(too_deep, source)
+    return data
 
 
 def _default_name(source: str) -> str:

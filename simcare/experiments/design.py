@@ -40,6 +40,8 @@ _KEY_USAGE = (
 )
 _SEGMENT = re.compile(r"[A-Za-z0-9_-]+")
 _SIGNIFICANT_DIGITS = 12
+_WHOLE_LIMIT = 2**63
+"""TOML's whole numbers are 64-bit: from -2**63 to 2**63 - 1."""
 
 Number = int | float
 
@@ -92,10 +94,17 @@ def _toml_value(item: str) -> Any:
     """The TOML value an item spells (2, 0.5, true, "a,b"), or the item itself if none."""
     try:
         parsed = tomllib.loads(f"v = {item}")
-    except tomllib.TOMLDecodeError:
+    except (ValueError, RecursionError):  # not TOML, over 4,300 digits, or nested too deep
         return item
     # "1\nw = 2" parses too, as two keys: that is text, not one value.
     return parsed["v"] if parsed.keys() == {"v"} else item
+
+
+def _fits(number: Number) -> bool:
+    """Whether a number is finite and, if whole, one of TOML's 64-bit whole numbers."""
+    if isinstance(number, int):
+        return -_WHOLE_LIMIT <= number < _WHOLE_LIMIT
+    return math.isfinite(number)
 
 
 def _number(part: str) -> Number | None:
@@ -107,6 +116,8 @@ def _number(part: str) -> Number | None:
 def _value(item: str, text: str) -> Any:
     """One list item as a point value: int, float, bool or str."""
     value = _toml_value(item)
+    if isinstance(value, int) and not isinstance(value, bool) and not _fits(value):
+        raise _error(text, f"{item} is too large; whole numbers are at most 2**63 - 1")
     if isinstance(value, bool | int | str):
         return value
     if isinstance(value, float):
@@ -153,8 +164,8 @@ def _range(key: str, parts: list[str], text: str) -> Setting | None:
     if any(number is None for number in numbers):
         return None  # 09:00-17:00, "a:b": a single value with colons
     bounds = [number for number in numbers if number is not None]
-    if not all(math.isfinite(number) for number in bounds):
-        raise _error(text, "range bounds must be finite numbers")
+    if not all(_fits(number) for number in bounds):
+        raise _error(text, "range bounds must be finite numbers (whole ones at most 2**63 - 1)")
     if len(bounds) not in (2, 3):
         raise _error(text, f"a range has 2 or 3 parts (LO:HI or LO:HI:STEP), found {len(bounds)}")
     if len(bounds) == 2:
