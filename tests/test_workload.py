@@ -14,7 +14,16 @@ from test_experiments import short_fan
 from simcare import load_scenario
 from simcare.model import simulate
 from simcare.scenario import Incident
-from simcare.workload import Workload, check, estimate, expected_complaints
+from simcare.workload import (
+    BYTES_PER_COMPLAINT,
+    BYTES_PER_PROBLEM,
+    MAX_COMPLAINTS,
+    Workload,
+    check,
+    estimate,
+    expected_complaints,
+    expected_problems_and_complaints,
+)
 
 
 @pytest.mark.parametrize("case", ["loyal_fan_deleted_post", "textbook_contact_centre"])
@@ -46,15 +55,41 @@ def test_an_incident_adds_its_own_complaints_at_its_severitys_share() -> None:
 
 
 def test_check_refuses_a_run_that_cannot_fit_in_memory_and_a_job_over_the_cap() -> None:
-    assert check(Workload(runs=10, complaints=1e6, largest_run=1e5), 1e9) is None
-    memory = check(Workload(runs=1, complaints=1e13, largest_run=1e13), math.inf)
+    assert (
+        check(Workload(runs=10, problems=3e6, complaints=1e6, largest_run_bytes=1e8), 1e9) is None
+    )
+    memory = check(Workload(runs=1, problems=1e13, complaints=1e12, largest_run_bytes=1e16), 1e30)
     assert memory is not None
     assert "GiB of memory" in memory
-    assert check(Workload(runs=1, complaints=math.inf, largest_run=math.inf), math.inf)
-    over = check(Workload(runs=500, complaints=2e9, largest_run=4e6), 1e9, workers=2)
+    unbounded = check(Workload(1, math.inf, math.inf, math.inf), math.inf)
+    assert unbounded is not None
+    assert "unbounded memory" in unbounded
+    over = check(Workload(runs=500, problems=5e9, complaints=2e9, largest_run_bytes=4e9), 1e9, 2)
     assert over is not None
-    assert "2,000,000,000 complaints in 500 replications" in over
-    assert "--max-complaints" in over
+    assert "about 2,000,000,000 complaints in 500 replications" in over
+    assert "--max-complaints (1,000,000,000)" in over
+
+
+def test_silent_problems_count_towards_memory() -> None:
+    fan = load_scenario("loyal_fan_deleted_post")
+    problems, complaints = expected_problems_and_complaints(fan)
+    assert problems > complaints > 0
+    work = estimate([fan], runs_each=1)
+    assert work.largest_run_bytes == pytest.approx(
+        problems * BYTES_PER_PROBLEM + complaints * BYTES_PER_COMPLAINT
+    )
+    # Almost nobody complains, yet a huge rate of problems is still refused.
+    silent = {
+        name: dataclasses.replace(s, complaint_share=1e-6) for name, s in fan.severities.items()
+    }
+    quiet = dataclasses.replace(
+        fan,
+        severities=silent,
+        problems=dataclasses.replace(fan.problems, problems_per_min=1e7),
+    )
+    refused = check(estimate([quiet], 1), MAX_COMPLAINTS)
+    assert refused is not None
+    assert "GiB of memory" in refused
 
 
 def test_estimate_multiplies_runs_over_points() -> None:
@@ -62,7 +97,7 @@ def test_estimate_multiplies_runs_over_points() -> None:
     work = estimate([fan, fan], runs_each=6)
     assert work.runs == 12
     assert work.complaints == pytest.approx(12 * expected_complaints(fan))
-    assert work.largest_run == pytest.approx(expected_complaints(fan))
+    assert work.problems > work.complaints
 
 
 def test_commands_refuse_runaway_work_before_writing_anything(tmp_path: Path) -> None:
