@@ -1178,6 +1178,38 @@ def _too_deep(data: dict[str, Any]) -> Problem | None:
     return None
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+"""Characters that would reach a terminal or page as commands, not text (tab and newline are
+fine: briefings have them)."""
+
+
+def _control_character(data: dict[str, Any]) -> Problem | None:
+    r"""Say which key or text holds a control character (an escape sequence, say), if one does.
+
+    Text from a scenario file is printed in terminals and pages; ``\u001b[31m`` in a name would
+    recolour the terminal of whoever runs or validates it.
+    """
+    stack: list[tuple[Any, str]] = [(data, "")]
+    while stack:
+        node, key = stack.pop()
+        items = node.items() if isinstance(node, dict) else enumerate(node)
+        for part, value in items:
+            inner = f"{key}[{part}]" if isinstance(part, int) else f"{key}.{part}" if key else part
+            found = _CONTROL.search(inner) or (
+                _CONTROL.search(value) if isinstance(value, str) else None
+            )
+            if found is not None:
+                shown = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", inner)
+                return Problem(
+                    shown,
+                    f"holds a control character (\\x{ord(found.group()):02x}); "
+                    "write plain text (tabs and line breaks are fine)",
+                )
+            if isinstance(value, dict | list):
+                stack.append((value, inner))
+    return None
+
+
 def _deep_problem(text: str) -> Problem:
     """Say where lists or inline tables nest too deep for the TOML reader (it recurses)."""
     where = ""
@@ -1230,9 +1262,9 @@ def _parse_toml(text: str, source: str) -> dict[str, Any]:
         raise ScenarioError(_long_number_problem(text), source) from None
     except RecursionError:  # the reader recurses into each list and inline table
         raise ScenarioError(_deep_problem(text), source) from None
-    too_deep = _too_deep(data)
-    if too_deep is not None:
-        raise ScenarioError(too_deep, source)
+    problem = _too_deep(data) or _control_character(data)
+    if problem is not None:
+        raise ScenarioError(problem, source)
     return data
 
 

@@ -1022,3 +1022,22 @@ def test_a_hostile_set_exits_2_naming_it(setting: str, named: str, tmp_path: Pat
     assert result.exit_code == 2
     assert result.stderr.startswith("error: ")
     assert named in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ('name = "\\u001b[31mRED"\n', "name"),
+        ('[teaching]\nbriefing = "ring \\u0007 the bell"\n', "teaching.briefing"),
+        ('[channels."ph\\u009bone"]\n', "channels.ph\\x9bone"),
+    ],
+)
+def test_control_characters_are_refused_and_never_printed(
+    tmp_path: Path, text: str, key: str
+) -> None:
+    path = tmp_path / "escape.toml"
+    path.write_text(f'{text}[problems]\nrate = "1/h"\n[channels.phone]\n', encoding="utf-8")
+    result = invoke("validate", path)
+    assert result.exit_code == 2
+    assert f"{key}: holds a control character" in result.output
+    assert not any(0x80 <= ord(c) <= 0x9F or (ord(c) < 0x20 and c != "\n") for c in result.output)
