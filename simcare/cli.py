@@ -13,6 +13,7 @@ import csv
 import difflib
 import json
 import math
+import re
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -50,6 +51,7 @@ from simcare.reports.output import (
     OutputError,
     Provenance,
     check_folder,
+    check_writable,
     command_line,
     now,
     prepare_folder,
@@ -69,7 +71,7 @@ from simcare.reports.story import (
     format_twins,
     tell,
 )
-from simcare.reports.sweep_files import SweepFolder
+from simcare.reports.sweep_files import PLAN, SweepFolder
 from simcare.reports.tables import SUMMARY_COLUMNS, summary_records, summary_table, to_csv
 from simcare.reports.workshop_pages import debrief_html, handout_html, scoreboard_table
 from simcare.reproduce import reproduce
@@ -343,9 +345,9 @@ def init(
         _fail(f"{path}: already exists; choose another name, or add --force", EXIT_OUTPUT)
     starter = resources.files("simcare").joinpath("starter.toml").read_text(encoding="utf-8")
     try:
-        path.write_text(starter, encoding="utf-8")
-    except OSError as error:
-        _fail(f"{path}: cannot write: {error.strerror}", EXIT_OUTPUT)
+        write_atomic(path, starter)
+    except OutputError as error:
+        _fail(str(error), EXIT_OUTPUT)
     stdout.print(
         f"Wrote {path}; check it with: simcare validate {path}", markup=False, highlight=False
     )
@@ -481,6 +483,7 @@ def compare_command(
     compared = len(set(chosen or loaded.policy_names) | {baseline or loaded.run.policy})
     runs = max_replications if precision is not None else replications
     _check_workload([loaded], compared * runs, max_complaints, workers or default_workers())
+    writing = False
     try:
         if out is not None:
             check_folder(out, force)
@@ -499,6 +502,7 @@ def compare_command(
             )
         if out is not None:
             provenance = Provenance(command_line(), started, now(), comparison.executor)
+            writing = True
             write_comparison(comparison, out, provenance, force)
     except ExecutorError as error:
         _fail(str(error), EXIT_USAGE)
@@ -507,6 +511,12 @@ def compare_command(
     except RuntimeError as error:  # a simulation raised: a bug, reported without a traceback
         _fail(str(error), EXIT_FAILED)
     except KeyboardInterrupt:
+        if writing:
+            _fail(
+                f"interrupted while writing {out}: it has no manifest.json, so it is unfinished; "
+                "run the command again with --force",
+                EXIT_INTERRUPTED,
+            )
         _fail("interrupted; nothing was written", EXIT_INTERRUPTED)
     if output_format is OutputFormat.TABLE:
         stdout.print(comparison_table(comparison, columns))
@@ -669,6 +679,7 @@ def sweep_command(
         )
     precision = _precision(target_ci, target_outcome, max_replications, replications)
     chosen = _split(policies)
+    started_in: Path | None = None  # the folder, once the sweep writes into it
     try:
         if resume is not None:
             folder = SweepFolder.open(resume)
@@ -683,6 +694,7 @@ def sweep_command(
                         f"resume with just: simcare sweep --resume {resume}",
                         EXIT_USAGE,
                     )
+            started_in = resume
             folder.begin_resume()
         else:
             assert out is not None
@@ -697,6 +709,7 @@ def sweep_command(
             _check_workload(
                 points, len(plan.policies) * runs, max_complaints, workers or default_workers()
             )
+            started_in = out
             folder = SweepFolder.create(out, plan, force)
         plan = folder.plan
         done = folder.finished_points()
@@ -727,8 +740,16 @@ def sweep_command(
     except OutputError as error:
         _fail(str(error), EXIT_OUTPUT)
     except KeyboardInterrupt:
+        if started_in is None:
+            _fail("interrupted before the sweep started; nothing was written", EXIT_INTERRUPTED)
+        if not (started_in / PLAN).is_file():
+            _fail(
+                f"interrupted while preparing {started_in}; run the same command again with "
+                "--force",
+                EXIT_INTERRUPTED,
+            )
         _fail(
-            f"interrupted; finished points are kept: simcare sweep --resume {folder.folder}",
+            f"interrupted; finished points are kept: simcare sweep --resume {started_in}",
             EXIT_INTERRUPTED,
         )
     _print_sweep_table(folder.folder, plan)
@@ -741,8 +762,11 @@ def sweep_command(
         _draw(folder.folder, None, list(FORMATS), None)
     if tally.failed:
         listed = ", ".join(str(p) for p in tally.failed[:10])
+        why = next((r.error.splitlines()[-1] for r in result.runs.values() if r.error), "")
         _fail(
-            f"{len(tally.failed)} point{'s' * (len(tally.failed) != 1)} failed ({listed}); "
+            f"{len(tally.failed)} point{'s' * (len(tally.failed) != 1)} failed ({listed})"
+            + (f": {why}" if why else "")
+            + "; "
             f"see {folder.folder / 'points.csv'} and parts/*.error.txt, then "
             f"simcare sweep --resume {folder.folder}",
             EXIT_FAILED,
@@ -802,6 +826,7 @@ def report_command(
     if target.is_dir():
         _fail(f"{target}: is a folder; give --out a file name such as report.html", EXIT_OUTPUT)
     try:
+        check_writable(target.parent)
         write_atomic(target, report_html(folder))
     except (PlotError, OutputError) as error:
         _fail(str(error), EXIT_OUTPUT)
@@ -952,7 +977,9 @@ def _workshop_handout(case: str, out: Path | None, teams: int, force: bool) -> N
         prepared = load_workshop(case)
     except ScenarioError as error:
         _fail(str(error), EXIT_USAGE)
-    folder = out if out is not None else Path(f"workshop-{prepared.scenario.name}")
+    # The name is the scenario file's text: keep the default folder one plain name in here.
+    safe = re.sub(r"[^A-Za-z0-9_-]+", "_", prepared.scenario.name).strip("_") or "case"
+    folder = out if out is not None else Path(f"workshop-{safe}")
     files = {"handout.html": handout_html(prepared, teams)}
     files |= {f"team-{n}.toml": template_text(prepared, n) for n in range(1, teams + 1)}
     try:
@@ -1000,6 +1027,10 @@ def _workshop_debrief(
         _fail(f"{target}: is a folder; give -o a file name such as debrief.html", EXIT_OUTPUT)
     if target.exists() and not force:
         _fail(f"{target}: exists; choose another -o, or add --force to replace it", EXIT_OUTPUT)
+    try:
+        check_writable(target.parent)  # refuse now, not after the simulations
+    except OutputError as error:
+        _fail(str(error), EXIT_OUTPUT)
     scenarios = [team_scenario(prepared, team) for team in teams]
     _check_workload([prepared.scenario, *scenarios], replications, workload.MAX_COMPLAINTS)
     started = now()
@@ -1015,6 +1046,8 @@ def _workshop_debrief(
             )
     except RuntimeError as error:
         _fail(str(error), EXIT_FAILED)
+    except KeyboardInterrupt:
+        _fail("interrupted; nothing was written", EXIT_INTERRUPTED)
     made = f"{started.isoformat(timespec='seconds')} to {now().isoformat(timespec='seconds')}"
     try:
         write_atomic(target, debrief_html(debrief, command_line(), made))

@@ -3,20 +3,30 @@
 Work is cut into tasks of several replications of one scenario point under one policy, so
 that the cost of sending a task is small beside the simulation. A replication's numbers depend
 only on (seed, replication), never on the task or the worker that ran it, so every executor
-gives the same numbers.
+gives the same numbers, and a task lost with a worker can simply run again elsewhere.
+
+Faults: local workers never see Ctrl-C (this process handles it, and stops them); a local worker
+that dies (killed, out of memory) is replaced and the task it was running runs again, until
+`MAX_RESTARTS` workers were replaced; after that such a task fails with `WorkerDiedError`.
 """
 
 from __future__ import annotations
 
 import importlib
+import logging
 import math
 import multiprocessing
 import os
+import pickle
+import signal
+import threading
 import traceback
 from abc import ABC, abstractmethod
 from collections import deque
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
 from typing import Any
 
 from simcare.metrics import Outcomes, outcomes
@@ -35,6 +45,12 @@ DASK_WORKERS_TIMEOUT = "60s"
 
 MAX_CHUNK = 50
 """At most this many replications in one task, so that progress moves and a failure costs little."""
+
+MAX_RESTARTS = 2
+"""Replace at most this many local workers that died; after that, a task whose worker dies fails
+(a task that kills every worker it runs on must not go on for ever)."""
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +89,10 @@ class ExecutorError(RuntimeError):
     """The executor cannot start: Dask is not installed, or the scheduler cannot be reached."""
 
 
+class WorkerDiedError(RuntimeError):
+    """A task's local worker process died (killed, out of memory) and was not replaced."""
+
+
 class Executor(ABC):
     """Runs tasks somewhere and hands back each one as it finishes, in any order."""
 
@@ -91,11 +111,18 @@ class Executor(ABC):
     def close(self) -> None:
         """Release the workers; tasks not yet started are dropped."""
 
+    def abort(self) -> None:
+        """Release the workers without waiting for running tasks (after an error or Ctrl-C)."""
+        self.close()
+
     def __enter__(self) -> Executor:
         return self
 
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
+    def __exit__(self, exc_type: type[BaseException] | None, *exc_info: object) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self.abort()
 
 
 class SerialExecutor(Executor):
@@ -123,35 +150,214 @@ class SerialExecutor(Executor):
             return task, error
 
 
+@dataclass(slots=True)
+class _Worker:
+    """A local worker process and this end of its pipe."""
+
+    process: multiprocessing.process.BaseProcess
+    pipe: Connection
+
+
 class ProcessExecutor(Executor):
-    """A local pool of worker processes."""
+    """Local worker processes, each given one task at a time through a pipe of its own.
+
+    A pipe per worker, rather than the queue that `concurrent.futures.ProcessPoolExecutor`
+    shares between them, means a worker that dies is seen at once and for sure: its pipe ends,
+    even halfway through a result (where a shared pool can wait forever). Only the task it was
+    running is lost, and it runs again on a new worker. At most `MAX_RESTARTS` workers are
+    replaced; after that a task whose worker dies fails with `WorkerDiedError`.
+    """
 
     def __init__(self, workers: int) -> None:
         self.workers = workers
         self.description = describe_executor(workers)
+        self.restarts = 0
         # "spawn" rather than fork: the parent may hold threads (a progress bar, a Dask
         # client) that a forked child would inherit in an unknown state.
-        self._pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
-        self._running: dict[Future[list[Outcomes]], Task] = {}
-        self._done: deque[Future[list[Outcomes]]] = deque()
+        self._context = multiprocessing.get_context("spawn")
+        self._queue: deque[Task] = deque()
+        self._idle: list[_Worker] = []
+        self._busy: dict[Connection, tuple[_Worker, Task]] = {}
+        self._finished: deque[Finished] = deque()
+        self._started = 0
 
     def submit(self, task: Task) -> None:
-        """Send a task to the pool."""
-        self._running[self._pool.submit(run_task, task)] = task
+        """Queue a task; it starts as soon as a worker is free."""
+        self._queue.append(task)
+        self._dispatch()
 
     def next_finished(self) -> Finished:
         """Return a finished task, waiting for one if none is ready."""
-        if not self._done:
-            done, _ = wait(self._running, return_when=FIRST_COMPLETED)
-            self._done.extend(done)
-        future = self._done.popleft()
-        task = self._running.pop(future)
-        error = future.exception()
-        return (task, error) if error is not None else (task, future.result())
+        while not self._finished:
+            if not self._busy:  # tasks queued, but every worker died and none may replace them
+                return self._queue.popleft(), WorkerDiedError(
+                    "no worker process is left to run this task (they died: killed, or out of "
+                    "memory?)"
+                )
+            by_sentinel = {
+                worker.process.sentinel: pipe for pipe, (worker, _) in self._busy.items()
+            }
+            for ready in wait([*self._busy, *by_sentinel]):
+                pipe = by_sentinel[ready] if isinstance(ready, int) else ready
+                if isinstance(pipe, Connection) and pipe in self._busy:  # not yet taken
+                    self._receive(pipe)
+            self._dispatch()
+        return self._finished.popleft()
+
+    def _receive(self, pipe: Connection) -> None:
+        """Take a busy worker's reply: its task's outcomes or error, or the end of its pipe."""
+        worker, task = self._busy.pop(pipe)
+        try:
+            if not pipe.poll():  # the process ended, its pipe did not say so: treat it as dead
+                raise EOFError
+            ok, value = pipe.recv()  # waits only while a live worker finishes sending
+        except (EOFError, OSError):
+            self._lost(worker, task)
+            return
+        self._idle.append(worker)
+        self._finished.append((task, value if ok else _worker_error(*value)))
+
+    def _dispatch(self) -> None:
+        """Give queued tasks to idle workers, starting workers up to the allowed number."""
+        while self._queue:
+            if self._idle:
+                worker = self._idle.pop()
+            elif len(self._busy) < self.workers and self._started < self.workers + self.restarts:
+                worker = self._start()
+            else:
+                return
+            task = self._queue.popleft()
+            try:
+                worker.pipe.send(task)
+            except OSError:  # it died while idle
+                self._queue.appendleft(task)
+                self._lost(worker, None)
+                continue
+            self._busy[worker.pipe] = (worker, task)
+
+    def _start(self) -> _Worker:
+        # A daemon: should this process end without closing it, it is ended too.
+        pipe, child = self._context.Pipe()
+        process = self._context.Process(
+            target=_work, args=(child,), name=f"simcare-worker-{self._started}", daemon=True
+        )
+        with _interrupts_ignored():  # the worker inherits this: Ctrl-C is ours
+            process.start()
+        child.close()  # the worker holds the only writing end: its death ends the pipe
+        self._started += 1
+        return _Worker(process, pipe)
+
+    def _lost(self, worker: _Worker, task: Task | None) -> None:
+        """A worker died: replace it (within `MAX_RESTARTS`) and run its task again, or fail it."""
+        worker.pipe.close()
+        if worker.process.is_alive():
+            worker.process.terminate()
+        worker.process.join()
+        if self.restarts < MAX_RESTARTS:
+            self.restarts += 1
+            log.warning(
+                "a worker process died (killed, or out of memory?); %s (restart %d of at most %d)",
+                "starting a new one to run its task again" if task else "starting a new one",
+                self.restarts,
+                MAX_RESTARTS,
+            )
+            if task is not None:
+                self._queue.appendleft(task)
+        elif task is not None:
+            before = f"; {self.restarts} had died before" if self.restarts else ""
+            died = f"a worker process died running this task (killed, or out of memory?){before}"
+            self._finished.append((task, WorkerDiedError(died)))
+
+    def _workers(self) -> list[_Worker]:
+        return [*self._idle, *(worker for worker, _ in self._busy.values())]
 
     def close(self) -> None:
-        """Stop the workers, dropping tasks not yet started."""
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        """Stop the workers once their running tasks end, dropping tasks not yet started."""
+        self._queue.clear()
+        workers = self._workers()
+        for worker in workers:
+            worker.pipe.close()  # a worker stops when its pipe ends
+        for worker in workers:
+            worker.process.join()
+        self._idle.clear()
+        self._busy.clear()
+
+    def abort(self) -> None:
+        """Stop the workers now: drop the queued tasks and end the running ones."""
+        self._queue.clear()
+        workers = self._workers()
+        for worker in workers:
+            worker.process.terminate()
+        for worker in workers:
+            worker.process.join()
+            worker.pipe.close()
+        self._idle.clear()
+        self._busy.clear()
+
+
+def _work(pipe: Connection) -> None:
+    """A worker process: run each task it is sent, and send back its outcomes or its error."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # already so when started from the main thread
+    while True:
+        try:
+            task = pipe.recv()
+            reply: tuple[bool, Any] = (True, run_task(task))
+        except EOFError:  # no more work
+            return
+        except Exception as error:  # a failing task is reported; the worker goes on
+            reply = (False, _portable_error(error))
+        try:
+            pipe.send(reply)
+        except OSError:  # the parent is gone
+            return
+
+
+def _portable_error(error: Exception) -> tuple[bytes | None, str]:
+    """An error as it can cross to the parent: pickled if it can be, and its traceback."""
+    text = "".join(traceback.format_exception(error)).rstrip()
+    try:
+        return pickle.dumps(error), text
+    except Exception:  # an error that does not pickle still has its traceback
+        return None, text
+
+
+def _worker_error(pickled: bytes | None, text: str) -> BaseException:
+    """The error a worker sent, with the worker's traceback as its cause."""
+    error: BaseException | None = None
+    with suppress(Exception):  # an error that does not unpickle here is told by its traceback
+        error = pickle.loads(pickled) if pickled is not None else None
+    if error is None:
+        error = RuntimeError(text.splitlines()[-1] if text else "a task failed in a worker")
+    error.__cause__ = RemoteTraceback(text)
+    return error
+
+
+class RemoteTraceback(Exception):  # noqa: N818 - never raised: it carries a traceback
+    """The traceback of an error in a worker process (shown as the cause of the error)."""
+
+    def __str__(self) -> str:
+        return f"\n{self.args[0]}"
+
+
+@contextmanager
+def _interrupts_ignored() -> Iterator[None]:
+    """Ignore Ctrl-C (SIGINT) while local workers start, so that they ignore it for good.
+
+    An ignored signal stays ignored in a child, across exec, and Python then installs no
+    KeyboardInterrupt handler of its own (a blocked signal mask, by contrast, is reset by the
+    "spawn" start). Ctrl-C in a terminal signals the whole process group: a worker must neither
+    print a traceback nor die; this process handles it and stops the workers. A Ctrl-C in the
+    few milliseconds a worker takes to start is lost. Only the main thread may change signal
+    handlers; from another thread, workers start as they are.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    before = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, before)
 
 
 class DaskExecutor(Executor):
@@ -233,5 +439,10 @@ def make_executor(workers: int = 1, scheduler: str | None = None) -> Executor:
 
 
 def describe_error(error: BaseException) -> str:
-    """The whole traceback of a failed task, including the worker's side when there is one."""
+    """The whole traceback of a failed task, including the worker's side when there is one.
+
+    A worker that died has no traceback to show: just what happened.
+    """
+    if isinstance(error, WorkerDiedError):
+        return f"WorkerDiedError: {error}"
     return "".join(traceback.format_exception(error)).rstrip()

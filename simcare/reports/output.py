@@ -1,16 +1,19 @@
 """Output folders: complete files or none, a manifest of how they were made, no overwriting.
 
-Every file is written under a temporary name and renamed when complete; nothing is
-overwritten unless asked.
+Every file is written under a temporary name, flushed to disk and renamed when complete, so
+a full disk, a refused write, Ctrl-C or a killed process never leaves a half-written file under
+its final name; nothing is overwritten unless asked.
 """
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import platform
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import metadata
@@ -43,8 +46,42 @@ class OutputError(Exception):
     """An output folder cannot be used; the message says why and what to do."""
 
 
+def write_error(path: Path, error: OSError, doing: str = "cannot write") -> OutputError:
+    """An `OutputError` for a write that failed: the path, the reason and what to do about it."""
+    message = f"{path}: {doing}: {error.strerror or error}"
+    if error.errno in (errno.ENOSPC, errno.EDQUOT):
+        message += "; the disk is full: free some space"
+    elif isinstance(error, PermissionError) or error.errno == errno.EROFS:
+        message += "; not writable: make it writable, or write somewhere else"
+    return OutputError(message)
+
+
+def check_writable(folder: Path) -> None:
+    """Refuse a folder that cannot be written to, before long work rather than after it.
+
+    A file is created there and removed; while the folder does not exist, in the nearest folder
+    above it that does (where it would be made).
+    """
+    where = next((p for p in (folder, *folder.parents) if p.exists()), Path.cwd())
+    probe = where / f".simcare-probe-{os.getpid()}.partial"
+    try:
+        with probe.open("x", encoding="utf-8"):
+            pass
+    except FileExistsError:
+        pass  # a probe of this process left behind: the folder is writable
+    except OSError as error:
+        raise write_error(folder, error, "cannot write there") from None
+    try:
+        probe.unlink()
+    except OSError as error:
+        raise write_error(folder, error, "cannot remove files there") from None
+
+
 def check_folder(folder: Path, force: bool) -> None:
-    """Refuse a folder that is a file, or not empty unless ``force`` (check before long work)."""
+    """Refuse a folder that is a file, not empty unless ``force``, or not writable.
+
+    Call it before long work, so that it is refused before the work rather than after.
+    """
     if folder.exists() and not folder.is_dir():
         raise OutputError(f"{folder}: exists and is not a folder; choose another --out")
     if folder.is_dir() and any(folder.iterdir()) and not force:
@@ -52,6 +89,7 @@ def check_folder(folder: Path, force: bool) -> None:
             f"{folder}: the folder is not empty; choose another --out, "
             "or add --force to replace simcare's files in it"
         )
+    check_writable(folder)
 
 
 def prepare_folder(folder: Path, force: bool) -> None:
@@ -60,21 +98,31 @@ def prepare_folder(folder: Path, force: bool) -> None:
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        raise OutputError(f"{folder}: cannot create the folder: {error.strerror}") from None
+        raise write_error(folder, error, "cannot create the folder") from None
 
 
 @contextmanager
 def atomic_text(path: Path) -> Iterator[TextIO]:
-    """Open a file for writing that appears, complete, only when the block ends without error."""
+    """Open a file for writing that appears, complete, only when the block ends without error.
+
+    The text goes to a hidden temporary file beside ``path``, which is flushed to the disk and
+    renamed to ``path`` only when complete; on any error or interruption it is removed.
+
+    Raises:
+        OutputError: the file cannot be written (naming it, the reason and what to do).
+    """
     partial = path.with_name(f".{path.name}.partial")
     try:
         with partial.open("w", encoding="utf-8", newline="") as handle:
             yield handle
+            handle.flush()
+            os.fsync(handle.fileno())  # on the disk before it has its name (a crash, power)
         partial.replace(path)
     except OSError as error:
-        raise OutputError(f"{path}: cannot write: {error.strerror}") from None
+        raise write_error(path, error) from None
     finally:
-        partial.unlink(missing_ok=True)
+        with suppress(OSError):  # nothing to remove after the rename; never hide the error
+            partial.unlink(missing_ok=True)
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -215,19 +263,35 @@ def write_run(result: RunResult, folder: Path, provenance: Provenance, force: bo
         policy=result.policy,
         replications=result.replications,
     )
-    return write_files(folder, files, manifest)
+    return _write_result(folder, files, manifest)
 
 
 def write_files(folder: Path, files: dict[str, str], manifest: dict[str, Any]) -> list[Path]:
     """Write files into a prepared folder, each atomically, the manifest last.
 
-    A folder without a manifest holds unfinished work.
+    A folder without a manifest holds unfinished work: an older manifest is removed first, so
+    that a folder replaced with ``--force`` never looks finished while only half replaced.
     """
     written = []
+    try:
+        (folder / MANIFEST).unlink(missing_ok=True)
+    except OSError as error:
+        raise write_error(folder / MANIFEST, error, "cannot replace") from None
     for name, text in {**files, MANIFEST: json.dumps(manifest, indent=2)}.items():
         write_atomic(folder / name, text)
         written.append(folder / name)
     return written
+
+
+def _write_result(folder: Path, files: dict[str, str], manifest: dict[str, Any]) -> list[Path]:
+    """`write_files`, saying what a failure leaves and what to do about it."""
+    try:
+        return write_files(folder, files, manifest)
+    except OutputError as error:
+        raise OutputError(
+            f"{error}. The files already written are complete, but {folder} has no {MANIFEST}"
+            " and is unfinished: once this is fixed, run the command again with --force"
+        ) from None
 
 
 def command_line() -> list[str]:
@@ -259,4 +323,4 @@ def write_comparison(
         baseline=comparison.baseline,
         replications=comparison.replications,
     )
-    return write_files(folder, files, manifest)
+    return _write_result(folder, files, manifest)

@@ -30,7 +30,7 @@ import textwrap
 import threading
 import tomllib
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from functools import cached_property, partial
 from pathlib import Path
@@ -48,7 +48,7 @@ from matplotlib.typing import RcKeyType
 from simcare.experiments.compare import KEY_OUTCOMES
 from simcare.metrics import OUTCOMES, Better, Unit
 from simcare.reports.comparison import SHORT_LABELS, difference_text, short_value
-from simcare.reports.output import MANIFEST, SUMMARY_FILES
+from simcare.reports.output import MANIFEST, SUMMARY_FILES, write_error
 from simcare.units import display_unit, parse_duration
 
 __all__ = [
@@ -1560,13 +1560,16 @@ def save_figure(figure: Figure, path: Path) -> Path:
     metadata: dict[str, str | None] = {"Date": None} if fmt == "svg" else {"Software": None}
     partial = path.with_name(f".{path.name}.partial")
     try:
-        with _style():
-            figure.savefig(partial, format=fmt, dpi=DPI, metadata=metadata)
+        with _style(), partial.open("wb") as handle:
+            figure.savefig(handle, format=fmt, dpi=DPI, metadata=metadata)
+            handle.flush()
+            os.fsync(handle.fileno())  # on the disk before it has its name
         os.replace(partial, path)
     except OSError as error:
-        raise PlotError(f"{path}: cannot write: {error.strerror or error}") from None
+        raise PlotError(str(write_error(path, error))) from None
     finally:
-        partial.unlink(missing_ok=True)
+        with suppress(OSError):
+            partial.unlink(missing_ok=True)
     return path
 
 
@@ -1644,7 +1647,7 @@ def plot_folder(
     try:
         target.mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        raise PlotError(f"{target}: cannot create the folder: {error.strerror}") from None
+        raise PlotError(str(write_error(target, error, "cannot create the folder"))) from None
     written: list[Path] = []
     for name, build in charts:
         for fmt in dict.fromkeys(wanted):

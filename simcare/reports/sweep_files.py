@@ -36,9 +36,11 @@ from simcare.reports.output import (
     OutputError,
     Provenance,
     atomic_text,
+    check_writable,
     prepare_folder,
     replication_rows,
     write_atomic,
+    write_error,
     write_files,
 )
 from simcare.reports.tables import SUMMARY_COLUMNS, summary_records, to_csv
@@ -71,24 +73,34 @@ class SweepFolder:
 
     @classmethod
     def create(cls, folder: Path, plan: SweepPlan, force: bool) -> SweepFolder:
-        """Start a new sweep's folder (refusing a non-empty one unless ``force``)."""
+        """Start a new sweep's folder (refusing a non-empty one unless ``force``).
+
+        The plan is written last: a folder without one cannot be resumed, and is started again.
+        """
         prepare_folder(folder, force)
-        for stale in ("parts", "scenarios"):  # an older sweep's, with --force
-            shutil.rmtree(folder / stale, ignore_errors=True)
-        for name in (*FINAL_FILES, PLAN):
-            (folder / name).unlink(missing_ok=True)
         try:
-            (folder / "parts").mkdir()
-            (folder / "scenarios").mkdir()
-        except OSError as error:
-            raise OutputError(f"{folder}: cannot create sub-folders: {error.strerror}") from None
-        write_atomic(
-            folder / "scenario.toml", dump_scenario(scenario_from_dict(plan.base, plan.name))
-        )
-        created = cls(folder, plan)
-        for point in range(len(plan.points)):
-            write_atomic(created.scenario_path(point), dump_scenario(plan.scenario(point)))
-        write_atomic(folder / PLAN, json.dumps(plan.to_json(), indent=2))
+            try:
+                for stale in ("parts", "scenarios"):  # an older sweep's, with --force
+                    if (folder / stale).is_dir():
+                        shutil.rmtree(folder / stale)
+                for name in (*FINAL_FILES, PLAN):
+                    (folder / name).unlink(missing_ok=True)
+                (folder / "parts").mkdir()
+                (folder / "scenarios").mkdir()
+            except OSError as error:
+                raise write_error(Path(error.filename or folder), error, "cannot prepare") from None
+            write_atomic(
+                folder / "scenario.toml", dump_scenario(scenario_from_dict(plan.base, plan.name))
+            )
+            created = cls(folder, plan)
+            for point in range(len(plan.points)):
+                write_atomic(created.scenario_path(point), dump_scenario(plan.scenario(point)))
+            write_atomic(folder / PLAN, json.dumps(plan.to_json(), indent=2))
+        except OutputError as error:
+            raise OutputError(
+                f"{error}. The sweep had not started: once this is fixed, run the same command "
+                "again with --force"
+            ) from None
         return created
 
     @classmethod
@@ -119,23 +131,49 @@ class SweepFolder:
         ]
 
     def begin_resume(self) -> None:
-        """Mark the folder unfinished again while the remaining points run."""
-        (self.folder / MANIFEST).unlink(missing_ok=True)
+        """Mark the folder unfinished again while the remaining points run.
+
+        Also removes the temporary files a killed sweep left behind (never a finished file).
+        """
+        try:
+            check_writable(self.folder)
+            (self.folder / MANIFEST).unlink(missing_ok=True)
+            for stale in (self.folder / "parts").glob(".*.partial"):
+                stale.unlink(missing_ok=True)
+        except OSError as error:
+            raise write_error(Path(error.filename or self.folder), error, "cannot resume") from None
 
     def write_point(self, run: PointRun) -> None:
-        """Record a finished point (its replications) or a failed one (its error)."""
+        """Record a finished point (its replications) or a failed one (its error).
+
+        Raises:
+            OutputError: the point cannot be written (the message says how to resume).
+        """
         parts = self.folder / "parts"
         name = _point_name(run.point)
-        if run.error is not None:
-            write_atomic(parts / f"{name}.error.txt", run.error + "\n")
-            return
-        rows = [
-            row
-            for policy, per_replication in run.values.items()
-            for row in replication_rows(per_replication, policy=policy)
-        ]
-        write_atomic(parts / f"{name}.csv", to_csv(rows, PART_COLUMNS))
-        (parts / f"{name}.error.txt").unlink(missing_ok=True)
+        try:
+            if run.error is not None:
+                write_atomic(parts / f"{name}.error.txt", run.error + "\n")
+                return
+            rows = [
+                row
+                for policy, per_replication in run.values.items()
+                for row in replication_rows(per_replication, policy=policy)
+            ]
+            write_atomic(parts / f"{name}.csv", to_csv(rows, PART_COLUMNS))
+            try:
+                (parts / f"{name}.error.txt").unlink(missing_ok=True)
+            except OSError as error:
+                raise write_error(parts / f"{name}.error.txt", error, "cannot remove") from None
+        except OutputError as error:
+            raise self._resumable(error) from None
+
+    def _resumable(self, error: OutputError) -> OutputError:
+        """A write error, with how to finish the sweep once it is fixed."""
+        return OutputError(
+            f"{error}. Finished points are kept: once this is fixed, finish the sweep with "
+            f"simcare sweep --resume {self.folder}"
+        )
 
     def _read_point(self, point: int) -> dict[str, list[Outcomes]]:
         values: dict[str, list[Outcomes]] = {}
@@ -155,7 +193,17 @@ class SweepFolder:
         return path.read_text(encoding="utf-8").strip() if path.is_file() else None
 
     def finish(self, provenance: Provenance) -> SweepTally:
-        """Write points.csv, replications.csv and summary.csv from the parts, then the manifest."""
+        """Write points.csv, replications.csv and summary.csv from the parts, then the manifest.
+
+        Raises:
+            OutputError: a file cannot be written (the message says how to resume).
+        """
+        try:
+            return self._finish(provenance)
+        except OutputError as error:
+            raise self._resumable(error) from None
+
+    def _finish(self, provenance: Provenance) -> SweepTally:
         plan = self.plan
         keys = plan.keys
         finished = set(self.finished_points())
