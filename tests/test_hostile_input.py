@@ -1041,3 +1041,24 @@ def test_control_characters_are_refused_and_never_printed(
     assert result.exit_code == 2
     assert f"{key}: holds a control character" in result.output
     assert not any(0x80 <= ord(c) <= 0x9F or (ord(c) < 0x20 and c != "\n") for c in result.output)
+
+
+def test_names_from_a_scenario_never_lead_files_out_of_the_output_folder(tmp_path: Path) -> None:
+    """A policy named like a path gets charts named after it, inside the plots folder."""
+    data = tomllib.loads(Path("scenarios/loyal_fan_deleted_post.toml").read_text(encoding="utf-8"))
+    data["run"]["duration"], data["run"]["warmup"] = "3d", "1d"
+    data["policies"]["../../escaped"] = {"based_on": "delete"}
+    path = tmp_path / "case" / "fan.toml"
+    path.parent.mkdir()
+    path.write_text(tomli_w.dumps(data), encoding="utf-8")
+    out = tmp_path / "case" / "sweep"
+    result = invoke(
+        "sweep", path, "--set", "teams.social_desk.shifts.0.agents=1,2",
+        "--set", "behaviour.persistence=0.3,0.6", "-p", "../../escaped,delete", "-r", "2",
+        "-w", "1", "-o", out, "--plots",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    inside = {p.resolve() for p in out.rglob("*")}
+    everything = {p.resolve() for p in tmp_path.rglob("*")}
+    assert everything - inside == {path.parent.resolve(), path.resolve(), out.resolve()}
+    assert any("escaped" in p.name for p in (out / "plots").iterdir())
