@@ -1298,43 +1298,59 @@ def builtin_scenarios() -> dict[str, Path]:
     return {}
 
 
-def read_scenario_text(path: Path) -> str:
-    """Read a scenario file's text, turning every way it can fail into a `ScenarioError`."""
-    source = str(path)
+class TextFileError(ValueError):
+    """A small text file the user gave cannot be read as text; the message says why."""
+
+
+def read_text_file(path: Path, limit: int, expected: str) -> str:
+    """Read a small UTF-8 text file the user names (a scenario, a team's decisions).
+
+    Args:
+        path: the file.
+        limit: refuse a file larger than this many bytes (read no further).
+        expected: what it should be, for messages ("a scenario .toml file").
+
+    Raises:
+        TextFileError: a folder, missing, unreadable, too large, binary or not UTF-8.
+        FileNotFoundError: no such file (the caller may know a better hint).
+    """
     try:
         if path.is_dir():
-            raise IsADirectoryError(path)
+            raise TextFileError(f"is a folder; expected {expected}")
         with path.open("rb") as handle:
-            raw = handle.read(MAX_FILE_BYTES + 1)
-    except IsADirectoryError:
-        raise ScenarioError(
-            Problem("", "is a folder; expected a scenario .toml file"), source
-        ) from None
+            raw = handle.read(limit + 1)
     except FileNotFoundError:
-        close = _closest(path.stem, list(builtin_scenarios())) if len(path.parts) == 1 else None
-        hint = f"; did you mean the built-in case {close!r}?" if close else ""
-        raise ScenarioError(Problem("", f"no such file{hint}"), source) from None
+        raise
     except OSError as error:
-        raise ScenarioError(
-            Problem("", f"cannot read the file: {error.strerror or error}"), source
-        ) from None
-    except ValueError:  # a NUL character in the name
-        raise ScenarioError(Problem("", "not a valid file name"), source) from None
-    if len(raw) > MAX_FILE_BYTES:
-        raise ScenarioError(
-            Problem("", f"larger than {MAX_FILE_BYTES:,} bytes; not a scenario file"), source
-        )
+        raise TextFileError(f"cannot read the file: {error.strerror or error}") from None
+    except ValueError as error:  # a NUL character in the name
+        if isinstance(error, TextFileError):
+            raise
+        raise TextFileError("not a valid file name") from None
+    if len(raw) > limit:
+        raise TextFileError(f"larger than {limit:,} bytes; not {expected}")
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise ScenarioError(Problem("", "UTF-16 text; save it as UTF-8"), source)
+        raise TextFileError("UTF-16 text; save it as UTF-8")
     if b"\x00" in raw:
-        raise ScenarioError(Problem("", "binary content; expected a TOML text file"), source)
+        raise TextFileError(f"binary content; expected {expected}")
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise ScenarioError(
-            Problem("", f"not UTF-8 text (bad byte at position {error.start}); save it as UTF-8"),
-            source,
+        raise TextFileError(
+            f"not UTF-8 text (bad byte at position {error.start}); save it as UTF-8"
         ) from None
+
+
+def read_scenario_text(path: Path) -> str:
+    """Read a scenario file's text, turning every way it can fail into a `ScenarioError`."""
+    try:
+        return read_text_file(path, MAX_FILE_BYTES, "a scenario .toml file")
+    except FileNotFoundError:
+        close = _closest(path.stem, list(builtin_scenarios())) if len(path.parts) == 1 else None
+        hint = f"; did you mean the built-in case {close!r}?" if close else ""
+        raise ScenarioError(Problem("", f"no such file{hint}"), str(path)) from None
+    except TextFileError as error:
+        raise ScenarioError(Problem("", str(error)), str(path)) from None
 
 
 def _exists(path: Path) -> bool:

@@ -42,7 +42,12 @@ from simcare.policies import BUILTIN_POLICIES
 from simcare.records import RunRecord
 from simcare.reports.story import PICK_REASONS, Pick, Story, StoryError, busiest, choose, tell
 from simcare.scenario import MINUTES_PER_DAY, WEEKDAYS, Scenario, Shift
-from simcare.scenario_file import load_scenario_data, scenario_from_dict
+from simcare.scenario_file import (
+    TextFileError,
+    load_scenario_data,
+    read_text_file,
+    scenario_from_dict,
+)
 from simcare.stats import estimate
 
 __all__ = [
@@ -577,29 +582,12 @@ def parse_decisions(data: dict[str, Any], workshop: Workshop, source: str) -> De
 
 def _read_text(path: Path) -> str:
     """A decision file's text, or DecisionError naming the file and what is wrong."""
-    source = str(path)
     try:
-        if path.is_dir():
-            raise IsADirectoryError(path)
-        with path.open("rb") as handle:
-            raw = handle.read(MAX_DECISION_BYTES + 1)
-    except IsADirectoryError:
-        raise DecisionError([f"{source}: is a folder; expected a team's .toml file"]) from None
+        return read_text_file(path, MAX_DECISION_BYTES, "a team's .toml decision file")
     except FileNotFoundError:
-        raise DecisionError([f"{source}: no such file"]) from None
-    except (OSError, ValueError) as error:
-        reason = getattr(error, "strerror", None) or error
-        raise DecisionError([f"{source}: cannot read the file: {reason}"]) from None
-    if len(raw) > MAX_DECISION_BYTES:
-        raise DecisionError(
-            [f"{source}: larger than {MAX_DECISION_BYTES:,} bytes; not a team's decision file"]
-        )
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise DecisionError(
-            [f"{source}: not UTF-8 text (bad byte at position {error.start}); save it as UTF-8"]
-        ) from None
+        raise DecisionError([f"{path}: no such file"]) from None
+    except TextFileError as error:
+        raise DecisionError([f"{path}: {error}"]) from None
 
 
 def read_decisions(path: Path, workshop: Workshop) -> Decisions:
