@@ -48,6 +48,7 @@ from simcare.reports.comparison import (
     verdict_text,
 )
 from simcare.reports.output import (
+    CHART_FORMATS,
     OutputError,
     Provenance,
     check_folder,
@@ -59,8 +60,6 @@ from simcare.reports.output import (
     write_comparison,
     write_run,
 )
-from simcare.reports.plots import FORMATS, PlotError, plot_folder
-from simcare.reports.report import report_html
 from simcare.reports.story import (
     PICK_REASONS,
     Pick,
@@ -73,7 +72,6 @@ from simcare.reports.story import (
 )
 from simcare.reports.sweep_files import PLAN, SweepFolder
 from simcare.reports.tables import SUMMARY_COLUMNS, summary_records, summary_table, to_csv
-from simcare.reports.workshop_pages import debrief_html, handout_html, scoreboard_table
 from simcare.reproduce import reproduce
 from simcare.scenario import Scenario, ScenarioError
 from simcare.scenario_file import builtin_scenarios, load_scenario
@@ -530,7 +528,7 @@ def compare_command(
     else:
         sys.stdout.write(to_csv(comparison_records(comparison), COMPARISON_COLUMNS))
     if plots and out is not None:
-        _draw(out, None, list(FORMATS), _split(outcomes))
+        _draw(out, None, list(CHART_FORMATS), _split(outcomes))
 
 
 def _check_outcomes(names: list[str], option: str) -> None:
@@ -547,6 +545,8 @@ def _check_outcomes(names: list[str], option: str) -> None:
 
 def _draw(folder: Path, out: Path | None, formats: list[str], outcomes: list[str] | None) -> None:
     """Draw a result folder's charts and say where they went; exit 3 if the folder is unusable."""
+    from simcare.reports.plots import PlotError, plot_folder  # matplotlib: only when drawing
+
     try:
         written = plot_folder(folder, out, formats, outcomes)
     except PlotError as error:
@@ -759,7 +759,7 @@ def sweep_command(
         highlight=False,
     )
     if plots and tally.finished:
-        _draw(folder.folder, None, list(FORMATS), None)
+        _draw(folder.folder, None, list(CHART_FORMATS), None)
     if tally.failed:
         listed = ", ".join(str(p) for p in tally.failed[:10])
         why = next((r.error.splitlines()[-1] for r in result.runs.values() if r.error), "")
@@ -802,7 +802,7 @@ def plot_command(
     """
     chosen = _split(outcomes)
     _check_outcomes(chosen or [], "--outcomes")
-    _draw(folder, out, [f.value for f in formats] if formats else list(FORMATS), chosen)
+    _draw(folder, out, [f.value for f in formats] if formats else list(CHART_FORMATS), chosen)
 
 
 @app.command("report")
@@ -825,6 +825,9 @@ def report_command(
         _fail(f"{target}: exists; choose another --out, or add --force to replace it", EXIT_OUTPUT)
     if target.is_dir():
         _fail(f"{target}: is a folder; give --out a file name such as report.html", EXIT_OUTPUT)
+    from simcare.reports.plots import PlotError  # matplotlib: only when drawing
+    from simcare.reports.report import report_html
+
     try:
         check_writable(target.parent)
         write_atomic(target, report_html(folder))
@@ -980,6 +983,8 @@ def _workshop_handout(case: str, out: Path | None, teams: int, force: bool) -> N
     # The name is the scenario file's text: keep the default folder one plain name in here.
     safe = re.sub(r"[^A-Za-z0-9_-]+", "_", prepared.scenario.name).strip("_") or "case"
     folder = out if out is not None else Path(f"workshop-{safe}")
+    from simcare.reports.workshop_pages import handout_html  # matplotlib
+
     files = {"handout.html": handout_html(prepared, teams)}
     files |= {f"team-{n}.toml": template_text(prepared, n) for n in range(1, teams + 1)}
     try:
@@ -1009,6 +1014,8 @@ def _workshop_debrief(
     force: bool,
 ) -> None:
     """Run the teams and the baseline and write the debrief (``simcare workshop debrief``)."""
+    from simcare.reports.workshop_pages import debrief_html, scoreboard_table  # matplotlib
+
     try:
         prepared = load_workshop(case)
     except ScenarioError as error:

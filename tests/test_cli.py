@@ -421,3 +421,14 @@ def test_run_with_an_unknown_policy_names_the_choices() -> None:
     assert "unknown policy 'delet'" in result.output
     assert "did you mean 'delete'?" in result.output
     assert "refund_and_apologise" in result.output  # the case's own policies are offered too
+
+
+def test_the_command_line_starts_without_matplotlib() -> None:
+    """`simcare --help` and the commands that draw nothing stay quick to start (issue 6)."""
+    import subprocess
+    import sys
+
+    heavy = "{'matplotlib', 'distributed'}"
+    code = f"import sys, simcare.cli; print(sorted({heavy} & set(sys.modules)))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"

@@ -234,6 +234,13 @@ class Replication:
         self.batch_start: list[int] = []
         self.draws: list[np.ndarray] = []  # per batch: (complaints, max_attempts, DRAWS)
         self.effect_table = EffectTable(self.effects, behaviour)
+        # The draws are float32; numpy compares them with a Python float share in float32.
+        # The Python paths compare exact float32 values with the share rounded to float32.
+        self._resolve_share = float(np.float32(behaviour.resolve_share))
+        self._intrusion_share = float(np.float32(behaviour.intrusion_share))
+        self._update_share = float(np.float32(behaviour.update_share))
+        self._repost_share = float(np.float32(behaviour.repost_share))
+        self._escalate_share = float(np.float32(behaviour.escalate_share))
         # What answering a contact does (a `Result`), decided from the journey's draws when the
         # contact is created: per first contact, and per extra contact in `extra_result`.
         self.first_result: list[int] = []
@@ -281,9 +288,22 @@ class Replication:
         batch, row = self._locate(journey)
         return float(getattr(batch, name)[row])
 
-    def _draw(self, journey: int, attempt: int) -> np.ndarray:
+    def _draw(self, journey: int, attempt: int) -> list[float]:
         index = bisect.bisect_right(self.batch_start, journey) - 1
-        return self.draws[index][journey - self.batch_start[index], attempt]
+        return self.draws[index][journey - self.batch_start[index], attempt].tolist()
+
+    def _result(self, channel: int, draw: list[float]) -> int:
+        """`response_results` for one contact, in Python (same float32 comparisons)."""
+        effect = self.effects[channel]
+        if effect.removes_post:
+            return Result.DELETED
+        if not (effect.resolves and draw[DRAWS.resolve] < self._resolve_share):
+            return Result.UNRESOLVED
+        if effect.may_intrude and draw[DRAWS.special] < self._intrusion_share:
+            return Result.INTRUDED
+        if effect.may_update and draw[DRAWS.update] < self._update_share:
+            return Result.UPDATED
+        return Result.RESOLVED
 
     # --- the hot path ---------------------------------------------------------------------
 
@@ -397,7 +417,7 @@ class Replication:
         journey: int,
         attempt: int,
         anger: float,
-        draw: np.ndarray,
+        draw: list[float],
     ) -> None:
         """The customer's anger rises; they retry, escalate, repost, or give up."""
         behaviour = self.behaviour
@@ -407,43 +427,50 @@ class Replication:
         kind = ContactKind.COMPLAINT
         if failure is Failure.DELETED:
             target = self.repost_to[channel]
-            if target < 0 or draw[DRAWS.act] >= behaviour.repost_share:
+            if target < 0 or draw[DRAWS.act] >= self._repost_share:
                 return
             kind = ContactKind.REPOST
         else:
             if draw[DRAWS.act] >= behaviour.act_probability(anger):
                 return
             target = self.escalate_to[channel]
-            if target < 0 or draw[DRAWS.escalate] >= behaviour.escalate_share:
+            if target < 0 or draw[DRAWS.escalate] >= self._escalate_share:
                 target = channel
-        delay = _duration(self.retry_delay, float(draw[DRAWS.delay_e]), float(draw[DRAWS.delay_z]))
+        delay = _duration(self.retry_delay, draw[DRAWS.delay_e], draw[DRAWS.delay_z])
         self._schedule(journey, attempt + 1, target, kind, self.env.now + delay, anger)
 
-    def _follow_up(self, journey: int, attempt: int, channel: int, draw: np.ndarray) -> None:
+    def _follow_up(self, journey: int, attempt: int, channel: int, draw: list[float]) -> None:
         follow_up = self.policy.follow_up
         assert follow_up is not None
-        moment = self.env.now + follow_up.within_min * float(draw[DRAWS.follow_up])
-        self._schedule(journey, attempt, channel, ContactKind.FOLLOW_UP, moment, 0.0)
+        moment = self.env.now + follow_up.within_min * draw[DRAWS.follow_up]
+        self._schedule(journey, attempt, channel, ContactKind.FOLLOW_UP, moment, 0.0, draw)
 
     def _schedule(
-        self, journey: int, attempt: int, channel: int, kind: int, moment: float, anger: float
+        self,
+        journey: int,
+        attempt: int,
+        channel: int,
+        kind: int,
+        moment: float,
+        anger: float,
+        draw: list[float] | None = None,
     ) -> None:
         """Add a later contact of a journey; it arrives at ``moment``."""
         extra = len(self.extra_journey)
-        draw = self._draw(journey, attempt)
-        e, z = float(draw[DRAWS.handle_e]), float(draw[DRAWS.handle_z])
+        if draw is None:
+            draw = self._draw(journey, attempt)
+        e, z = draw[DRAWS.handle_e], draw[DRAWS.handle_z]
         if kind == ContactKind.FOLLOW_UP:
             deadline, acts, result = math.inf, False, int(Result.FOLLOW_UP)
         else:
-            channels = np.array([channel])
-            result = int(response_results(self.effect_table, channels, draw[np.newaxis])[0])
+            result = int(self._result(channel, draw))
             batch, row = self._locate(journey)
             patience = self.patience[channel]
             deadline = math.inf
             if patience is not None:
                 multiplier = self.patience_multiplier[int(batch.segment[row])]
                 deadline = moment + multiplier * _duration(
-                    patience, float(draw[DRAWS.patience_e]), float(draw[DRAWS.patience_z])
+                    patience, draw[DRAWS.patience_e], draw[DRAWS.patience_z]
                 )
             failure = Failure.WAITED if self.channel_teams[channel] else Failure.IGNORED
             acts = (

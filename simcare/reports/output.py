@@ -32,6 +32,9 @@ from simcare.reports.tables import SUMMARY_COLUMNS, none_if_nan, summary_records
 from simcare.scenario_file import dump_scenario
 
 MANIFEST = "manifest.json"
+CHART_FORMATS = ("png", "svg")
+"""File formats of the charts (PNG for slides, SVG for the web); here rather than in `plots`, so
+that the command line can offer them without importing matplotlib."""
 SUMMARY_FILES = {"run": "summary.csv", "compare": "comparison.csv", "sweep": "summary.csv"}
 """Each kind of output folder's summary table (what `reproduce` checks and charts read)."""
 REPLICATION_COLUMNS = ("replication", "outcome", "scope", "value")

@@ -48,7 +48,7 @@ from matplotlib.typing import RcKeyType
 from simcare.experiments.compare import KEY_OUTCOMES
 from simcare.metrics import OUTCOMES, Better, Unit
 from simcare.reports.comparison import SHORT_LABELS, difference_text, short_value
-from simcare.reports.output import MANIFEST, SUMMARY_FILES, write_error
+from simcare.reports.output import CHART_FORMATS, MANIFEST, SUMMARY_FILES, write_error
 from simcare.units import display_unit, parse_duration
 
 __all__ = [
@@ -76,7 +76,7 @@ __all__ = [
 ]
 
 TIMESERIES = "timeseries.csv"
-FORMATS = ("png", "svg")
+FORMATS = CHART_FORMATS
 """File formats `plot_folder` writes."""
 DPI = 160
 """PNG resolution: a 12 × 6.75 in chart is 1920 × 1080 pixels, a full-HD slide."""

@@ -121,3 +121,34 @@ def test_headcount_changes_follow_the_week_from_the_start_day(start_weekday):
         weekday = (start_weekday + int(moment // 1440)) % 7
         assert weekday < 5
         assert moment % 1440 == 540.0
+
+
+@pytest.mark.parametrize(
+    "case", ["loyal_fan_deleted_post", "geotagged_store_complaints", "no_cross_sell_in_crisis"]
+)
+def test_a_later_contacts_result_in_python_matches_the_vectorised_rule(case: str) -> None:
+    """Later contacts decide their result one at a time (`Replication._result`), first
+    contacts in blocks (`response_results`): the two must agree on every draw, at the
+    float32 edges of each share too."""
+    from simcare.model.journeys import DRAWS, draw_block, response_results
+    from simcare.scenario_file import load_scenario
+
+    scenario = load_scenario(case)
+    behaviour = scenario.behaviour
+    rng = np.random.default_rng(5)
+    draws = draw_block(rng, 3000, 1)[:, 0, :]
+    # Put some draws exactly on a share (as float32), where < and <= differ.
+    for column, share in ((DRAWS.resolve, behaviour.resolve_share),
+                          (DRAWS.special, behaviour.intrusion_share),
+                          (DRAWS.update, behaviour.update_share)):  # fmt: skip
+        draws[::7, column] = np.float32(share)
+    seen: set[int] = set()
+    for policy in scenario.teaching.policies:
+        replication = Replication(scenario, make_streams(1, 0), policy=policy)
+        channels = rng.integers(len(scenario.channels), size=len(draws))
+        vectorised = response_results(replication.effect_table, channels, draws).tolist()
+        pairs = zip(channels, draws, strict=True)
+        one_by_one = [replication._result(int(c), row.tolist()) for c, row in pairs]
+        assert one_by_one == vectorised, policy
+        seen.update(one_by_one)
+    assert len(seen) >= 3  # the draws and policies reach several results
