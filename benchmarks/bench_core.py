@@ -29,7 +29,6 @@ import gc
 import json
 import math
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -40,7 +39,7 @@ from typing import Any
 
 import numpy as np
 import simpy
-from machine import print_machine
+from machine import peak_rss_mib, print_machine
 
 import simcare
 from simcare.model import simulate
@@ -238,21 +237,8 @@ RUNNERS: dict[str, Callable[[float, int], Outcome]] = {
 # --- memory, in a fresh process per implementation -------------------------------------------
 
 
-def _maxrss_mib() -> float:
-    """Peak resident set size of this process so far, in MiB.
-
-    On Linux this reads VmHWM from /proc: ``ru_maxrss`` there keeps the parent's high-water
-    mark across fork and exec, so a child started by a big parent would report the parent's.
-    """
-    try:
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024.0  # kB
-    except OSError:
-        pass
-    scale = 1024.0 * 1024.0 if sys.platform == "darwin" else 1024.0
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / scale
+_maxrss_mib = peak_rss_mib
+"""Peak RSS of this process so far, in MiB (VmHWM on Linux; see `machine.peak_rss_mib`)."""
 
 
 MODELS: dict[str, Callable[[float, int], object]] = {
@@ -292,7 +278,16 @@ def measure_memory(name: str, duration_min: float) -> tuple[float, float] | None
 # --- the report -------------------------------------------------------------------------------
 
 
-def main(argv: list[str] | None = None) -> None:
+@dataclass(frozen=True, slots=True)
+class CoreReport:
+    """Median customers/s per implementation over the repeats, and the repeats' count."""
+
+    medians: dict[str, float]
+    customers: int
+    repeats: int
+
+
+def main(argv: list[str] | None = None) -> CoreReport | None:
     """Parse the options, run the interleaved repeats and print the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--complaints", type=int, default=200_000, help="expected arrivals per run")
@@ -311,7 +306,7 @@ def main(argv: list[str] | None = None) -> None:
 
     if args.memory_of:
         memory_child(args.memory_of, args.duration_min)
-        return
+        return None
     if args.quick:
         args.complaints, args.repeats = 5_000, 1
     if args.complaints < 1_000 or args.repeats < 1:
@@ -409,6 +404,9 @@ def main(argv: list[str] | None = None) -> None:
         print(
             f"  {name:<16} P(abandon)={p_abandon:.4f}  ASA={asa:6.2f} s  ({measured:,} customers)"
         )
+    return CoreReport(
+        medians, int(statistics.median(r.customers for r in outcomes["simcare"])), args.repeats
+    )
 
 
 if __name__ == "__main__":

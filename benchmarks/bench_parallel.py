@@ -1,7 +1,8 @@
 """Parallel efficiency of a sweep on local worker processes and on a Dask cluster.
 
-One sweep plan (by default the loyal-fan case at 1-4 social-desk agents under two policies) is
-run four ways through `simcare.experiments.sweep.run_sweep`:
+One sweep plan (by default the loyal-fan case at 1-4 social-desk agents under two policies; with
+``--points N``, N = 4k points: those 4 staffing levels times k escalation shares) is run four
+ways through `simcare.experiments.sweep.run_sweep`:
 
 * **serial** - ``workers=1``, in this process (the reference time T1);
 * **processes** - ``workers=W``, a spawn-context process pool (`ProcessExecutor`); the clock
@@ -67,9 +68,37 @@ from simcare.experiments.sweep import SweepPlan, SweepResult, plan_sweep, run_sw
 
 SCENARIO = "loyal_fan_deleted_post"
 SETTINGS = ("teams.social_desk.shifts.0.agents=1:4:1",)
+"""The 4 points of the default sweep; `settings_for` adds a second setting for more points."""
 POLICIES = ("delete", "reply_public")
 GOAL = 0.90
 """The parallel-efficiency goal on W workers."""
+
+
+def settings_for(points: int) -> list[str]:
+    """The sweep's settings for ``points`` points: the 4 staffing levels, times ``points / 4``
+    escalation shares evenly spaced from 0.3 to 0.9 when there are more than 4 points."""
+    if points < 4 or points % 4:
+        raise ValueError("--points must be a multiple of 4")
+    if points == 4:
+        return list(SETTINGS)
+    shares = np.linspace(0.3, 0.9, points // 4)
+    values = ",".join(f"{share:.4g}" for share in shares)
+    return [*SETTINGS, f"behaviour.escalate_share={values}"]
+
+
+@dataclass(frozen=True, slots=True)
+class ParallelReport:
+    """The efficiencies of one invocation (None: that way was not run)."""
+
+    points: int
+    simulations: int
+    workers: int
+    serial_s: float
+    repeats: int
+    processes: float | None
+    dask: float | None
+    dask_quiet: float | None
+    same: bool
 
 
 # --- timing a sweep ---------------------------------------------------------------------------
@@ -464,13 +493,19 @@ def row(line: Line, serial: float, workers: int, tasks: int, same: str) -> None:
     )
 
 
-def main(argv: list[str] | None = None) -> None:
+def main(argv: list[str] | None = None) -> ParallelReport:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--replications",
         type=int,
         default=100,
         help="replications per point and policy (default 100: 800 runs, about a minute serial)",
+    )
+    parser.add_argument(
+        "--points",
+        type=int,
+        default=4,
+        help="points of the sweep, a multiple of 4 (default 4; more adds escalation shares)",
     )
     parser.add_argument("--part", choices=["efficiency", "dask", "all"], default="all")
     parser.add_argument("--repeats", type=int, default=3, help="timed sweeps per way (default 3)")
@@ -489,6 +524,9 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     if args.replications < 1 or args.repeats < 1 or args.workers < 2 or args.tasks < 1:
         parser.error("use --replications, --repeats, --tasks >= 1 and --workers >= 2")
+    if args.points < 4 or args.points % 4:
+        parser.error("use --points 4, 8, 12, ... (a multiple of 4)")
+    settings = settings_for(args.points)
 
     distributed: Any
     dask_config: Any
@@ -503,16 +541,14 @@ def main(argv: list[str] | None = None) -> None:
         parser.error("the Dask part needs distributed: pip install -e '.[dask]'")
 
     workers = args.workers
-    plan = plan_sweep(
-        SCENARIO, list(SETTINGS), policies=list(POLICIES), replications=args.replications
-    )
+    plan = plan_sweep(SCENARIO, settings, policies=list(POLICIES), replications=args.replications)
     simulations = len(plan.points) * len(plan.policies) * plan.replications
     tasks = engine_tasks(plan, workers)
     chunk = chunk_size(simulations, workers, plan.replications)
 
     print(f"simcare parallel benchmark - sweep on {workers} workers")
     print(
-        f"sweep   : {SCENARIO}, {', '.join(SETTINGS)} ({len(plan.points)} points) x "
+        f"sweep   : {SCENARIO}, {' x '.join(settings)} ({len(plan.points)} points) x "
         f"{', '.join(plan.policies)} x {plan.replications} replications = {simulations} runs; "
         f"{args.repeats} repeat(s), interleaved"
     )
@@ -649,6 +685,21 @@ def main(argv: list[str] | None = None) -> None:
             print(f"goal    : {line.label}: {efficiency:.1%} -> {status}")
             if not line.same:
                 print(f"WARNING : {line.label} gave different numbers from the serial run")
+
+    def efficiency_of(line: Line) -> float | None:
+        return t1 / (workers * line.seconds) if line.runs else None
+
+    return ParallelReport(
+        points=len(plan.points),
+        simulations=simulations,
+        workers=workers,
+        serial_s=t1,
+        repeats=args.repeats,
+        processes=efficiency_of(pool),
+        dask=efficiency_of(dask),
+        dask_quiet=efficiency_of(quiet),
+        same=all(line.same for line in (serial, pool, dask, quiet) if line.runs),
+    )
 
 
 if __name__ == "__main__":
