@@ -26,6 +26,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
+from rich.text import Text
 
 from simcare import __version__, workload
 from simcare.experiments import run_replications
@@ -599,9 +600,11 @@ def _print_sweep_table(folder: Path, plan: SweepPlan) -> None:
             for row in csv.DictReader(handle)
             if row["scope"] == "all" and row["outcome"] in KEY_OUTCOMES
         ]
-    table = Table(title=f"{plan.name}: sweep summary (mean ± 95% half-width)", title_justify="left")
+    # Text cells throughout: names, keys and values come from files and --set, not rich markup.
+    title = Text(f"{plan.name}: sweep summary (mean ± 95% half-width)")
+    table = Table(title=title, title_justify="left")
     for column in ("point", *keys, "policy"):
-        table.add_column(column, no_wrap=True)
+        table.add_column(Text(column), no_wrap=True)
     for outcome in KEY_OUTCOMES:
         table.add_column(SHORT_LABELS.get(outcome, OUTCOMES[outcome].label), justify="right")
     cells: dict[tuple[str, str], dict[str, str]] = {}
@@ -616,10 +619,9 @@ def _print_sweep_table(folder: Path, plan: SweepPlan) -> None:
         where.update({k: row[k] for k in keys})
         where[row["outcome"]] = text
     for (_, policy), where in cells.items():
-        table.add_row(
-            where["point"], *(where[k] for k in keys), policy,
-            *(where.get(o, "—") for o in KEY_OUTCOMES),
-        )  # fmt: skip
+        texts = [where["point"], *(where[k] for k in keys), policy]
+        texts += [where.get(o, "—") for o in KEY_OUTCOMES]
+        table.add_row(*map(Text, texts))
     stdout.print(table)
 
 
@@ -805,6 +807,18 @@ def plot_command(
     _draw(folder, out, [f.value for f in formats] if formats else list(CHART_FORMATS), chosen)
 
 
+def _check_page(target: Path, force: bool, example: str) -> None:
+    """Exit 3 unless an HTML page can be written at ``target`` (before any work)."""
+    if target.is_dir():
+        _fail(f"{target}: is a folder; give -o a file name such as {example}", EXIT_OUTPUT)
+    if target.exists() and not force:
+        _fail(f"{target}: exists; choose another -o, or add --force to replace it", EXIT_OUTPUT)
+    try:
+        check_writable(target.parent)
+    except OutputError as error:
+        _fail(str(error), EXIT_OUTPUT)
+
+
 @app.command("report")
 def report_command(
     folder: Annotated[Path, typer.Argument(help="An output folder of run, compare or sweep.")],
@@ -821,15 +835,11 @@ def report_command(
     Example: simcare report results/fan -o fan.html
     """
     target = out if out is not None else folder / "report.html"
-    if target.exists() and not force:
-        _fail(f"{target}: exists; choose another --out, or add --force to replace it", EXIT_OUTPUT)
-    if target.is_dir():
-        _fail(f"{target}: is a folder; give --out a file name such as report.html", EXIT_OUTPUT)
+    _check_page(target, force, "report.html")
     from simcare.reports.plots import PlotError  # matplotlib: only when drawing
     from simcare.reports.report import report_html
 
     try:
-        check_writable(target.parent)
         write_atomic(target, report_html(folder))
     except (PlotError, OutputError) as error:
         _fail(str(error), EXIT_OUTPUT)
@@ -1012,6 +1022,7 @@ def _workshop_debrief(
     seed: int,
     workers: int | None,
     force: bool,
+    max_complaints: float,
 ) -> None:
     """Run the teams and the baseline and write the debrief (``simcare workshop debrief``)."""
     from simcare.reports.workshop_pages import debrief_html, scoreboard_table  # matplotlib
@@ -1030,16 +1041,11 @@ def _workshop_debrief(
     except DecisionError as error:
         _fail(str(error), EXIT_USAGE)
     target = out if out is not None else Path(team_files[0]).parent / "debrief.html"
-    if target.is_dir():
-        _fail(f"{target}: is a folder; give -o a file name such as debrief.html", EXIT_OUTPUT)
-    if target.exists() and not force:
-        _fail(f"{target}: exists; choose another -o, or add --force to replace it", EXIT_OUTPUT)
-    try:
-        check_writable(target.parent)  # refuse now, not after the simulations
-    except OutputError as error:
-        _fail(str(error), EXIT_OUTPUT)
+    _check_page(target, force, "debrief.html")
     scenarios = [team_scenario(prepared, team) for team in teams]
-    _check_workload([prepared.scenario, *scenarios], replications, workload.MAX_COMPLAINTS)
+    _check_workload(
+        [prepared.scenario, *scenarios], replications, max_complaints, workers or default_workers()
+    )
     started = now()
     try:
         with _progress(f"{prepared.scenario.name}: debrief runs") as on_progress:
@@ -1102,6 +1108,7 @@ def workshop_command(
         bool,
         typer.Option("--force", help="Replace the handout's files, or the debrief page."),
     ] = False,
+    max_complaints: MaxComplaintsOption = workload.MAX_COMPLAINTS,
 ) -> None:
     """Run a case workshop: a handout and team files before class, a ranked debrief after.
 
@@ -1131,6 +1138,7 @@ def workshop_command(
             DEFAULT_SEED if seed is None else seed,
             workers,
             force,
+            max_complaints,
         )
         return
     extra = [

@@ -1243,14 +1243,25 @@ def _long_number_problem(text: str) -> Problem:
 
 def _parse_toml(text: str, source: str) -> dict[str, Any]:
     """Parse scenario TOML text into raw data; errors name ``source`` as the file."""
-    text = text.removeprefix("\ufeff")  # a byte-order mark, as some editors write
-    if not text.strip():
+    if not text.removeprefix("\ufeff").strip():
         raise ScenarioError(
             Problem(
                 "", "the file is empty; a scenario needs at least [problems] and [channels.NAME]"
             ),
             source,
         )
+    return parse_toml(text, source)
+
+
+def parse_toml(text: str, source: str) -> dict[str, Any]:
+    """Parse TOML a user wrote (a scenario, a team's decisions) with the guards it needs.
+
+    Besides syntax: keys of thousands of dotted parts (the reader is quadratic in them), lists
+    nested too deep for it, whole numbers too long for Python, values nested deeper than
+    `MAX_DEPTH` and control characters are refused, each as a `ScenarioError` naming
+    ``source`` and where.
+    """
+    text = text.removeprefix("\ufeff")  # a byte-order mark, as some editors write
     long_key = _long_key(text)
     if long_key is not None:
         raise ScenarioError(long_key, source)
@@ -1311,21 +1322,23 @@ def read_text_file(path: Path, limit: int, expected: str) -> str:
         expected: what it should be, for messages ("a scenario .toml file").
 
     Raises:
-        TextFileError: a folder, missing, unreadable, too large, binary or not UTF-8.
         FileNotFoundError: no such file (the caller may know a better hint).
+        TextFileError: a folder, unreadable, too large, UTF-16, binary or not UTF-8.
     """
     try:
-        if path.is_dir():
-            raise TextFileError(f"is a folder; expected {expected}")
+        is_folder = path.is_dir()
+    except (OSError, ValueError):  # a name too long, or with a NUL character
+        is_folder = False
+    if is_folder:
+        raise TextFileError(f"is a folder; expected {expected}")
+    try:
         with path.open("rb") as handle:
             raw = handle.read(limit + 1)
     except FileNotFoundError:
         raise
     except OSError as error:
         raise TextFileError(f"cannot read the file: {error.strerror or error}") from None
-    except ValueError as error:  # a NUL character in the name
-        if isinstance(error, TextFileError):
-            raise
+    except ValueError:  # a NUL character in the name
         raise TextFileError("not a valid file name") from None
     if len(raw) > limit:
         raise TextFileError(f"larger than {limit:,} bytes; not {expected}")

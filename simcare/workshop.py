@@ -23,7 +23,6 @@ import json
 import math
 import re
 import textwrap
-import tomllib
 from collections.abc import Callable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field, replace
@@ -45,6 +44,7 @@ from simcare.scenario import MINUTES_PER_DAY, WEEKDAYS, Scenario, Shift
 from simcare.scenario_file import (
     TextFileError,
     load_scenario_data,
+    parse_toml,
     read_text_file,
     scenario_from_dict,
 )
@@ -98,7 +98,7 @@ MIN_AGENT_CAP = 4
 
 _DECISION_KEYS = ("team", "policy", "levers", "reasoning")
 _KEY_SEGMENT = re.compile(r"[A-Za-z0-9_-]+")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 # --- the scoreboard ---------------------------------------------------------------------------
@@ -598,9 +598,9 @@ def read_decisions(path: Path, workshop: Workshop) -> Decisions:
     """
     text = _read_text(Path(path))
     try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        raise DecisionError([f"{path}: not a TOML file: {error}"]) from None
+        data = parse_toml(text, str(path))
+    except ScenarioError as error:  # not TOML, or hostile: the same guards as a scenario's
+        raise DecisionError(str(error).splitlines()) from None
     return parse_decisions(data, workshop, str(path))
 
 

@@ -1062,3 +1062,45 @@ def test_names_from_a_scenario_never_lead_files_out_of_the_output_folder(tmp_pat
     everything = {p.resolve() for p in tmp_path.rglob("*")}
     assert everything - inside == {path.parent.resolve(), path.resolve(), out.resolve()}
     assert any("escaped" in p.name for p in (out / "plots").iterdir())
+
+
+def test_brackets_in_names_are_printed_as_text_not_rich_markup(tmp_path: Path) -> None:
+    """A "[/]" in a title or policy name once crashed the tables (rich read it as markup)."""
+    data = tomllib.loads(Path("scenarios/loyal_fan_deleted_post.toml").read_text(encoding="utf-8"))
+    data["run"]["duration"], data["run"]["warmup"] = "2d", "1d"
+    data["title"] = "Fans [/] and [bold]critics"
+    data["policies"]["[red]loud"] = {"based_on": "delete"}
+    path = tmp_path / "brackets.toml"
+    path.write_text(tomli_w.dumps(data), encoding="utf-8")
+    compared = invoke("compare", path, "-p", "[red]loud,delete", "-r", "2", "-w", "1")
+    assert compared.exit_code == 0, compared.output
+    assert "Fans [/] and [bold]critics" in compared.stdout
+    assert "[red]loud" in compared.stdout
+    ran = invoke("run", path, "-r", "1", "-p", "[red]loud")
+    assert ran.exit_code == 0, ran.output
+    assert "Fans [/] and [bold]critics" in ran.stdout
+    swept = invoke(
+        "sweep", path, "--set", "behaviour.persistence=0.3,0.6", "-p", "[red]loud", "-r", "2",
+        "-w", "1", "-o", tmp_path / "sweep",
+    )  # fmt: skip
+    assert swept.exit_code == 0, swept.output
+    assert "[red]loud" in swept.stdout
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'team = "A"\npolicy = "delete"\nreasoning = 1' + "0" * 5000 + "\n",
+        'team = "A"\npolicy = "delete"\nx = ' + "[" * 600 + "]" * 600 + "\n",
+        'team = "A"\npolicy = "delete"\n' + ".".join(["a"] * 5000) + " = 1\n",
+        'team = "A\\u001b[31m"\npolicy = "delete"\n',
+    ],
+    ids=["long-number", "deep", "long-key", "escape"],
+)
+def test_hostile_decision_files_get_the_scenario_files_guards(tmp_path: Path, text: str) -> None:
+    team = tmp_path / "team.toml"
+    team.write_text(text, encoding="utf-8")
+    result = invoke("workshop", "debrief", "loyal_fan_deleted_post", team, "-r", "2")
+    assert result.exit_code == 2, result.output
+    assert str(team) in result.output
+    assert not (tmp_path / "debrief.html").exists()

@@ -208,7 +208,7 @@ BROKEN = {
     "missing team": ('policy = "delete"\n', "team", "missing"),
     "empty team": ('team = "  "\npolicy = "delete"\n', "team", "empty"),
     "baseline's name": (f'team = "{BASELINE_TEAM}"\npolicy = "delete"\n', "team", "baseline"),
-    "not TOML": ('team = "A\npolicy = delete\n', "", "not a TOML file"),
+    "not TOML": ('team = "A\npolicy = delete\n', "", "invalid TOML at line 1"),
 }
 
 

@@ -108,12 +108,16 @@ def comparison_table(comparison: Comparison, outcomes: tuple[str, ...] = TABLE_O
     scenario = comparison.scenario
     reported = {row.outcome for row in comparison.summary[comparison.baseline]}
     shown = [outcome for outcome in outcomes if outcome in reported]
+    # Text, not str: names and titles come from the scenario file, and rich would read a
+    # "[...]" in them as markup (and fail on "[/]").
     table = Table(
-        title=f"{scenario.title or scenario.name}\n{len(comparison.policies)} policies on the "
-        f"same customers, {comparison.replications} replications, seed {comparison.seed}. "
-        f"Each cell: mean ±95% half-width; Δ, the paired difference from the baseline "
-        f"({comparison.baseline}) ±95% half-width; the replications where the policy did "
-        "better. Shares and their differences in percentage points.",
+        title=Text(
+            f"{scenario.title or scenario.name}\n{len(comparison.policies)} policies on the "
+            f"same customers, {comparison.replications} replications, seed {comparison.seed}. "
+            f"Each cell: mean ±95% half-width; Δ, the paired difference from the baseline "
+            f"({comparison.baseline}) ±95% half-width; the replications where the policy did "
+            "better. Shares and their differences in percentage points."
+        ),
         title_justify="left",
         show_lines=True,
     )
@@ -121,7 +125,7 @@ def comparison_table(comparison: Comparison, outcomes: tuple[str, ...] = TABLE_O
     for outcome in shown:
         table.add_column(SHORT_LABELS.get(outcome, OUTCOMES[outcome].label), justify="right")
     for policy in comparison.policies:
-        table.add_row(policy, *(_cell(comparison, policy, outcome) for outcome in shown))
+        table.add_row(Text(policy), *(_cell(comparison, policy, outcome) for outcome in shown))
     return table
 
 

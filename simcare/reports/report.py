@@ -147,8 +147,16 @@ def _heading(results: Results, outcome: str) -> str:
     return SHORT_LABELS.get(outcome, results.label(outcome))
 
 
+def _unit(row: Row) -> Unit:
+    """The row's unit; a plain count if a hand-edited CSV names one simcare does not know."""
+    try:
+        return Unit(row.unit)
+    except ValueError:
+        return Unit.COUNT
+
+
 def _mean_text(row: Row, currency: str) -> str:
-    unit = Unit(row.unit)
+    unit = _unit(row)
     text = short_value(row.mean, unit, currency)
     if math.isfinite(row.low) and math.isfinite(row.high):
         half = (row.high - row.low) / 2
@@ -161,7 +169,7 @@ def _comparison_cell(results: Results, policy: str, outcome: str) -> Html:
     mean = _mean_text(row, results.currency)
     if policy == results.baseline:
         return join([tag("div", mean, class_="nowrap"), tag("div", "baseline", class_="baseline")])
-    unit = Unit(row.unit)
+    unit = _unit(row)
     half = (row.difference_high - row.difference_low) / 2
     delta = f"Δ {difference_text(row.difference, unit, results.currency)}"
     if math.isfinite(half) and half > 0:

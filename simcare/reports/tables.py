@@ -8,6 +8,7 @@ import math
 from typing import Any
 
 from rich.table import Table
+from rich.text import Text
 
 from simcare.experiments import RunResult, SummaryRow
 from simcare.metrics import OUTCOMES, Unit
@@ -66,10 +67,12 @@ def summary_table(result: RunResult) -> Table:
     """Return a rich table of the run's outcomes with 95% confidence intervals."""
     scenario = result.scenario
     currency = scenario.currency
-    table = Table(
-        title=f"{scenario.title or scenario.name} — policy {result.policy}, "
-        f"{result.replications} replication{'s' if result.replications != 1 else ''}, "
-        f"seed {result.seed}",
+    table = Table(  # a Text title: the scenario's title is not rich markup
+        title=Text(
+            f"{scenario.title or scenario.name} — policy {result.policy}, "
+            f"{result.replications} replication{'s' if result.replications != 1 else ''}, "
+            f"seed {result.seed}"
+        ),
         title_justify="left",
     )
     shown = _shown_scopes(result)

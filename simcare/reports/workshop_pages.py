@@ -164,12 +164,15 @@ def scoreboard_table(debrief: Debrief) -> Table:
     """The ranked scoreboard as a rich table: one row per team, best first."""
     workshop = debrief.workshop
     currency = workshop.scenario.currency
-    table = Table(
-        title=f"{workshop.title}\nWorkshop debrief: {len(debrief.teams)} teams on the same "
-        f"customers, {debrief.replications} replications, seed {debrief.seed}. Each cell: mean "
-        f"±95% half-width; Δ, the paired difference from the baseline team ({BASELINE_TEAM}) "
-        "±95% half-width, and the call. Shares and their differences in percentage points. "
-        "Score: the mean of the three ranks (lower is better); net value breaks ties.",
+    table = Table(  # Text, not str: the case's title is not rich markup
+        title=RichText(
+            f"{workshop.title}\nWorkshop debrief: {len(debrief.teams)} teams on the same "
+            f"customers, {debrief.replications} replications, seed {debrief.seed}. Each cell: "
+            f"mean ±95% half-width; Δ, the paired difference from the baseline team "
+            f"({BASELINE_TEAM}) ±95% half-width, and the call. Shares and their differences in "
+            "percentage points. Score: the mean of the three ranks (lower is better); net "
+            "value breaks ties."
+        ),
         title_justify="left",
         show_lines=True,
     )
@@ -186,7 +189,7 @@ def scoreboard_table(debrief: Debrief) -> Table:
         table.add_row(
             str(team.rank),
             name,
-            team.decisions.policy,
+            RichText(team.decisions.policy),
             *(_rich_cell(_cell_lines(m, team, currency)) for m in SCOREBOARD),
             f"{team.score:.2f}",
             _rich_cell(_cell_lines(EXTRAS[0], team, currency)),
