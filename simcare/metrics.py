@@ -480,10 +480,11 @@ def hourly_series(record: RunRecord, attention_min: float = math.inf) -> TimeSer
       are spread uniformly over the whole [p, v]: an approximation, as the audience's share
       stops at the good answer, the followers and most reshares come in the first hour, pile-ons
       stop at the good answer and a public reply's lift runs from the reply on. A post whose
-      window has zero length puts everything at p. Nothing is seen after the run ends, so the
-      last hour's value is the outcome ``impressions_negative`` / ``impressions_positive``:
-      like them, these count only the posts of journeys that started after the warm-up. Pass
-      the scenario's ``attention_min`` for the windows to match word of mouth's.
+      window has zero length puts all its negative impressions at p. Nothing is seen after
+      the run ends, so the last hour's value is the outcome ``impressions_negative`` /
+      ``impressions_positive``: like them, these count only the posts of journeys that started
+      after the warm-up. Pass the scenario's ``attention_min`` for the windows to match word
+      of mouth's.
     """
     edges = np.arange(0.0, record.end_min + 60.0, 60.0)
     edges = np.unique(np.minimum(edges, record.end_min))

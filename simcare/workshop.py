@@ -1097,15 +1097,22 @@ def _team_story(
 
 def _with_stories(results: list[TeamResult], seed: int) -> list[TeamResult]:
     """The teams (the baseline first) with their most telling customers' stories."""
-    records = [
-        simulate(team.scenario, seed, STORY_REPLICATION, team.decisions.policy) for team in results
-    ]
-    base = (records[0], results[0].scenario)
+
+    def record(team: TeamResult) -> RunRecord:
+        return simulate(team.scenario, seed, STORY_REPLICATION, team.decisions.policy)
+
+    # One team's record at a time beside the baseline's: a record can be large.
+    base = (record(results[0]), results[0].scenario)
     told = []
-    used: set[int] = set()  # tell another customer's story for each team where a pick allows
-    for index, (team, record) in enumerate(zip(results, records, strict=True)):
+    # The "saved" pick avoids a customer already shown; the other picks may repeat one.
+    used: set[int] = set()
+    for index, team in enumerate(results):
         story = _team_story(
-            record, team.scenario, team.decisions.policy, None if index == 0 else base, used
+            base[0] if index == 0 else record(team),
+            team.scenario,
+            team.decisions.policy,
+            None if index == 0 else base,
+            used,
         )
         if story is not None:
             used.add(story.story.journey)
