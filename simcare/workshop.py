@@ -219,6 +219,7 @@ class Lever:
         key: the dotted scenario key, as ``simcare sweep --set`` takes it.
         team: the case's team (desk) the agents belong to.
         description: what it is, in words.
+        shift: the shift in words ("mon-fri 09:00-17:00 shift").
         current: the case's value.
         low: the smallest value allowed.
         high: the largest value allowed.
@@ -231,6 +232,7 @@ class Lever:
     key: str
     team: str
     description: str
+    shift: str
     current: int
     low: int
     high: int
@@ -367,6 +369,7 @@ def _levers(scenario: Scenario, data: dict[str, Any]) -> tuple[Lever, ...]:
                     team=team.name,
                     description=f"Agents on the {team.name} team's {when} shift "
                     f"(it answers {serves})",
+                    shift=f"{when} shift",
                     current=shift.agents,
                     low=0,
                     high=max(MIN_AGENT_CAP, 3 * shift.agents),

@@ -55,7 +55,6 @@ from simcare.workshop import (
     STORY_REPLICATION,
     Debrief,
     Decisions,
-    Lever,
     Measure,
     Score,
     TeamResult,
@@ -125,10 +124,6 @@ def _cell_lines(measure: Measure, team: TeamResult, currency: str) -> list[tuple
     return lines
 
 
-def _shift_of(lever: Lever) -> str:
-    return lever.description.partition("'s ")[2].partition(" (")[0] or lever.description
-
-
 def _decision_summary(workshop: Workshop, decisions: Decisions) -> str:
     changes = decisions.changes(workshop)
     if not changes:
@@ -136,7 +131,7 @@ def _decision_summary(workshop: Workshop, decisions: Decisions) -> str:
     parts = []
     for key, value in changes.items():
         lever = workshop.lever(key)
-        parts.append(f"{lever.team}, {_shift_of(lever)}: {lever.current} → {value} agents")
+        parts.append(f"{lever.team}, {lever.shift}: {lever.current} → {value} agents")
     return "; ".join(parts)
 
 
@@ -416,7 +411,7 @@ def _decision_sheet(workshop: Workshop) -> Html:
             join(
                 [
                     tag("strong", f"Agents, {lever.team}"),
-                    tag("div", _shift_of(lever), class_="small"),
+                    tag("div", lever.shift, class_="small"),
                 ]
             ),
             f"{lever.low}–{lever.high} (now {lever.current})",
@@ -793,7 +788,7 @@ def _team_section(debrief: Debrief, team: TeamResult) -> Html:
     for lever in workshop.levers:
         value = decisions.levers[lever.key]
         change = "as in the case" if value == lever.current else f"case: {lever.current}"
-        items.append((f"Agents, {lever.team} ({_shift_of(lever)})", f"{value} ({change})"))
+        items.append((f"Agents, {lever.team} ({lever.shift})", f"{value} ({change})"))
     if decisions.reasoning:
         items.append(("Why", decisions.reasoning))
     if decisions.source:
