@@ -27,9 +27,8 @@ import pytest
 import tomli_w
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from typer.testing import CliRunner, Result
+from test_cli import invoke
 
-from simcare.cli import app
 from simcare.experiments.design import SettingError, format_value, parse_setting
 from simcare.experiments.sweep import plan_sweep
 from simcare.scenario import Scenario, ScenarioError
@@ -719,16 +718,6 @@ def test_generated_settings_never_give_a_traceback() -> None:
 
 
 # --- through the command line: a sample of generated files, and the corpus ---
-
-
-def invoke(*args: str | Path) -> Result:
-    result = CliRunner().invoke(app, [str(arg) for arg in args])
-    # No Python traceback for anything a user can type, ever.
-    assert "Traceback" not in result.output
-    assert result.exception is None or isinstance(result.exception, SystemExit), repr(
-        result.exception
-    )
-    return result
 
 
 MAX_RUN_PROBLEMS = 100_000

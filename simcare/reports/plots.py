@@ -31,7 +31,7 @@ import threading
 import tomllib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property, partial
 from pathlib import Path
 from typing import Any
@@ -224,6 +224,7 @@ class Results:
         keys: a sweep's swept keys, in order (empty otherwise).
         rows: the summary table.
         warmup_min: the scenario's warm-up (NaN when unknown).
+        manifest: the folder's manifest.json (how the numbers were made).
     """
 
     folder: Path
@@ -236,6 +237,7 @@ class Results:
     keys: tuple[str, ...]
     rows: tuple[Row, ...]
     warmup_min: float = math.nan
+    manifest: dict[str, Any] = field(default_factory=dict)
 
     @property
     def headline(self) -> str:
@@ -464,6 +466,7 @@ def read_results(folder: Path) -> Results:
         keys=keys,
         rows=tuple(rows),
         warmup_min=warmup,
+        manifest=manifest,
     )
 
 

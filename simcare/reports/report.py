@@ -30,7 +30,6 @@ from simcare.reports.html import (
     table,
     tag,
 )
-from simcare.reports.output import MANIFEST
 from simcare.reports.plots import Results, Row, chart_svgs, read_results
 
 __all__ = ["CHART_CAPTIONS", "Case", "read_case", "report_html"]
@@ -105,7 +104,7 @@ def report_html(folder: Path) -> str:
     """
     folder = Path(folder)
     results = read_results(folder)
-    manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    manifest = results.manifest
     case = read_case(folder / SCENARIO_FILE)
     title = case.title or results.title
     parts = [tag("h1", title), tag("p", _subtitle(results, manifest), class_="subtitle")]

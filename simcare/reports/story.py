@@ -531,7 +531,8 @@ def _wrap(text: str, first: str, rest: str, width: int) -> list[str]:
     )
 
 
-def _sentence(text: str) -> str:
+def sentence(text: str) -> str:
+    """The text as a sentence: a capital first letter and a full stop at the end."""
     return text[:1].upper() + text[1:] + ("" if text.endswith((".", "!", "?")) else ".")
 
 
@@ -572,7 +573,7 @@ def summary_lines(story: Story) -> list[str]:
     if story.went_public:
         journey += ", went public"
     lines = [f"How it ended: {story.ending} ({journey})."]
-    talk = _sentence(_told(story))
+    talk = sentence(_told(story))
     if story.negative_impressions or story.positive_impressions:
         talk += (
             f" Their posts were seen {round(story.negative_impressions):,} times with no good "
@@ -606,9 +607,9 @@ def timeline_lines(story: Story, width: int = WIDTH) -> list[str]:
     for stamp, moment in zip(stamps, story.moments, strict=True):
         first = f"{stamp:<{pad}} — "
         rest = " " * len(first)
-        lines.extend(_wrap(_sentence(moment.text), first, rest, width))
+        lines.extend(_wrap(sentence(moment.text), first, rest, width))
         if moment.detail:
-            lines.extend(_wrap(_sentence(moment.detail), rest + "→ ", rest + "  ", width))
+            lines.extend(_wrap(sentence(moment.detail), rest + "→ ", rest + "  ", width))
     return lines
 
 

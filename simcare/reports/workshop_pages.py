@@ -42,7 +42,7 @@ from simcare.reports.plots import (
     difference_chart,
     svg_text,
 )
-from simcare.reports.story import Story, clock, introduce, summary_lines
+from simcare.reports.story import Story, clock, introduce, sentence, summary_lines
 from simcare.scenario import MINUTES_PER_DAY
 from simcare.workshop import (
     BASELINE_POLICY,
@@ -820,17 +820,13 @@ def _team_section(debrief: Debrief, team: TeamResult) -> Html:
 def _timeline(story: Story) -> Html:
     rows: list[list[str | Html]] = []
     for moment in story.moments:
-        what: list[str | Html] = [_sentence(moment.text)]
+        what: list[str | Html] = [sentence(moment.text)]
         if moment.detail:
-            what.append(tag("div", f"→ {_sentence(moment.detail)}", class_="small"))
+            what.append(tag("div", f"→ {sentence(moment.detail)}", class_="small"))
         rows.append(
             [tag("span", clock(moment.minute, story.start_weekday), class_="nowrap"), join(what)]
         )
     return table(["When", "What happened"], rows, numeric_from=2)
-
-
-def _sentence(text: str) -> str:
-    return text[:1].upper() + text[1:] + ("" if text.endswith((".", "!", "?")) else ".")
 
 
 def _twin_text(twin: Story) -> str:
