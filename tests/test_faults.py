@@ -648,7 +648,8 @@ def test_ctrl_c_stops_a_comparison_and_its_workers_writing_nothing(
     moment: str, fan: Path, tmp_path: Path
 ) -> None:
     out = tmp_path / "compare"
-    process = start("compare", fan, "-p", "delete,reply_public", "-r", "100", "-w", "2", "-o", out)
+    # Enough work to be still simulating after a second (it is stopped then anyway).
+    process = start("compare", fan, "-p", "delete,reply_public", "-r", "500", "-w", "2", "-o", out)
     wait_until(process, lambda: len(workers(process.pid)) == 2)
     # While they import simcare, a worker that saw Ctrl-C used to print a traceback and die.
     time.sleep(0.1 if moment == "workers starting" else 1.0)
