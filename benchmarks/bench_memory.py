@@ -3,19 +3,18 @@
 The run is the richest case of `bench_rich.py` (`cases.RICH_CASE` under `cases.RICH_POLICY`),
 made longer in whole weeks so that about N complaints (journeys) arise, for each N of
 ``--sizes`` (default 100k, 250k, 500k and 1M). Each size runs in a **fresh** process:
-`simcare.model.simulate` and then `simcare.metrics.outcomes`, once, seed 0, without the event
-log (nothing is written; the record is dropped after the outcomes). The figure is that
-process's peak resident set (VmHWM on Linux), and how far it rose above the same process's
-peak after its imports. The growth per 100k complaints is the least-squares slope of the peak
-against the complaints of the runs.
+`simcare.metrics.simulate_outcomes` once, seed 0, without the event log (no per-contact
+record is kept: the run harvests its journeys as they end and adds up their outcomes). The
+figure is that process's peak resident set (VmHWM on Linux), and how far it rose above the same
+process's peak after its imports. The growth per 100k complaints is the least-squares slope of
+the peak against the complaints of the runs.
 
 ``--breakdown`` (on by default; ``--no-breakdown`` skips it) runs one more fresh process at
-the smallest size under `tracemalloc` and takes three snapshots: just before the run's end
-(everything the simulation holds when the clock stops: the journeys' random-number blocks,
-the arrival batches, the service and contact columns, the queues), after the `RunRecord` is
-built (the per-contact and per-journey record columns), and after the outcomes. Each line is
-the memory traced at one file and line divided by the complaints, so in bytes per complaint.
-tracemalloc sees numpy's array buffers as well as Python objects.
+the smallest size under `tracemalloc` and takes three snapshots: at the harvest halfway
+through the run, at the run's end before the last harvest (the journeys still going, with
+their random-number blocks, the service and contact columns, the queues), and after the
+outcomes. Each line is the memory traced at one file and line divided by the complaints, so in
+bytes per complaint. tracemalloc sees numpy's array buffers as well as Python objects.
 
 These are reported figures, not asserted tests.
 """
@@ -39,9 +38,10 @@ from cases import RICH_CASE, RICH_POLICY, describe, for_complaints
 from machine import load_average, peak_rss_mib, print_machine
 
 import simcare
-from simcare.metrics import outcomes
+from simcare.metrics import Tally
 from simcare.model import world
 from simcare.randomness import make_streams
+from simcare.records import RunRecord
 from simcare.scenario_file import load_scenario
 
 SIZES = (100_000, 250_000, 500_000, 1_000_000)
@@ -58,8 +58,17 @@ def child(complaints: int) -> None:
     gc.collect()
     before = peak_rss_mib()
     start = time.perf_counter()
-    record = world.simulate(scenario, 0, 0, RICH_POLICY)
-    values = outcomes(record, scenario)
+    tally = Tally(scenario)
+    size = {"journeys": 0, "contacts": 0}
+
+    def add(chunk: RunRecord) -> None:
+        tally.add(chunk)
+        size["journeys"] += len(chunk.journeys)
+        size["contacts"] += len(chunk)
+
+    # `simulate_outcomes`, counting the journeys and contacts on the way.
+    replication = world.Replication(scenario, make_streams(0, 0), policy=RICH_POLICY)
+    values = tally.outcomes(replication.run(add, keep_record=False))
     seconds = time.perf_counter() - start
     after = peak_rss_mib()
     print(
@@ -67,8 +76,7 @@ def child(complaints: int) -> None:
             {
                 "before": before,
                 "peak": after,
-                "journeys": len(record.journeys),
-                "contacts": len(record),
+                **size,
                 "seconds": seconds,
                 "outcomes": len(values),
             }
@@ -130,7 +138,7 @@ def _span(function: object) -> tuple[int, int]:
 
 def _parts() -> list[tuple[str, str, tuple[int, int] | None]]:
     """(label, file, line span or None for the whole file), first match wins."""
-    from simcare.model import journeys
+    from simcare.model import journeys, word_of_mouth
 
     return [
         (
@@ -138,11 +146,16 @@ def _parts() -> list[tuple[str, str, tuple[int, int] | None]]:
             "simcare/model/journeys.py",
             _span(journeys.draw_block),
         ),
+        (
+            "journeys' word-of-mouth numbers (draw_mouth)",
+            "simcare/model/word_of_mouth.py",
+            _span(word_of_mouth.draw_mouth),
+        ),
         ("arrival batches (problems.py)", "simcare/model/problems.py", None),
         (
-            "record building (Replication._record)",
+            "harvesting (Replication._harvest and the chunks)",
             "simcare/model/world.py",
-            _span(world.Replication._record),
+            (_span(world.Replication._harvest)[0], _span(world.Replication._whole_record)[1]),
         ),
         (
             "run state (world.py: served/extra columns, timers, queues)",
@@ -152,6 +165,7 @@ def _parts() -> list[tuple[str, str, tuple[int, int] | None]]:
         ("journeys and posts (journeys.py)", "simcare/model/journeys.py", None),
         ("word of mouth, churn", "simcare/model/word_of_mouth.py", None),
         ("word of mouth, churn", "simcare/model/loyalty.py", None),
+        ("outcomes tally (metrics.py)", "simcare/metrics.py", None),
         ("SimPy events", "simpy/", None),
         ("numpy temporaries", "numpy/", None),
     ]
@@ -175,33 +189,33 @@ def breakdown_child(complaints: int, lines: int) -> None:
     scenario = scenario_for(complaints)
     snapshots: dict[str, tracemalloc.Snapshot] = {}
     replication = world.Replication(scenario, make_streams(0, 0), policy=RICH_POLICY)
-    hooks = {"record": replication._record}
-    original_churn = world.churn
+    harvest = replication._harvest
+    days = scenario.run.duration_min / 1440
+    size = {"journeys": 0, "contacts": 0}
+    tally = Tally(scenario)
 
-    def record_with_snapshot():  # type: ignore[no-untyped-def]
-        gc.collect()
-        snapshots["at the run's end (before the record is built)"] = tracemalloc.take_snapshot()
-        return hooks["record"]()
+    def add(chunk: RunRecord) -> None:
+        tally.add(chunk)
+        size["journeys"] += len(chunk.journeys)
+        size["contacts"] += len(chunk)
 
-    def churn_with_snapshot(*args, **kwargs):  # type: ignore[no-untyped-def]
-        # Inside RunRecord's construction: the simulation's state, the contact columns, the
-        # journeys, posts and word of mouth are all alive here, close to the peak.
-        snapshots["while the record is built (near the peak)"] = tracemalloc.take_snapshot()
-        return original_churn(*args, **kwargs)
+    def harvest_with_snapshots(now: float, final: bool = False) -> None:
+        if final or (not snapshots and now >= days / 2 * 1440):
+            gc.collect()
+            label = "at the run's end, before the last harvest" if final else "halfway"
+            snapshots[label] = tracemalloc.take_snapshot()
+        harvest(now, final)
 
-    replication._record = record_with_snapshot  # type: ignore[method-assign]
-    world.churn = churn_with_snapshot  # type: ignore[assignment]
+    replication._harvest = harvest_with_snapshots  # type: ignore[method-assign]
     tracemalloc.start(1)
-    record = replication.run()
-    world.churn = original_churn
-    hooks.clear()  # the last reference to the Replication, through its bound method
-    del replication, record_with_snapshot
+    run = replication.run(add, keep_record=False)
+    values = tally.outcomes(run)
+    del replication, run  # what is left of the run after its last harvest is small
     gc.collect()
-    snapshots["the RunRecord alone (simulation state freed)"] = tracemalloc.take_snapshot()
-    values = outcomes(record, scenario)
+    snapshots["after the outcomes (the tally alone)"] = tracemalloc.take_snapshot()
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
-    journeys, contacts = len(record.journeys), len(record)
+    journeys, contacts = size["journeys"], size["contacts"]
     print(
         f"breakdown: {journeys:,} complaints, {contacts:,} contacts ({contacts / journeys:.2f} "
         f"per complaint), {len(values)} outcomes; tracemalloc peak {peak / 2**20:.0f} MiB = "
@@ -209,14 +223,14 @@ def breakdown_child(complaints: int, lines: int) -> None:
     )
     for label, snapshot in snapshots.items():
         grouped = _grouped(snapshot)
-        total = sum(size for size, _ in grouped.values())
+        total = sum(traced for traced, _ in grouped.values())
         print(
             f"  {label}: {total / 2**20:.1f} MiB traced = {total / journeys:,.0f} B per complaint"
         )
-        for part, size in sorted(_by_part(grouped).items(), key=lambda item: -item[1]):
+        for part, traced in sorted(_by_part(grouped).items(), key=lambda item: -item[1]):
             print(
-                f"    {size / journeys:>8,.1f} B/complaint {size / contacts:>7,.1f} B/contact  "
-                f"{part}"
+                f"    {traced / journeys:>8,.1f} B/complaint {traced / contacts:>7,.1f} B/contact"
+                f"  {part}"
             )
         print("    the largest lines:")
         ranked = sorted(grouped.items(), key=lambda item: -item[1][0])
@@ -302,7 +316,7 @@ def main(argv: list[str] | None = None) -> MemoryReport | None:
     per_100k = slope_per_100k(sizes)
     small, large = sizes[0], sizes[-1]
     print(
-        "          peak RSS of a fresh process running simulate + outcomes once (seed 0); "
+        "          peak RSS of a fresh process running simulate_outcomes once (seed 0); "
         "(+ run) = the rise\n          above its peak after the imports; B/complaint = "
         "(+ run) / complaints"
     )

@@ -1,4 +1,4 @@
-"""Outcomes of a replication: pure functions from a `RunRecord` to numbers and time series.
+"""Outcomes of a replication: numbers and time series from its `RunRecord`.
 
 Definitions (contacts are those arriving after the warm-up; times in minutes):
 - *answered*: an agent reached the contact before the run ended; *abandoned*: the customer's
@@ -26,6 +26,8 @@ import numpy as np
 
 from simcare.model.journeys import ContactKind, Result
 from simcare.model.loyalty import lifetime_value
+from simcare.model.world import Replication
+from simcare.randomness import make_streams
 from simcare.records import RESOLVED_ENDS, JourneyEnd, RunRecord
 from simcare.scenario import Mode, Scenario
 
@@ -232,224 +234,386 @@ def _queue_intervals(record: RunRecord) -> tuple[np.ndarray, np.ndarray]:
     return record.arrival_min, left
 
 
-def _contact_outcomes(
-    record: RunRecord, chosen: np.ndarray, live_channel: np.ndarray, target: float
-) -> dict[str, float]:
-    """Service outcomes over the contacts selected by ``chosen``.
+_CONTACT_SUMS = (
+    "offered",
+    "answered",
+    "abandoned",
+    "waited",
+    "wait_answered",
+    "within_target",
+    "known_against_target",
+    "abandoned_live",
+    "settled_live",
+    "queue_time",
+)
+"""Running sums per channel of the contacts' service outcomes (see `Tally.add`)."""
 
-    ``live_channel[code]`` says whether channel ``code`` is live (first response = answer) or
-    async (first response = reply sent).
+
+class Tally:
+    """The outcomes of one replication, added up over records of some of its journeys.
+
+    Add every journey's record exactly once (`add`: the whole run at once, or the chunks a
+    replication harvests as its journeys end); `outcomes` then takes the run-wide parts
+    (staffing, silent problems, bystanders) from the record of the whole run. Everything is a
+    running sum or maximum, except the medians and p90s, for which the first-response and
+    resolution times (two floats per contact) are kept.
     """
-    measured = chosen & (record.arrival_min >= record.warmup_min)
-    live = live_channel[record.channel[measured]]
-    answered = record.answered[measured]
-    abandoned = record.abandoned[measured]
-    wait = record.wait_min[measured]
-    offered = int(measured.sum())
-    n_answered = int(answered.sum())
-    n_abandoned = int(abandoned.sum())
-    open_at_end = offered - n_answered - n_abandoned
-    arrival = record.arrival_min[measured]
-    end = record.service_end_min[measured]
-    finished = answered & (end <= record.end_min)
-    waited = wait > 0
-    known_against_target = ~(~answered & ~abandoned & (wait < target))
-    within_target = answered & (wait <= target)
-    responded = np.where(live, answered, finished)
-    first_response = np.where(live, wait, end - arrival)[responded]
-    queue_start, queue_end = _queue_intervals(record)
-    span = np.array([record.warmup_min, record.end_min])
-    queue_time = float(time_in_bins(queue_start[chosen], queue_end[chosen], span)[0])
-    still_waiting = ~answered & ~abandoned
-    ages = (record.end_min - arrival)[still_waiting]
-    values = {
-        "complaints": float(offered),
-        "answered": float(n_answered),
-        "abandoned": float(n_abandoned),
-        "open_at_end": float(open_at_end),
-        "p_wait": _ratio(float(waited.sum()), offered),
-        "asa_min": float(wait[answered].mean()) if n_answered else math.nan,
-        "service_level_offered": _ratio(
-            float(within_target.sum()), float(known_against_target.sum())
-        ),
-        "service_level_answered": _ratio(float(within_target.sum()), n_answered),
-        # Abandonment is a live-channel measure; an async channel's give-ups show as backlog.
-        "abandonment_rate": _ratio(
-            float((abandoned & live).sum()), float(((answered | abandoned) & live).sum())
-        ),
-        "first_response_median_min": _quantile(first_response, 0.5),
-        "first_response_p90_min": _quantile(first_response, 0.9),
-        "resolution_median_min": _quantile((end - arrival)[finished], 0.5),
-        "resolution_p90_min": _quantile((end - arrival)[finished], 0.9),
-        "backlog_mean": queue_time / (record.end_min - record.warmup_min),
-        "backlog_oldest_age_min": float(ages.max()) if len(ages) else 0.0,
-    }
-    return values
+
+    def __init__(self, scenario: Scenario) -> None:
+        self.scenario = scenario
+        channels = len(scenario.channels)
+        self.live = np.array([c.mode is Mode.LIVE for c in scenario.channels.values()])
+        self.sums = {name: np.zeros(channels) for name in _CONTACT_SUMS}
+        self.oldest = np.zeros(channels)  # longest wait of a contact still waiting at the end
+        self.first_response: list[tuple[np.ndarray, np.ndarray]] = []  # (channel, minutes)
+        self.resolution: list[tuple[np.ndarray, np.ndarray]] = []
+        self.team_answered = np.zeros(len(scenario.teams))
+        self.team_busy_min = np.zeros(len(scenario.teams))
+        self.journeys = dict.fromkeys(
+            (
+                "journeys",
+                "attempts",
+                "resolved",
+                "resolved_quickly",
+                "escalated",
+                "escalation_steps",
+                "went_public",
+                "deletions",
+                "reposts",
+                "follow_ups",
+                "answered",
+            ),
+            0.0,
+        )
+        self.ended = np.zeros(len(JourneyEnd))
+        self.flows: dict[tuple[int, int], float] = {}
+        self.mouth = dict.fromkeys(("told_negative", "told_positive", "reshares", "pile_ons"), 0.0)
+        self.public_posts = 0.0
+        self.impressions = {name: np.zeros(channels) for name in ("negative", "positive")}
+        self.largest_cascade = 0.0
+        self.left = 0.0
+        self.left_value = 0.0
+        self.causes = np.zeros(len(JourneyEnd))
+        segments = list(scenario.segments.values())
+        self.value = np.array([lifetime_value(s, scenario.churn) for s in segments])
+
+    def add(self, record: RunRecord) -> None:
+        """Add the journeys of a record (each journey's contacts all in this one record)."""
+        self._add_contacts(record)
+        self._add_teams(record)
+        self._add_journeys(record)
+        self._add_consequences(record)
+
+    def _add_contacts(self, record: RunRecord) -> None:
+        channels = len(self.live)
+        counted = record.kind != ContactKind.FOLLOW_UP
+        measured = counted & (record.arrival_min >= record.warmup_min)
+        channel = record.channel[measured]
+        live = self.live[channel]
+        answered = record.answered[measured]
+        abandoned = record.abandoned[measured]
+        wait = record.wait_min[measured]
+        target = self.scenario.run.service_level_target_min
+        arrival = record.arrival_min[measured]
+        end = record.service_end_min[measured]
+        finished = answered & (end <= record.end_min)
+        still_waiting = ~answered & ~abandoned
+        parts = {
+            "offered": np.ones(len(channel)),
+            "answered": answered,
+            "abandoned": abandoned,
+            "waited": wait > 0,
+            "wait_answered": np.where(answered, wait, 0.0),
+            "within_target": answered & (wait <= target),
+            "known_against_target": ~(still_waiting & (wait < target)),
+            # Abandonment is a live-channel measure; an async channel's give-ups show as backlog.
+            "abandoned_live": abandoned & live,
+            "settled_live": (answered | abandoned) & live,
+        }
+        for name, values in parts.items():
+            self.sums[name] += np.bincount(channel, weights=values, minlength=channels)
+        queue_start, queue_end = _queue_intervals(record)
+        span = np.array([record.warmup_min, record.end_min])
+        ages = record.end_min - arrival
+        for code in range(channels):
+            chosen = counted & (record.channel == code)
+            self.sums["queue_time"][code] += time_in_bins(
+                queue_start[chosen], queue_end[chosen], span
+            )[0]
+            waiting = ages[still_waiting & (channel == code)]
+            if len(waiting):
+                self.oldest[code] = max(self.oldest[code], float(waiting.max()))
+        responded = np.where(live, answered, finished)
+        first_response = np.where(live, wait, end - arrival)
+        self.first_response.append((channel[responded], first_response[responded]))
+        self.resolution.append((channel[finished], (end - arrival)[finished]))
+
+    def _add_teams(self, record: RunRecord) -> None:
+        window = np.array([record.warmup_min, record.end_min])
+        team = record.team
+        for code in range(len(self.team_busy_min)):
+            served = team == code
+            start = record.service_start_min[served]
+            self.team_busy_min[code] += time_in_bins(
+                start, start + record.handle_min[served], window
+            )[0]
+            self.team_answered[code] += float(
+                (served & (record.arrival_min >= record.warmup_min)).sum()
+            )
+
+    def _add_journeys(self, record: RunRecord) -> None:
+        journeys = record.journeys
+        measured = journeys.start_min >= record.warmup_min
+        ends = journeys.end[measured]
+        in_window = measured[record.journey]
+        complaint = in_window & (record.kind != ContactKind.FOLLOW_UP)
+        parts = {
+            "journeys": measured.sum(),
+            "attempts": journeys.attempts[measured].sum(),
+            "resolved": np.isin(ends, RESOLVED_ENDS).sum(),
+            "resolved_quickly": (ends == JourneyEnd.RESOLVED_QUICKLY).sum(),
+            "escalated": (journeys.escalations[measured] > 0).sum(),
+            "escalation_steps": journeys.escalations[measured].sum(),
+            "went_public": journeys.went_public[measured].sum(),
+            "deletions": (complaint & (record.result == Result.DELETED)).sum(),
+            "reposts": (in_window & (record.kind == ContactKind.REPOST)).sum(),
+            "follow_ups": (in_window & (record.kind == ContactKind.FOLLOW_UP)).sum(),
+            "answered": journeys.answered[measured].sum(),
+        }
+        for name, value in parts.items():
+            self.journeys[name] += float(value)
+        self.ended += np.bincount(ends, minlength=len(JourneyEnd))
+        # Flows: each later contact on a different channel than the one before it.
+        order = np.lexsort((record.attempt, record.journey))
+        rows = order[complaint[order]]
+        same = record.journey[rows][1:] == record.journey[rows][:-1]
+        source, target = record.channel[rows][:-1][same], record.channel[rows][1:][same]
+        moved = source != target
+        pairs = (
+            np.stack([source[moved], target[moved]], axis=1) if moved.any() else np.zeros((0, 2))
+        )
+        for (a, b), count in zip(*np.unique(pairs, axis=0, return_counts=True), strict=True):
+            key = (int(a), int(b))
+            self.flows[key] = self.flows.get(key, 0.0) + float(count)
+
+    def _add_consequences(self, record: RunRecord) -> None:
+        journeys, spread, posts = record.journeys, record.spread, record.posts
+        measured = journeys.start_min >= record.warmup_min
+        measured_posts = measured[posts.journey]
+        negative = spread.negative_impressions[measured_posts]
+        positive = spread.positive_impressions[measured_posts]
+        self.mouth["told_negative"] += float(spread.told_negative[measured].sum())
+        self.mouth["told_positive"] += float(spread.told_positive[measured].sum())
+        self.mouth["reshares"] += float(spread.reshares[measured_posts].sum())
+        self.mouth["pile_ons"] += float(spread.pile_ons[measured_posts].sum())
+        self.public_posts += float(measured_posts.sum())
+        channel = posts.channel[measured_posts]
+        for name, values in (("negative", negative), ("positive", positive)):
+            self.impressions[name] += np.bincount(channel, weights=values, minlength=len(self.live))
+        if len(negative):
+            self.largest_cascade = max(self.largest_cascade, float((negative + positive).max()))
+        left = record.churn.left & measured
+        self.left += float(left.sum())
+        self.left_value += float(self.value[record.journey_segment[left]].sum())
+        self.causes += np.bincount(journeys.end[left], minlength=len(JourneyEnd))
+
+    def outcomes(self, run: RunRecord) -> Outcomes:
+        """Every outcome, keyed by (outcome, scope); ``run`` gives the run-wide parts."""
+        scenario = self.scenario
+        result: Outcomes = {
+            ("problems", "all"): float(run.problems),
+            ("silent_problems", "all"): float(run.silent.sum()),
+        }
+        everywhere = np.ones(len(self.live), dtype=bool)
+        for name, value in self._contact_outcomes(everywhere).items():
+            result[(name, "all")] = value
+        for code, channel in enumerate(scenario.channels):
+            on_channel = np.arange(len(self.live)) == code
+            for name, value in self._contact_outcomes(on_channel).items():
+                result[(name, f"channel:{channel}")] = value
+        teams = [
+            self._team_outcomes(run, code, team.shrinkage, team.cost_per_hour)
+            for code, team in enumerate(scenario.teams.values())
+        ]
+        for team, values in zip(scenario.teams, teams, strict=True):
+            for name, value in values.items():
+                result[(name, f"team:{team}")] = value
+        total = {
+            key: sum(values[key] for values in teams)
+            for key in ("agent_hours_busy", "agent_hours_on_duty", "agent_hours_paid", "staff_cost")
+        }
+        busy, on_duty = total["agent_hours_busy"], total["agent_hours_on_duty"]
+        result[("occupancy", "all")] = _ratio(busy, on_duty)
+        result[("utilisation", "all")] = _ratio(busy, total["agent_hours_paid"])
+        result[("agent_hours_paid", "all")] = total["agent_hours_paid"]
+        result[("staff_cost", "all")] = total["staff_cost"]
+        result.update(self._journey_outcomes(run))
+        result.update(self._consequences(run, total["staff_cost"]))
+        return result
+
+    def _contact_outcomes(self, chosen: np.ndarray) -> dict[str, float]:
+        """Service outcomes over the channels ``chosen`` (a mask over channel codes)."""
+        sums = {name: float(values[chosen].sum()) for name, values in self.sums.items()}
+        end, warmup = self.scenario.run.duration_min, self.scenario.run.warmup_min
+        first_response = _values(self.first_response, chosen)
+        resolution = _values(self.resolution, chosen)
+        offered, answered = sums["offered"], sums["answered"]
+        return {
+            "complaints": offered,
+            "answered": answered,
+            "abandoned": sums["abandoned"],
+            "open_at_end": offered - answered - sums["abandoned"],
+            "p_wait": _ratio(sums["waited"], offered),
+            "asa_min": _ratio(sums["wait_answered"], answered),
+            "service_level_offered": _ratio(sums["within_target"], sums["known_against_target"]),
+            "service_level_answered": _ratio(sums["within_target"], answered),
+            "abandonment_rate": _ratio(sums["abandoned_live"], sums["settled_live"]),
+            "first_response_median_min": _quantile(first_response, 0.5),
+            "first_response_p90_min": _quantile(first_response, 0.9),
+            "resolution_median_min": _quantile(resolution, 0.5),
+            "resolution_p90_min": _quantile(resolution, 0.9),
+            "backlog_mean": sums["queue_time"] / (end - warmup),
+            "backlog_oldest_age_min": float(self.oldest[chosen].max()),
+        }
+
+    def _team_outcomes(
+        self, run: RunRecord, team: int, shrinkage: float, cost: float
+    ) -> dict[str, float]:
+        window = np.array([run.warmup_min, run.end_min])
+        log = run.staffing[team]
+        on_duty = _step_integral(log.time_min, log.on_duty.astype(float), window)
+        busy_hours = float(self.team_busy_min[team]) / 60
+        on_duty_hours = float(on_duty[1] - on_duty[0]) / 60
+        paid_hours = on_duty_hours / (1 - shrinkage)
+        return {
+            "answered": float(self.team_answered[team]),
+            "agent_hours_busy": busy_hours,
+            "occupancy": _ratio(busy_hours, on_duty_hours),
+            "utilisation": _ratio(busy_hours, paid_hours),
+            "agent_hours_on_duty": on_duty_hours,
+            "agent_hours_paid": paid_hours,
+            "staff_cost": paid_hours * cost,
+        }
+
+    def _journey_outcomes(self, run: RunRecord) -> Outcomes:
+        """Escalation outcomes over the journeys that started after the warm-up."""
+        sums = self.journeys
+        n = sums["journeys"]
+        result: Outcomes = {
+            ("journeys", "all"): n,
+            ("contacts_per_journey", "all"): _ratio(sums["attempts"], n),
+            ("resolved_share", "all"): _ratio(sums["resolved"], n),
+            ("resolved_quickly_share", "all"): _ratio(sums["resolved_quickly"], n),
+            ("escalated_share", "all"): _ratio(sums["escalated"], n),
+            ("escalation_steps_mean", "all"): _ratio(sums["escalation_steps"], n),
+            ("went_public_share", "all"): _ratio(sums["went_public"], n),
+        }
+        for ending in JourneyEnd:
+            result[("ended", f"end:{ending.label}")] = float(self.ended[ending])
+        for name in ("deletions", "reposts", "follow_ups"):
+            result[(name, "all")] = sums[name]
+        names = run.channel_names
+        for (a, b), count in sorted(self.flows.items()):
+            result[("escalations", f"flow:{names[a]}→{names[b]}")] = count
+        return result
+
+    def _consequences(self, run: RunRecord, staff_cost: float) -> Outcomes:
+        """Word of mouth, churn and money, over the journeys that started after the warm-up."""
+        scenario = self.scenario
+        lost = run.churn
+        negative, positive = self.impressions["negative"], self.impressions["positive"]
+        result: Outcomes = {
+            ("told_negative", "all"): self.mouth["told_negative"] + run.silent_told,
+            ("told_positive", "all"): self.mouth["told_positive"],
+            ("impressions_negative", "all"): float(negative.sum()),
+            ("impressions_positive", "all"): float(positive.sum()),
+            ("public_posts", "all"): self.public_posts,
+            ("reshares", "all"): self.mouth["reshares"],
+            ("largest_cascade", "all"): self.largest_cascade,
+            ("pile_ons", "all"): self.mouth["pile_ons"],
+        }
+        for code, (name, channel) in enumerate(scenario.channels.items()):
+            if channel.public:
+                result[("impressions_negative", f"channel:{name}")] = float(negative[code])
+                result[("impressions_positive", f"channel:{name}")] = float(positive[code])
+        segments = list(scenario.segments.values())
+        silent = int(lost.silent_left.sum())
+        shares = np.array([s.share for s in segments])
+        bystander_value = float(self.value @ shares / shares.sum())
+        value_lost = (
+            self.left_value
+            + float(self.value @ lost.silent_left.sum(axis=1))
+            + lost.bystanders_left * bystander_value
+        )
+        result.update(
+            {
+                ("complainant_churn", "all"): self.left,
+                ("complainant_churn_rate", "all"): _ratio(self.left, self.journeys["journeys"]),
+                ("silent_churn", "all"): float(silent),
+                ("bystander_churn", "all"): float(lost.bystanders_left),
+                ("customers_lost", "all"): self.left + silent + lost.bystanders_left,
+                ("prospects_lost", "all"): float(lost.prospects_lost),
+                ("lifetime_value_lost", "all"): value_lost,
+            }
+        )
+        for ending in JourneyEnd:
+            key = ("churned", f"cause:{ending.cause}")
+            result[key] = result.get(key, 0.0) + float(self.causes[ending])
+        result[("churned", "cause:silent problem")] = float(silent)
+        result[("churned", "cause:bystander")] = float(lost.bystanders_left)
+        policy = scenario.policy(run.policy)
+        resolved = self.journeys["resolved"]
+        compensation = resolved * policy.compensation.cost if policy.compensation else 0.0
+        revenue = (
+            self.journeys["answered"] * policy.cross_sell.revenue if policy.cross_sell else 0.0
+        )
+        result[("compensation_paid", "all")] = compensation
+        result[("cross_sell_revenue", "all")] = revenue
+        result[("net_value", "all")] = revenue - staff_cost - compensation - value_lost
+        return result
 
 
-def _team_outcomes(record: RunRecord, team: int, shrinkage: float, cost: float) -> dict[str, float]:
-    window = np.array([record.warmup_min, record.end_min])
-    log = record.staffing[team]
-    on_duty = _step_integral(log.time_min, log.on_duty.astype(float), window)
-    served = record.team == team
-    start = record.service_start_min[served]
-    busy_hours = float(time_in_bins(start, start + record.handle_min[served], window)[0]) / 60
-    on_duty_hours = float(on_duty[1] - on_duty[0]) / 60
-    paid_hours = on_duty_hours / (1 - shrinkage)
-    return {
-        "answered": float((served & (record.arrival_min >= record.warmup_min)).sum()),
-        "agent_hours_busy": busy_hours,
-        "occupancy": _ratio(busy_hours, on_duty_hours),
-        "utilisation": _ratio(busy_hours, paid_hours),
-        "agent_hours_on_duty": on_duty_hours,
-        "agent_hours_paid": paid_hours,
-        "staff_cost": paid_hours * cost,
-    }
+def _values(parts: list[tuple[np.ndarray, np.ndarray]], chosen: np.ndarray) -> np.ndarray:
+    """The values of the channels ``chosen`` from (channel, value) parts."""
+    if not parts:
+        return np.zeros(0)
+    channel = np.concatenate([c for c, _ in parts])
+    values = np.concatenate([v for _, v in parts])
+    return values[chosen[channel]]
 
 
 def outcomes(record: RunRecord, scenario: Scenario) -> Outcomes:
-    """Return every outcome of one replication, keyed by (outcome, scope)."""
-    target = scenario.run.service_level_target_min
-    result: Outcomes = {
-        ("problems", "all"): float(record.problems),
-        ("silent_problems", "all"): float(record.silent.sum()),
-    }
-    live_channel = np.array([c.mode is Mode.LIVE for c in scenario.channels.values()])
-    everything = record.kind != ContactKind.FOLLOW_UP
-    for name, value in _contact_outcomes(record, everything, live_channel, target).items():
-        result[(name, "all")] = value
-    for code, channel in enumerate(scenario.channels.values()):
-        chosen = (record.channel == code) & everything
-        for name, value in _contact_outcomes(record, chosen, live_channel, target).items():
-            result[(name, f"channel:{channel.name}")] = value
-    teams = [
-        _team_outcomes(record, code, team.shrinkage, team.cost_per_hour)
-        for code, team in enumerate(scenario.teams.values())
-    ]
-    for team, values in zip(scenario.teams, teams, strict=True):
-        for name, value in values.items():
-            result[(name, f"team:{team}")] = value
-    total = {
-        key: sum(values[key] for values in teams)
-        for key in ("agent_hours_busy", "agent_hours_on_duty", "agent_hours_paid", "staff_cost")
-    }
-    result[("occupancy", "all")] = _ratio(total["agent_hours_busy"], total["agent_hours_on_duty"])
-    result[("utilisation", "all")] = _ratio(total["agent_hours_busy"], total["agent_hours_paid"])
-    result[("agent_hours_paid", "all")] = total["agent_hours_paid"]
-    result[("staff_cost", "all")] = total["staff_cost"]
-    result.update(journey_outcomes(record, scenario))
-    result.update(consequences(record, scenario, total["staff_cost"]))
-    return result
+    """Return every outcome of one replication's whole record, keyed by (outcome, scope)."""
+    tally = Tally(scenario)
+    tally.add(record)
+    return tally.outcomes(record)
 
 
-def journey_outcomes(record: RunRecord, scenario: Scenario) -> Outcomes:
-    """Escalation outcomes over the journeys that started after the warm-up."""
-    journeys = record.journeys
-    measured = journeys.start_min >= record.warmup_min
-    n = int(measured.sum())
-    ends = journeys.end[measured]
-    result: Outcomes = {
-        ("journeys", "all"): float(n),
-        ("contacts_per_journey", "all"): _mean(journeys.attempts[measured]),
-        ("resolved_share", "all"): _ratio(float(np.isin(ends, RESOLVED_ENDS).sum()), n),
-        ("resolved_quickly_share", "all"): _ratio(
-            float((ends == JourneyEnd.RESOLVED_QUICKLY).sum()), n
-        ),
-        ("escalated_share", "all"): _ratio(float((journeys.escalations[measured] > 0).sum()), n),
-        ("escalation_steps_mean", "all"): _mean(journeys.escalations[measured]),
-        ("went_public_share", "all"): _ratio(float(journeys.went_public[measured].sum()), n),
-    }
-    for ending in JourneyEnd:
-        result[("ended", f"end:{ending.label}")] = float((ends == ending).sum())
-    in_window = (record.journeys.start_min >= record.warmup_min)[record.journey]
-    complaint = in_window & (record.kind != ContactKind.FOLLOW_UP)
-    result[("deletions", "all")] = float((complaint & (record.result == Result.DELETED)).sum())
-    result[("reposts", "all")] = float((in_window & (record.kind == ContactKind.REPOST)).sum())
-    result[("follow_ups", "all")] = float(
-        (in_window & (record.kind == ContactKind.FOLLOW_UP)).sum()
-    )
-    # Flows: each later contact on a different channel than the one before it.
-    order = np.lexsort((record.attempt, record.journey))
-    rows = order[complaint[order]]
-    same = record.journey[rows][1:] == record.journey[rows][:-1]
-    source, target = record.channel[rows][:-1][same], record.channel[rows][1:][same]
-    moved = source != target
-    names = record.channel_names
-    pairs = np.stack([source[moved], target[moved]], axis=1) if moved.any() else np.zeros((0, 2))
-    for (a, b), count in zip(*np.unique(pairs, axis=0, return_counts=True), strict=True):
-        result[("escalations", f"flow:{names[int(a)]}→{names[int(b)]}")] = float(count)
-    return result
+def simulate_outcomes(
+    scenario: Scenario, seed: int = 0, replication: int = 0, policy: str | None = None
+) -> Outcomes:
+    """Run one replication and return its outcomes, keeping no per-contact records.
+
+    The outcomes are added up as the run harvests its journeys, so memory does not grow with
+    the run's length (beyond two floats per contact for the medians and p90s).
+    """
+    return _simulate(scenario, seed, replication, policy, keep_record=False)[0]
 
 
-def consequences(record: RunRecord, scenario: Scenario, staff_cost: float) -> Outcomes:
-    """Word of mouth, churn and money, over the journeys that started after the warm-up."""
-    journeys, spread, lost, posts = record.journeys, record.spread, record.churn, record.posts
-    measured = journeys.start_min >= record.warmup_min
-    measured_posts = measured[posts.journey]
-    negative = spread.negative_impressions[measured_posts]
-    positive = spread.positive_impressions[measured_posts]
-    cascade = negative + positive
-    result: Outcomes = {
-        ("told_negative", "all"): float(spread.told_negative[measured].sum() + spread.silent_told),
-        ("told_positive", "all"): float(spread.told_positive[measured].sum()),
-        ("impressions_negative", "all"): float(negative.sum()),
-        ("impressions_positive", "all"): float(positive.sum()),
-        ("public_posts", "all"): float(measured_posts.sum()),
-        ("reshares", "all"): float(spread.reshares[measured_posts].sum()),
-        ("largest_cascade", "all"): float(cascade.max()) if len(cascade) else 0.0,
-        ("pile_ons", "all"): float(spread.pile_ons[measured_posts].sum()),
-    }
-    for code, name in enumerate(record.channel_names):
-        on_channel = posts.channel[measured_posts] == code
-        if scenario.channels[name].public:
-            result[("impressions_negative", f"channel:{name}")] = float(negative[on_channel].sum())
-            result[("impressions_positive", f"channel:{name}")] = float(positive[on_channel].sum())
-    segments = list(scenario.segments.values())
-    value = np.array([lifetime_value(s, scenario.churn) for s in segments])
-    left = lost.left & measured
-    segment = record.journey_segment
-    complainants = int(left.sum())
-    silent = int(lost.silent_left.sum())
-    shares = np.array([s.share for s in segments])
-    bystander_value = float(value @ shares / shares.sum())
-    value_lost = (
-        float(value[segment[left]].sum())
-        + float(value @ lost.silent_left.sum(axis=1))
-        + lost.bystanders_left * bystander_value
-    )
-    result.update(
-        {
-            ("complainant_churn", "all"): float(complainants),
-            ("complainant_churn_rate", "all"): _ratio(complainants, float(measured.sum())),
-            ("silent_churn", "all"): float(silent),
-            ("bystander_churn", "all"): float(lost.bystanders_left),
-            ("customers_lost", "all"): float(complainants + silent + lost.bystanders_left),
-            ("prospects_lost", "all"): float(lost.prospects_lost),
-            ("lifetime_value_lost", "all"): value_lost,
-        }
-    )
-    causes = np.bincount(journeys.end[left], minlength=len(JourneyEnd))
-    for ending in JourneyEnd:
-        key = ("churned", f"cause:{ending.cause}")
-        result[key] = result.get(key, 0.0) + float(causes[ending])
-    result[("churned", "cause:silent problem")] = float(silent)
-    result[("churned", "cause:bystander")] = float(lost.bystanders_left)
-    policy = scenario.policy(record.policy)
-    resolved = measured & np.isin(journeys.end, RESOLVED_ENDS)
-    compensation = float(resolved.sum()) * policy.compensation.cost if policy.compensation else 0.0
-    revenue = (
-        float(journeys.answered[measured].sum()) * policy.cross_sell.revenue
-        if policy.cross_sell
-        else 0.0
-    )
-    result[("compensation_paid", "all")] = compensation
-    result[("cross_sell_revenue", "all")] = revenue
-    result[("net_value", "all")] = revenue - staff_cost - compensation - value_lost
-    return result
+def simulate_with_record(
+    scenario: Scenario, seed: int = 0, replication: int = 0, policy: str | None = None
+) -> tuple[Outcomes, RunRecord]:
+    """Run one replication and return its outcomes and its whole record."""
+    return _simulate(scenario, seed, replication, policy, keep_record=True)
 
 
-def _mean(values: np.ndarray) -> float:
-    return float(values.mean()) if len(values) else math.nan
+def _simulate(
+    scenario: Scenario, seed: int, replication: int, policy: str | None, keep_record: bool
+) -> tuple[Outcomes, RunRecord]:
+    tally = Tally(scenario)
+    replica = Replication(scenario, make_streams(seed, replication), policy=policy)
+    run = replica.run(tally.add, keep_record)
+    return tally.outcomes(run), run
 
 
 @dataclass(frozen=True, slots=True)

@@ -37,6 +37,10 @@ class RunRecord:
     repost, 2 follow-up; ``result`` how an answered contact ended, -1 not finished). The
     journeys, their public posts, and the word of mouth and churn worked out from them after the
     run come with the record.
+
+    A record may hold only some journeys (a chunk harvested during the run, whose run-wide
+    fields, from ``staffing`` to ``problems`` and the churn outside complainants, are empty),
+    or only the run-wide fields (a run that kept no contacts).
     """
 
     end_min: float
@@ -57,6 +61,7 @@ class RunRecord:
     agent_team: np.ndarray
     staffing: tuple[StaffingLog, ...]
     silent: np.ndarray
+    silent_told: int
     problems: int
     journey: np.ndarray
     attempt: np.ndarray

@@ -181,14 +181,14 @@ def test_a_failing_point_is_recorded_and_the_others_go_on(
 ) -> None:
     scenario = load_scenario(short_fan(tmp_path, days=2))
     broken = load_scenario(short_fan(tmp_path, days=3))
-    real = execution.simulate
+    real = execution.simulate_outcomes
 
     def simulate(s, seed, replication, policy):  # type: ignore[no-untyped-def]
         if s is broken and replication == 1:
             raise ZeroDivisionError("a bug at this point")
         return real(s, seed, replication, policy)
 
-    monkeypatch.setattr(execution, "simulate", simulate)
+    monkeypatch.setattr(execution, "simulate_outcomes", simulate)
     finished = []
     found = run_points(
         [(0, scenario), (1, broken), (2, scenario)],

@@ -169,14 +169,14 @@ def test_a_failed_point_is_recorded_the_rest_go_on_and_resume_retries_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     out = tmp_path / "sweep"
-    real = execution.simulate
+    real = execution.simulate_outcomes
 
     def simulate(scenario, seed, replication, policy):  # type: ignore[no-untyped-def]
         if scenario.teams["social_desk"].shifts[0].agents == 2:
             raise ZeroDivisionError("a bug at two agents")
         return real(scenario, seed, replication, policy)
 
-    monkeypatch.setattr(execution, "simulate", simulate)
+    monkeypatch.setattr(execution, "simulate_outcomes", simulate)
     result = invoke(*sweep_args(short_fan(tmp_path, days=2), out, "-w", "1"))
     assert result.exit_code == 4, result.output
     assert "1 point failed (1)" in result.stderr
@@ -186,7 +186,7 @@ def test_a_failed_point_is_recorded_the_rest_go_on_and_resume_retries_it(
     assert "Traceback" in (out / "parts" / "point-0001.error.txt").read_text()
     assert {r["point"] for r in rows(out / "summary.csv")} == {"0", "2"}
 
-    monkeypatch.setattr(execution, "simulate", real)  # the bug is fixed
+    monkeypatch.setattr(execution, "simulate_outcomes", real)  # the bug is fixed
     result = invoke("sweep", "--resume", out, "-w", "1")
     assert result.exit_code == 0, result.output
     assert "2 points already done" in result.stderr

@@ -186,8 +186,8 @@ def no_simulation(monkeypatch: pytest.MonkeyPatch) -> None:
     def simulate(*args: object) -> None:
         raise AssertionError("simulated before refusing the output folder")
 
-    monkeypatch.setattr(execution, "simulate", simulate)
-    monkeypatch.setattr(replications, "simulate", simulate)
+    monkeypatch.setattr(execution, "simulate_outcomes", simulate)
+    monkeypatch.setattr(replications, "simulate_with_record", simulate)
 
 
 @pytest.fixture(scope="module")

@@ -29,8 +29,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
-from simcare.metrics import Outcomes, outcomes
-from simcare.model import simulate
+from simcare.metrics import Outcomes, simulate_outcomes
 from simcare.scenario import Scenario
 
 TASKS_PER_WORKER = 8
@@ -68,7 +67,7 @@ class Task:
 def run_task(task: Task) -> list[Outcomes]:
     """Simulate a task's replications and return their outcomes, in replication order."""
     return [
-        outcomes(simulate(task.scenario, task.seed, replication, task.policy), task.scenario)
+        simulate_outcomes(task.scenario, task.seed, replication, task.policy)
         for replication in range(task.first, task.first + task.count)
     ]
 

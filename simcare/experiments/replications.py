@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from simcare.metrics import Outcomes, TimeSeries, hourly_series, outcomes
-from simcare.model import simulate
+from simcare.metrics import Outcomes, TimeSeries, hourly_series, simulate_with_record
 from simcare.records import RunRecord
 from simcare.scenario import Scenario
 from simcare.stats import Estimate, estimate
@@ -93,8 +92,8 @@ def run_replications(
     series: list[TimeSeries] = []
     records: list[RunRecord] = []
     for replication in range(replications):
-        record = simulate(scenario, seed, replication, policy)
-        per_replication.append(outcomes(record, scenario))
+        values, record = simulate_with_record(scenario, seed, replication, policy)
+        per_replication.append(values)
         series.append(hourly_series(record, scenario.word_of_mouth.attention_min))
         if keep_records:
             records.append(record)

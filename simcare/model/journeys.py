@@ -231,21 +231,26 @@ def assemble_journeys(
     )
 
 
+def public_posts(
+    contacts: dict[str, np.ndarray], arrived: np.ndarray, public: np.ndarray
+) -> np.ndarray:
+    """The rows of the contacts that are complaints posted on a public channel during the run."""
+    kind = contacts["kind"]
+    return np.flatnonzero(arrived & public[contacts["channel"]] & (kind != ContactKind.FOLLOW_UP))
+
+
 def assemble_posts(
+    rows: np.ndarray,
     contacts: dict[str, np.ndarray],
     result: np.ndarray,
     service_end: np.ndarray,
     followers: np.ndarray,
-    arrived: np.ndarray,
     effects: list[Effect],
-    public: np.ndarray,
     behaviour: Behaviour,
 ) -> Posts:
-    """One row per complaint posted on a public channel during the run."""
-    channel = contacts["channel"]
+    """One row per public post, from its contact's row (`public_posts`)."""
+    channel = contacts["channel"][rows]
     kind = contacts["kind"]
-    rows = np.flatnonzero(arrived & public[channel] & (kind != ContactKind.FOLLOW_UP))
-    channel = channel[rows]
     outcome = result[rows]
     end = service_end[rows]
     visible = np.array([e.visible_answer for e in effects])[channel]

@@ -1,4 +1,4 @@
-"""Churn after a run: who leaves after a complaint, a silent problem or a negative impression.
+"""Churn: who leaves after a complaint, a silent problem or a negative impression.
 
 Vectorised over journeys, with no simulation and no I/O. Sources (calibration.md):
 
@@ -19,7 +19,7 @@ import numpy as np
 
 from simcare.policies import Policy
 from simcare.records import RESOLVED_ENDS, JourneyEnd, Journeys
-from simcare.scenario import Churn, Outcome, Scenario, Segment
+from simcare.scenario import Churn, Outcome, Scenario, Segment, WordOfMouth
 
 _COLUMNS = (Outcome.RESOLVED_QUICKLY, Outcome.RESOLVED, Outcome.UNRESOLVED, Outcome.SILENT)
 
@@ -137,51 +137,27 @@ def leave_probability(
     return np.clip(p, 0.0, 1.0)
 
 
-def churn(
-    journeys: Journeys,
-    segment: np.ndarray,
-    severity: np.ndarray,
-    silent: np.ndarray,
-    negative_impressions: float,
-    scenario: Scenario,
-    policy: Policy,
-    rng: np.random.Generator,
-) -> ChurnResult:
-    """Draw who leaves: complainants, customers with silent problems, bystanders, prospects.
+def silent_churn(silent: np.ndarray, scenario: Scenario, rng: np.random.Generator) -> np.ndarray:
+    """Customers with silent problems who leave, by (segment, severity).
 
-    - A complainant leaves if u < p (`leave_probability`), u from an aligned block drawn first,
-      so a policy that raises p never has fewer leavers, replication by replication.
-    - The n silent problems of a (segment, severity) cell: Binomial(n, (1 − R_silent) ×
-      loyalty scale), R_silent the table's "no complaint" share (TARP, calibration §1).
-    - Bystanders: round(negative_impressions × customer_share) of the brand's customers are
-      reached, each leaving with probability bystander_churn; of round(negative_impressions ×
-      prospect_share) prospects, each is lost with probability prospect_deterred.
-
-    Args:
-        journeys: one row per complaint journey.
-        segment: per journey, an index into the scenario's segments.
-        severity: per journey, an index into the scenario's severities (0 is the mildest).
-        silent: silent problems by (segment, severity).
-        negative_impressions: total negative impressions of the replication.
-        scenario: the scenario run.
-        policy: the policy run.
-        rng: the churn stream.
+    The n silent problems of a cell: Binomial(n, (1 − R_silent) × loyalty scale), R_silent the
+    table's "no complaint" share (TARP, calibration §1).
     """
-    u = rng.random(len(journeys))
-    p = leave_probability(journeys, segment, severity, scenario, policy)
-
     silent_p = (1.0 - _repurchase_table(scenario)[:, _COLUMNS.index(Outcome.SILENT)])[None, :]
     silent_p = np.clip(silent_p * _loyalty_scale(scenario)[:, None], 0.0, 1.0)
-    silent_left = rng.binomial(np.asarray(silent, dtype=np.int64), silent_p).astype(np.int64)
+    return rng.binomial(np.asarray(silent, dtype=np.int64), silent_p).astype(np.int64)
 
-    params = scenario.word_of_mouth
+
+def bystander_churn(
+    negative_impressions: float, params: WordOfMouth, rng: np.random.Generator
+) -> tuple[int, int, int]:
+    """Return (reached, left, prospects lost) among those who saw a negative impression.
+
+    round(negative_impressions × customer_share) of the brand's customers are reached, each
+    leaving with probability bystander_churn; of round(negative_impressions × prospect_share)
+    prospects, each is lost with probability prospect_deterred.
+    """
     reached = round(negative_impressions * params.customer_share)
     prospects = round(negative_impressions * params.prospect_share)
-    return ChurnResult(
-        leave_probability=p,
-        left=u < p,
-        silent_left=silent_left,
-        bystanders_reached=reached,
-        bystanders_left=int(rng.binomial(reached, params.bystander_churn)),
-        prospects_lost=int(rng.binomial(prospects, params.prospect_deterred)),
-    )
+    left = int(rng.binomial(reached, params.bystander_churn))
+    return reached, left, int(rng.binomial(prospects, params.prospect_deterred))

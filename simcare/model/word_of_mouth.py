@@ -1,10 +1,11 @@
 """Word of mouth after a run: people told in private, and impressions of public posts.
 
-Vectorised over journeys and posts, with no simulation and no I/O. Common random numbers: the
-first draws are blocks whose sizes depend only on the number of journeys and ``max_attempts``,
-indexed by (journey, attempt), so a customer gets the same numbers under every policy. Every
-count of a post is an inverse CDF of its mean at one of those uniforms, so a post visible for
-longer never gets fewer impressions, replication by replication.
+Vectorised over journeys and posts, with no simulation and no I/O. Common random numbers: a
+journey's draws (`MouthDraws`) are taken when its complaint arises, in blocks whose sizes depend
+only on the number of complaints and ``max_attempts``, indexed by (journey, attempt), so a
+customer gets the same numbers under every policy, and a journey's word of mouth can be worked
+out as soon as it ends, in any order. Every count is an inverse CDF of its mean at one of those
+uniforms, so a post visible for longer never gets fewer impressions, replication by replication.
 
 Where the defaults of `simcare.scenario.WordOfMouth` come from (calibration.md):
 
@@ -28,7 +29,7 @@ Where the defaults of `simcare.scenario.WordOfMouth` come from (calibration.md):
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 
@@ -46,11 +47,10 @@ _HAPPY = (JourneyEnd.RESOLVED_QUICKLY, JourneyEnd.RESOLVED)
 
 @dataclass(frozen=True, slots=True)
 class Spread:
-    """Word of mouth of one replication.
+    """Word of mouth of a replication's journeys and posts.
 
     Attributes:
         told_negative, told_positive: per journey, people told in private (int64).
-        silent_told: people told (negatively) by customers who never complained.
         negative_impressions, positive_impressions: per post, views of the complaint left
             unanswered / seen with a good answer under it.
         reshares: per post, reshares in the post's cascade, all hops (int64).
@@ -59,11 +59,71 @@ class Spread:
 
     told_negative: np.ndarray
     told_positive: np.ndarray
-    silent_told: int
     negative_impressions: np.ndarray
     positive_impressions: np.ndarray
     reshares: np.ndarray
     pile_ons: np.ndarray
+
+
+@dataclass(frozen=True, slots=True)
+class MouthDraws:
+    """The word-of-mouth random numbers of some journeys, a row per journey.
+
+    Attributes:
+        told: uniform: where the customer's mean falls in its range.
+        talkative: standard gamma (shape ``told_shape``): the gamma of the gamma–Poisson
+            mixture that makes the count negative binomial.
+        told_count: uniform: the Poisson count at that mean (inverse CDF).
+        first_hop, cascade, pile_on: uniforms per (journey, attempt), for a post's counts.
+        seeds: per (journey, attempt), the seed of a post's reshare audiences.
+    """
+
+    told: np.ndarray
+    talkative: np.ndarray
+    told_count: np.ndarray
+    first_hop: np.ndarray
+    cascade: np.ndarray
+    pile_on: np.ndarray
+    seeds: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.told)
+
+    def rows(self, index: np.ndarray) -> MouthDraws:
+        """The draws of the journeys at ``index`` (positions in this block)."""
+        return MouthDraws(*(getattr(self, f.name)[index] for f in fields(self)))
+
+    @staticmethod
+    def joined(blocks: list[MouthDraws]) -> MouthDraws:
+        """One block of the rows of ``blocks``, in order (``blocks`` must not be empty)."""
+        return MouthDraws(
+            *(np.concatenate([getattr(b, f.name) for b in blocks]) for f in fields(MouthDraws))
+        )
+
+
+def draw_mouth(
+    rng: np.random.Generator, journeys: int, max_attempts: int, told_shape: float
+) -> MouthDraws:
+    """Draw the word-of-mouth numbers of ``journeys`` complaints arising together."""
+    shape = (journeys, max_attempts)
+    told = rng.random(journeys)
+    first_hop, cascade, pile_on = (rng.random(shape) for _ in range(3))
+    seeds = rng.integers(np.iinfo(np.int64).max, size=shape, dtype=np.int64)
+    talkative = rng.standard_gamma(told_shape, journeys)
+    return MouthDraws(told, talkative, rng.random(journeys), first_hop, cascade, pile_on, seeds)
+
+
+def silent_told(silent: np.ndarray, params: WordOfMouth, rng: np.random.Generator) -> int:
+    """People told (negatively) by the customers of ``silent`` problems, by (segment, severity).
+
+    The n silent problems of a cell tell NB(n·shape, n·midpoint of ``told_negative``) people in
+    all (a sum of n customers' NB(shape, midpoint)).
+    """
+    cells = np.asarray(silent, dtype=float).ravel()
+    mean = cells * sum(params.told_negative) / 2
+    shape = cells * params.told_shape
+    scale = np.divide(mean, shape, out=np.zeros_like(mean), where=shape > 0)
+    return int(rng.poisson(rng.gamma(shape, scale)).sum())
 
 
 def poisson_quantile(mean: np.ndarray, u: np.ndarray, cap: int = _MAX_COUNT) -> np.ndarray:
@@ -124,50 +184,36 @@ def borel_tanner_quantile(
 def spread(
     journeys: Journeys,
     posts: Posts,
-    silent: np.ndarray,
+    draws: MouthDraws,
     audience_per_min: np.ndarray,
     params: WordOfMouth,
     end_min: float,
-    max_attempts: int,
-    rng: np.random.Generator,
     told_positive_factor: float = 1.0,
 ) -> Spread:
-    """Word of mouth of a replication's journeys, silent problems and public posts.
+    """Word of mouth of journeys and their public posts.
 
     Private: a journey that ended RESOLVED_QUICKLY or RESOLVED is happy, any other is unhappy.
     Its customer tells NB(shape ``told_shape``, mean m) people, m uniform in the range
-    (``told_positive`` × ``told_positive_factor`` if happy, ``told_negative`` if not). The n
-    silent problems of a (segment, severity) cell tell NB(n·shape, n·midpoint of
-    ``told_negative``) people in all (a sum of n such customers).
+    (``told_positive`` × ``told_positive_factor`` if happy, ``told_negative`` if not).
 
     Public: see `_impressions`.
 
     Args:
         journeys: one row per complaint journey.
-        posts: one row per complaint posted on a public channel.
-        silent: silent problems by (segment, severity).
+        posts: one row per complaint posted on a public channel (``posts.journey`` indexes
+            ``journeys``).
+        draws: the journeys' word-of-mouth numbers, a row per journey.
         audience_per_min: each channel's own audience rate (indexed by ``posts.channel``).
         params: the scenario's word-of-mouth parameters.
         end_min: when the run ended; nothing is seen after it.
-        max_attempts: contacts per journey at most (sizes the aligned blocks).
-        rng: the word-of-mouth stream.
         told_positive_factor: multiplies a happy customer's mean (`Depth`).
     """
-    n = len(journeys)
-    # Aligned blocks first: their sizes depend only on n and max_attempts.
-    u_told = rng.random(n)
-    u_first_hop, u_cascade, u_pile_on = (rng.random((n, max_attempts)) for _ in range(3))
-    seeds = rng.integers(np.iinfo(np.int64).max, size=(n, max_attempts), dtype=np.int64)
-
     happy = np.isin(journeys.end, _HAPPY)
     low = np.where(happy, params.told_positive[0], params.told_negative[0])
     high = np.where(happy, params.told_positive[1], params.told_negative[1])
-    mean = (low + (high - low) * u_told) * np.where(happy, told_positive_factor, 1.0)
-    told = _negative_binomial(mean, params.told_shape, rng)
-
-    cells = np.asarray(silent, dtype=float).ravel()
-    silent_mean = cells * sum(params.told_negative) / 2
-    silent_told = int(_negative_binomial(silent_mean, cells * params.told_shape, rng).sum())
+    mean = (low + (high - low) * draws.told) * np.where(happy, told_positive_factor, 1.0)
+    # Gamma–Poisson: Poisson with mean m × G / shape, G standard gamma(shape), is NB(shape, m).
+    told = poisson_quantile(mean * draws.talkative / params.told_shape, draws.told_count)
 
     at = (posts.journey, posts.attempt)
     negative, positive, reshares, pile_ons = _impressions(
@@ -175,27 +221,17 @@ def spread(
         np.asarray(audience_per_min, dtype=float),
         params,
         end_min,
-        (u_first_hop[at], u_cascade[at], u_pile_on[at]),
-        seeds[at],
+        (draws.first_hop[at], draws.cascade[at], draws.pile_on[at]),
+        draws.seeds[at],
     )
     return Spread(
         told_negative=np.where(happy, 0, told),
         told_positive=np.where(happy, told, 0),
-        silent_told=silent_told,
         negative_impressions=negative,
         positive_impressions=positive,
         reshares=reshares,
         pile_ons=pile_ons,
     )
-
-
-def _negative_binomial(
-    mean: np.ndarray, shape: float | np.ndarray, rng: np.random.Generator
-) -> np.ndarray:
-    """NB(shape, mean) as a gamma–Poisson mixture; a zero mean or shape gives 0."""
-    shape = np.asarray(shape, dtype=float)
-    scale = np.divide(mean, shape, out=np.zeros_like(mean, dtype=float), where=shape > 0)
-    return rng.poisson(rng.gamma(shape, scale)).astype(np.int64)
 
 
 def _length(start: np.ndarray, stop: np.ndarray) -> np.ndarray:

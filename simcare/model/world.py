@@ -17,6 +17,7 @@ x-th extra contact. Word of mouth and churn are worked out after the run, from t
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import heapq
 import itertools
 import math
@@ -38,15 +39,16 @@ from simcare.model.journeys import (
     assemble_posts,
     draw_block,
     first_attempt_acts,
+    public_posts,
     repost_targets,
     response_results,
 )
-from simcare.model.loyalty import churn
+from simcare.model.loyalty import ChurnResult, bystander_churn, leave_probability, silent_churn
 from simcare.model.problems import ArrivalBatch, ProblemSource
-from simcare.model.word_of_mouth import spread
+from simcare.model.word_of_mouth import MouthDraws, Spread, draw_mouth, silent_told, spread
 from simcare.policies import ACTIONS, Effect, Failure, Hours, Priority
 from simcare.randomness import Streams, make_streams
-from simcare.records import RunRecord, StaffingLog
+from simcare.records import Journeys, Posts, RunRecord, StaffingLog
 from simcare.scenario import (
     MINUTES_PER_DAY,
     MINUTES_PER_WEEK,
@@ -230,9 +232,16 @@ class Replication:
         self.answered_channel = np.array([bool(teams) for teams in self.channel_teams])
         self.agent_contact = [0] * len(agent_team)
         self.agent_channel = [0] * len(agent_team)
-        self.batches: list[ArrivalBatch] = []
-        self.batch_start: list[int] = []
-        self.draws: list[np.ndarray] = []  # per batch: (complaints, max_attempts, DRAWS)
+        # Arrival windows with a journey not yet harvested, oldest first (see `_harvest`).
+        self.windows: list[_Window] = []
+        self.window_first: list[int] = []  # each window's first journey, for bisect
+        self.journeys_begun = 0
+        self.silent = np.zeros((len(scenario.segments), len(scenario.severities)), np.int64)
+        self.silent_left = np.zeros_like(self.silent)
+        self.silent_told = 0
+        self.problems = 0
+        self.negative_impressions = 0.0  # of the posts of measured journeys harvested so far
+        self.chunks: list[_Chunk] = []
         self.effect_table = EffectTable(self.effects, behaviour)
         # The draws are float32; numpy compares them with a Python float share in float32.
         # The Python paths compare exact float32 values with the share rounded to float32.
@@ -243,7 +252,7 @@ class Replication:
         self._escalate_share = float(np.float32(behaviour.escalate_share))
         # What answering a contact does (a `Result`), decided from the journey's draws when the
         # contact is created: per first contact, and per extra contact in `extra_result`.
-        self.first_result: list[int] = []
+        self.first_result = array("b")
         self.timed: set[int] = set()  # waiting contacts whose patience timer will act
         self.gone: set[int] = set()  # contacts whose timer fired (they left the queue)
         # Service records, appended as agents take and finish contacts (columnar).
@@ -251,7 +260,9 @@ class Replication:
         self.served_start = array("d")
         self.served_handle = array("d")
         self.served_agent = array("q")
-        # Extra contacts (after the first of a journey), appended when scheduled.
+        # Extra contacts (after the first of a journey), appended when scheduled. Contact ~x is
+        # at x - extra_base: the leading rows go once their journeys are harvested.
+        self.extra_base = 0
         self.extra_journey = array("q")
         self.extra_attempt = array("b")
         self.extra_channel = array("h")
@@ -276,21 +287,26 @@ class Replication:
         if contact >= 0:
             batch, row = self._locate(contact)
             return contact, 0, self.severity_anger[int(batch.severity[row])]
-        extra = ~contact
+        extra = ~contact - self.extra_base
         return self.extra_journey[extra], self.extra_attempt[extra], self.extra_anger[extra]
 
+    def _window(self, journey: int) -> tuple[_Window, int]:
+        index = bisect.bisect_right(self.window_first, journey) - 1
+        window = self.windows[index]
+        return window, journey - window.first
+
     def _locate(self, journey: int) -> tuple[ArrivalBatch, int]:
-        index = bisect.bisect_right(self.batch_start, journey) - 1
-        return self.batches[index], journey - self.batch_start[index]
+        window, row = self._window(journey)
+        return window.batch, row
 
     def _journey_trait(self, contact: int, name: str) -> float:
-        journey = contact if contact >= 0 else self.extra_journey[~contact]
+        journey = contact if contact >= 0 else self.extra_journey[~contact - self.extra_base]
         batch, row = self._locate(journey)
         return float(getattr(batch, name)[row])
 
     def _draw(self, journey: int, attempt: int) -> list[float]:
-        index = bisect.bisect_right(self.batch_start, journey) - 1
-        return self.draws[index][journey - self.batch_start[index], attempt].tolist()
+        window, row = self._window(journey)
+        return window.draws[row, attempt].tolist()
 
     def _result(self, channel: int, draw: list[float]) -> int:
         """`response_results` for one contact, in Python (same float32 comparisons)."""
@@ -342,7 +358,11 @@ class Replication:
         kind, a, b = team.handle[channel]
         handle = a * e if kind == _EXPONENTIAL else math.exp(a + b * z) if kind == _LOGNORMAL else a
         handle = handle * self.handle_factor[channel] + self.extra_min[channel]
-        if contact < 0 and self.follow_up and self.extra_kind[~contact] == ContactKind.FOLLOW_UP:
+        if (
+            contact < 0
+            and self.follow_up
+            and self.extra_kind[~contact - self.extra_base] == ContactKind.FOLLOW_UP
+        ):
             handle = _duration(self.follow_up, e, z)
         if self.timed:
             self.timed.discard(contact)
@@ -382,7 +402,10 @@ class Replication:
 
     def _respond(self, contact: int, channel: int) -> None:
         """An answered contact is done: a failure lets the journey go on; a fix, a follow-up."""
-        result = self.first_result[contact] if contact >= 0 else self.extra_result[~contact]
+        if contact >= 0:
+            result = self.first_result[contact]
+        else:
+            result = self.extra_result[~contact - self.extra_base]
         if result == Result.FOLLOW_UP or (result < Result.UNRESOLVED and self.follow_up is None):
             return
         journey, attempt, anger = self._journey(contact)
@@ -406,7 +429,7 @@ class Replication:
 
     def _channel_of(self, contact: int) -> int:
         if contact < 0:
-            return self.extra_channel[~contact]
+            return self.extra_channel[~contact - self.extra_base]
         batch, row = self._locate(contact)
         return int(batch.channel[row])
 
@@ -456,7 +479,7 @@ class Replication:
         draw: list[float] | None = None,
     ) -> None:
         """Add a later contact of a journey; it arrives at ``moment``."""
-        extra = len(self.extra_journey)
+        extra = self.extra_base + len(self.extra_journey)
         if draw is None:
             draw = self._draw(journey, attempt)
         e, z = draw[DRAWS.handle_e], draw[DRAWS.handle_z]
@@ -541,25 +564,46 @@ class Replication:
                     while team.idle and self.queues[channel]:
                         self._take_next(team, team.idle.pop(), self.env.now)
 
+    def _open_window(self, start: float, end: float) -> tuple[ArrivalBatch, np.ndarray]:
+        """Draw the complaints of [start, end) and every number their journeys may need.
+
+        Returns the batch and whether each first contact acts when its patience runs out.
+        """
+        behaviour = self.behaviour
+        batch = self.source.window(start, end)
+        complaints = len(batch)
+        draws = draw_block(self.streams["journeys"], complaints, behaviour.max_attempts)
+        params = self.scenario.word_of_mouth
+        mouth = draw_mouth(
+            self.streams["word_of_mouth"], complaints, behaviour.max_attempts, params.told_shape
+        )
+        self.silent_told += silent_told(batch.silent, params, self.streams["word_of_mouth"])
+        loyalty = self.streams["loyalty"]
+        leave = loyalty.random(complaints)
+        self.silent_left += silent_churn(batch.silent, self.scenario, loyalty)
+        self.silent += batch.silent
+        self.problems += batch.problems
+        window = _Window(self.journeys_begun, batch, draws, mouth, leave)
+        self.windows.append(window)
+        self.window_first.append(window.first)
+        self.journeys_begun += complaints
+        self.first_result.frombytes(
+            response_results(self.effect_table, batch.channel, draws[:, 0]).tobytes()
+        )
+        acts = first_attempt_acts(
+            batch, draws, self.answered_channel, self.severity_anger, behaviour
+        )
+        return batch, acts
+
     def _arrivals(self) -> Generator[Event, Any, None]:
         env = self.env
         timeout = env.timeout
         arrive = self._arrive
         contact = 0
         previous = 0.0
-        behaviour = self.behaviour
         for start, end in self.source.windows(self.horizon):
-            batch = self.source.window(start, end)
-            draws = draw_block(self.streams["journeys"], len(batch), behaviour.max_attempts)
-            self.batch_start.append(contact)
-            self.batches.append(batch)
-            self.draws.append(draws)
-            acts = first_attempt_acts(
-                batch, draws, self.answered_channel, self.severity_anger, behaviour
-            )
-            self.first_result.extend(
-                response_results(self.effect_table, batch.channel, draws[:, 0]).tolist()
-            )
+            self._harvest(env.now)
+            batch, acts = self._open_window(start, end)
             # Steps between arrivals, so the clock never has to go back by a rounding error.
             steps = np.diff(batch.time, prepend=previous).tolist()
             for step, moment, channel, deadline, e, z, act in zip(
@@ -578,8 +622,19 @@ class Replication:
             if len(batch):
                 previous = float(batch.time[-1])
 
-    def run(self) -> RunRecord:
-        """Simulate from time 0 to the end of the run and return the records."""
+    def run(
+        self, on_chunk: Callable[[RunRecord], None] | None = None, keep_record: bool = True
+    ) -> RunRecord:
+        """Simulate from time 0 to the end of the run.
+
+        Journeys are worked out (their records, word of mouth and churn) in chunks as soon as
+        they have ended (`_harvest`), and what the run held for them is dropped; each chunk, a
+        `RunRecord` of those journeys alone, goes to ``on_chunk``. Returns the whole record if
+        ``keep_record``; otherwise a record of the run-wide parts only (staffing, silent
+        problems, bystanders), without contacts, so memory does not grow with the run's length.
+        """
+        self.on_chunk = on_chunk
+        self.keep_record = keep_record
         start_weekday = self.scenario.run.start_weekday
         for state, team in zip(self.teams, self.scenario.teams.values(), strict=True):
             changes = headcount_changes(team, start_weekday, self.horizon)
@@ -592,66 +647,127 @@ class Replication:
             self.env.process(self._hours(code, _opening_times(hours, self.horizon)))
         self.env.process(self._arrivals())
         self.env.run(until=self.horizon)
-        return self._record()
+        self._harvest(self.horizon, final=True)
+        return self._whole_record()
 
-    def _record(self) -> RunRecord:
-        def joined(name: str, dtype: type) -> np.ndarray:
-            parts = [getattr(batch, name) for batch in self.batches]
-            return np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype=dtype)
+    # --- harvesting ended journeys -----------------------------------------------------------
 
+    def _harvest(self, now: float, final: bool = False) -> None:
+        """Work out the journeys that have ended by ``now`` (every one left, if ``final``).
+
+        A journey has ended when its latest contact was answered and the handling is over, or
+        was not answered and the customer's patience has run out (or it waits, with no limit,
+        on a channel nobody answers): a journey's next contact is scheduled at the moment the
+        one before it ends, so nothing more can happen to it. Its
+        word of mouth and churn use numbers drawn when the complaint arose, so its results do
+        not depend on when it is harvested, and the horizon caps them as at the run's end.
+        """
+        # The run's columns are read as numpy copies, never views: a view left alive (say in
+        # a frame a profiler holds, as Dask's does) would stop the columns from growing.
+        if not self.windows:
+            return
+        lo = self.windows[0].first
+        waiting = np.concatenate([window.open for window in self.windows])  # journeys lo...
+        extra_journey = np.array(self.extra_journey)
+        ended = waiting if final else waiting & self._ended(now, lo, extra_journey)
+        ids = lo + np.flatnonzero(ended)
+        if len(ids) == 0:
+            return
+        chunk, served_rows = self._chunk(ids, lo, extra_journey)
+        if self.on_chunk is not None:
+            self.on_chunk(chunk.record)
+        if self.keep_record:
+            self.chunks.append(chunk)
+        waiting[ids - lo] = False
+        self._forget(lo, waiting, extra_journey, served_rows)
+
+    def _ended(self, now: float, lo: int, extra_journey: np.ndarray) -> np.ndarray:
+        """Whether each journey from ``lo`` on has ended by ``now`` (see `_harvest`)."""
+        count = self.journeys_begun - lo
+        latest = np.arange(lo, lo + count)  # contact id of each journey's latest contact
+        batches = [window.batch for window in self.windows]
+        arrival = np.concatenate([batch.time for batch in batches])
+        channel = np.concatenate([batch.channel for batch in batches])
+        deadline = np.concatenate([batch.deadline for batch in batches])
+        rows = np.flatnonzero(extra_journey >= lo)
+        if len(rows):
+            # Rows are in scheduling order: a journey's last row is its latest contact.
+            backwards = rows[::-1]
+            owners, first_seen = np.unique(extra_journey[backwards], return_index=True)
+            last_rows = backwards[first_seen]
+            at = owners - lo
+            latest[at] = ~(self.extra_base + last_rows)
+            arrival[at] = np.array(self.extra_arrival)[last_rows]
+            channel[at] = np.array(self.extra_channel)[last_rows]
+            deadline[at] = np.array(self.extra_deadline)[last_rows]
+        served = np.array(self.served_contact)
+        order = np.argsort(served)
+        where = _positions(served[order], latest)
+        answered = where >= 0
+        row = order[where[answered]]
+        service_end = np.array(self.served_start)[row] + np.array(self.served_handle)[row]
+        # Unanswered: over when patience has run out; or, on a channel nobody answers, at once
+        # if it never runs out (the journey stays open to the end, and nothing can change it).
+        ended = (deadline < now) | (
+            (arrival < now) & np.isinf(deadline) & ~self.answered_channel[channel]
+        )
+        ended[answered] = service_end < now
+        return ended
+
+    def _chunk(
+        self, ids: np.ndarray, lo: int, extra_journey: np.ndarray
+    ) -> tuple[_Chunk, np.ndarray]:
+        """The record of the journeys ``ids`` (sorted) and the service rows it used."""
         scenario = self.scenario
-        first = sum(len(batch) for batch in self.batches)
-        extra_journey = np.frombuffer(self.extra_journey, dtype=np.int64)
-        size = first + len(extra_journey)
+        windows = self.windows
+        first = len(ids)
+        at = ids - lo
 
-        def by_contact(ids: array[int]) -> np.ndarray:
-            """Map contact ids (first: j; extra: ~x) to rows (first contacts, then extras)."""
-            raw = np.frombuffer(ids, dtype=np.int64)
-            return np.where(raw >= 0, raw, first + ~raw)
+        def joined(name: str, dtype: type) -> np.ndarray:
+            if not windows:
+                return np.zeros(0, dtype=dtype)
+            return np.concatenate([getattr(w.batch, name) for w in windows])[at].astype(dtype)
 
-        served = by_contact(self.served_contact)
+        mine = np.zeros(self.journeys_begun - lo, dtype=bool)
+        mine[at] = True
+        extra = np.flatnonzero((extra_journey >= lo) & mine[np.maximum(extra_journey - lo, 0)])
+        size = first + len(extra)
+
+        def extras(column: array[Any]) -> np.ndarray:
+            return np.array(column)[extra]
+
+        # Each service row's contact as a row of this chunk (first contacts, then extras).
+        served = np.array(self.served_contact)
+        later = _positions(extra, ~served - self.extra_base)
+        local = np.where(
+            served >= 0, _positions(ids, served), np.where(later >= 0, later + first, -1)
+        )
+        taken = np.flatnonzero(local >= 0)
         start = np.full(size, np.nan)
         handle = np.full(size, np.nan)
         agent = np.full(size, -1, dtype=np.int64)
-        start[served] = np.frombuffer(self.served_start, dtype=np.float64)
-        handle[served] = np.frombuffer(self.served_handle, dtype=np.float64)
-        agent[served] = np.frombuffer(self.served_agent, dtype=np.int64)
+        start[local[taken]] = np.array(self.served_start)[taken]
+        handle[local[taken]] = np.array(self.served_handle)[taken]
+        agent[local[taken]] = np.array(self.served_agent)[taken]
         # A contact's result counts once its handling is over; a handling that ends at the
         # horizon or later was not (the run stops before events at its end time).
-        decided = np.concatenate(
-            [
-                np.asarray(self.first_result, dtype=np.int8),
-                np.frombuffer(self.extra_result, np.int8),
-            ]
-        )
+        decided = np.concatenate([np.array(self.first_result)[ids], extras(self.extra_result)])
         result = np.where(start + handle < self.horizon, decided, -1).astype(np.int8)
-        journey = np.concatenate([np.arange(first), extra_journey])
+        journey = np.concatenate([np.arange(first), np.searchsorted(ids, extra_journey[extra])])
         segment = joined("segment", np.int16)
         severity = joined("severity", np.int16)
         followers = joined("followers", np.int64)
-        silent = sum(
-            (batch.silent for batch in self.batches),
-            start=np.zeros((len(scenario.segments), len(scenario.severities)), dtype=np.int64),
-        )
         first_anger = np.asarray(self.severity_anger)[severity] if first else np.zeros(0)
         contacts = dict(
-            arrival_min=np.concatenate(
-                [joined("time", np.float64), np.frombuffer(self.extra_arrival, dtype=np.float64)]
-            ),
-            channel=np.concatenate(
-                [joined("channel", np.int16), np.frombuffer(self.extra_channel, dtype=np.int16)]
-            ),
+            arrival_min=np.concatenate([joined("time", np.float64), extras(self.extra_arrival)]),
+            channel=np.concatenate([joined("channel", np.int16), extras(self.extra_channel)]),
             deadline_min=np.concatenate(
-                [joined("deadline", np.float64), np.frombuffer(self.extra_deadline, np.float64)]
+                [joined("deadline", np.float64), extras(self.extra_deadline)]
             ),
             journey=journey,
-            attempt=np.concatenate(
-                [np.zeros(first, np.int8), np.frombuffer(self.extra_attempt, dtype=np.int8)]
-            ),
-            kind=np.concatenate(
-                [np.zeros(first, np.int8), np.frombuffer(self.extra_kind, dtype=np.int8)]
-            ),
-            anger=np.concatenate([first_anger, np.frombuffer(self.extra_anger, np.float64)]),
+            attempt=np.concatenate([np.zeros(first, np.int8), extras(self.extra_attempt)]),
+            kind=np.concatenate([np.zeros(first, np.int8), extras(self.extra_kind)]),
+            anger=np.concatenate([first_anger, extras(self.extra_anger)]),
         )
         # A contact scheduled after the run's end never arrived: it stays in the records (so
         # its journey counts as open) but is not a contact of this run.
@@ -667,49 +783,38 @@ class Replication:
             scenario=scenario,
         )
         channels = list(scenario.channels.values())
+        public = np.array([c.public for c in channels])
+        post_rows = public_posts(contacts, arrived, public)
         posts = assemble_posts(
+            rows=post_rows,
             contacts=contacts,
             result=result,
             service_end=start + handle,
             followers=followers,
-            arrived=arrived,
             effects=self.effects,
-            public=np.array([c.public for c in channels]),
             behaviour=self.behaviour,
         )
-        keep = arrived
-        journey_of = journey[keep]
+        depth = self.policy.depth
         wom = spread(
             journeys,
             posts,
-            silent,
+            MouthDraws.joined([w.mouth for w in windows]).rows(at)
+            if windows
+            else draw_mouth(np.random.default_rng(0), 0, self.behaviour.max_attempts, 1.0),
             np.array([c.audience_per_min for c in channels]),
             scenario.word_of_mouth,
             self.horizon,
-            self.behaviour.max_attempts,
-            self.streams["word_of_mouth"],
-            told_positive_factor=self.policy.depth.told_positive_factor
-            if self.policy.depth
-            else 1.0,
+            told_positive_factor=depth.told_positive_factor if depth else 1.0,
         )
         measured_posts = journeys.start_min[posts.journey] >= scenario.run.warmup_min
-        lost = churn(
-            journeys,
-            segment,
-            severity,
-            silent,
-            float(wom.negative_impressions[measured_posts].sum()),
-            scenario,
-            self.policy,
-            self.streams["loyalty"],
-        )
-        return RunRecord(
-            end_min=self.horizon,
-            warmup_min=scenario.run.warmup_min,
-            channel_names=tuple(scenario.channels),
-            team_names=tuple(scenario.teams),
-            segment_names=tuple(scenario.segments),
-            severity_names=tuple(scenario.severities),
+        self.negative_impressions += float(wom.negative_impressions[measured_posts].sum())
+        leave = leave_probability(journeys, segment, severity, scenario, self.policy)
+        # The uniform was drawn with the complaint, so a policy that raises the probability
+        # never has fewer leavers, replication by replication (common random numbers).
+        left = np.concatenate([np.zeros(0), *(w.leave for w in windows)])[at] < leave
+        keep = arrived
+        journey_of = journey[keep]
+        record = self._record(
             arrival_min=contacts["arrival_min"][keep],
             channel=contacts["channel"][keep],
             segment=segment[journey_of],
@@ -719,28 +824,226 @@ class Replication:
             service_start_min=start[keep],
             handle_min=handle[keep],
             agent=agent[keep],
-            agent_team=np.asarray(self.agent_team, dtype=np.int64),
-            staffing=tuple(
-                StaffingLog(
-                    np.frombuffer(t.duty_time, dtype=np.float64).copy(),
-                    np.frombuffer(t.duty_count, dtype=np.int64).copy(),
-                )
-                for t in self.teams
-            ),
-            silent=silent,
-            problems=sum(batch.problems for batch in self.batches),
             journey=journey_of,
             attempt=contacts["attempt"][keep],
             kind=contacts["kind"][keep],
             result=result[keep],
-            policy=self.policy.name,
             journeys=journeys,
             journey_segment=segment,
             journey_severity=severity,
             posts=posts,
             spread=wom,
-            churn=lost,
+            churn=ChurnResult(
+                leave_probability=leave,
+                left=left,
+                silent_left=np.zeros_like(self.silent),
+                bystanders_reached=0,
+                bystanders_left=0,
+                prospects_lost=0,
+            ),
         )
+        # Where each row goes in the whole record: first contacts by journey, then the later
+        # contacts in the order they were scheduled.
+        order = np.concatenate([ids, _EXTRA_ORDER + self.extra_base + extra])
+        chunk = _Chunk(record, ids, order[keep], order[post_rows])
+        return chunk, taken
+
+    def _forget(
+        self, lo: int, waiting: np.ndarray, extra_journey: np.ndarray, served_rows: np.ndarray
+    ) -> None:
+        """Drop the windows, later contacts and service rows of journeys harvested."""
+        for window in self.windows:
+            window.open = waiting[window.first - lo : window.first - lo + len(window.open)]
+        while self.windows and not self.windows[0].open.any():
+            del self.windows[0], self.window_first[0]
+        # Later contacts are read by index while their journey goes on: drop only leading rows.
+        owner = extra_journey - lo
+        done = (owner < 0) | ~waiting[np.maximum(owner, 0)]
+        drop = int(np.argmin(done)) if not done.all() else len(done)
+        if drop:
+            for column in (
+                self.extra_journey,
+                self.extra_attempt,
+                self.extra_channel,
+                self.extra_kind,
+                self.extra_arrival,
+                self.extra_deadline,
+                self.extra_anger,
+                self.extra_result,
+            ):
+                del column[:drop]
+            self.extra_base += drop
+        if len(served_rows):
+            kept = np.ones(len(self.served_contact), dtype=bool)
+            kept[served_rows] = False
+            for column in (
+                self.served_contact,
+                self.served_start,
+                self.served_handle,
+                self.served_agent,
+            ):
+                values = np.array(column)[kept]
+                del column[:]
+                column.frombytes(values.tobytes())
+
+    def _record(self, **columns: Any) -> RunRecord:
+        """A `RunRecord` of some journeys: the run-wide fields empty, or as given."""
+        scenario = self.scenario
+        run_wide: dict[str, Any] = dict(
+            end_min=self.horizon,
+            warmup_min=scenario.run.warmup_min,
+            channel_names=tuple(scenario.channels),
+            team_names=tuple(scenario.teams),
+            segment_names=tuple(scenario.segments),
+            severity_names=tuple(scenario.severities),
+            agent_team=np.asarray(self.agent_team, dtype=np.int64),
+            staffing=(),
+            silent=np.zeros_like(self.silent),
+            silent_told=0,
+            problems=0,
+            policy=self.policy.name,
+        )
+        return RunRecord(**{**run_wide, **columns})
+
+    def _whole_record(self) -> RunRecord:
+        """The run's record: the chunks kept (none unless ``keep_record``), and run-wide parts.
+
+        Journeys come in order of their complaints; contacts first contacts first, then the
+        later contacts as they were scheduled; posts in the order of their contacts.
+        """
+        chunks = self.chunks or [self._chunk(np.zeros(0, np.int64), 0, np.zeros(0, np.int64))[0]]
+        self.chunks = []
+        by_journey = np.argsort(np.concatenate([chunk.journey_ids for chunk in chunks]))
+        by_contact = np.argsort(np.concatenate([chunk.contact_order for chunk in chunks]))
+        by_post = np.argsort(np.concatenate([chunk.post_order for chunk in chunks]))
+        # A chunk numbers its journeys from 0; the whole record by the journeys' ids.
+        parts = [
+            dataclasses.replace(
+                chunk.record,
+                journey=chunk.journey_ids[chunk.record.journey],
+                posts=dataclasses.replace(
+                    chunk.record.posts, journey=chunk.journey_ids[chunk.record.posts.journey]
+                ),
+            )
+            for chunk in chunks
+        ]
+
+        def joined(items: list[Any], name: str, order: np.ndarray) -> np.ndarray:
+            return np.concatenate([getattr(item, name) for item in items])[order]
+
+        def table(kind: type, items: list[Any], order: np.ndarray) -> Any:
+            return kind(**{f.name: joined(items, f.name, order) for f in dataclasses.fields(kind)})
+
+        spreads = [part.spread for part in parts]
+        reached, bystanders, prospects = bystander_churn(
+            self.negative_impressions, self.scenario.word_of_mouth, self.streams["loyalty"]
+        )
+        return self._record(
+            **{name: joined(parts, name, by_contact) for name in _PER_CONTACT},
+            journeys=table(Journeys, [part.journeys for part in parts], by_journey),
+            journey_segment=joined(parts, "journey_segment", by_journey),
+            journey_severity=joined(parts, "journey_severity", by_journey),
+            posts=table(Posts, [part.posts for part in parts], by_post),
+            spread=Spread(
+                **{
+                    name: joined(spreads, name, by_post if per_post else by_journey)
+                    for name, per_post in _SPREAD_PER_POST.items()
+                }
+            ),
+            churn=ChurnResult(
+                leave_probability=joined(
+                    [part.churn for part in parts], "leave_probability", by_journey
+                ),
+                left=joined([part.churn for part in parts], "left", by_journey),
+                silent_left=self.silent_left,
+                bystanders_reached=reached,
+                bystanders_left=bystanders,
+                prospects_lost=prospects,
+            ),
+            staffing=tuple(
+                StaffingLog(
+                    np.array(t.duty_time),
+                    np.array(t.duty_count),
+                )
+                for t in self.teams
+            ),
+            silent=self.silent,
+            silent_told=self.silent_told,
+            problems=self.problems,
+        )
+
+
+_PER_CONTACT = frozenset(
+    [
+        "arrival_min",
+        "channel",
+        "segment",
+        "severity",
+        "followers",
+        "deadline_min",
+        "service_start_min",
+        "handle_min",
+        "agent",
+        "journey",
+        "attempt",
+        "kind",
+        "result",
+    ]
+)
+"""The `RunRecord` fields with a row per contact."""
+
+_SPREAD_PER_POST = {
+    "told_negative": False,
+    "told_positive": False,
+    "negative_impressions": True,
+    "positive_impressions": True,
+    "reshares": True,
+    "pile_ons": True,
+}
+"""The `Spread` fields, and whether each has a row per post (else per journey)."""
+
+
+_EXTRA_ORDER = 1 << 40
+"""Added to a later contact's number to place it after every first contact in the record."""
+
+
+def _positions(keys: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """The index of each value in the sorted ``keys``, or -1 where it is not there."""
+    if len(keys) == 0:
+        return np.full(len(values), -1, dtype=np.int64)
+    at = np.minimum(np.searchsorted(keys, values), len(keys) - 1)
+    return np.where(keys[at] == values, at, -1)
+
+
+class _Window:
+    """The complaints of one arrival window and their draws, kept while a journey goes on."""
+
+    __slots__ = ("batch", "draws", "first", "leave", "mouth", "open")
+
+    def __init__(
+        self,
+        first: int,
+        batch: ArrivalBatch,
+        draws: np.ndarray,
+        mouth: MouthDraws,
+        leave: np.ndarray,
+    ) -> None:
+        self.first = first  # the journey number of its first complaint
+        self.batch = batch
+        self.draws = draws  # (complaints, max_attempts, DRAWS)
+        self.mouth = mouth
+        self.leave = leave  # the uniform each complainant's churn is drawn with
+        self.open = np.ones(len(batch), dtype=bool)  # journeys not harvested yet
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Chunk:
+    """Harvested journeys: their record, and where their rows go in the whole record."""
+
+    record: RunRecord
+    journey_ids: np.ndarray
+    contact_order: np.ndarray
+    post_order: np.ndarray
 
 
 def _opening_times(hours: Hours, horizon: float) -> list[tuple[float, bool]]:

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
 from conftest import exponential
 
-from simcare.model.loyalty import churn, leave_probability, lifetime_value
+from simcare.model import simulate
+from simcare.model.loyalty import (
+    bystander_churn,
+    leave_probability,
+    lifetime_value,
+    silent_churn,
+)
 from simcare.policies import Compensation, CrossSell, Depth, FollowUp, Policy
 from simcare.records import JourneyEnd, Journeys
 from simcare.scenario import (
@@ -21,8 +28,10 @@ from simcare.scenario import (
     Severity,
     WordOfMouth,
 )
+from simcare.scenario_file import load_scenario
 
 Z999 = 3.29  # two-sided 99.9% normal quantile
+CASE = Path(__file__).resolve().parents[2] / "scenarios" / "loyal_fan_deleted_post.toml"
 E = JourneyEnd
 PLAIN = Policy("plain")
 
@@ -175,58 +184,46 @@ def test_modifiers_multiply_and_the_result_is_capped():
     np.testing.assert_allclose(p, [0.30 * 0.5 * 0.8 * 0.5 * 4, 1.0])
 
 
-def test_the_share_who_leave_matches_the_probability():
-    n = 40_000
-    scenario = world()
-    ends = [E.UNRESOLVED, E.RESOLVED] * (n // 2)
-    result = churn(
-        journeys(ends),
-        np.zeros(n, int),
-        np.zeros(n, int),
-        np.zeros((1, 2), int),
-        0.0,
-        scenario,
-        PLAIN,
-        np.random.default_rng(5),
+def test_the_share_who_leave_matches_the_probability_in_a_run():
+    # Each complainant leaves with their own probability: over a run, the leavers' count is a
+    # sum of Bernoullis, within 3.29 sd of the sum of the probabilities.
+    record = simulate(load_scenario(CASE), 5, 0, "reply_public")
+    p = record.churn.leave_probability
+    assert 0.05 < p.mean() < 0.95
+    assert len(p) > 2000
+    left = record.churn.left
+    assert abs(left.sum() - p.sum()) < Z999 * math.sqrt((p * (1 - p)).sum())
+    assert not left[p == 0].any()
+    assert left[p == 1].all()
+
+
+def test_a_riskier_journey_never_has_fewer_leavers_under_another_policy():
+    # The uniform a complainant's churn is drawn with belongs to the customer, so whichever
+    # policy gives them a higher probability of leaving also has them leave whenever the
+    # other does (common random numbers).
+    scenario = load_scenario(CASE)
+    public, deleted = (
+        simulate(scenario, 7, 0, policy).churn for policy in ("reply_public", "delete")
     )
-    for end, p in ((E.UNRESOLVED, 0.54), (E.RESOLVED, 0.30)):
-        left = result.left[np.isclose(result.leave_probability, p)]
-        assert left.size == n // 2
-        assert abs(left.mean() - p) < Z999 * math.sqrt(p * (1 - p) / left.size), end
-
-
-def test_a_riskier_policy_never_has_fewer_leavers():
-    n = 5000
-    scenario = world()
-    ends = [E.RESOLVED, E.UNRESOLVED] * (n // 2)
-    args = (journeys(ends), np.zeros(n, int), np.zeros(n, int), np.zeros((1, 2), int), 0.0)
-    sell = Policy("sell", cross_sell=CrossSell(extra_min=1.0, revenue=1.0, dissatisfaction=0.3))
-    base = churn(*args, scenario, PLAIN, np.random.default_rng(9))
-    risky = churn(*args, scenario, sell, np.random.default_rng(9))
-    assert (risky.left >= base.left).all()
-    assert risky.left.sum() > base.left.sum()
+    riskier = deleted.leave_probability >= public.leave_probability
+    assert (deleted.left[riskier] >= public.left[riskier]).all()
+    assert (public.left[~riskier] >= deleted.left[~riskier]).all()
+    assert riskier.any()
+    assert (~riskier).any()
+    assert (deleted.left != public.left).any()
 
 
 def test_silent_problems_leave_by_the_no_complaint_row():
     # Loyalty 0.8 (scale 1) and 0.9 (scale 0.5); small loss 1 − 0.37, large loss 1 − 0.09.
     scenario = world((0.8, 0.9))
     silent = np.array([[20_000, 20_000], [20_000, 0]])
-    result = churn(
-        journeys([]),
-        np.zeros(0, int),
-        np.zeros(0, int),
-        silent,
-        0.0,
-        scenario,
-        PLAIN,
-        np.random.default_rng(2),
-    )
+    silent_left = silent_churn(silent, scenario, np.random.default_rng(2))
     expected = np.array([[0.63, 0.91], [0.315, 0.455]])
-    assert result.silent_left.dtype == np.int64
-    assert result.silent_left[1, 1] == 0
+    assert silent_left.dtype == np.int64
+    assert silent_left[1, 1] == 0
     for cell in ((0, 0), (0, 1), (1, 0)):
         p = expected[cell]
-        share = result.silent_left[cell] / silent[cell]
+        share = silent_left[cell] / silent[cell]
         assert abs(share - p) < Z999 * math.sqrt(p * (1 - p) / silent[cell])
 
 
@@ -234,30 +231,9 @@ def test_bystanders_and_prospects_follow_the_impressions():
     scenario = world(
         customer_share=0.2, bystander_churn=0.002, prospect_share=0.3, prospect_deterred=0.005
     )
-    result = churn(
-        journeys([]),
-        np.zeros(0, int),
-        np.zeros(0, int),
-        np.zeros((1, 2), int),
-        1e6 + 0.4,
-        scenario,
-        PLAIN,
-        np.random.default_rng(0),
-    )
-    assert result.bystanders_reached == 200_000
-    for count, trials, p in (
-        (result.bystanders_left, 200_000, 0.002),
-        (result.prospects_lost, 300_000, 0.005),
-    ):
+    params = scenario.word_of_mouth
+    reached, left, prospects = bystander_churn(1e6 + 0.4, params, np.random.default_rng(0))
+    assert reached == 200_000
+    for count, trials, p in ((left, 200_000, 0.002), (prospects, 300_000, 0.005)):
         assert abs(count - trials * p) < Z999 * math.sqrt(trials * p * (1 - p))
-    none = churn(
-        journeys([]),
-        np.zeros(0, int),
-        np.zeros(0, int),
-        np.zeros((1, 2), int),
-        0.0,
-        scenario,
-        PLAIN,
-        np.random.default_rng(4),
-    )
-    assert (none.bystanders_reached, none.bystanders_left, none.prospects_lost) == (0, 0, 0)
+    assert bystander_churn(0.0, params, np.random.default_rng(4)) == (0, 0, 0)

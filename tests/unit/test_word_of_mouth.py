@@ -12,7 +12,9 @@ from simcare.model.word_of_mouth import (
     MAX_CASCADE,
     Spread,
     borel_tanner_quantile,
+    draw_mouth,
     poisson_quantile,
+    silent_told,
     spread,
 )
 from simcare.records import JourneyEnd, Journeys, Posts
@@ -72,22 +74,21 @@ def run(
     params: WordOfMouth = PLAIN,
     *,
     ends: list[int] | None = None,
-    audience: float = 2.0,
+    audience: float | list[float] = 2.0,
     end_min: float = 1000.0,
     seed: int = 0,
-    silent: np.ndarray | None = None,
     factor: float = 1.0,
 ) -> Spread:
     n_journeys = int(post.journey.max()) + 1 if len(post) else 1
+    rows = journeys(ends if ends is not None else [JourneyEnd.OPEN] * n_journeys)
+    draws = draw_mouth(np.random.default_rng(seed), len(rows), 4, params.told_shape)
     return spread(
-        journeys(ends if ends is not None else [JourneyEnd.OPEN] * n_journeys),
+        rows,
         post,
-        silent if silent is not None else np.zeros((1, 1), dtype=np.int64),
-        np.array([audience]),
+        draws,
+        np.atleast_1d(np.asarray(audience, dtype=float)),
         params,
         end_min,
-        max_attempts=4,
-        rng=np.random.default_rng(seed),
         told_positive_factor=factor,
     )
 
@@ -149,17 +150,7 @@ def test_amplification_multiplies_every_impression():
 
 
 def test_each_post_uses_its_channels_audience():
-    two = posts(2, channel=[0, 1])
-    result = spread(
-        journeys([JourneyEnd.OPEN] * 2),
-        two,
-        np.zeros((1, 1), dtype=np.int64),
-        np.array([1.0, 5.0]),
-        PLAIN,
-        100.0,
-        4,
-        np.random.default_rng(0),
-    )
+    result = run(posts(2, channel=[0, 1]), audience=[1.0, 5.0], end_min=100.0)
     np.testing.assert_allclose(result.negative_impressions, [100.0, 500.0])
 
 
@@ -190,14 +181,14 @@ def test_reshares_bring_negative_impressions():
 def test_zero_parameters_give_zero_word_of_mouth():
     ends = [JourneyEnd.RESOLVED, JourneyEnd.OPEN, JourneyEnd.DELETED] * 10
     many = posts(30, followers=1000, good_answer_min=20.0, lift_min=10.0, amplification=5.0)
-    result = run(many, SILENCE, ends=ends, audience=0.0, silent=np.array([[500, 7]]))
+    result = run(many, SILENCE, ends=ends, audience=0.0)
     assert result.negative_impressions.sum() == 0.0
     assert result.positive_impressions.sum() == 0.0
     assert result.reshares.sum() == 0
     assert result.pile_ons.sum() == 0
     assert result.told_negative.sum() == 0
     assert result.told_positive.sum() == 0
-    assert result.silent_told == 0
+    assert silent_told(np.array([[500, 7]]), SILENCE, np.random.default_rng(0)) == 0
 
 
 def test_impressions_never_fall_when_a_post_stays_up_longer():
@@ -342,7 +333,7 @@ def test_silent_problems_tell_as_many_as_customers_with_the_midpoint_mean():
     # One cell of 3 silent problems, mean 13 each: NB(9, 39), variance 39 + 39²/9 = 208.
     params = replace(SILENCE, told_negative=(10.0, 16.0), told_shape=3.0)
     totals = [
-        run(posts(0), params, seed=seed, silent=np.array([[3, 0], [0, 0]])).silent_told
+        silent_told(np.array([[3, 0], [0, 0]]), params, np.random.default_rng(seed))
         for seed in range(2000)
     ]
     assert abs(np.mean(totals) - 39) < Z999 * math.sqrt(208 / 2000)

@@ -1,0 +1,107 @@
+"""Harvesting: journeys worked out as they end give the same records as at the run's end."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from simcare.metrics import outcomes, simulate_outcomes, simulate_with_record
+from simcare.model.world import Replication
+from simcare.randomness import make_streams
+from simcare.records import RunRecord
+from simcare.scenario import Scenario
+from simcare.scenario_file import load_scenario
+
+SCENARIOS = sorted((Path(__file__).resolve().parents[2] / "scenarios").glob("*.toml"))
+RICH = Path(__file__).resolve().parents[2] / "scenarios" / "no_cross_sell_in_crisis.toml"
+
+
+def record(scenario: Scenario, seed: int, policy: str, *, during: bool) -> RunRecord:
+    """A run's record, harvested during the run or (``during`` False) only at its end."""
+    replication = Replication(scenario, make_streams(seed, 0), policy=policy)
+    if not during:
+        harvest = replication._harvest
+        replication._harvest = lambda now, final=False: harvest(now, final) if final else None  # type: ignore[method-assign]
+    return replication.run()
+
+
+def assert_identical(a: Any, b: Any, path: str = "record") -> None:
+    if dataclasses.is_dataclass(a):
+        for field in dataclasses.fields(a):
+            assert_identical(getattr(a, field.name), getattr(b, field.name), f"{path}.{field.name}")
+    elif isinstance(a, np.ndarray):
+        assert a.dtype == b.dtype, path
+        np.testing.assert_array_equal(a, b, err_msg=path)
+    elif isinstance(a, tuple):
+        assert len(a) == len(b), path
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
+            assert_identical(x, y, f"{path}[{i}]")
+    else:
+        assert a == b, path
+
+
+def understaffed(scenario: Scenario) -> Scenario:
+    """Every shift with one agent: queues and backlogs that last for days."""
+    teams = {
+        name: dataclasses.replace(
+            team, shifts=tuple(dataclasses.replace(s, agents=1) for s in team.shifts)
+        )
+        for name, team in scenario.teams.items()
+    }
+    return dataclasses.replace(scenario, teams=teams)
+
+
+CASES = [(path.stem, policy) for path in SCENARIOS for policy in load_scenario(path).policy_names]
+
+
+@pytest.mark.parametrize(("case", "policy"), CASES)
+def test_harvesting_during_the_run_changes_nothing(case: str, policy: str) -> None:
+    scenario = load_scenario(next(p for p in SCENARIOS if p.stem == case))
+    for variant in (scenario, understaffed(scenario)):
+        during = record(variant, 1, policy, during=True)
+        assert_identical(during, record(variant, 1, policy, during=False))
+    assert len(during.journeys) > 0
+
+
+def test_a_long_run_keeps_only_the_journeys_still_going() -> None:
+    # Two months of the richest case: at every harvest, the windows (days) still held are a
+    # few, not the days so far.
+    scenario = load_scenario(RICH)
+    scenario = dataclasses.replace(
+        scenario, run=dataclasses.replace(scenario.run, duration_min=60 * 1440.0)
+    )
+    replication = Replication(scenario, make_streams(0, 0), policy="solve_then_follow_up")
+    held: list[tuple[int, int]] = []
+    harvest = replication._harvest
+
+    def watched(now: float, final: bool = False) -> None:
+        held.append((len(replication.windows), len(replication.extra_journey)))
+        harvest(now, final)
+
+    replication._harvest = watched  # type: ignore[method-assign]
+    chunks: list[int] = []
+    replication.run(lambda chunk: chunks.append(len(chunk.journeys)), keep_record=False)
+    assert len(held) == 61  # one a day, and the last at the end
+    assert max(windows for windows, _ in held) <= 5
+    assert max(extras for _, extras in held) < 0.1 * replication.extra_base
+    assert sum(chunks) == replication.journeys_begun
+
+
+def test_outcomes_without_the_record_are_those_with_it() -> None:
+    scenario = load_scenario(RICH)
+    for policy in scenario.policy_names:
+        values, whole = simulate_with_record(scenario, 4, 2, policy)
+        assert simulate_outcomes(scenario, 4, 2, policy) == pytest.approx(values, nan_ok=True)
+        assert simulate_outcomes(scenario, 4, 2, policy).keys() == values.keys()
+        # One tally of the whole record: the same numbers, summed in another order.
+        at_once = outcomes(whole, scenario)
+        assert at_once.keys() == values.keys()
+        for key, value in values.items():
+            assert at_once[key] == pytest.approx(value, rel=1e-9, nan_ok=True), key
+        if policy != "ignore":  # ignoring, nobody hears back: no quantile to compare
+            assert not math.isnan(values[("first_response_p90_min", "all")])
