@@ -34,7 +34,7 @@ import tracemalloc
 from dataclasses import dataclass
 
 import numpy as np
-from cases import RICH_CASE, RICH_POLICY, describe, for_complaints
+from cases import RICH_CASE, RICH_POLICY, describe, for_complaints, run_outcomes
 from machine import load_average, peak_rss_mib, print_machine
 
 import simcare
@@ -58,17 +58,7 @@ def child(complaints: int) -> None:
     gc.collect()
     before = peak_rss_mib()
     start = time.perf_counter()
-    tally = Tally(scenario)
-    size = {"journeys": 0, "contacts": 0}
-
-    def add(chunk: RunRecord) -> None:
-        tally.add(chunk)
-        size["journeys"] += len(chunk.journeys)
-        size["contacts"] += len(chunk)
-
-    # `simulate_outcomes`, counting the journeys and contacts on the way.
-    replication = world.Replication(scenario, make_streams(0, 0), policy=RICH_POLICY)
-    values = tally.outcomes(replication.run(add, keep_record=False))
+    values, size = run_outcomes(scenario, 0, RICH_POLICY)
     seconds = time.perf_counter() - start
     after = peak_rss_mib()
     print(
@@ -76,7 +66,8 @@ def child(complaints: int) -> None:
             {
                 "before": before,
                 "peak": after,
-                **size,
+                "journeys": size["journeys"],
+                "contacts": size["contacts"],
                 "seconds": seconds,
                 "outcomes": len(values),
             }

@@ -4,10 +4,10 @@ The case is `cases.RICH_CASE` under `cases.RICH_POLICY` (no_cross_sell_in_crisis
 solve_then_follow_up), run for as many whole weeks as give about ``--complaints`` complaints
 (journeys). Nothing else is changed: same rates, staff, shifts and behaviour as the file.
 
-* **simcare** - `simcare.model.simulate(scenario, seed, 0, policy)` followed by
-  `simcare.metrics.outcomes(record, scenario)`: the clock covers both, because a run is of no
-  use until its outcomes are computed. Complaints/s = journeys (first contacts) per second;
-  contacts/s (retries, escalations and follow-ups included) is printed beside it.
+* **simcare** - `simcare.metrics.simulate_outcomes(scenario, seed, 0, policy)`, what compare
+  and sweep run for a replication: the simulation and its outcomes, added up as its journeys
+  end (`cases.run_outcomes`, which also counts them). Complaints/s = journeys (first contacts)
+  per second; contacts/s (retries, escalations and follow-ups included) is printed beside it.
 * **Ciw M/M/c** - Erlang C case C1 (200 calls/h, exponential 180 s, 14 servers, nobody
   abandons) in Ciw 3, run for as long as gives the same number of customers. Building the
   network and the simulation, and the run, are timed; collecting the records afterwards is not.
@@ -36,12 +36,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from cases import RICH_CASE, RICH_POLICY, describe, fingerprint, for_complaints
+from cases import RICH_CASE, RICH_POLICY, describe, fingerprint, for_complaints, run_outcomes
 from machine import load_average, print_machine
 
 import simcare
-from simcare.metrics import outcomes
-from simcare.model import simulate
 from simcare.scenario import Scenario
 from simcare.scenario_file import load_scenario
 from simcare.theory import WORKED_CASES, erlang_c
@@ -71,18 +69,13 @@ MMC_PER_HOUR = MMC.arrivals_per_min * 60.0
 class SimcareRun:
     journeys: int
     contacts: int
-    simulate_s: float
-    outcomes_s: float
+    seconds: float
     fingerprint: str
     values: int
 
     @property
-    def seconds(self) -> float:
-        return self.simulate_s + self.outcomes_s
-
-    @property
     def rate(self) -> float:
-        """Complaints (journeys) per wall-clock second, simulate + outcomes."""
+        """Complaints (journeys) per wall-clock second, the run and its outcomes."""
         return self.journeys / self.seconds
 
 
@@ -104,18 +97,9 @@ def rich_scenario(complaints: int, case: str = RICH_CASE) -> Scenario:
 def run_simcare(scenario: Scenario, policy: str | None, seed: int) -> SimcareRun:
     gc.collect()
     start = time.perf_counter()
-    record = simulate(scenario, seed, 0, policy)
-    middle = time.perf_counter()
-    values = outcomes(record, scenario)
-    end = time.perf_counter()
-    return SimcareRun(
-        len(record.journeys),
-        len(record),
-        middle - start,
-        end - middle,
-        fingerprint(values),
-        len(values),
-    )
+    values, size = run_outcomes(scenario, seed, policy)
+    seconds = time.perf_counter() - start
+    return SimcareRun(size["journeys"], size["contacts"], seconds, fingerprint(values), len(values))
 
 
 def ciw_mmc(duration_min: float, seed: int) -> Any:
@@ -143,12 +127,11 @@ def run_ciw(duration_min: float, seed: int) -> CiwRun:
 
 
 def profile(scenario: Scenario, policy: str | None, seed: int, lines: int) -> str:
-    """cProfile of one simulate + outcomes, top ``lines`` functions by own time."""
+    """cProfile of one run and its outcomes, top ``lines`` functions by own time."""
     gc.collect()
     profiler = cProfile.Profile()
     profiler.enable()
-    record = simulate(scenario, seed, 0, policy)
-    outcomes(record, scenario)
+    run_outcomes(scenario, seed, policy)
     profiler.disable()
     out = io.StringIO()
     stats = pstats.Stats(profiler, stream=out)
@@ -163,7 +146,7 @@ def survey(complaints: int, seed: int) -> None:
     """One run of each case of `SURVEY`: complaints/s, contacts and answers per complaint."""
     print(
         f"survey  : one run of each, ~{complaints:,} complaints (whole weeks), seed {seed}; "
-        "wall time of simulate + outcomes"
+        "wall time of the run and its outcomes"
     )
     print(
         f"          {'case':<29}{'policy':<26}{'weeks':>6}{'complaints':>11}{'contacts':>9}"
@@ -173,15 +156,14 @@ def survey(complaints: int, seed: int) -> None:
         scenario = rich_scenario(complaints, case)
         gc.collect()
         start = time.perf_counter()
-        record = simulate(scenario, seed, 0, policy)
-        outcomes(record, scenario)
+        _, size = run_outcomes(scenario, seed, policy)
         seconds = time.perf_counter() - start
-        journeys = len(record.journeys)
+        journeys, contacts = size["journeys"], size["contacts"]
         print(
             f"          {case:<29}{policy:<26}{scenario.run.duration_min / 10080:>6.0f}"
-            f"{journeys:>11,}{len(record) / journeys:>9.2f}"
-            f"{record.answered.sum() / journeys:>9.2f}{journeys / seconds:>9,.0f}"
-            f"{len(record) / seconds:>11,.0f}",
+            f"{journeys:>11,}{contacts / journeys:>9.2f}"
+            f"{size['answered'] / journeys:>9.2f}{journeys / seconds:>9,.0f}"
+            f"{contacts / seconds:>11,.0f}",
             flush=True,
         )
     print("          contacts and answered: per complaint")
@@ -270,14 +252,12 @@ def main(argv: list[str] | None = None) -> RichReport:
     contact_rate = statistics.median(r.contacts / r.seconds for r in mine)
     print(
         f"{'implementation':<28}{'complaints':>11}{'contacts':>10}{'median /s':>11}{'min /s':>9}"
-        f"{'max /s':>9}{'contacts/s':>11}{'median s':>9}{'(sim':>7}{'+ out)':>7}"
+        f"{'max /s':>9}{'contacts/s':>11}{'median s':>9}"
     )
     print(
         f"{'simcare ' + policy_name:<28}{mine[0].journeys:>11,}{mine[0].contacts:>10,}"
         f"{median:>11,.0f}{min(rates):>9,.0f}{max(rates):>9,.0f}{contact_rate:>11,.0f}"
         f"{statistics.median(r.seconds for r in mine):>9.2f}"
-        f"{statistics.median(r.simulate_s for r in mine):>7.2f}"
-        f"{statistics.median(r.outcomes_s for r in mine):>7.2f}"
     )
     ciw_rate = None
     if theirs:
@@ -292,7 +272,7 @@ def main(argv: list[str] | None = None) -> RichReport:
         print("Ciw not installed: pip install -e '.[bench]'")
     print(
         "          complaints = journeys (first contacts); contacts add retries, escalations,"
-        " follow-ups;\n          simcare's clock covers simulate + outcomes; /s = complaints"
+        " follow-ups;\n          simcare's clock covers the run and its outcomes; /s = complaints"
         " (Ciw: customers) per second"
     )
     print()

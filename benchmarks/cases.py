@@ -18,6 +18,10 @@ import hashlib
 import math
 from dataclasses import replace
 
+from simcare.metrics import Outcomes, Tally
+from simcare.model.world import Replication
+from simcare.randomness import make_streams
+from simcare.records import RunRecord
 from simcare.scenario import MINUTES_PER_DAY, MINUTES_PER_WEEK, Scenario
 
 RICH_CASE = "no_cross_sell_in_crisis"
@@ -114,3 +118,21 @@ def fingerprint(outcomes: dict[tuple[str, str], float]) -> str:
         f"{name}|{scope}={value!r}" for (name, scope), value in sorted(outcomes.items())
     )
     return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def run_outcomes(
+    scenario: Scenario, seed: int, policy: str | None = None
+) -> tuple[Outcomes, dict[str, int]]:
+    """`simcare.metrics.simulate_outcomes` (what compare and sweep run for a replication),
+    counting on the way the run's journeys, contacts and answered contacts."""
+    tally = Tally(scenario)
+    size = {"journeys": 0, "contacts": 0, "answered": 0}
+
+    def add(chunk: RunRecord) -> None:
+        tally.add(chunk)
+        size["journeys"] += len(chunk.journeys)
+        size["contacts"] += len(chunk)
+        size["answered"] += int(chunk.answered.sum())
+
+    replication = Replication(scenario, make_streams(seed, 0), policy=policy)
+    return tally.outcomes(replication.run(add, keep_record=False)), size

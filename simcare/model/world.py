@@ -244,6 +244,7 @@ class Replication:
         self.windows: list[_Window] = []
         self.window_first: list[int] = []  # each window's first journey, for bisect
         self.journeys_begun = 0
+        self.harvested_at = 0  # journeys begun at the last harvest
         self.silent = np.zeros((len(scenario.segments), len(scenario.severities)), np.int64)
         self.silent_left = np.zeros_like(self.silent)
         self.silent_told = 0
@@ -629,7 +630,9 @@ class Replication:
         contact = 0
         previous = 0.0
         for start, end in self.source.windows(self.horizon):
-            self._harvest(env.now)
+            if self.journeys_begun - self.harvested_at >= HARVEST_EVERY:
+                self.harvested_at = self.journeys_begun
+                self._harvest(env.now)
             batch, acts = self._open_window(start, end)
             # Steps between arrivals, so the clock never has to go back by a rounding error.
             steps = np.diff(batch.time, prepend=previous).tolist()
@@ -1029,6 +1032,10 @@ _SPREAD_PER_POST = {
 }
 """The `Spread` fields, and whether each has a row per post (else per journey)."""
 
+
+HARVEST_EVERY = 10_000
+"""Journeys begun between harvests (at the start of an arrival window): enough for the
+harvest's array work to cost little per journey, few enough to hold little memory."""
 
 _EXTRA_ORDER = 1 << 40
 """Added to a later contact's number to place it after every first contact in the record."""
