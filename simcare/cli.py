@@ -253,7 +253,7 @@ def run(
     loaded = _load(scenario)
     if policy is not None:
         _check_policies(loaded, [policy], "--policy")
-    _check_workload([loaded], replications, max_complaints)
+    _check_workload([loaded], replications, max_complaints, records=replications if events else 0)
     try:
         if out is not None:
             check_folder(out, force)  # refuse now, not after the simulation
@@ -422,10 +422,18 @@ MaxComplaintsOption = Annotated[
 
 
 def _check_workload(
-    scenarios: Iterable[Scenario], runs_each: int, max_complaints: float, workers: int = 1
+    scenarios: Iterable[Scenario],
+    runs_each: int,
+    max_complaints: float,
+    workers: int = 1,
+    records: int = 0,
 ) -> None:
-    """Exit 2 before anything runs if the job is far too big (see `simcare.workload`)."""
-    problem = workload.check(workload.estimate(scenarios, runs_each), max_complaints, workers)
+    """Exit 2 before anything runs if the job is far too big (see `simcare.workload`).
+
+    ``records``: whole records of a replication held at once (an event log keeps them all).
+    """
+    work = workload.estimate(scenarios, runs_each, records)
+    problem = workload.check(work, max_complaints, workers)
     if problem is not None:
         _fail(problem, EXIT_USAGE)
 
@@ -946,7 +954,8 @@ def story_command(
     _check_policies(loaded, [chosen], "--policy")
     if twin is not None:
         _check_policies(loaded, [twin], "--twin")
-    _check_workload([loaded], 1, workload.MAX_COMPLAINTS)  # a scenario too big for memory
+    # A scenario too big for memory: the story keeps the record, and its twin's.
+    _check_workload([loaded], 1, workload.MAX_COMPLAINTS, records=2 if twin else 1)
     record = simulate(loaded, seed, replication, chosen)
     count = len(record.journeys)
     why = ""
@@ -1043,8 +1052,12 @@ def _workshop_debrief(
     target = out if out is not None else Path(team_files[0]).parent / "debrief.html"
     _check_page(target, force, "debrief.html")
     scenarios = [team_scenario(prepared, team) for team in teams]
-    _check_workload(
-        [prepared.scenario, *scenarios], replications, max_complaints, workers or default_workers()
+    _check_workload(  # each team's story keeps one record
+        [prepared.scenario, *scenarios],
+        replications,
+        max_complaints,
+        workers or default_workers(),
+        records=1,
     )
     started = now()
     try:

@@ -1,4 +1,7 @@
-"""Outcomes of a replication: numbers and time series from its `RunRecord`.
+"""Outcomes of a replication: numbers and time series, added up over its journeys' records.
+
+A replication hands over its journeys in chunks as they end (`Tally`, `SeriesTally`,
+`simulate_replication`); `outcomes` and `hourly_series` do the same for one whole record.
 
 Definitions (contacts are those arriving after the warm-up; times in minutes):
 - *answered*: an agent reached the contact before the run ended; *abandoned*: the customer's
@@ -589,33 +592,6 @@ def outcomes(record: RunRecord, scenario: Scenario) -> Outcomes:
     return tally.outcomes(record)
 
 
-def simulate_outcomes(
-    scenario: Scenario, seed: int = 0, replication: int = 0, policy: str | None = None
-) -> Outcomes:
-    """Run one replication and return its outcomes, keeping no per-contact records.
-
-    The outcomes are added up as the run harvests its journeys, so memory does not grow with
-    the run's length (beyond two floats per contact for the medians and p90s).
-    """
-    return _simulate(scenario, seed, replication, policy, keep_record=False)[0]
-
-
-def simulate_with_record(
-    scenario: Scenario, seed: int = 0, replication: int = 0, policy: str | None = None
-) -> tuple[Outcomes, RunRecord]:
-    """Run one replication and return its outcomes and its whole record."""
-    return _simulate(scenario, seed, replication, policy, keep_record=True)
-
-
-def _simulate(
-    scenario: Scenario, seed: int, replication: int, policy: str | None, keep_record: bool
-) -> tuple[Outcomes, RunRecord]:
-    tally = Tally(scenario)
-    replica = Replication(scenario, make_streams(seed, replication), policy=policy)
-    run = replica.run(tally.add, keep_record)
-    return tally.outcomes(run), run
-
-
 @dataclass(frozen=True, slots=True)
 class TimeSeries:
     """Hour-by-hour values over a run: ``values[(series, scope)][k]`` covers hour k.
@@ -626,6 +602,73 @@ class TimeSeries:
 
     hour_start_min: np.ndarray
     values: dict[tuple[str, str], np.ndarray]
+
+
+class SeriesTally:
+    """Hour-by-hour series of one replication, added up over records of some of its journeys.
+
+    Like `Tally`: add every journey's record once, then `series` takes the staffing from the
+    record of the whole run. See `hourly_series` for what each series is.
+    """
+
+    def __init__(self, end_min: float, channels: int, teams: int, attention_min: float) -> None:
+        edges = np.arange(0.0, end_min + 60.0, 60.0)
+        self.edges = np.unique(np.minimum(edges, end_min))
+        self.attention_min = attention_min
+        bins = len(self.edges) - 1
+        self.queue = np.zeros((channels, bins))
+        self.busy = np.zeros((teams, bins))
+        self.unanswered_posts = np.zeros(bins)
+        self.impressions = {name: np.zeros(bins) for name in ("negative", "positive")}
+
+    def add(self, record: RunRecord) -> None:
+        """Add the journeys of a record (each journey's contacts all in this one record)."""
+        edges = self.edges
+        queue_start, queue_end = _queue_intervals(record)
+        for code in range(len(self.queue)):
+            chosen = record.channel == code
+            self.queue[code] += time_in_bins(queue_start[chosen], queue_end[chosen], edges)
+        posts = record.posts
+        attention = posts.posted_min + self.attention_min
+        shown = np.minimum.reduce([posts.removed_min, posts.good_answer_min, attention])
+        self.unanswered_posts += time_in_bins(
+            posts.posted_min, np.minimum(shown, record.end_min), edges
+        )
+        posted = np.asarray(posts.posted_min, dtype=float)
+        visible_until = np.maximum(
+            np.minimum.reduce([posts.removed_min, attention, np.full(len(posts), record.end_min)]),
+            posted,
+        )
+        answered_from = np.minimum(np.maximum(posts.good_answer_min, posted), visible_until)
+        measured = (record.journeys.start_min >= record.warmup_min)[posts.journey]
+        for name, start, amount in (
+            ("negative", posted, record.spread.negative_impressions),
+            ("positive", answered_from, record.spread.positive_impressions),
+        ):
+            counted = np.where(measured, np.asarray(amount, dtype=float), 0.0)
+            self.impressions[name] += amount_in_bins(start, visible_until, counted, edges)
+        team_of_contact = record.team
+        for code in range(len(self.busy)):
+            served = team_of_contact == code
+            start = record.service_start_min[served]
+            self.busy[code] += time_in_bins(start, start + record.handle_min[served], edges)
+
+    def series(self, run: RunRecord) -> TimeSeries:
+        """The series, with the agents on duty from the whole run's ``staffing``."""
+        edges = self.edges
+        widths = np.diff(edges)
+        values: dict[tuple[str, str], np.ndarray] = {}
+        for code, name in enumerate(run.channel_names):
+            values[("queue", f"channel:{name}")] = self.queue[code] / widths
+        values[("unanswered_public_posts", "all")] = self.unanswered_posts / widths
+        for name, per_hour in self.impressions.items():
+            values[(f"impressions_{name}_cumulative", "all")] = np.cumsum(per_hour)
+        for code, name in enumerate(run.team_names):
+            log = run.staffing[code]
+            on_duty = _step_integral(log.time_min, log.on_duty.astype(float), edges)
+            values[("agents_on_duty", f"team:{name}")] = np.diff(on_duty) / widths
+            values[("agents_busy", f"team:{name}")] = self.busy[code] / widths
+        return TimeSeries(edges[:-1], values)
 
 
 def hourly_series(record: RunRecord, attention_min: float = math.inf) -> TimeSeries:
@@ -650,42 +693,63 @@ def hourly_series(record: RunRecord, attention_min: float = math.inf) -> TimeSer
       after the warm-up. Pass the scenario's ``attention_min`` for the windows to match word
       of mouth's.
     """
-    edges = np.arange(0.0, record.end_min + 60.0, 60.0)
-    edges = np.unique(np.minimum(edges, record.end_min))
-    widths = np.diff(edges)
-    values: dict[tuple[str, str], np.ndarray] = {}
-    queue_start, queue_end = _queue_intervals(record)
-    for code, name in enumerate(record.channel_names):
-        chosen = record.channel == code
-        queued = time_in_bins(queue_start[chosen], queue_end[chosen], edges)
-        values[("queue", f"channel:{name}")] = queued / widths
-    posts = record.posts
-    attention = posts.posted_min + attention_min
-    shown = np.minimum.reduce([posts.removed_min, posts.good_answer_min, attention])
-    values[("unanswered_public_posts", "all")] = (
-        time_in_bins(posts.posted_min, np.minimum(shown, record.end_min), edges) / widths
+    tally = SeriesTally(
+        record.end_min, len(record.channel_names), len(record.team_names), attention_min
     )
-    posted = np.asarray(posts.posted_min, dtype=float)
-    visible_until = np.maximum(
-        np.minimum.reduce([posts.removed_min, attention, np.full(len(posts), record.end_min)]),
-        posted,
+    tally.add(record)
+    return tally.series(record)
+
+
+@dataclass(frozen=True, slots=True)
+class Replicated:
+    """What one replication gives: its outcomes, and on request its series and record."""
+
+    outcomes: Outcomes
+    series: TimeSeries | None
+    record: RunRecord | None
+
+
+def simulate_replication(
+    scenario: Scenario,
+    seed: int = 0,
+    replication: int = 0,
+    policy: str | None = None,
+    *,
+    series: bool = False,
+    keep_record: bool = False,
+) -> Replicated:
+    """Run one replication: its outcomes, and its hourly series and whole record on request.
+
+    Outcomes and series are added up as the run harvests its journeys, so without the record
+    memory does not grow with the run's length (beyond two floats per contact for the medians
+    and p90s).
+    """
+    tally = Tally(scenario)
+    hourly = None
+    if series:
+        hourly = SeriesTally(
+            scenario.run.duration_min,
+            len(scenario.channels),
+            len(scenario.teams),
+            scenario.word_of_mouth.attention_min,
+        )
+
+    def add(chunk: RunRecord) -> None:
+        tally.add(chunk)
+        if hourly is not None:
+            hourly.add(chunk)
+
+    replica = Replication(scenario, make_streams(seed, replication), policy=policy)
+    run = replica.run(add, keep_record)
+    return Replicated(
+        tally.outcomes(run),
+        None if hourly is None else hourly.series(run),
+        run if keep_record else None,
     )
-    answered_from = np.minimum(np.maximum(posts.good_answer_min, posted), visible_until)
-    measured = (record.journeys.start_min >= record.warmup_min)[posts.journey]
-    for name, start, amount in (
-        ("negative", posted, record.spread.negative_impressions),
-        ("positive", answered_from, record.spread.positive_impressions),
-    ):
-        counted = np.where(measured, np.asarray(amount, dtype=float), 0.0)
-        per_hour = amount_in_bins(start, visible_until, counted, edges)
-        values[(f"impressions_{name}_cumulative", "all")] = np.cumsum(per_hour)
-    team_of_contact = record.team
-    for code, name in enumerate(record.team_names):
-        log = record.staffing[code]
-        on_duty = _step_integral(log.time_min, log.on_duty.astype(float), edges)
-        values[("agents_on_duty", f"team:{name}")] = np.diff(on_duty) / widths
-        served = team_of_contact == code
-        start = record.service_start_min[served]
-        busy = time_in_bins(start, start + record.handle_min[served], edges)
-        values[("agents_busy", f"team:{name}")] = busy / widths
-    return TimeSeries(edges[:-1], values)
+
+
+def simulate_outcomes(
+    scenario: Scenario, seed: int = 0, replication: int = 0, policy: str | None = None
+) -> Outcomes:
+    """Run one replication and return its outcomes alone (what compare and sweep need)."""
+    return simulate_replication(scenario, seed, replication, policy).outcomes

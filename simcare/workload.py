@@ -5,9 +5,11 @@ of ``100000d``); a sweep can multiply a reasonable run by a hundred thousand poi
 caught here, up front, with an estimate, instead of filling the machine's memory or running
 for days. The estimates are expectations (Poisson means), not bounds.
 
-The costs per problem and per complaint are rounded up from measurements on the textbook case
-(one replication: about 520 bytes and 4 µs per complaint; a problem that stays silent, about
-85 bytes and 1 µs).
+The costs are rounded up from measurements. Time: about 4 µs per complaint and 1 µs per problem
+that stays silent (the textbook case). Memory: a replication holds its arrival windows only
+while their journeys go on (about 520 bytes per complaint and 85 per silent problem, for some
+days' worth), plus about 60 bytes per complaint for the exact medians and p90s; a kept record
+(an event log, a story) adds about 550 bytes per complaint (the richest case at 500k).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from simcare.scenario import Scenario
+from simcare.scenario import MINUTES_PER_DAY, Scenario
 
 MAX_COMPLAINTS = 1_000_000_000
 """Default cap on the complaints a whole command may simulate (``--max-complaints``): about
@@ -29,9 +31,14 @@ PROBLEMS_PER_SECOND = 500_000
 """The same for problems that stay silent (drawn, counted, never simulated as contacts)."""
 
 BYTES_PER_COMPLAINT = 1_000
-"""Peak memory of one replication per complaint (records, journeys, posts, outcomes)."""
+"""Memory per complaint of a held window (draws, arrival, contacts) or of a kept record."""
 BYTES_PER_PROBLEM = 150
-"""Peak memory of one replication per problem, silent or not (its arrival and traits)."""
+"""Memory per problem, silent or not, of a held window (its arrival and traits)."""
+BYTES_PER_COMPLAINT_TALLIED = 100
+"""Memory per complaint of the whole run kept for the outcomes (the times behind the quantiles)."""
+DAYS_HELD = 10
+"""Days of arrival windows a replication holds at once, at most in the usual case (it harvests
+every `simcare.model.world.HARVEST_EVERY` journeys)."""
 
 
 def expected_problems_and_complaints(scenario: Scenario) -> tuple[float, float]:
@@ -87,17 +94,31 @@ class Workload:
         return seconds / max(1, workers) / 3600
 
 
-def estimate(scenarios: Iterable[Scenario], runs_each: int) -> Workload:
-    """The workload of ``runs_each`` replications (× policies) of each scenario (point)."""
-    per_run = [expected_problems_and_complaints(scenario) for scenario in scenarios]
+def estimate(scenarios: Iterable[Scenario], runs_each: int, records: int = 0) -> Workload:
+    """The workload of ``runs_each`` replications (× policies) of each scenario (point).
+
+    ``records``: how many whole records of a replication are held at once (an event log keeps
+    every replication's; a story, one).
+    """
+    per_run = []
+    for scenario in scenarios:
+        problems, complaints = expected_problems_and_complaints(scenario)
+        per_run.append((problems, complaints, scenario.run.duration_min / MINUTES_PER_DAY))
     return Workload(
         runs=len(per_run) * runs_each,
-        problems=sum(problems for problems, _ in per_run) * runs_each,
-        complaints=sum(complaints for _, complaints in per_run) * runs_each,
+        problems=sum(problems for problems, _, _ in per_run) * runs_each,
+        complaints=sum(complaints for _, complaints, _ in per_run) * runs_each,
         largest_run_bytes=max(
-            (p * BYTES_PER_PROBLEM + c * BYTES_PER_COMPLAINT for p, c in per_run), default=0.0
+            (replication_bytes(p, c, days, records) for p, c, days in per_run), default=0.0
         ),
     )
+
+
+def replication_bytes(problems: float, complaints: float, days: float, records: int) -> float:
+    """Peak memory of a replication of ``days`` days, holding ``records`` whole records."""
+    window = problems * BYTES_PER_PROBLEM + complaints * BYTES_PER_COMPLAINT
+    held = window * min(1.0, DAYS_HELD / days) if days > 0 else window
+    return held + complaints * (BYTES_PER_COMPLAINT_TALLIED + records * BYTES_PER_COMPLAINT)
 
 
 def _memory_bytes() -> float:

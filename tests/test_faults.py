@@ -187,7 +187,7 @@ def no_simulation(monkeypatch: pytest.MonkeyPatch) -> None:
         raise AssertionError("simulated before refusing the output folder")
 
     monkeypatch.setattr(execution, "simulate_outcomes", simulate)
-    monkeypatch.setattr(replications, "simulate_with_record", simulate)
+    monkeypatch.setattr(replications, "simulate_replication", simulate)
 
 
 @pytest.fixture(scope="module")

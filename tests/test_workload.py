@@ -16,7 +16,9 @@ from simcare.model import simulate
 from simcare.scenario import Incident
 from simcare.workload import (
     BYTES_PER_COMPLAINT,
+    BYTES_PER_COMPLAINT_TALLIED,
     BYTES_PER_PROBLEM,
+    DAYS_HELD,
     MAX_COMPLAINTS,
     Workload,
     check,
@@ -74,10 +76,14 @@ def test_silent_problems_count_towards_memory() -> None:
     fan = load_scenario("loyal_fan_deleted_post")
     problems, complaints = expected_problems_and_complaints(fan)
     assert problems > complaints > 0
-    work = estimate([fan], runs_each=1)
-    assert work.largest_run_bytes == pytest.approx(
-        problems * BYTES_PER_PROBLEM + complaints * BYTES_PER_COMPLAINT
-    )
+    days = fan.run.duration_min / 1440
+    assert days > DAYS_HELD
+    held = (problems * BYTES_PER_PROBLEM + complaints * BYTES_PER_COMPLAINT) * DAYS_HELD / days
+    tallied = complaints * BYTES_PER_COMPLAINT_TALLIED
+    assert estimate([fan], runs_each=1).largest_run_bytes == pytest.approx(held + tallied)
+    # An event log of 5 replications keeps 5 records.
+    logged = estimate([fan], runs_each=5, records=5).largest_run_bytes
+    assert logged == pytest.approx(held + tallied + 5 * complaints * BYTES_PER_COMPLAINT)
     # Almost nobody complains, yet a huge rate of problems is still refused.
     silent = {
         name: dataclasses.replace(s, complaint_share=1e-6) for name, s in fan.severities.items()

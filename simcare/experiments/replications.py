@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from simcare.metrics import Outcomes, TimeSeries, hourly_series, simulate_with_record
+from simcare.metrics import Outcomes, TimeSeries, simulate_replication
 from simcare.records import RunRecord
 from simcare.scenario import Scenario
 from simcare.stats import Estimate, estimate
@@ -92,11 +92,14 @@ def run_replications(
     series: list[TimeSeries] = []
     records: list[RunRecord] = []
     for replication in range(replications):
-        values, record = simulate_with_record(scenario, seed, replication, policy)
-        per_replication.append(values)
-        series.append(hourly_series(record, scenario.word_of_mouth.attention_min))
-        if keep_records:
-            records.append(record)
+        done = simulate_replication(
+            scenario, seed, replication, policy, series=True, keep_record=keep_records
+        )
+        assert done.series is not None
+        per_replication.append(done.outcomes)
+        series.append(done.series)
+        if done.record is not None:
+            records.append(done.record)
         if on_progress is not None:
             on_progress(replication + 1)
     return RunResult(

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from simcare.metrics import outcomes, simulate_outcomes, simulate_with_record
+from simcare.metrics import hourly_series, outcomes, simulate_outcomes, simulate_replication
 from simcare.model import world
 from simcare.model.world import HARVEST_EVERY, Replication
 from simcare.randomness import make_streams
@@ -97,16 +97,23 @@ def test_a_long_run_keeps_only_the_journeys_still_going() -> None:
     assert sum(chunks) == replication.journeys_begun
 
 
-def test_outcomes_without_the_record_are_those_with_it() -> None:
+def test_outcomes_and_series_without_the_record_are_those_with_it() -> None:
     scenario = load_scenario(RICH)
     for policy in scenario.policy_names:
-        values, whole = simulate_with_record(scenario, 4, 2, policy)
-        assert simulate_outcomes(scenario, 4, 2, policy) == pytest.approx(values, nan_ok=True)
-        assert simulate_outcomes(scenario, 4, 2, policy).keys() == values.keys()
+        done = simulate_replication(scenario, 4, 2, policy, series=True, keep_record=True)
+        assert done.record is not None
+        assert done.series is not None
+        alone = simulate_outcomes(scenario, 4, 2, policy)
+        assert alone.keys() == done.outcomes.keys()
+        assert alone == pytest.approx(done.outcomes, nan_ok=True, rel=0, abs=0)
         # One tally of the whole record: the same numbers, summed in another order.
-        at_once = outcomes(whole, scenario)
-        assert at_once.keys() == values.keys()
-        for key, value in values.items():
+        at_once = outcomes(done.record, scenario)
+        assert at_once.keys() == done.outcomes.keys()
+        for key, value in done.outcomes.items():
             assert at_once[key] == pytest.approx(value, rel=1e-9, nan_ok=True), key
         if policy != "ignore":  # ignoring, nobody hears back: no quantile to compare
-            assert not math.isnan(values[("first_response_p90_min", "all")])
+            assert not math.isnan(done.outcomes[("first_response_p90_min", "all")])
+        whole = hourly_series(done.record, scenario.word_of_mouth.attention_min)
+        assert whole.values.keys() == done.series.values.keys()
+        for key, values in done.series.values.items():
+            np.testing.assert_allclose(values, whole.values[key], rtol=1e-9, atol=1e-9)
