@@ -94,6 +94,11 @@ class MouthDraws:
         return MouthDraws(*(getattr(self, f.name)[index] for f in fields(self)))
 
     @staticmethod
+    def empty(max_attempts: int) -> MouthDraws:
+        """The draws of no journeys."""
+        return draw_mouth(np.random.default_rng(0), 0, max_attempts, 1.0)
+
+    @staticmethod
     def joined(blocks: list[MouthDraws]) -> MouthDraws:
         """One block of the rows of ``blocks``, in order (``blocks`` must not be empty)."""
         return MouthDraws(

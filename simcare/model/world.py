@@ -7,11 +7,14 @@ same result as a timer because nothing else happens at that moment; only a custo
 *act* when patience runs out (retry or escalate) gets one timer, whose callback checks whether
 they are still waiting. Whether they will act is known at arrival, because every random
 number of a journey is drawn in a block when the complaint arises (common random numbers: the
-same customer makes the same choices in the same situation under every policy).
+same customer makes the same choices in the same situation under every policy). The arrivals,
+and each agent's handlings, reuse one SimPy Timeout each (`_rearm`).
 
 A complaint is a *journey* of contacts. Contact ids: the first contact of journey j has id j;
 later contacts (retries, escalations, reposts, follow-ups) have negative ids ``~x`` for the
-x-th extra contact. Word of mouth and churn are worked out after the run, from the records.
+x-th extra contact. Journeys are worked out (records, word of mouth, churn) in chunks as they
+end (`Replication._harvest`), and what the run held for them is dropped, so memory does not
+grow with the run's length.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from typing import Any, Protocol, cast
 
 import numpy as np
 import simpy
-from simpy.events import Event, Timeout
+from simpy.events import NORMAL, Event, Timeout
 
 from simcare.model.journeys import (
     DRAWS,
@@ -233,10 +236,14 @@ class Replication:
                 if self.effects[code].answers:
                     self.channel_teams[code].append(state)
         self.agent_team = agent_team
-        # Per agent: their team's state, and the callback of the end of their handling, built
-        # once so that serving a contact creates no bound method and reads no event value.
+        # Per agent: their team's state, the callbacks of the end of their handling, built once
+        # so that serving a contact creates no bound method and reads no event value, and the
+        # Timeout that ends their handlings (one per agent, made at their first).
         self.agent_state = [self.teams[code] for code in agent_team]
-        self.finishers = [partial(self._finish, agent) for agent in range(len(agent_team))]
+        self.finishers: list[list[Callable[[Event], None]]] = [
+            [partial(self._finish, agent)] for agent in range(len(agent_team))
+        ]
+        self.agent_finish: list[Timeout | None] = [None] * len(agent_team)
         self.answered_channel = np.array([bool(teams) for teams in self.channel_teams])
         self.agent_contact = [0] * len(agent_team)
         self.agent_channel = [0] * len(agent_team)
@@ -382,7 +389,12 @@ class Replication:
         self.served_agent.append(agent)
         self.agent_contact[agent] = contact
         self.agent_channel[agent] = channel
-        Timeout(self.env, handle).callbacks.append(self.finishers[agent])
+        finish = self.agent_finish[agent]
+        if finish is None:
+            finish = self.agent_finish[agent] = Timeout(self.env, handle)
+            finish.callbacks = self.finishers[agent]
+        else:  # the agent's last handling is over: its Timeout serves again
+            _rearm(finish, self.finishers[agent], handle)
 
     def _finish(self, agent: int, _: Event) -> None:
         """An agent's handling is over (the callback ``finishers[agent]``)."""
@@ -559,21 +571,24 @@ class Replication:
             team.leaving += surplus  # the rest leave when they finish the contact in hand
         self._log_duty(team)
 
-    def _drive(self, process: Generator[Event, Any, None]) -> None:
-        """Run a generator that only yields Timeouts, like ``env.process`` but lighter.
+    def _drive(self, delays: Generator[float, Any, None]) -> None:
+        """Run a generator that yields delays, resuming it after each, like a SimPy process.
 
-        Each Timeout's callback resumes the generator, which runs on to its next Timeout.
-        SimPy's `Process` does the same with more work per step, and the arrivals take one step
-        per complaint. The generator starts in a Timeout of 0, so after the processes started
-        at time 0, as it would as a process: events at equal times keep their order.
+        SimPy's `Process` does more work per step, and the arrivals take one step per
+        complaint. One Timeout serves every step: once processed, it is given its callback
+        again and scheduled after the next delay (`_rearm`). The generator starts in a Timeout
+        of 0, so after the processes started at time 0, as it would as a process: events at
+        equal times keep their order.
         """
+        timeout = self.env.timeout(0.0)
 
         def resume(_: Event) -> None:
-            timeout = next(process, None)  # run on to the next Timeout, if any
-            if timeout is not None:
-                timeout.callbacks.append(resume)
+            delay = next(delays, None)
+            if delay is not None:
+                _rearm(timeout, callbacks, delay)
 
-        self.env.timeout(0.0).callbacks.append(resume)
+        callbacks: list[Callable[[Event], None]] = [resume]
+        timeout.callbacks = callbacks
 
     def _staffing(
         self, team: _TeamState, changes: list[tuple[float, int]]
@@ -623,9 +638,8 @@ class Replication:
         )
         return batch, acts
 
-    def _arrivals(self) -> Generator[Event, Any, None]:
+    def _arrivals(self) -> Generator[float, Any, None]:
         env = self.env
-        timeout = env.timeout
         arrive = self._arrive
         contact = 0
         previous = 0.0
@@ -646,7 +660,7 @@ class Replication:
                 acts.tolist(),
                 strict=True,
             ):
-                yield timeout(step)
+                yield step
                 arrive(contact, channel, deadline, e, z, moment, act)
                 contact += 1
             if len(batch):
@@ -688,16 +702,16 @@ class Replication:
         A journey has ended when its latest contact was answered and the handling is over, or
         was not answered and the customer's patience has run out (or it waits, with no limit,
         on a channel nobody answers): a journey's next contact is scheduled at the moment the
-        one before it ends, so nothing more can happen to it. Its
-        word of mouth and churn use numbers drawn when the complaint arose, so its results do
-        not depend on when it is harvested, and the horizon caps them as at the run's end.
+        one before it ends, so nothing more can happen to it. Its word of mouth and churn use
+        numbers drawn when the complaint arose, so its results do not depend on when it is
+        harvested, and the horizon caps them as at the run's end.
         """
-        # The run's columns are read as numpy copies, never views: a view left alive (say in
-        # a frame a profiler holds, as Dask's does) would stop the columns from growing.
         if not self.windows:
             return
         lo = self.windows[0].first
         waiting = np.concatenate([window.open for window in self.windows])  # journeys lo...
+        # The run's columns are read as numpy copies, never views: a view left alive (say in
+        # a frame a profiler holds, as Dask's does) would stop the columns from growing.
         extra_journey = np.array(self.extra_journey)
         ended = waiting if final else waiting & self._ended(now, lo, extra_journey)
         ids = lo + np.flatnonzero(ended)
@@ -754,7 +768,8 @@ class Replication:
         at = ids - lo
 
         def joined(name: str, dtype: type) -> np.ndarray:
-            if not windows:
+            """A column of the arrival batches, for the journeys ``ids``."""
+            if not windows:  # the empty record of a run with no journeys left
                 return np.zeros(0, dtype=dtype)
             return np.concatenate([getattr(w.batch, name) for w in windows])[at].astype(dtype)
 
@@ -830,7 +845,7 @@ class Replication:
             posts,
             MouthDraws.joined([w.mouth for w in windows]).rows(at)
             if windows
-            else draw_mouth(np.random.default_rng(0), 0, self.behaviour.max_attempts, 1.0),
+            else MouthDraws.empty(self.behaviour.max_attempts),
             np.array([c.audience_per_min for c in channels]),
             scenario.word_of_mouth,
             self.horizon,
@@ -1031,6 +1046,18 @@ _SPREAD_PER_POST = {
     "pile_ons": True,
 }
 """The `Spread` fields, and whether each has a row per post (else per journey)."""
+
+
+def _rearm(event: Event, callbacks: list[Callable[[Event], None]], delay: float) -> None:
+    """Schedule a processed Timeout again, ``delay`` from now, with ``callbacks``.
+
+    SimPy's events are one-shot, but scheduling a processed one again with its callbacks
+    restored is what `Environment.step` itself does after a `StopSimulation`. On the hot path
+    it saves creating an event for every arrival and every handling; the event is scheduled
+    exactly as a new Timeout of that delay would be, so the order of events is the same.
+    """
+    event.callbacks = callbacks
+    event.env.schedule(event, NORMAL, delay)
 
 
 HARVEST_EVERY = 10_000
