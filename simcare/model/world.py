@@ -8,7 +8,7 @@ same result as a timer because nothing else happens at that moment; only a custo
 they are still waiting. Whether they will act is known at arrival, because every random
 number of a journey is drawn in a block when the complaint arises (common random numbers: the
 same customer makes the same choices in the same situation under every policy). The arrivals,
-and each agent's handlings, reuse one SimPy Timeout each (`_rearm`).
+and each agent's handlings, reuse one SimPy Timeout each (`Replication._drive`).
 
 A complaint is a *journey* of contacts. Contact ids: the first contact of journey j has id j;
 later contacts (retries, escalations, reposts, follow-ups) have negative ids ``~x`` for the
@@ -186,6 +186,7 @@ class Replication:
         self.streams = streams
         self.policy = scenario.policy(policy)
         self.env = simpy.Environment()
+        self.schedule = self.env.schedule
         self.horizon = scenario.run.duration_min
         self.source = source or ProblemSource(scenario, streams["arrivals"], streams["customers"])
         self.behaviour = behaviour = scenario.behaviour
@@ -298,13 +299,19 @@ class Replication:
 
     # --- journey look-ups (off the hot path: only for journeys that go on) -----------------
 
-    def _journey(self, contact: int) -> tuple[int, int, float]:
-        """Return (journey, attempt, anger at this contact) for a contact id."""
+    def _journey(self, contact: int) -> tuple[int, int]:
+        """Return (journey, attempt) for a contact id."""
+        if contact >= 0:
+            return contact, 0
+        extra = ~contact - self.extra_base
+        return self.extra_journey[extra], self.extra_attempt[extra]
+
+    def _anger(self, contact: int) -> float:
+        """The customer's anger at this contact."""
         if contact >= 0:
             batch, row = self._locate(contact)
-            return contact, 0, self.severity_anger[int(batch.severity[row])]
-        extra = ~contact - self.extra_base
-        return self.extra_journey[extra], self.extra_attempt[extra], self.extra_anger[extra]
+            return self.severity_anger[int(batch.severity[row])]
+        return self.extra_anger[~contact - self.extra_base]
 
     def _window(self, journey: int) -> tuple[_Window, int]:
         index = bisect.bisect_right(self.window_first, journey) - 1
@@ -393,8 +400,9 @@ class Replication:
         if finish is None:
             finish = self.agent_finish[agent] = Timeout(self.env, handle)
             finish.callbacks = self.finishers[agent]
-        else:  # the agent's last handling is over: its Timeout serves again
-            _rearm(finish, self.finishers[agent], handle)
+        else:  # the agent's last handling is over: its Timeout serves again (see `_drive`)
+            finish.callbacks = self.finishers[agent]
+            self.schedule(finish, NORMAL, handle)
 
     def _finish(self, agent: int, _: Event) -> None:
         """An agent's handling is over (the callback ``finishers[agent]``)."""
@@ -431,24 +439,25 @@ class Replication:
             result = self.extra_result[~contact - self.extra_base]
         if result == _FOLLOW_UP or (result < _UNRESOLVED and self.follow_up is None):
             return
-        journey, attempt, anger = self._journey(contact)
+        journey, attempt = self._journey(contact)
         draw = self._draw(journey, attempt)
         if result < _UNRESOLVED:
             self._follow_up(journey, attempt, channel, draw)
         else:
             failure = Failure.DELETED if result == Result.DELETED else Failure.UNRESOLVED
-            self._fail(channel, failure, journey, attempt, anger, draw)
+            self._fail(channel, failure, journey, attempt, self._anger(contact), draw)
 
     def _patience_out(self, event: Event) -> None:
         contact = cast(int, event.value)
         if contact not in self.timed:
             return  # an agent reached them in time
         self.timed.discard(contact)
-        journey, attempt, anger = self._journey(contact)
+        journey, attempt = self._journey(contact)
         channel = self._channel_of(contact)
         if self.channel_teams[channel]:
             self.gone.add(contact)  # still in the queue: an agent must skip it, even now
         failure = Failure.WAITED if self.channel_teams[channel] else Failure.IGNORED
+        anger = self._anger(contact)
         self._fail(channel, failure, journey, attempt, anger, self._draw(journey, attempt))
 
     def _channel_of(self, contact: int) -> int:
@@ -575,17 +584,22 @@ class Replication:
         """Run a generator that yields delays, resuming it after each, like a SimPy process.
 
         SimPy's `Process` does more work per step, and the arrivals take one step per
-        complaint. One Timeout serves every step: once processed, it is given its callback
-        again and scheduled after the next delay (`_rearm`). The generator starts in a Timeout
-        of 0, so after the processes started at time 0, as it would as a process: events at
-        equal times keep their order.
+        complaint. One Timeout serves every step, as one serves all of an agent's handlings:
+        once processed, it is given its callbacks again and scheduled after the next delay.
+        SimPy's events are one-shot, but scheduling a processed one again with its callbacks
+        restored is what `Environment.step` itself does after a `StopSimulation`; it is
+        scheduled exactly as a new Timeout of that delay would be, so the order of events is
+        the same, and no event is created per arrival. The generator starts in a Timeout of 0,
+        so after the processes started at time 0, as it would as a process.
         """
         timeout = self.env.timeout(0.0)
+        schedule = self.schedule
 
         def resume(_: Event) -> None:
             delay = next(delays, None)
             if delay is not None:
-                _rearm(timeout, callbacks, delay)
+                timeout.callbacks = callbacks
+                schedule(timeout, NORMAL, delay)
 
         callbacks: list[Callable[[Event], None]] = [resume]
         timeout.callbacks = callbacks
@@ -1046,18 +1060,6 @@ _SPREAD_PER_POST = {
     "pile_ons": True,
 }
 """The `Spread` fields, and whether each has a row per post (else per journey)."""
-
-
-def _rearm(event: Event, callbacks: list[Callable[[Event], None]], delay: float) -> None:
-    """Schedule a processed Timeout again, ``delay`` from now, with ``callbacks``.
-
-    SimPy's events are one-shot, but scheduling a processed one again with its callbacks
-    restored is what `Environment.step` itself does after a `StopSimulation`. On the hot path
-    it saves creating an event for every arrival and every handling; the event is scheduled
-    exactly as a new Timeout of that delay would be, so the order of events is the same.
-    """
-    event.callbacks = callbacks
-    event.env.schedule(event, NORMAL, delay)
 
 
 HARVEST_EVERY = 10_000
