@@ -237,6 +237,76 @@ def _queue_intervals(record: RunRecord) -> tuple[np.ndarray, np.ndarray]:
     return record.arrival_min, left
 
 
+EXACT_VALUES = 100_000
+"""Values a `Quantiles` keeps as they are before it bins them: about 50,000 complaints of the
+richest case, more than any built-in case runs."""
+
+_BIN_LOW, _BIN_RATIO, _BINS = 1e-4, 1.0002, 140_000
+"""Log-spaced bins from 1e-4 minutes (6 ms) up, each 0.02% wider than the last, to beyond
+1e8 minutes (190 years); bin 0 holds zeros and the last bin anything above."""
+
+
+class Quantiles:
+    """A series of minutes, by channel, for its median and p90 (as `numpy.quantile`).
+
+    While there are at most `EXACT_VALUES`, the values are kept and the quantiles are exact.
+    Beyond that, they are counted in log-spaced bins 0.02% wide (`_BIN_RATIO`), per channel:
+    memory stops growing with the run, and a quantile is within 0.01% of the exact one (the
+    middle of its bin; a value under 1e-4 minutes counts as 1e-4, a zero as zero).
+    """
+
+    def __init__(self, channels: int) -> None:
+        self.channels = channels
+        self.parts: list[tuple[np.ndarray, np.ndarray]] = []  # (channel, minutes), while exact
+        self.kept = 0
+        self.counts: np.ndarray | None = None  # (channels, bins) once binned
+
+    def add(self, channel: np.ndarray, minutes: np.ndarray) -> None:
+        """Add values (>= 0) and the channel of each."""
+        if self.counts is None:
+            self.parts.append((channel, minutes))
+            self.kept += len(minutes)
+            if self.kept > EXACT_VALUES:
+                self.counts = np.zeros((self.channels, _BINS + 1), dtype=np.int64)
+                for kept in self.parts:
+                    self._count(*kept)
+                self.parts = []
+        else:
+            self._count(channel, minutes)
+
+    def _count(self, channel: np.ndarray, minutes: np.ndarray) -> None:
+        assert self.counts is not None
+        where = np.zeros(len(minutes), dtype=np.int64)
+        positive = minutes > 0
+        steps = np.log(np.maximum(minutes[positive], _BIN_LOW) / _BIN_LOW) / math.log(_BIN_RATIO)
+        where[positive] = np.minimum(steps.astype(np.int64) + 1, _BINS)
+        np.add.at(self.counts, (channel, where), 1)
+
+    def quantile(self, chosen: np.ndarray, q: float) -> float:
+        """The ``q`` quantile over the channels ``chosen`` (a mask by channel); NaN if none."""
+        if self.counts is None:
+            if not self.parts:
+                return math.nan
+            channel = np.concatenate([c for c, _ in self.parts])
+            return _quantile(np.concatenate([v for _, v in self.parts])[chosen[channel]], q)
+        counts = self.counts[chosen].sum(axis=0)
+        total = int(counts.sum())
+        if total == 0:
+            return math.nan
+        # numpy's default: between the order statistics at q × (n − 1), by linear interpolation.
+        position = q * (total - 1)
+        below, above = np.searchsorted(
+            np.cumsum(counts), [math.floor(position) + 1, math.ceil(position) + 1]
+        )
+        low, high = _bin_middle(int(below)), _bin_middle(int(above))
+        return low + (high - low) * (position - math.floor(position))
+
+
+def _bin_middle(index: int) -> float:
+    """The value a `Quantiles` bin stands for: 0 for bin 0, else its geometric middle."""
+    return 0.0 if index == 0 else _BIN_LOW * _BIN_RATIO ** (index - 0.5)
+
+
 _CONTACT_SUMS = (
     "offered",
     "answered",
@@ -258,8 +328,7 @@ class Tally:
     Add every journey's record exactly once (`add`: the whole run at once, or the chunks a
     replication harvests as its journeys end); `outcomes` then takes the run-wide parts
     (staffing, silent problems, bystanders) from the record of the whole run. Everything is a
-    running sum or maximum, except the medians and p90s, for which the first-response and
-    resolution times (two floats per contact) are kept.
+    running sum or maximum, except the medians and p90s (`Quantiles`).
     """
 
     def __init__(self, scenario: Scenario) -> None:
@@ -268,8 +337,8 @@ class Tally:
         self.live = np.array([c.mode is Mode.LIVE for c in scenario.channels.values()])
         self.sums = {name: np.zeros(channels) for name in _CONTACT_SUMS}
         self.oldest = np.zeros(channels)  # longest wait of a contact still waiting at the end
-        self.first_response: list[tuple[np.ndarray, np.ndarray]] = []  # (channel, minutes)
-        self.resolution: list[tuple[np.ndarray, np.ndarray]] = []
+        self.first_response = Quantiles(channels)
+        self.resolution = Quantiles(channels)
         self.team_answered = np.zeros(len(scenario.teams))
         self.team_busy_min = np.zeros(len(scenario.teams))
         self.journeys = dict.fromkeys(
@@ -348,8 +417,8 @@ class Tally:
                 self.oldest[code] = max(self.oldest[code], float(waiting.max()))
         responded = np.where(live, answered, finished)
         first_response = np.where(live, wait, end - arrival)
-        self.first_response.append((channel[responded], first_response[responded]))
-        self.resolution.append((channel[finished], (end - arrival)[finished]))
+        self.first_response.add(channel[responded], first_response[responded])
+        self.resolution.add(channel[finished], (end - arrival)[finished])
 
     def _add_teams(self, record: RunRecord) -> None:
         window = np.array([record.warmup_min, record.end_min])
@@ -458,8 +527,7 @@ class Tally:
         """Service outcomes over the channels ``chosen`` (a mask over channel codes)."""
         sums = {name: float(values[chosen].sum()) for name, values in self.sums.items()}
         end, warmup = self.scenario.run.duration_min, self.scenario.run.warmup_min
-        first_response = _values(self.first_response, chosen)
-        resolution = _values(self.resolution, chosen)
+
         offered, answered = sums["offered"], sums["answered"]
         return {
             "complaints": offered,
@@ -471,10 +539,10 @@ class Tally:
             "service_level_offered": _ratio(sums["within_target"], sums["known_against_target"]),
             "service_level_answered": _ratio(sums["within_target"], answered),
             "abandonment_rate": _ratio(sums["abandoned_live"], sums["settled_live"]),
-            "first_response_median_min": _quantile(first_response, 0.5),
-            "first_response_p90_min": _quantile(first_response, 0.9),
-            "resolution_median_min": _quantile(resolution, 0.5),
-            "resolution_p90_min": _quantile(resolution, 0.9),
+            "first_response_median_min": self.first_response.quantile(chosen, 0.5),
+            "first_response_p90_min": self.first_response.quantile(chosen, 0.9),
+            "resolution_median_min": self.resolution.quantile(chosen, 0.5),
+            "resolution_p90_min": self.resolution.quantile(chosen, 0.9),
             "backlog_mean": sums["queue_time"] / (end - warmup),
             "backlog_oldest_age_min": float(self.oldest[chosen].max()),
         }
@@ -574,15 +642,6 @@ class Tally:
         result[("cross_sell_revenue", "all")] = revenue
         result[("net_value", "all")] = revenue - staff_cost - compensation - value_lost
         return result
-
-
-def _values(parts: list[tuple[np.ndarray, np.ndarray]], chosen: np.ndarray) -> np.ndarray:
-    """The values of the channels ``chosen`` from (channel, value) parts."""
-    if not parts:
-        return np.zeros(0)
-    channel = np.concatenate([c for c, _ in parts])
-    values = np.concatenate([v for _, v in parts])
-    return values[chosen[channel]]
 
 
 def outcomes(record: RunRecord, scenario: Scenario) -> Outcomes:

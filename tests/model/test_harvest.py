@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from simcare import metrics
 from simcare.metrics import hourly_series, outcomes, simulate_outcomes, simulate_replication
 from simcare.model import world
 from simcare.model.world import HARVEST_EVERY, Replication
@@ -117,3 +118,29 @@ def test_outcomes_and_series_without_the_record_are_those_with_it() -> None:
         assert whole.values.keys() == done.series.values.keys()
         for key, values in done.series.values.items():
             np.testing.assert_allclose(values, whole.values[key], rtol=1e-9, atol=1e-9)
+
+
+def test_quantiles_binned_beyond_the_exact_limit_are_within_a_hundredth_of_a_percent(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # With the limit at 1,000 values, a week of the richest case (about 15,000 contacts) is
+    # binned almost at once; its medians and p90s against the exact ones of the same run.
+    scenario = load_scenario(RICH)
+    exact = simulate_outcomes(scenario, 3, 0, "solve_then_follow_up")
+    monkeypatch.setattr(metrics, "EXACT_VALUES", 1_000)
+    binned = simulate_outcomes(scenario, 3, 0, "solve_then_follow_up")
+    quantiles = [key for key in exact if key[0].endswith(("_median_min", "_p90_min"))]
+    assert len(quantiles) == 4 * (1 + len(scenario.channels))
+    compared = 0
+    for key in quantiles:
+        if math.isnan(exact[key]):
+            assert math.isnan(binned[key]), key
+            continue
+        assert binned[key] == pytest.approx(exact[key], rel=1e-4, abs=1e-4), key
+        compared += exact[key] > 0
+    assert compared >= 8
+    assert binned != exact  # binned, not exact: the limit took effect
+    others = [key for key in exact if key not in quantiles]
+    assert {key: binned[key] for key in others} == pytest.approx(
+        {key: exact[key] for key in others}, nan_ok=True
+    )
