@@ -8,8 +8,9 @@ for days. The estimates are expectations (Poisson means), not bounds.
 The costs are rounded up from measurements. Time: about 4 µs per complaint and 1 µs per problem
 that stays silent (the textbook case). Memory: a replication holds its arrival windows only
 while their journeys go on (about 520 bytes per complaint and 85 per silent problem, for some
-days' worth), plus about 60 bytes per complaint for the exact medians and p90s; a kept record
-(an event log, a story) adds about 550 bytes per complaint (the richest case at 500k).
+days' worth), plus the outcome tally, a few MB whatever the run's length (the exact medians and
+p90s give way to fixed bins beyond 100,000 contacts); a kept record (an event log, a story)
+adds about 550 bytes per complaint (the richest case at 500k).
 """
 
 from __future__ import annotations
@@ -34,8 +35,9 @@ BYTES_PER_COMPLAINT = 1_000
 """Memory per complaint of a held window (draws, arrival, contacts) or of a kept record."""
 BYTES_PER_PROBLEM = 150
 """Memory per problem, silent or not, of a held window (its arrival and traits)."""
-BYTES_PER_COMPLAINT_TALLIED = 100
-"""Memory per complaint of the whole run kept for the outcomes (the times behind the quantiles)."""
+TALLY_BYTES = 8_000_000
+"""Memory of a replication's outcome tally, whatever its length: the times behind the medians
+and p90s, kept up to `simcare.metrics.EXACT_VALUES` and then binned (2 MB measured, 4 channels)."""
 DAYS_HELD = 10
 """Days of arrival windows a replication holds at once, at most in the usual case (it harvests
 every `simcare.model.world.HARVEST_EVERY` journeys)."""
@@ -118,7 +120,7 @@ def replication_bytes(problems: float, complaints: float, days: float, records: 
     """Peak memory of a replication of ``days`` days, holding ``records`` whole records."""
     window = problems * BYTES_PER_PROBLEM + complaints * BYTES_PER_COMPLAINT
     held = window * min(1.0, DAYS_HELD / days) if days > 0 else window
-    return held + complaints * (BYTES_PER_COMPLAINT_TALLIED + records * BYTES_PER_COMPLAINT)
+    return held + TALLY_BYTES + complaints * records * BYTES_PER_COMPLAINT
 
 
 def _memory_bytes() -> float:

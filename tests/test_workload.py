@@ -16,10 +16,10 @@ from simcare.model import simulate
 from simcare.scenario import Incident
 from simcare.workload import (
     BYTES_PER_COMPLAINT,
-    BYTES_PER_COMPLAINT_TALLIED,
     BYTES_PER_PROBLEM,
     DAYS_HELD,
     MAX_COMPLAINTS,
+    TALLY_BYTES,
     Workload,
     check,
     estimate,
@@ -79,7 +79,7 @@ def test_silent_problems_count_towards_memory() -> None:
     days = fan.run.duration_min / 1440
     assert days > DAYS_HELD
     held = (problems * BYTES_PER_PROBLEM + complaints * BYTES_PER_COMPLAINT) * DAYS_HELD / days
-    tallied = complaints * BYTES_PER_COMPLAINT_TALLIED
+    tallied = TALLY_BYTES
     assert estimate([fan], runs_each=1).largest_run_bytes == pytest.approx(held + tallied)
     # An event log of 5 replications keeps 5 records.
     logged = estimate([fan], runs_each=5, records=5).largest_run_bytes

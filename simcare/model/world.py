@@ -269,6 +269,8 @@ class Replication:
         self._escalate_share = float(np.float32(behaviour.escalate_share))
         # What answering a contact does (a `Result`), decided from the journey's draws when the
         # contact is created: per first contact, and per extra contact in `extra_result`.
+        # First contact j is at j - first_base: the leading rows go with their windows.
+        self.first_base = 0
         self.first_result = array("b")
         self.timed: set[int] = set()  # waiting contacts whose patience timer will act
         self.gone: set[int] = set()  # queued contacts whose timer fired (they left the queue)
@@ -434,7 +436,7 @@ class Replication:
     def _respond(self, contact: int, channel: int) -> None:
         """An answered contact is done: a failure lets the journey go on; a fix, a follow-up."""
         if contact >= 0:
-            result = self.first_result[contact]
+            result = self.first_result[contact - self.first_base]
         else:
             result = self.extra_result[~contact - self.extra_base]
         if result == _FOLLOW_UP or (result < _UNRESOLVED and self.follow_up is None):
@@ -810,7 +812,7 @@ class Replication:
         agent[local[taken]] = np.array(self.served_agent)[taken]
         # A contact's result counts once its handling is over; a handling that ends at the
         # horizon or later was not (the run stops before events at its end time).
-        decided = np.concatenate([np.array(self.first_result)[ids], extras(self.extra_result)])
+        decided = np.concatenate([np.array(self.first_result)[ids - self.first_base], extras(self.extra_result)])
         result = np.where(start + handle < self.horizon, decided, -1).astype(np.int8)
         journey = np.concatenate([np.arange(first), np.searchsorted(ids, extra_journey[extra])])
         segment = joined("segment", np.int16)
@@ -915,6 +917,9 @@ class Replication:
             window.open = waiting[window.first - lo : window.first - lo + len(window.open)]
         while self.windows and not self.windows[0].open.any():
             del self.windows[0], self.window_first[0]
+        first_kept = self.windows[0].first if self.windows else self.journeys_begun
+        del self.first_result[: first_kept - self.first_base]
+        self.first_base = first_kept
         # Later contacts are read by index while their journey goes on: drop only leading rows.
         owner = extra_journey - lo
         done = (owner < 0) | ~waiting[np.maximum(owner, 0)]

@@ -120,7 +120,7 @@ def test_outcomes_and_series_without_the_record_are_those_with_it() -> None:
             np.testing.assert_allclose(values, whole.values[key], rtol=1e-9, atol=1e-9)
 
 
-def test_quantiles_binned_beyond_the_exact_limit_are_within_a_hundredth_of_a_percent(
+def test_quantiles_binned_beyond_the_exact_limit_are_within_half_a_tenth_of_a_percent(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # With the limit at 1,000 values, a week of the richest case (about 15,000 contacts) is
@@ -136,7 +136,7 @@ def test_quantiles_binned_beyond_the_exact_limit_are_within_a_hundredth_of_a_per
         if math.isnan(exact[key]):
             assert math.isnan(binned[key]), key
             continue
-        assert binned[key] == pytest.approx(exact[key], rel=1e-4, abs=1e-4), key
+        assert binned[key] == pytest.approx(exact[key], rel=5e-4, abs=1e-4), key
         compared += exact[key] > 0
     assert compared >= 8
     assert binned != exact  # binned, not exact: the limit took effect
