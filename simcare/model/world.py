@@ -358,15 +358,17 @@ class Replication:
         now: float,
         acts: bool,
     ) -> None:
-        if acts:
-            self.timed.add(contact)
-            Timeout(self.env, deadline - now, contact).callbacks.append(self._patience_out)
         teams = self.channel_teams[channel]
         if self.open[channel]:
             for team in teams:
                 if team.idle:
                     self._serve(team, team.idle.pop(), contact, channel, e, z, now)
                     return
+        # Only a customer who waits needs a timer: SimPy events are ordered by when they were
+        # made, and a timer skipped here would have found them served and done nothing.
+        if acts:
+            self.timed.add(contact)
+            Timeout(self.env, deadline - now, contact).callbacks.append(self._patience_out)
         if teams:
             self.queues[channel].append((contact, deadline, e, z))
         # A contact on a channel nobody answers waits until their patience runs out.
