@@ -22,7 +22,8 @@ from simcare.metrics import Outcomes, Tally
 from simcare.model.world import Replication
 from simcare.randomness import make_streams
 from simcare.records import RunRecord
-from simcare.scenario import MINUTES_PER_DAY, MINUTES_PER_WEEK, Scenario
+from simcare.scenario import Scenario
+from simcare.units import MINUTES_PER_DAY, MINUTES_PER_WEEK
 
 RICH_CASE = "no_cross_sell_in_crisis"
 RICH_POLICY = "solve_then_follow_up"

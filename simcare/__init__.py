@@ -7,16 +7,40 @@ The library in one import::
     scenario = simcare.load_scenario("loyal_fan_deleted_post")
     comparison = simcare.compare(scenario, replications=20)
     result = simcare.sweep("loyal_fan_deleted_post", ["teams.social_desk.shifts.0.agents=1,2"])
+
+The names below load on first use (PEP 562), so that ``simcare --help`` starts without numpy,
+SimPy or the model.
 """
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.2.0.dev0"
 
-from simcare.experiments.compare import Comparison, compare
-from simcare.experiments.engine import Precision
-from simcare.experiments.replications import RunResult, run_replications
-from simcare.experiments.sweep import SweepPlan, SweepResult, plan_sweep, run_sweep, sweep
-from simcare.model import simulate
-from simcare.scenario_file import load_scenario
+if TYPE_CHECKING:
+    from simcare.experiments.compare import Comparison, compare
+    from simcare.experiments.engine import Precision
+    from simcare.experiments.replications import RunResult, run_replications
+    from simcare.experiments.sweep import SweepPlan, SweepResult, plan_sweep, run_sweep, sweep
+    from simcare.model import simulate
+    from simcare.scenario_file import load_scenario
+
+_HOMES = {
+    "Comparison": "simcare.experiments.compare",
+    "compare": "simcare.experiments.compare",
+    "Precision": "simcare.experiments.engine",
+    "RunResult": "simcare.experiments.replications",
+    "run_replications": "simcare.experiments.replications",
+    "SweepPlan": "simcare.experiments.sweep",
+    "SweepResult": "simcare.experiments.sweep",
+    "plan_sweep": "simcare.experiments.sweep",
+    "run_sweep": "simcare.experiments.sweep",
+    "sweep": "simcare.experiments.sweep",
+    "simulate": "simcare.model",
+    "load_scenario": "simcare.scenario_file",
+}
 
 __all__ = [
     "Comparison",
@@ -33,3 +57,16 @@ __all__ = [
     "simulate",
     "sweep",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'simcare' has no attribute {name!r}")
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value  # found directly from now on
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_HOMES})

@@ -21,6 +21,7 @@ from simcare.checks import check_positive as _check_positive
 from simcare.checks import check_share as _check_share
 from simcare.checks import fail as _fail
 from simcare.policies import BUILTIN_POLICIES, Failure, Policy
+from simcare.units import MINUTES_PER_DAY, MINUTES_PER_WEEK
 
 __all__ = ["Problem", "ScenarioError"]  # re-exported: they belong to the scenario's interface
 
@@ -39,8 +40,6 @@ MAX_LIFT = 100.0
 """The largest reply lift and repost amplification (they multiply a post's audience)."""
 MIN_TOLD_SHAPE = 0.001
 """The smallest negative-binomial shape of the number told (smaller ones overflow)."""
-MINUTES_PER_DAY = 1440.0
-MINUTES_PER_WEEK = 7 * MINUTES_PER_DAY
 
 
 class DistributionKind(StrEnum):

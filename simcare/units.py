@@ -9,6 +9,9 @@ import math
 import re
 from decimal import Decimal
 
+MINUTES_PER_DAY = 1440.0
+MINUTES_PER_WEEK = 7 * MINUTES_PER_DAY
+
 MINUTES_PER: dict[str, float] = {
     "s": 1 / 60,
     "sec": 1 / 60,

@@ -19,8 +19,12 @@ import math
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from simcare.scenario import MINUTES_PER_DAY, Scenario
+from simcare.units import MINUTES_PER_DAY
+
+if TYPE_CHECKING:  # the command line reads the defaults here without loading the model
+    from simcare.scenario import Scenario
 
 MAX_COMPLAINTS = 1_000_000_000
 """Default cap on the complaints a whole command may simulate (``--max-complaints``): about

@@ -39,8 +39,9 @@ from simcare.metrics import Better, Outcomes, Unit
 from simcare.model.world import simulate
 from simcare.policies import BUILTIN_POLICIES
 from simcare.records import RunRecord
-from simcare.reports.story import PICK_REASONS, Pick, Story, StoryError, busiest, choose, tell
-from simcare.scenario import MINUTES_PER_DAY, WEEKDAYS, Scenario, Shift
+from simcare.reports.pick import PICK_REASONS, Pick
+from simcare.reports.story import Story, StoryError, busiest, choose, tell
+from simcare.scenario import WEEKDAYS, Scenario, Shift
 from simcare.scenario_file import (
     TextFileError,
     load_scenario_data,
@@ -49,6 +50,7 @@ from simcare.scenario_file import (
     scenario_from_dict,
 )
 from simcare.stats import estimate
+from simcare.units import MINUTES_PER_DAY
 
 __all__ = [
     "BASELINE_POLICY",

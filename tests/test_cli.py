@@ -349,6 +349,27 @@ def test_force_replaces_the_files(tmp_path: Path) -> None:
     assert {p.name for p in out.iterdir()} == OUTPUT_FILES  # no partial files left behind
 
 
+def test_force_leaves_nothing_of_the_result_it_replaces(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert invoke("run", CASE, "-r", "1", "--events", "--out", out).exit_code == 0
+    assert (out / "events.csv").is_file()
+    (out / "plots").mkdir()
+    (out / "plots" / "timeseries.png").write_bytes(b"old chart")
+    assert invoke("run", CASE, "-r", "2", "--out", out, "--force").exit_code == 0
+    # No events.csv or charts of the earlier numbers beside the new result.
+    assert {p.name for p in out.iterdir()} == OUTPUT_FILES
+
+
+def test_force_never_removes_files_from_a_folder_simcare_did_not_write(tmp_path: Path) -> None:
+    out = tmp_path / "mine"
+    (out / "plots").mkdir(parents=True)
+    (out / "plots" / "sketch.png").write_bytes(b"mine")
+    (out / "events.csv").write_text("mine", encoding="utf-8")
+    assert invoke("run", CASE, "-r", "1", "--out", out, "--force").exit_code == 0
+    assert (out / "plots" / "sketch.png").read_bytes() == b"mine"
+    assert (out / "events.csv").read_text(encoding="utf-8") == "mine"
+
+
 def test_a_bad_scenario_does_not_touch_the_output_folder(tmp_path: Path, broken: Path) -> None:
     out = tmp_path / "out"
     result = invoke("run", broken, "-r", "1", "--out", out)
@@ -423,12 +444,20 @@ def test_run_with_an_unknown_policy_names_the_choices() -> None:
     assert "refund_and_apologise" in result.output  # the case's own policies are offered too
 
 
-def test_the_command_line_starts_without_matplotlib() -> None:
-    """`simcare --help` and the commands that draw nothing stay quick to start (issue 6)."""
+@pytest.mark.parametrize("command", [[], ["compare"], ["story"], ["workshop"]])
+def test_help_loads_neither_the_model_nor_its_libraries(command: list[str]) -> None:
+    """`simcare --help` and each command's help start quickly (issue 6): no numpy, SimPy,
+    matplotlib or Dask, and none of simcare's model."""
     import subprocess
     import sys
 
-    heavy = "{'matplotlib', 'distributed'}"
-    code = f"import sys, simcare.cli; print(sorted({heavy} & set(sys.modules)))"
+    heavy = "{'numpy', 'simpy', 'matplotlib', 'distributed', 'simcare.model', 'simcare.metrics'}"
+    code = (
+        f"import sys; sys.argv = ['simcare', *{command!r}, '--help']\n"
+        "import simcare.cli\n"
+        "try:\n    simcare.cli.main()\nexcept SystemExit as end:\n    assert end.code == 0\n"
+        f"print(sorted({heavy} & set(sys.modules)), file=sys.stderr)"
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert done.stdout.strip() == "[]"
+    assert "Usage: simcare" in done.stdout
+    assert done.stderr.strip() == "[]"

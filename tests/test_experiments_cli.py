@@ -318,6 +318,30 @@ def test_a_sweep_on_a_dask_cluster_gives_the_same_files_as_one_process(tmp_path:
 # --- charts from the command line ---
 
 
+def test_a_sweep_forced_over_a_comparison_leaves_none_of_its_files(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    fan = short_fan(tmp_path, days=2)
+    assert (
+        invoke("compare", fan, "-p", "reply_public", "-r", "2", "-o", out, "--plots").exit_code == 0
+    )
+    result = invoke(*sweep_args(fan, out, "--force"))
+    assert result.exit_code == 0, result.output
+    left = {p.name for p in out.iterdir()}
+    assert {"plots", "comparison.csv", "comparison.json"}.isdisjoint(left)
+    assert {*FINAL, "plan.json", "manifest.json"} <= left
+
+
+def test_a_sweep_forced_into_someone_elses_scenarios_folder_keeps_it(tmp_path: Path) -> None:
+    out = tmp_path / "project"
+    (out / "scenarios").mkdir(parents=True)
+    (out / "scenarios" / "mine.toml").write_text("mine", encoding="utf-8")
+    result = invoke(*sweep_args(short_fan(tmp_path, days=2), out, "--force"))
+    assert result.exit_code == 3
+    assert "scenarios: exists and is not simcare's" in result.stderr
+    assert (out / "scenarios" / "mine.toml").read_text(encoding="utf-8") == "mine"
+    assert [p.name for p in (out / "scenarios").iterdir()] == ["mine.toml"]
+
+
 def test_compare_plots_and_the_plot_command_draw_the_charts(tmp_path: Path) -> None:
     out = tmp_path / "cmp"
     fan = short_fan(tmp_path, days=2)

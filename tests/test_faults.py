@@ -670,7 +670,7 @@ def test_ctrl_c_before_a_sweep_starts_says_nothing_was_written(
     def interrupted(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("simcare.cli.plan_sweep", interrupted)
+    monkeypatch.setattr("simcare.experiments.sweep.plan_sweep", interrupted)
     result = invoke("sweep", fan, *SWEEP, "-o", tmp_path / "sweep")
     assert result.exit_code == 130
     assert "interrupted before the sweep started; nothing was written" in result.stderr

@@ -10,8 +10,8 @@ from test_cli import invoke
 
 from simcare.model.world import simulate
 from simcare.records import JourneyEnd, RunRecord
+from simcare.reports.pick import Pick
 from simcare.reports.story import (
-    Pick,
     StoryError,
     between,
     choose,

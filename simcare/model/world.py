@@ -53,14 +53,8 @@ from simcare.model.word_of_mouth import MouthDraws, Spread, draw_mouth, silent_t
 from simcare.policies import ACTIONS, Effect, Failure, Hours, Priority
 from simcare.randomness import Streams, make_streams
 from simcare.records import Journeys, Posts, RunRecord, StaffingLog
-from simcare.scenario import (
-    MINUTES_PER_DAY,
-    MINUTES_PER_WEEK,
-    Distribution,
-    DistributionKind,
-    Scenario,
-    Team,
-)
+from simcare.scenario import Distribution, DistributionKind, Scenario, Team
+from simcare.units import MINUTES_PER_DAY, MINUTES_PER_WEEK
 
 _EXPONENTIAL, _LOGNORMAL, _CONSTANT = 0, 1, 2
 # Enum members as ints for the hot path: reading `Result.X` costs ~70 ns on Python 3.11.
@@ -814,7 +808,9 @@ class Replication:
         agent[local[taken]] = np.array(self.served_agent)[taken]
         # A contact's result counts once its handling is over; a handling that ends at the
         # horizon or later was not (the run stops before events at its end time).
-        decided = np.concatenate([np.array(self.first_result)[ids - self.first_base], extras(self.extra_result)])
+        decided = np.concatenate(
+            [np.array(self.first_result)[ids - self.first_base], extras(self.extra_result)]
+        )
         result = np.where(start + handle < self.horizon, decided, -1).astype(np.int8)
         journey = np.concatenate([np.arange(first), np.searchsorted(ids, extra_journey[extra])])
         segment = joined("segment", np.int16)

@@ -11,6 +11,7 @@ import errno
 import json
 import os
 import platform
+import shutil
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -32,6 +33,14 @@ from simcare.reports.tables import SUMMARY_COLUMNS, none_if_nan, summary_records
 from simcare.scenario_file import dump_scenario
 
 MANIFEST = "manifest.json"
+PLAN = "plan.json"
+"""A sweep's plan, written when it starts (what `--resume` reads)."""
+RESULT_FILES = (
+    "summary.csv", "summary.json", "replications.csv", "timeseries.csv", "events.csv",
+    "comparison.csv", "comparison.json", "points.csv", "scenario.toml", PLAN,
+)  # fmt: skip
+RESULT_FOLDERS = ("plots", "parts", "scenarios")
+"""What a run, a comparison or a sweep writes into its folder, besides the manifest."""
 CHART_FORMATS = ("png", "svg")
 """File formats of the charts (PNG for slides, SVG for the web); here rather than in `plots`, so
 that the command line can offer them without importing matplotlib."""
@@ -102,6 +111,31 @@ def prepare_folder(folder: Path, force: bool) -> None:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise write_error(folder, error, "cannot create the folder") from None
+
+
+def clear_results(folder: Path) -> None:
+    """Remove an earlier result from a folder a new one replaces (``--force``).
+
+    Nothing of it is left beside the new result: no old events.csv, no charts of other numbers.
+    Only simcare's names go, and only from a folder that an earlier result marked as simcare's
+    (its manifest, or a sweep's plan): a folder of someone else's files keeps them all.
+    """
+    if not ((folder / MANIFEST).is_file() or (folder / PLAN).is_file()):
+        return
+    try:
+        (folder / MANIFEST).unlink()  # first: a half-cleared folder never looks finished
+    except FileNotFoundError:
+        pass
+    except OSError as error:
+        raise write_error(folder / MANIFEST, error, "cannot replace") from None
+    try:
+        for name in RESULT_FILES:
+            (folder / name).unlink(missing_ok=True)
+        for name in RESULT_FOLDERS:
+            if (folder / name).is_dir():
+                shutil.rmtree(folder / name)
+    except OSError as error:
+        raise write_error(Path(error.filename or folder), error, "cannot replace") from None
 
 
 @contextmanager
@@ -237,6 +271,7 @@ def write_run(result: RunResult, folder: Path, provenance: Provenance, force: bo
     The manifest is written last: a folder without one holds an unfinished run.
     """
     prepare_folder(folder, force)
+    clear_results(folder)
     summary = summary_records(result.summary)
     files: dict[str, str] = {
         "summary.csv": to_csv(summary, SUMMARY_COLUMNS),
@@ -307,6 +342,7 @@ def write_comparison(
 ) -> list[Path]:
     """Write a comparison: every policy's summary and difference, replications, scenario."""
     prepare_folder(folder, force)
+    clear_results(folder)
     rows = [
         row
         for policy in comparison.policies

@@ -12,13 +12,13 @@ import math
 import textwrap
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 
 import numpy as np
 
 from simcare.model.journeys import ContactKind, Result
 from simcare.policies import ACTIONS, Effect
 from simcare.records import JourneyEnd, RunRecord
+from simcare.reports.pick import Pick
 from simcare.scenario import Channel, Mode, Scenario
 
 WIDTH = 100
@@ -33,23 +33,6 @@ _PROPER_NAMES = {"twitter": "Twitter", "facebook": "Facebook", "instagram": "Ins
 class StoryError(ValueError):
     """No customer fits what was asked for (the message says what to try instead)."""
 
-
-class Pick(StrEnum):
-    """Which customer to tell the story of, when no journey index is given."""
-
-    ESCALATED = "escalated"  # climbed the most channels (going public first)
-    CHURNED = "churned"  # left the brand: the likeliest to leave of those who did
-    DELETED = "deleted"  # a post of theirs was deleted: the longest such journey
-    VIRAL = "viral"  # the most negative impressions across their posts
-
-
-PICK_REASONS = {
-    Pick.ESCALATED: "climbed the most channels",
-    Pick.CHURNED: "left the brand, and was the likeliest to leave of those who did",
-    Pick.DELETED: "had a post deleted, and made the most contacts of those who did",
-    Pick.VIRAL: "drew the most negative impressions with their posts",
-}
-"""Why a pick chose its customer, for a heading ("picked because they ...")."""
 
 _PICK_MISSES = {
     Pick.ESCALATED: "no customer moved to another channel",

@@ -21,7 +21,6 @@ from __future__ import annotations
 import csv
 import json
 import math
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,10 +32,12 @@ from simcare.experiments.sweep import SweepPlan
 from simcare.metrics import Outcomes
 from simcare.reports.output import (
     MANIFEST,
+    PLAN,
     OutputError,
     Provenance,
     atomic_text,
     check_writable,
+    clear_results,
     prepare_folder,
     replication_rows,
     write_atomic,
@@ -46,9 +47,7 @@ from simcare.reports.output import (
 from simcare.reports.tables import SUMMARY_COLUMNS, summary_records, to_csv
 from simcare.scenario_file import dump_scenario, scenario_from_dict
 
-PLAN = "plan.json"
 PART_COLUMNS = ("policy", "replication", "outcome", "scope", "value")
-FINAL_FILES = ("points.csv", "replications.csv", "summary.csv", MANIFEST)
 
 
 def _point_name(point: int) -> str:
@@ -80,11 +79,13 @@ class SweepFolder:
         prepare_folder(folder, force)
         try:
             try:
-                for stale in ("parts", "scenarios"):  # an older sweep's, with --force
-                    if (folder / stale).is_dir():
-                        shutil.rmtree(folder / stale)
-                for name in (*FINAL_FILES, PLAN):
-                    (folder / name).unlink(missing_ok=True)
+                clear_results(folder)  # an older result's, with --force
+                for name in ("parts", "scenarios"):
+                    if (folder / name).exists():  # not a result's: never removed
+                        raise OutputError(
+                            f"{folder / name}: exists and is not simcare's; move it away, "
+                            "or choose another --out"
+                        )
                 (folder / "parts").mkdir()
                 (folder / "scenarios").mkdir()
             except OSError as error:

@@ -43,7 +43,7 @@ from simcare.reports.plots import (
     svg_text,
 )
 from simcare.reports.story import Story, clock, introduce, sentence, summary_lines
-from simcare.scenario import MINUTES_PER_DAY
+from simcare.units import MINUTES_PER_DAY
 from simcare.workshop import (
     BASELINE_POLICY,
     BASELINE_TEAM,

@@ -9,7 +9,8 @@ from hypothesis import strategies as st
 
 from simcare.metrics import outcomes
 from simcare.model import simulate
-from simcare.scenario import MINUTES_PER_WEEK, Distribution, DistributionKind, Scenario, Shift
+from simcare.scenario import Distribution, DistributionKind, Scenario, Shift
+from simcare.units import MINUTES_PER_WEEK
 
 
 @st.composite
