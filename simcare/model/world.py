@@ -60,6 +60,7 @@ _EXPONENTIAL, _LOGNORMAL, _CONSTANT = 0, 1, 2
 # Enum members as ints for the hot path: reading `Result.X` costs ~70 ns on Python 3.11.
 _FOLLOW_UP, _UNRESOLVED = int(Result.FOLLOW_UP), int(Result.UNRESOLVED)
 _FOLLOW_UP_KIND = int(ContactKind.FOLLOW_UP)
+_HANDLE_E, _HANDLE_Z, _FOLLOW_UP_AT = DRAWS.handle_e, DRAWS.handle_z, DRAWS.follow_up
 
 QueueEntry = tuple[int, float, float, float]
 """(contact, deadline, e, z): what an agent needs to take a waiting contact."""
@@ -142,10 +143,10 @@ class _TeamState:
         self,
         agents: range,
         queues: list[tuple[int, Queue]],
-        handle: dict[int, tuple[int, float, float]],
+        handle: dict[int, tuple[int, float, float, float, float]],
     ) -> None:
         self.queues = queues
-        self.handle = handle
+        self.handle = handle  # per channel: (kind, a, b) of `_params`, factor, extra minutes
         self.idle: list[int] = []
         self.off_duty: list[int] = list(reversed(agents))
         self.on_duty = 0
@@ -201,15 +202,16 @@ class Replication:
         depth = self.policy.depth
         cross_sell = self.policy.cross_sell
         # Extra handling per channel on answered, resolving contacts (depth, cross-selling).
-        self.handle_factor = [
+        handle_factor = [
             e.handle_factor * (depth.handle_factor if depth and e.resolves else 1.0)
             for e in self.effects
         ]
-        self.extra_min = [
+        extra_min = [
             cross_sell.extra_min if cross_sell and e.resolves else 0.0 for e in self.effects
         ]
         follow_up = self.policy.follow_up
         self.follow_up = None if follow_up is None else _params(follow_up.handle_time)
+        self.follow_up_within = 0.0 if follow_up is None else follow_up.within_min
         self.queues: list[Queue] = [self._new_queue() for _ in channels]
         self.channel_teams: list[list[_TeamState]] = [[] for _ in channels]
         self.teams: list[_TeamState] = []
@@ -222,7 +224,7 @@ class Replication:
                 range(first_agent, len(agent_team)),
                 [(code, self.queues[code]) for code in codes],
                 {
-                    code: _params(team.handle_time[name])
+                    code: (*_params(team.handle_time[name]), handle_factor[code], extra_min[code])
                     for code, name in zip(codes, team.channels, strict=True)
                 },
             )
@@ -377,9 +379,9 @@ class Replication:
         z: float,
         now: float,
     ) -> None:
-        kind, a, b = team.handle[channel]
+        kind, a, b, factor, extra_min = team.handle[channel]
         handle = a * e if kind == _EXPONENTIAL else math.exp(a + b * z) if kind == _LOGNORMAL else a
-        handle = handle * self.handle_factor[channel] + self.extra_min[channel]
+        handle = handle * factor + extra_min
         if (
             contact < 0
             and self.follow_up
@@ -494,10 +496,8 @@ class Replication:
         self._schedule(journey, attempt + 1, target, kind, self.env.now + delay, anger)
 
     def _follow_up(self, journey: int, attempt: int, channel: int, draw: list[float]) -> None:
-        follow_up = self.policy.follow_up
-        assert follow_up is not None
-        moment = self.env.now + follow_up.within_min * draw[DRAWS.follow_up]
-        self._schedule(journey, attempt, channel, ContactKind.FOLLOW_UP, moment, 0.0, draw)
+        moment = self.env.now + self.follow_up_within * draw[_FOLLOW_UP_AT]
+        self._schedule(journey, attempt, channel, _FOLLOW_UP_KIND, moment, 0.0, draw)
 
     def _schedule(
         self,
@@ -513,9 +513,9 @@ class Replication:
         extra = self.extra_base + len(self.extra_journey)
         if draw is None:
             draw = self._draw(journey, attempt)
-        e, z = draw[DRAWS.handle_e], draw[DRAWS.handle_z]
-        if kind == ContactKind.FOLLOW_UP:
-            deadline, acts, result = math.inf, False, int(Result.FOLLOW_UP)
+        e, z = draw[_HANDLE_E], draw[_HANDLE_Z]
+        if kind == _FOLLOW_UP_KIND:
+            deadline, acts, result = math.inf, False, _FOLLOW_UP
         else:
             result = int(self._result(channel, draw))
             batch, row = self._locate(journey)
