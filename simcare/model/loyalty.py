@@ -21,6 +21,9 @@ from simcare.policies import Policy
 from simcare.records import RESOLVED_ENDS, JourneyEnd, Journeys
 from simcare.scenario import Churn, Outcome, Scenario, Segment, WordOfMouth
 
+MOST_PEOPLE = 1e12
+"""More people than live on Earth: the most bystanders or prospects a run counts. Extreme but
+allowed audiences can give impressions beyond what numpy's binomial takes (2**63), or infinite."""
 _COLUMNS = (Outcome.RESOLVED_QUICKLY, Outcome.RESOLVED, Outcome.UNRESOLVED, Outcome.SILENT)
 
 
@@ -155,9 +158,10 @@ def bystander_churn(
 
     round(negative_impressions × customer_share) of the brand's customers are reached, each
     leaving with probability bystander_churn; of round(negative_impressions × prospect_share)
-    prospects, each is lost with probability prospect_deterred.
+    prospects, each is lost with probability prospect_deterred. Both counts stop at
+    `MOST_PEOPLE`.
     """
-    reached = round(negative_impressions * params.customer_share)
-    prospects = round(negative_impressions * params.prospect_share)
+    reached = round(min(negative_impressions * params.customer_share, MOST_PEOPLE))
+    prospects = round(min(negative_impressions * params.prospect_share, MOST_PEOPLE))
     left = int(rng.binomial(reached, params.bystander_churn))
     return reached, left, int(rng.binomial(prospects, params.prospect_deterred))

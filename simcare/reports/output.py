@@ -123,13 +123,7 @@ def clear_results(folder: Path) -> None:
     if not ((folder / MANIFEST).is_file() or (folder / PLAN).is_file()):
         return
     try:
-        (folder / MANIFEST).unlink()  # first: a half-cleared folder never looks finished
-    except FileNotFoundError:
-        pass
-    except OSError as error:
-        raise write_error(folder / MANIFEST, error, "cannot replace") from None
-    try:
-        for name in RESULT_FILES:
+        for name in (MANIFEST, *RESULT_FILES):  # the manifest first: never a finished look
             (folder / name).unlink(missing_ok=True)
         for name in RESULT_FOLDERS:
             if (folder / name).is_dir():

@@ -11,6 +11,7 @@ from conftest import exponential
 
 from simcare.model import simulate
 from simcare.model.loyalty import (
+    MOST_PEOPLE,
     bystander_churn,
     leave_probability,
     lifetime_value,
@@ -237,3 +238,14 @@ def test_bystanders_and_prospects_follow_the_impressions():
     for count, trials, p in ((left, 200_000, 0.002), (prospects, 300_000, 0.005)):
         assert abs(count - trials * p) < Z999 * math.sqrt(trials * p * (1 - p))
     assert bystander_churn(0.0, params, np.random.default_rng(4)) == (0, 0, 0)
+
+
+@pytest.mark.parametrize("impressions", [1e25, math.inf])
+def test_bystanders_stop_at_more_people_than_exist(impressions: float) -> None:
+    # Allowed extremes (huge audiences, amplification 100) can give impressions past what
+    # numpy's binomial takes (2**63), or past float's range.
+    params = world(customer_share=0.2, bystander_churn=0.5, prospect_share=0.3).word_of_mouth
+    reached, left, prospects = bystander_churn(impressions, params, np.random.default_rng(1))
+    assert reached == MOST_PEOPLE
+    assert abs(left - MOST_PEOPLE / 2) < Z999 * math.sqrt(MOST_PEOPLE / 4)
+    assert 0 <= prospects <= MOST_PEOPLE
