@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import math
+from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,19 +41,58 @@ def fail(key: str, message: str) -> ScenarioError:
     return ScenarioError(Problem(key, message))
 
 
+_recorded: ContextVar[list[Problem] | None] = ContextVar("simcare_problems", default=None)
+"""The problems of the `every_problem` checks running now (None: a failed check raises)."""
+
+
+def every_problem(checks: Callable[[Any], None]) -> Callable[[Any], None]:
+    """Make a value's checks (its ``__post_init__``) report all their problems at once.
+
+    Inside, a failed `check_share`, `check_positive` or `check_non_negative` is recorded and the
+    checks go on. Anything raised ends them: a ``raise fail(...)`` (a bound, or a check across
+    fields) or an error such as a domain error. It is reported if nothing was recorded before
+    it, and dropped otherwise, since it may only follow from a value already reported (a
+    zero duration makes any warm-up too long).
+    """
+
+    @functools.wraps(checks)
+    def run(value: Any) -> None:
+        problems: list[Problem] = []
+        token = _recorded.set(problems)
+        try:
+            checks(value)
+        except (ArithmeticError, TypeError, ValueError):  # ScenarioError is a ValueError
+            if not problems:
+                raise
+            # Otherwise it may only follow from a value already recorded: drop it.
+        finally:
+            _recorded.reset(token)
+        if problems:
+            raise ScenarioError(problems)
+
+    return run
+
+
+def _report(key: str, message: str) -> None:
+    recorded = _recorded.get()
+    if recorded is None:
+        raise fail(key, message)
+    recorded.append(Problem(key, message))
+
+
 def check_share(key: str, value: float) -> None:
-    """Raise unless the value is a share from 0 to 1."""
+    """Raise (or record, see `every_problem`) unless the value is a share from 0 to 1."""
     if not (0.0 <= value <= 1.0):
-        raise fail(key, f"expected a share between 0 and 1, found {value!r}")
+        _report(key, f"expected a share between 0 and 1, found {value!r}")
 
 
 def check_positive(key: str, value: float) -> None:
-    """Raise unless the value is finite and > 0."""
+    """Raise (or record, see `every_problem`) unless the value is finite and > 0."""
     if not (value > 0 and math.isfinite(value)):
-        raise fail(key, f"expected a finite number > 0, found {value!r}")
+        _report(key, f"expected a finite number > 0, found {value!r}")
 
 
 def check_non_negative(key: str, value: float) -> None:
-    """Raise unless the value is finite and >= 0."""
+    """Raise (or record, see `every_problem`) unless the value is finite and >= 0."""
     if not (value >= 0 and math.isfinite(value)):
-        raise fail(key, f"expected a finite number >= 0, found {value!r}")
+        _report(key, f"expected a finite number >= 0, found {value!r}")

@@ -16,7 +16,14 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, ClassVar, Protocol
 
-from simcare.checks import Problem, ScenarioError, check_non_negative, check_positive, check_share
+from simcare.checks import (
+    Problem,
+    ScenarioError,
+    check_non_negative,
+    check_positive,
+    check_share,
+    every_problem,
+)
 
 if TYPE_CHECKING:
     from simcare.scenario import Channel, Distribution
@@ -187,6 +194,7 @@ class Compensation:
     cost: float
     satisfaction: float
 
+    @every_problem
     def __post_init__(self) -> None:
         check_non_negative("cost", self.cost)
         check_share("satisfaction", self.satisfaction)
@@ -206,6 +214,7 @@ class CrossSell:
     revenue: float
     dissatisfaction: float
 
+    @every_problem
     def __post_init__(self) -> None:
         check_non_negative("extra_time", self.extra_min)
         check_non_negative("revenue", self.revenue)
@@ -226,6 +235,7 @@ class FollowUp:
     handle_time: Distribution
     satisfaction: float
 
+    @every_problem
     def __post_init__(self) -> None:
         check_non_negative("within", self.within_min)
         check_share("satisfaction", self.satisfaction)
@@ -245,6 +255,7 @@ class Depth:
     satisfaction: float
     told_positive_factor: float = 1.0
 
+    @every_problem
     def __post_init__(self) -> None:
         check_positive("handle_factor", self.handle_factor)
         check_share("satisfaction", self.satisfaction)
@@ -258,6 +269,7 @@ class Hours:
     open_min: float
     close_min: float
 
+    @every_problem
     def __post_init__(self) -> None:
         for value in (self.open_min, self.close_min):
             if not 0 <= value < 24 * 60:
@@ -295,6 +307,7 @@ class Policy:
     follow_up: FollowUp | None = None
     depth: Depth | None = None
 
+    @every_problem
     def __post_init__(self) -> None:
         problems = [
             Problem(

@@ -15,7 +15,7 @@ from typing import TypeVar
 
 import numpy as np
 
-from simcare.checks import Problem, ScenarioError
+from simcare.checks import Problem, ScenarioError, every_problem
 from simcare.checks import check_non_negative as _check_non_negative
 from simcare.checks import check_positive as _check_positive
 from simcare.checks import check_share as _check_share
@@ -61,6 +61,7 @@ class Distribution:
     mean_min: float
     cv: float = 1.0
 
+    @every_problem
     def __post_init__(self) -> None:
         _check_positive("mean", self.mean_min)
         if self.kind is DistributionKind.LOGNORMAL:
@@ -111,6 +112,7 @@ class Channel:
     escalate_to: str | None = None
     audience_per_min: float = 0.0
 
+    @every_problem
     def __post_init__(self) -> None:
         _check_non_negative("share", self.share)
         _check_non_negative("audience", self.audience_per_min)
@@ -152,6 +154,7 @@ class Severity:
     loss: Loss = field(default_factory=lambda: Loss.SMALL)
     anger: float = 1.0
 
+    @every_problem
     def __post_init__(self) -> None:
         _check_non_negative("share", self.share)
         _check_share("complaint_share", self.complaint_share)
@@ -177,6 +180,7 @@ class Segment:
     followers_sigma: float = 1.5
     patience_multiplier: float = 1.0
 
+    @every_problem
     def __post_init__(self) -> None:
         _check_non_negative("share", self.share)
         _check_non_negative("annual_value", self.annual_value)
@@ -207,6 +211,7 @@ class Shift:
     end_min: float
     agents: int
 
+    @every_problem
     def __post_init__(self) -> None:
         if not self.days or any(not 0 <= day <= 6 for day in self.days):
             raise _fail("days", f"expected weekdays among {', '.join(WEEKDAYS)}")
@@ -236,6 +241,7 @@ class Team:
     cost_per_hour: float = 40.0
     shrinkage: float = 0.0
 
+    @every_problem
     def __post_init__(self) -> None:
         if not self.channels:
             raise _fail("channels", "expected at least one channel name")
@@ -303,6 +309,7 @@ class Incident:
     extra_problems_per_min: float
     severity: str | None = None
 
+    @every_problem
     def __post_init__(self) -> None:
         _check_non_negative("start", self.start_min)
         _check_positive("duration", self.duration_min)
@@ -325,6 +332,7 @@ class Problems:
     hourly_profile: tuple[float, ...] = field(default_factory=lambda: _flat(24))
     weekday_profile: tuple[float, ...] = field(default_factory=lambda: _flat(7))
 
+    @every_problem
     def __post_init__(self) -> None:
         _check_non_negative("rate", self.problems_per_min)
         for key, profile, size in (
@@ -364,6 +372,7 @@ class RunSettings:
     start_weekday: int = 0
     policy: str = "reply_private"
 
+    @every_problem
     def __post_init__(self) -> None:
         _check_positive("duration", self.duration_min)
         _check_non_negative("warmup", self.warmup_min)
@@ -417,6 +426,7 @@ class Behaviour:
     update_share: float = 0.3
     intrusion_share: float = 0.2
 
+    @every_problem
     def __post_init__(self) -> None:
         if not 1 <= self.max_attempts <= MAX_ATTEMPTS:
             raise _fail(
@@ -489,6 +499,7 @@ class WordOfMouth:
     prospect_share: float = 0.3
     prospect_deterred: float = 0.005
 
+    @every_problem
     def __post_init__(self) -> None:
         for key in ("told_negative", "told_positive"):
             low, high = getattr(self, key)
@@ -573,6 +584,7 @@ class Churn:
     paradox_boost: float = 0.08
     discount_rate: float = 0.1
 
+    @every_problem
     def __post_init__(self) -> None:
         for key in ("small_loss", "large_loss"):
             table = getattr(self, key)
@@ -626,6 +638,7 @@ class Scenario:
     churn: Churn = field(default_factory=Churn)
     policies: dict[str, Policy] = field(default_factory=dict)
 
+    @every_problem
     def __post_init__(self) -> None:
         problems = list(self._cross_check())
         if problems:

@@ -1167,6 +1167,17 @@ def test_a_bad_distribution_does_not_hide_the_rest_of_its_team(tmp_path: Path) -
     ]
 
 
+def test_every_bad_value_of_a_table_is_reported_not_only_the_first(tmp_path: Path) -> None:
+    text = variant("", "[segments.all]\nshare = -1\nannual_value = 300\nloyalty = 7\n")
+    text = text.replace('mean = "3min" }', 'mean = "3min" }\ncost_per_hour = -5')
+    _, error, lines = problem_lines(tmp_path, text)
+    assert [p.key for p in error.problems] == [
+        "segments.all.share",
+        "segments.all.loyalty",
+        "teams.agents.cost_per_hour",
+    ], lines
+
+
 def test_cross_section_problems_are_reported_with_the_others(tmp_path: Path) -> None:
     text = variant('channels = ["phone"]', 'channels = ["email"]') + (
         '\n[[incidents]]\nname = "x"\nstart = "1h"\nduration = "1h"\nextra_rate = "5/h"\n'
