@@ -118,7 +118,8 @@ class Channel:
         _check_non_negative("audience", self.audience_per_min)
         if self.audience_per_min > MAX_AUDIENCE_PER_MIN:
             raise _fail(
-                "audience", f"expected at most 1000000/min, found {self.audience_per_min!r}"
+                "audience",
+                f"expected at most {MAX_AUDIENCE_PER_MIN:.0f}/min, found {self.audience_per_min!r}",
             )
         if self.escalate_to == self.name:
             raise _fail("escalate_to", "a channel cannot escalate to itself")
@@ -530,7 +531,11 @@ class WordOfMouth:
             _check_non_negative(key, getattr(self, key))
         _check_non_negative("pile_on", self.pile_on_per_min)
         if self.pile_on_per_min > MAX_PILE_ON_PER_MIN:
-            raise _fail("pile_on", f"expected at most 60/h, found {self.pile_on_per_min!r}")
+            raise _fail(
+                "pile_on",
+                f"expected at most {MAX_PILE_ON_PER_MIN * 60:.0f}/h, "
+                f"found {self.pile_on_per_min * 60:g}/h",
+            )
         if self.reply_lift > MAX_LIFT:
             raise _fail("reply_lift", f"expected at most {MAX_LIFT:g}, found {self.reply_lift!r}")
         if not 0 <= self.reshare_branching < 1:
