@@ -62,6 +62,12 @@ __all__ = [
 def __getattr__(name: str) -> Any:
     home = _HOMES.get(name)
     if home is None:
+        if not name.startswith("_"):  # a submodule, as `simcare.metrics` after `import simcare`
+            try:
+                return importlib.import_module(f"{__name__}.{name}")
+            except ModuleNotFoundError as error:
+                if error.name != f"{__name__}.{name}":
+                    raise
         raise AttributeError(f"module 'simcare' has no attribute {name!r}")
     value = getattr(importlib.import_module(home), name)
     globals()[name] = value  # found directly from now on
@@ -69,4 +75,4 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *_HOMES})
+    return sorted(__all__)

@@ -351,23 +351,30 @@ def test_force_replaces_the_files(tmp_path: Path) -> None:
 
 def test_force_leaves_nothing_of_the_result_it_replaces(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    assert invoke("run", CASE, "-r", "1", "--events", "--out", out).exit_code == 0
+    assert invoke("run", CASE, "-r", "2", "--events", "--out", out).exit_code == 0
+    assert invoke("plot", out, "-f", "svg").exit_code == 0
+    assert invoke("report", out).exit_code == 0
     assert (out / "events.csv").is_file()
-    (out / "plots").mkdir()
-    (out / "plots" / "timeseries.png").write_bytes(b"old chart")
+    assert any((out / "plots").glob("*.svg"))
     assert invoke("run", CASE, "-r", "2", "--out", out, "--force").exit_code == 0
-    # No events.csv or charts of the earlier numbers beside the new result.
+    # No events.csv, report or charts of the earlier numbers beside the new result.
     assert {p.name for p in out.iterdir()} == OUTPUT_FILES
 
 
-def test_force_never_removes_files_from_a_folder_simcare_did_not_write(tmp_path: Path) -> None:
-    out = tmp_path / "mine"
-    (out / "plots").mkdir(parents=True)
-    (out / "plots" / "sketch.png").write_bytes(b"mine")
-    (out / "events.csv").write_text("mine", encoding="utf-8")
-    assert invoke("run", CASE, "-r", "1", "--out", out, "--force").exit_code == 0
-    assert (out / "plots" / "sketch.png").read_bytes() == b"mine"
-    assert (out / "events.csv").read_text(encoding="utf-8") == "mine"
+def test_force_never_removes_files_simcare_did_not_write(tmp_path: Path) -> None:
+    project = tmp_path / "project"  # --out . in a project: its own folders sit beside
+    (project / "scenarios").mkdir(parents=True)
+    (project / "scenarios" / "mine.toml").write_text("mine", encoding="utf-8")
+    (project / "plots").mkdir()
+    (project / "plots" / "sketch.png").write_bytes(b"mine")
+    (project / "events.csv").write_text("mine", encoding="utf-8")
+    assert invoke("run", CASE, "-r", "2", "--out", project, "--force").exit_code == 0
+    assert (project / "events.csv").read_text(encoding="utf-8") == "mine"  # no result's mark
+    assert invoke("plot", project, "-f", "svg").exit_code == 0
+    assert invoke("run", CASE, "-r", "2", "--out", project, "--force").exit_code == 0
+    assert (project / "scenarios" / "mine.toml").read_text(encoding="utf-8") == "mine"
+    assert [p.name for p in (project / "plots").iterdir()] == ["sketch.png"]
+    assert not (project / "events.csv").exists()  # a result's name in a result's folder
 
 
 def test_a_bad_scenario_does_not_touch_the_output_folder(tmp_path: Path, broken: Path) -> None:

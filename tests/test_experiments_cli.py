@@ -337,9 +337,23 @@ def test_a_sweep_forced_into_someone_elses_scenarios_folder_keeps_it(tmp_path: P
     (out / "scenarios" / "mine.toml").write_text("mine", encoding="utf-8")
     result = invoke(*sweep_args(short_fan(tmp_path, days=2), out, "--force"))
     assert result.exit_code == 3
-    assert "scenarios: exists and is not simcare's" in result.stderr
-    assert (out / "scenarios" / "mine.toml").read_text(encoding="utf-8") == "mine"
+    assert "scenarios: holds files that are not simcare's" in result.stderr
     assert [p.name for p in (out / "scenarios").iterdir()] == ["mine.toml"]
+    assert (out / "scenarios" / "mine.toml").read_text(encoding="utf-8") == "mine"
+
+
+def test_a_sweep_stopped_before_its_plan_starts_again_with_force(tmp_path: Path) -> None:
+    out = tmp_path / "sweep"
+    for name in (
+        "parts/point-0000.csv",
+        "parts/.point-0001.csv.partial",
+        "scenarios/point-0000.toml",
+    ):
+        (out / name).parent.mkdir(parents=True, exist_ok=True)
+        (out / name).write_text("left by a stopped sweep", encoding="utf-8")
+    result = invoke(*sweep_args(short_fan(tmp_path, days=2), out, "--force"))
+    assert result.exit_code == 0, result.output
+    assert "left by a stopped sweep" not in (out / "parts" / "point-0000.csv").read_text()
 
 
 def test_compare_plots_and_the_plot_command_draw_the_charts(tmp_path: Path) -> None:

@@ -21,6 +21,7 @@ from matplotlib.patches import Rectangle
 from test_cli import invoke
 from test_experiments import STAFF, short_fan
 
+from simcare.reports.output import CHART_LIST
 from simcare.reports.plots import (
     DPI,
     OKABE_ITO,
@@ -97,7 +98,10 @@ def check_files(written: list[Path], folder: Path, names: set[str]) -> None:
     expected = {f"{name}.{fmt}" for name in names for fmt in ("png", "svg")}
     assert {p.name for p in written} == expected
     assert {p.name for p in written} <= {p.name for p in (folder / "plots").iterdir()}
-    assert not [p for p in (folder / "plots").iterdir() if p.name.startswith(".")]  # no partials
+    assert not list((folder / "plots").glob("*.partial"))
+    # The charts drawn into a result's own plots/ are listed (what --force removes).
+    listed = (folder / "plots" / CHART_LIST).read_text(encoding="utf-8").splitlines()
+    assert {p.name for p in written} <= set(listed)
     for path in written:
         (check_png if path.suffix == ".png" else check_svg)(path)
 

@@ -151,6 +151,11 @@ def silent_churn(silent: np.ndarray, scenario: Scenario, rng: np.random.Generato
     return rng.binomial(np.asarray(silent, dtype=np.int64), silent_p).astype(np.int64)
 
 
+def _people(impressions: float, share: float) -> int:
+    """round(impressions × share), at most `MOST_PEOPLE`; none of a share of 0 (even of inf)."""
+    return round(min(impressions * share, MOST_PEOPLE)) if share > 0 else 0
+
+
 def bystander_churn(
     negative_impressions: float, params: WordOfMouth, rng: np.random.Generator
 ) -> tuple[int, int, int]:
@@ -161,7 +166,7 @@ def bystander_churn(
     prospects, each is lost with probability prospect_deterred. Both counts stop at
     `MOST_PEOPLE`.
     """
-    reached = round(min(negative_impressions * params.customer_share, MOST_PEOPLE))
-    prospects = round(min(negative_impressions * params.prospect_share, MOST_PEOPLE))
+    reached = _people(negative_impressions, params.customer_share)
+    prospects = _people(negative_impressions, params.prospect_share)
     left = int(rng.binomial(reached, params.bystander_churn))
     return reached, left, int(rng.binomial(prospects, params.prospect_deterred))

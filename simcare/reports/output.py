@@ -11,7 +11,7 @@ import errno
 import json
 import os
 import platform
-import shutil
+import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -37,10 +37,14 @@ PLAN = "plan.json"
 """A sweep's plan, written when it starts (what `--resume` reads)."""
 RESULT_FILES = (
     "summary.csv", "summary.json", "replications.csv", "timeseries.csv", "events.csv",
-    "comparison.csv", "comparison.json", "points.csv", "scenario.toml", PLAN,
+    "comparison.csv", "comparison.json", "points.csv", "scenario.toml", "report.html", PLAN,
 )  # fmt: skip
-RESULT_FOLDERS = ("plots", "parts", "scenarios")
-"""What a run, a comparison or a sweep writes into its folder, besides the manifest."""
+"""What a run, a comparison, a sweep or a report writes into a result's folder, besides the
+manifest, the charts in plots/ and a sweep's points in parts/ and scenarios/."""
+CHART_LIST = ".simcare-charts"
+"""In a result's plots/ folder: the charts simcare drew there, a name a line."""
+_POINT_FILE = re.compile(r"\.?point-\d+\.[a-z.]+")
+"""A sweep's file of one point in parts/ or scenarios/ (or its temporary)."""
 CHART_FORMATS = ("png", "svg")
 """File formats of the charts (PNG for slides, SVG for the web); here rather than in `plots`, so
 that the command line can offer them without importing matplotlib."""
@@ -117,19 +121,41 @@ def clear_results(folder: Path) -> None:
     """Remove an earlier result from a folder a new one replaces (``--force``).
 
     Nothing of it is left beside the new result: no old events.csv, no charts of other numbers.
-    Only simcare's names go, and only from a folder that an earlier result marked as simcare's
-    (its manifest, or a sweep's plan): a folder of someone else's files keeps them all.
+    Only what simcare wrote goes (its file names, the charts its list names, a sweep's point
+    files), only from a folder an earlier result marked as simcare's (its manifest, or a
+    sweep's plan), and a subfolder only once empty: someone else's files are never touched.
     """
     if not ((folder / MANIFEST).is_file() or (folder / PLAN).is_file()):
         return
     try:
-        for name in (MANIFEST, *RESULT_FILES):  # the manifest first: never a finished look
+        (folder / MANIFEST).unlink(missing_ok=True)  # first: never a finished look
+        plots = folder / "plots"
+        if (plots / CHART_LIST).is_file():
+            charts = (plots / CHART_LIST).read_text(encoding="utf-8").splitlines()
+            for name in [*charts, CHART_LIST]:
+                if name and Path(name).name == name:  # a name, never a path
+                    (plots / name).unlink(missing_ok=True)
+            _remove_if_empty(plots)
+        clear_points(folder)
+        for name in RESULT_FILES:  # the plan last: until then, the folder is still marked
             (folder / name).unlink(missing_ok=True)
-        for name in RESULT_FOLDERS:
-            if (folder / name).is_dir():
-                shutil.rmtree(folder / name)
     except OSError as error:
         raise write_error(Path(error.filename or folder), error, "cannot replace") from None
+
+
+def clear_points(folder: Path) -> None:
+    """Remove a sweep's point files from parts/ and scenarios/, and each folder once empty."""
+    for sub in (folder / "parts", folder / "scenarios"):
+        if sub.is_dir():
+            for path in sub.iterdir():
+                if _POINT_FILE.fullmatch(path.name) and path.is_file():
+                    path.unlink()
+            _remove_if_empty(sub)
+
+
+def _remove_if_empty(folder: Path) -> None:
+    if folder.is_dir() and not any(folder.iterdir()):
+        folder.rmdir()
 
 
 @contextmanager

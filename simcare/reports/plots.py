@@ -48,7 +48,15 @@ from matplotlib.typing import RcKeyType
 from simcare.experiments.compare import KEY_OUTCOMES
 from simcare.metrics import OUTCOMES, Better, Unit
 from simcare.reports.comparison import SHORT_LABELS, difference_text, short_value
-from simcare.reports.output import CHART_FORMATS, MANIFEST, SUMMARY_FILES, write_error
+from simcare.reports.output import (
+    CHART_FORMATS,
+    CHART_LIST,
+    MANIFEST,
+    SUMMARY_FILES,
+    OutputError,
+    write_atomic,
+    write_error,
+)
 from simcare.units import display_unit, parse_duration
 
 __all__ = [
@@ -1657,6 +1665,14 @@ def plot_folder(
             # A fresh figure per format: a layout computed for one renderer shifts the other's
             # coordinates slightly, and each file must depend only on the data and its format.
             written.append(save_figure(build(), target / f"{name}.{fmt}"))
+    if target == folder / "plots":  # the result's own: listed, so that --force removes them
+        listed = target / CHART_LIST
+        old = listed.read_text(encoding="utf-8").splitlines() if listed.is_file() else []
+        names = sorted({*old, *(path.name for path in written)})
+        try:
+            write_atomic(listed, "".join(f"{name}\n" for name in names))
+        except OutputError as error:
+            raise PlotError(str(error)) from None
     return written
 
 

@@ -37,6 +37,7 @@ from simcare.reports.output import (
     Provenance,
     atomic_text,
     check_writable,
+    clear_points,
     clear_results,
     prepare_folder,
     replication_rows,
@@ -80,11 +81,12 @@ class SweepFolder:
         try:
             try:
                 clear_results(folder)  # an older result's, with --force
+                clear_points(folder)  # a sweep stopped before its plan was written
                 for name in ("parts", "scenarios"):
-                    if (folder / name).exists():  # not a result's: never removed
+                    if (folder / name).exists():  # someone else's files: never removed
                         raise OutputError(
-                            f"{folder / name}: exists and is not simcare's; move it away, "
-                            "or choose another --out"
+                            f"{folder / name}: holds files that are not simcare's; move them "
+                            "away, or choose another --out"
                         )
                 (folder / "parts").mkdir()
                 (folder / "scenarios").mkdir()

@@ -249,3 +249,5 @@ def test_bystanders_stop_at_more_people_than_exist(impressions: float) -> None:
     assert reached == MOST_PEOPLE
     assert abs(left - MOST_PEOPLE / 2) < Z999 * math.sqrt(MOST_PEOPLE / 4)
     assert 0 <= prospects <= MOST_PEOPLE
+    nobody = world(customer_share=0.0, prospect_share=0.0).word_of_mouth
+    assert bystander_churn(impressions, nobody, np.random.default_rng(1)) == (0, 0, 0)
