@@ -39,9 +39,11 @@ BYTES_PER_COMPLAINT = 1_000
 """Memory per complaint of a held window (draws, arrival, contacts) or of a kept record."""
 BYTES_PER_PROBLEM = 150
 """Memory per problem, silent or not, of a held window (its arrival and traits)."""
-TALLY_BYTES = 8_000_000
+TALLY_BYTES = 4_000_000
 """Memory of a replication's outcome tally, whatever its length: the times behind the medians
-and p90s, kept up to `simcare.metrics.EXACT_VALUES` and then binned (2 MB measured, 4 channels)."""
+and p90s, up to `simcare.metrics.EXACT_VALUES` of them (2 MB measured), rounded up."""
+BIN_BYTES_PER_CHANNEL = 500_000
+"""Memory of the bins that replace those times beyond the limit, per channel (443 kB)."""
 DAYS_HELD = 10
 """Days of arrival windows a replication holds at once, at most in the usual case (it harvests
 every `simcare.model.world.HARVEST_EVERY` journeys)."""
@@ -107,24 +109,29 @@ def estimate(scenarios: Iterable[Scenario], runs_each: int, records: int = 0) ->
     every replication's; a story, one).
     """
     per_run = []
+    largest = 0.0
     for scenario in scenarios:
         problems, complaints = expected_problems_and_complaints(scenario)
-        per_run.append((problems, complaints, scenario.run.duration_min / MINUTES_PER_DAY))
+        per_run.append((problems, complaints))
+        days = scenario.run.duration_min / MINUTES_PER_DAY
+        bytes_ = replication_bytes(problems, complaints, days, records, len(scenario.channels))
+        largest = max(largest, bytes_)
     return Workload(
         runs=len(per_run) * runs_each,
-        problems=sum(problems for problems, _, _ in per_run) * runs_each,
-        complaints=sum(complaints for _, complaints, _ in per_run) * runs_each,
-        largest_run_bytes=max(
-            (replication_bytes(p, c, days, records) for p, c, days in per_run), default=0.0
-        ),
+        problems=sum(problems for problems, _ in per_run) * runs_each,
+        complaints=sum(complaints for _, complaints in per_run) * runs_each,
+        largest_run_bytes=largest,
     )
 
 
-def replication_bytes(problems: float, complaints: float, days: float, records: int) -> float:
+def replication_bytes(
+    problems: float, complaints: float, days: float, records: int, channels: int
+) -> float:
     """Peak memory of a replication of ``days`` days, holding ``records`` whole records."""
     window = problems * BYTES_PER_PROBLEM + complaints * BYTES_PER_COMPLAINT
     held = window * min(1.0, DAYS_HELD / days) if days > 0 else window
-    return held + TALLY_BYTES + complaints * records * BYTES_PER_COMPLAINT
+    tally = TALLY_BYTES + channels * BIN_BYTES_PER_CHANNEL
+    return held + tally + complaints * records * BYTES_PER_COMPLAINT
 
 
 def _memory_bytes() -> float:

@@ -15,6 +15,7 @@ from simcare import load_scenario
 from simcare.model import simulate
 from simcare.scenario import Incident
 from simcare.workload import (
+    BIN_BYTES_PER_CHANNEL,
     BYTES_PER_COMPLAINT,
     BYTES_PER_PROBLEM,
     DAYS_HELD,
@@ -79,7 +80,7 @@ def test_silent_problems_count_towards_memory() -> None:
     days = fan.run.duration_min / 1440
     assert days > DAYS_HELD
     held = (problems * BYTES_PER_PROBLEM + complaints * BYTES_PER_COMPLAINT) * DAYS_HELD / days
-    tallied = TALLY_BYTES
+    tallied = TALLY_BYTES + len(fan.channels) * BIN_BYTES_PER_CHANNEL
     assert estimate([fan], runs_each=1).largest_run_bytes == pytest.approx(held + tallied)
     # An event log of 5 replications keeps 5 records.
     logged = estimate([fan], runs_each=5, records=5).largest_run_bytes
