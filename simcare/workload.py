@@ -131,7 +131,8 @@ def replication_bytes(
     window = problems * BYTES_PER_PROBLEM + complaints * BYTES_PER_COMPLAINT
     held = window * min(1.0, DAYS_HELD / days) if days > 0 else window
     tally = TALLY_BYTES + channels * BIN_BYTES_PER_CHANNEL
-    return held + tally + complaints * records * BYTES_PER_COMPLAINT
+    kept = complaints * records * BYTES_PER_COMPLAINT if records else 0.0  # not inf × 0
+    return held + tally + kept
 
 
 def _memory_bytes() -> float:
