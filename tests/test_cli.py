@@ -6,10 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner, Result
+from helpers import invoke
 
 from simcare import __version__
-from simcare.cli import app
 from simcare.experiments import run_replications
 from simcare.scenario_file import load_scenario
 
@@ -40,16 +39,6 @@ agents = 14
 handle_time.phone = { dist = "exponential", mean = "3min" }
 """
 BROKEN_KEYS = ("run.duration", "problems.rate", "channels.phone.mode", "teams.agents.agnets")
-
-
-def invoke(*args: str | Path) -> Result:
-    result = CliRunner().invoke(app, [str(arg) for arg in args])
-    # No Python traceback for anything a user can type, ever.
-    assert "Traceback" not in result.output
-    assert result.exception is None or isinstance(result.exception, SystemExit), repr(
-        result.exception
-    )
-    return result
 
 
 def snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:

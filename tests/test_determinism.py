@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from test_cli import invoke
+from helpers import invoke
 from test_experiments import STAFF, short_fan
 
 SWEEP = ("--set", f"{STAFF}=1,2", "-p", "delete,reply_public", "-r", "3")

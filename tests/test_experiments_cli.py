@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from test_cli import invoke
+from helpers import invoke
 from test_experiments import STAFF, short_fan
 
 from simcare.experiments import execution

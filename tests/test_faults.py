@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import IO, Any
 
 import pytest
-from test_cli import invoke
+from helpers import invoke
 from test_experiments import STAFF, short_fan
 from test_workshop import team_file
 

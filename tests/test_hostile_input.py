@@ -25,9 +25,9 @@ from typing import Any
 
 import pytest
 import tomli_w
+from helpers import invoke
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_cli import invoke
 
 from simcare.experiments.design import SettingError, format_value, parse_setting
 from simcare.experiments.sweep import plan_sweep

@@ -14,11 +14,11 @@ from pathlib import Path
 import matplotlib.image
 import numpy as np
 import pytest
+from helpers import invoke
 from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
-from test_cli import invoke
 from test_experiments import STAFF, short_fan
 
 from simcare.reports.output import CHART_LIST

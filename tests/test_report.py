@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import tomli_w
 from browser import render
-from test_cli import invoke
+from helpers import invoke
 from test_experiments import STAFF, short_fan
 
 from simcare.reports.comparison import TABLE_OUTCOMES

@@ -6,7 +6,7 @@ import dataclasses
 
 import numpy as np
 import pytest
-from test_cli import invoke
+from helpers import invoke
 
 from simcare.model.world import simulate
 from simcare.records import JourneyEnd, RunRecord

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from test_cli import invoke
+from helpers import invoke
 from test_experiments import short_fan
 
 from simcare import load_scenario

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 import tomli_w
 from browser import render
-from test_cli import invoke
+from helpers import invoke
 from test_experiments import short_fan
 
 from simcare.experiments.compare import Call
