@@ -1,6 +1,6 @@
 """Throughput of the simcare engine against two references on the same M/M/c+M contact centre.
 
-The system is Erlang A case "A3" (`simcare.theory.WORKED_CASES["A3"]`): Poisson arrivals at
+The system is Erlang A case "A3" (`simcare.core.theory.WORKED_CASES["A3"]`): Poisson arrivals at
 200 calls/h, exponential handling with mean 180 s, 9 agents, exponential patience with mean
 120 s. It is overloaded (10 Erlangs offered to 9 agents), so abandonment matters. The run is
 sized so that about ``--complaints`` customers arrive: duration = complaints / 200 hours.
@@ -42,10 +42,10 @@ import simpy
 from machine import peak_rss_mib, print_machine
 
 import simcare
-from simcare.model import simulate
+from simcare.core.theory import WORKED_CASES, erlang_a
+from simcare.model.replication import simulate
 from simcare.scenario import Behaviour, Distribution, DistributionKind, Scenario, Shift
 from simcare.scenario_file import load_scenario
-from simcare.theory import WORKED_CASES, erlang_a
 
 try:
     import ciw

@@ -38,10 +38,10 @@ from cases import RICH_CASE, RICH_POLICY, describe, for_complaints, run_outcomes
 from machine import load_average, peak_rss_mib, print_machine
 
 import simcare
+from simcare.core.randomness import make_streams
 from simcare.metrics import Tally
-from simcare.model import world
-from simcare.randomness import make_streams
-from simcare.records import RunRecord
+from simcare.model import replication as world
+from simcare.model.records import RunRecord
 from simcare.scenario_file import load_scenario
 
 SIZES = (100_000, 250_000, 500_000, 1_000_000)
@@ -145,18 +145,18 @@ def _parts() -> list[tuple[str, str, tuple[int, int] | None]]:
         ("arrival batches (problems.py)", "simcare/model/problems.py", None),
         (
             "harvesting (Replication._harvest and the chunks)",
-            "simcare/model/world.py",
+            "simcare/model/replication.py",
             (_span(world.Replication._harvest)[0], _span(world.Replication._whole_record)[1]),
         ),
         (
-            "run state (world.py: served/extra columns, timers, queues)",
-            "simcare/model/world.py",
+            "run state (replication.py: served/extra columns, timers, queues)",
+            "simcare/model/replication.py",
             None,
         ),
         ("journeys and posts (journeys.py)", "simcare/model/journeys.py", None),
         ("word of mouth, churn", "simcare/model/word_of_mouth.py", None),
         ("word of mouth, churn", "simcare/model/loyalty.py", None),
-        ("outcomes tally (metrics.py)", "simcare/metrics.py", None),
+        ("outcomes tally (metrics.py)", "simcare/metrics/__init__.py", None),
         ("SimPy events", "simpy/", None),
         ("numpy temporaries", "numpy/", None),
     ]

@@ -40,9 +40,9 @@ from cases import RICH_CASE, RICH_POLICY, describe, fingerprint, for_complaints,
 from machine import load_average, print_machine
 
 import simcare
+from simcare.core.theory import WORKED_CASES, erlang_c
 from simcare.scenario import Scenario
 from simcare.scenario_file import load_scenario
-from simcare.theory import WORKED_CASES, erlang_c
 
 try:
     import ciw

@@ -18,12 +18,12 @@ import hashlib
 import math
 from dataclasses import replace
 
+from simcare.core.randomness import make_streams
+from simcare.core.units import MINUTES_PER_DAY, MINUTES_PER_WEEK
 from simcare.metrics import Outcomes, Tally
-from simcare.model.world import Replication
-from simcare.randomness import make_streams
-from simcare.records import RunRecord
+from simcare.model.records import RunRecord
+from simcare.model.replication import Replication
 from simcare.scenario import Scenario
-from simcare.units import MINUTES_PER_DAY, MINUTES_PER_WEEK
 
 RICH_CASE = "no_cross_sell_in_crisis"
 RICH_POLICY = "solve_then_follow_up"

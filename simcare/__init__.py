@@ -22,23 +22,23 @@ __version__ = "0.2.0.dev0"
 if TYPE_CHECKING:
     from simcare.experiments.compare import Comparison, compare
     from simcare.experiments.engine import Precision
-    from simcare.experiments.replications import RunResult, run_replications
+    from simcare.experiments.replicate import RunResult, run_replications
     from simcare.experiments.sweep import SweepPlan, SweepResult, plan_sweep, run_sweep, sweep
-    from simcare.model import simulate
+    from simcare.model.replication import simulate
     from simcare.scenario_file import load_scenario
 
 _HOMES = {
     "Comparison": "simcare.experiments.compare",
     "compare": "simcare.experiments.compare",
     "Precision": "simcare.experiments.engine",
-    "RunResult": "simcare.experiments.replications",
-    "run_replications": "simcare.experiments.replications",
+    "RunResult": "simcare.experiments.replicate",
+    "run_replications": "simcare.experiments.replicate",
     "SweepPlan": "simcare.experiments.sweep",
     "SweepResult": "simcare.experiments.sweep",
     "plan_sweep": "simcare.experiments.sweep",
     "run_sweep": "simcare.experiments.sweep",
     "sweep": "simcare.experiments.sweep",
-    "simulate": "simcare.model",
+    "simulate": "simcare.model.replication",
     "load_scenario": "simcare.scenario_file",
 }
 

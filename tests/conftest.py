@@ -8,6 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 from hypothesis import settings
 
+from simcare.core.theory import WorkedCase
 from simcare.model.problems import ArrivalBatch
 from simcare.scenario import (
     Behaviour,
@@ -21,7 +22,6 @@ from simcare.scenario import (
     Shift,
     Team,
 )
-from simcare.theory import WorkedCase
 
 # Property tests explore a fixed sequence of examples: the same on every run and machine, so a
 # failure is reproducible and CI never fails by chance.

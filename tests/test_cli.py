@@ -9,7 +9,7 @@ import pytest
 from helpers import invoke
 
 from simcare import __version__
-from simcare.experiments import run_replications
+from simcare.experiments.replicate import run_replications
 from simcare.scenario_file import load_scenario
 
 CASE = "textbook_contact_centre"

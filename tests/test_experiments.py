@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 import tomli_w
 
+from simcare.core.stats import estimate
 from simcare.experiments import compare as compare_module
 from simcare.experiments import execution
 from simcare.experiments.compare import Call, compare, paired, verdict
@@ -18,7 +19,6 @@ from simcare.experiments.execution import SerialExecutor, chunk_size
 from simcare.experiments.sweep import plan_sweep, run_sweep
 from simcare.metrics import Outcomes
 from simcare.scenario_file import load_scenario, load_scenario_data
-from simcare.stats import estimate
 
 FAN = "loyal_fan_deleted_post"
 STAFF = "teams.social_desk.shifts.0.agents"

@@ -29,8 +29,9 @@ from helpers import invoke
 from test_experiments import STAFF, short_fan
 from test_workshop import team_file
 
-from simcare.checks import ScenarioError
-from simcare.experiments import execution, replications
+from simcare.core.errors import ScenarioError
+from simcare.experiments import execution
+from simcare.experiments import replicate as replications
 from simcare.experiments.execution import (
     MAX_RESTARTS,
     ProcessExecutor,
@@ -38,7 +39,7 @@ from simcare.experiments.execution import (
     WorkerDiedError,
     describe_error,
 )
-from simcare.reports import output
+from simcare.results import write as output
 from simcare.scenario_file import load_scenario
 
 FINAL = ("points.csv", "replications.csv", "summary.csv")
@@ -486,7 +487,7 @@ def test_an_error_in_a_worker_comes_back_with_the_workers_traceback() -> None:
     assert isinstance(error, ScenarioError)  # the worker's own error, unpickled here
     text = describe_error(error)
     assert "in run_task" in text  # the worker's side of the story
-    assert text.splitlines()[-1] == f"simcare.checks.ScenarioError: {error}"
+    assert text.splitlines()[-1] == f"simcare.core.errors.ScenarioError: {error}"
 
 
 def children(pid: int) -> list[int]:

@@ -21,8 +21,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 from test_experiments import STAFF, short_fan
 
-from simcare.reports.output import CHART_LIST
-from simcare.reports.plots import (
+from simcare.reports.charts import (
     DPI,
     OKABE_ITO,
     PlotError,
@@ -38,6 +37,7 @@ from simcare.reports.plots import (
     timeseries_chart,
     tradeoff_chart,
 )
+from simcare.results.write import CHART_LIST
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 POLICIES = ("delete", "reply_public", "ignore")  # delete is the case's own policy: the baseline
@@ -176,7 +176,7 @@ def test_plotting_prints_nothing(
 
 def test_the_module_needs_neither_pyplot_nor_the_cli() -> None:
     code = (
-        "import sys, simcare.reports.plots; "
+        "import sys, simcare.reports.charts; "
         "print(sorted(m for m in ('matplotlib.pyplot', 'simcare.cli') if m in sys.modules))"
     )
     found = subprocess.run(

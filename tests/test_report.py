@@ -16,9 +16,9 @@ from browser import render
 from helpers import invoke
 from test_experiments import STAFF, short_fan
 
+from simcare.reports.charts import chart_svgs, read_results
 from simcare.reports.comparison import TABLE_OUTCOMES
 from simcare.reports.html import Html, escape, inline_svg, page, paragraphs, table, tag
-from simcare.reports.plots import chart_svgs, read_results
 from simcare.reports.report import report_html
 
 POLICIES = ("delete", "reply_public", "ignore")

@@ -7,9 +7,9 @@ import dataclasses
 import numpy as np
 from conftest import always, exponential, one_line
 
-from simcare.experiments import run_replications
-from simcare.model import simulate
-from simcare.randomness import STREAMS, make_streams
+from simcare.core.randomness import STREAMS, make_streams
+from simcare.experiments.replicate import run_replications
+from simcare.model.replication import simulate
 from simcare.scenario_file import load_scenario
 
 CUSTOMER_COLUMNS = ("arrival_min", "channel", "segment", "severity", "followers", "deadline_min")

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from simcare.metrics import outcomes
-from simcare.model import simulate
-from simcare.policies import BUILTIN_POLICIES
+from simcare.model.replication import simulate
+from simcare.scenario.policy import BUILTIN_POLICIES
 from simcare.scenario_file import load_scenario
 
 SCENARIOS_DIR = Path(__file__).resolve().parents[1] / "scenarios"

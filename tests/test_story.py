@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from helpers import invoke
 
-from simcare.model.world import simulate
-from simcare.records import JourneyEnd, RunRecord
+from simcare.model.records import JourneyEnd, RunRecord
+from simcare.model.replication import simulate
 from simcare.reports.pick import Pick
 from simcare.reports.story import (
     StoryError,

@@ -12,9 +12,7 @@ from helpers import invoke
 from test_experiments import short_fan
 
 from simcare import load_scenario
-from simcare.model import simulate
-from simcare.scenario import Incident
-from simcare.workload import (
+from simcare.experiments.workload import (
     BIN_BYTES_PER_CHANNEL,
     BYTES_PER_COMPLAINT,
     BYTES_PER_PROBLEM,
@@ -27,6 +25,8 @@ from simcare.workload import (
     expected_complaints,
     expected_problems_and_complaints,
 )
+from simcare.model.replication import simulate
+from simcare.scenario import Incident
 
 
 @pytest.mark.parametrize("case", ["loyal_fan_deleted_post", "textbook_contact_centre"])

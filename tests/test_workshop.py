@@ -20,8 +20,7 @@ from test_experiments import short_fan
 from simcare.experiments.compare import Call
 from simcare.experiments.design import apply_point
 from simcare.metrics import Better
-from simcare.model.world import simulate
-from simcare.reports.workshop_pages import debrief_html, handout_html
+from simcare.model.replication import simulate
 from simcare.scenario_file import load_scenario_data
 from simcare.workshop import (
     BASELINE_TEAM,
@@ -40,6 +39,7 @@ from simcare.workshop import (
     run_debrief,
     template_text,
 )
+from simcare.workshop.pages import debrief_html, handout_html
 
 STAFF = "teams.social_desk.shifts.0.agents"
 EMAIL = "teams.email_desk.shifts.0.agents"

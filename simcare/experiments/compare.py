@@ -15,12 +15,12 @@ from enum import StrEnum
 
 import numpy as np
 
+from simcare.core.stats import Estimate, estimate
 from simcare.experiments.engine import Precision, run_points
 from simcare.experiments.execution import make_executor
-from simcare.experiments.replications import SummaryRow, summarise
+from simcare.experiments.replicate import SummaryRow, summarise
 from simcare.metrics import OUTCOMES, Better, Outcomes
 from simcare.scenario import Scenario
-from simcare.stats import Estimate, estimate
 
 KEY_OUTCOMES = (
     "escalated_share",

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from simcare.checks import ScenarioError
+from simcare.core.errors import ScenarioError
 from simcare.scenario import Scenario
 from simcare.scenario_file import scenario_from_dict
 

@@ -11,10 +11,10 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from simcare.core.stats import estimate
 from simcare.experiments.execution import Executor, Task, chunk_size, describe_error
 from simcare.metrics import Outcomes
 from simcare.scenario import Scenario
-from simcare.stats import estimate
 
 
 @dataclass(frozen=True, slots=True)

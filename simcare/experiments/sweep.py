@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from simcare.checks import Problem, ScenarioError
+from simcare.core.errors import Problem, ScenarioError
+from simcare.core.stats import Estimate
 from simcare.experiments.design import (
     Setting,
     check_distinct,
@@ -22,10 +23,9 @@ from simcare.experiments.design import (
 )
 from simcare.experiments.engine import PointRun, Precision, run_points
 from simcare.experiments.execution import make_executor
-from simcare.experiments.replications import SummaryRow, summarise
+from simcare.experiments.replicate import SummaryRow, summarise
 from simcare.scenario import Scenario
 from simcare.scenario_file import load_scenario_data, scenario_from_dict
-from simcare.stats import Estimate
 
 DESIGNS = ("grid", "lhs")
 MAX_PROBLEMS_SHOWN = 10

@@ -1,5 +1,1 @@
 """Everything that runs inside a simulation: no I/O, no printing, no imports of the CLI."""
-
-from simcare.model.world import simulate
-
-__all__ = ["simulate"]

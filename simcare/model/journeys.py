@@ -10,13 +10,21 @@ from __future__ import annotations
 
 from enum import IntEnum
 from types import SimpleNamespace
+from typing import TypeVar
 
 import numpy as np
 
 from simcare.model.problems import ArrivalBatch
-from simcare.policies import Effect, Failure
-from simcare.records import JourneyEnd, Journeys, Posts
+from simcare.model.records import JourneyEnd, Journeys, Posts
 from simcare.scenario import Behaviour, Channel, Scenario
+from simcare.scenario.policy import Effect, Failure
+
+ArrayOrFloat = TypeVar("ArrayOrFloat", float, np.ndarray)
+
+
+def act_probability(behaviour: Behaviour, anger: ArrayOrFloat) -> ArrayOrFloat:
+    """Probability that a customer this angry tries again after a failure (works on arrays)."""
+    return -np.expm1(-behaviour.persistence * anger)
 
 
 class ContactKind(IntEnum):
@@ -118,7 +126,7 @@ def first_attempt_acts(
     steps = behaviour.anger_steps
     step = np.where(answered[batch.channel], steps[Failure.WAITED], steps[Failure.IGNORED])
     anger = np.asarray(severity_anger, dtype=float)[batch.severity] + step
-    act = behaviour.act_probability(anger)
+    act = act_probability(behaviour, anger)
     return np.isfinite(batch.deadline) & (draws[:, 0, DRAWS.act] < act)
 
 

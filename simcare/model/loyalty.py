@@ -13,13 +13,11 @@ Vectorised over journeys, with no simulation and no I/O. Sources (calibration.md
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
-from simcare.policies import Policy
-from simcare.records import RESOLVED_ENDS, JourneyEnd, Journeys
+from simcare.model.records import RESOLVED_ENDS, JourneyEnd, Journeys
 from simcare.scenario import Churn, Outcome, Scenario, Segment, WordOfMouth
+from simcare.scenario.policy import Policy
 
 MOST_PEOPLE = 1e12
 """More people than live on Earth: the most bystanders or prospects a run counts. Extreme but
@@ -37,27 +35,6 @@ def _row_of_end() -> np.ndarray:
 
 
 _ROW_OF_END = _row_of_end()
-
-
-@dataclass(frozen=True, slots=True)
-class ChurnResult:
-    """Who left in one replication.
-
-    Attributes:
-        leave_probability: per journey.
-        left: per journey, whether the complainant left.
-        silent_left: customers with a silent problem who left, by (segment, severity).
-        bystanders_reached: the brand's customers who saw a negative impression.
-        bystanders_left: those of them who left.
-        prospects_lost: prospective customers who saw a negative impression and stayed away.
-    """
-
-    leave_probability: np.ndarray
-    left: np.ndarray
-    silent_left: np.ndarray
-    bystanders_reached: int
-    bystanders_left: int
-    prospects_lost: int
 
 
 def lifetime_value(segment: Segment, churn: Churn) -> float:

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from simcare.core.units import MINUTES_PER_DAY
 from simcare.scenario import Distribution, DistributionKind, Scenario
-from simcare.units import MINUTES_PER_DAY
 
 
 @dataclass(frozen=True, slots=True)

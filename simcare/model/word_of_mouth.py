@@ -33,7 +33,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-from simcare.records import JourneyEnd, Journeys, Posts
+from simcare.model.records import JourneyEnd, Journeys, Posts, Spread
 from simcare.scenario import WordOfMouth
 
 MAX_CASCADE = 200
@@ -43,26 +43,6 @@ below 1e-40, and a cap keeps a branching near 1 from running away."""
 _MAX_COUNT = 10**9  # pile-on comments per post: a bound for the quantile search only
 
 _HAPPY = (JourneyEnd.RESOLVED_QUICKLY, JourneyEnd.RESOLVED)
-
-
-@dataclass(frozen=True, slots=True)
-class Spread:
-    """Word of mouth of a replication's journeys and posts.
-
-    Attributes:
-        told_negative, told_positive: per journey, people told in private (int64).
-        negative_impressions, positive_impressions: per post, views of the complaint left
-            unanswered / seen with a good answer under it.
-        reshares: per post, reshares in the post's cascade, all hops (int64).
-        pile_ons: per post, comments others added under it (int64).
-    """
-
-    told_negative: np.ndarray
-    told_positive: np.ndarray
-    negative_impressions: np.ndarray
-    positive_impressions: np.ndarray
-    reshares: np.ndarray
-    pile_ons: np.ndarray
 
 
 @dataclass(frozen=True, slots=True)

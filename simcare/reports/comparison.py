@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import math
-from typing import Any
 
 from rich.table import Table
 from rich.text import Text
 
 from simcare.experiments.compare import Call, Comparison, Difference, Verdict
 from simcare.metrics import OUTCOMES, Better, Unit
-from simcare.reports.tables import SUMMARY_COLUMNS, format_value, none_if_nan, summary_records
+from simcare.reports.tables import format_value
 
 TABLE_OUTCOMES = (
     "resolved_share",
@@ -21,20 +20,6 @@ TABLE_OUTCOMES = (
     "net_value",
 )
 """The columns of the comparison table unless others are asked for."""
-
-COMPARISON_COLUMNS = (
-    "policy",
-    *SUMMARY_COLUMNS,
-    "baseline",
-    "difference",
-    "difference_low",
-    "difference_high",
-    "better_in",
-    "pairs",
-    "call",
-)
-"""One row per policy, outcome and scope: its summary, then its paired difference from the
-baseline (empty for the baseline itself)."""
 
 _STYLES = {Call.BETTER: "green", Call.WORSE: "red", Call.TOO_CLOSE: "dim", Call.UNDEFINED: "dim"}
 
@@ -169,47 +154,3 @@ def verdict_text(verdict: Verdict, comparison: Comparison) -> str:
         if diff is not None
     ]
     return line + (": " + "; ".join(parts) if parts else "") + "."
-
-
-def comparison_records(comparison: Comparison) -> list[dict[str, Any]]:
-    """Every policy, outcome and scope with its summary and its difference from the baseline."""
-    differences = {(d.policy, d.outcome, d.scope): d for d in comparison.differences}
-    rows = []
-    for policy in comparison.policies:
-        for row in summary_records(comparison.summary[policy]):
-            diff = differences.get((policy, row["outcome"], row["scope"]))
-            est = diff.estimate if diff is not None else None
-            rows.append(
-                {
-                    "policy": policy,
-                    **row,
-                    "baseline": comparison.baseline,
-                    "difference": none_if_nan(est.mean) if est else None,
-                    "difference_low": none_if_nan(est.low) if est else None,
-                    "difference_high": none_if_nan(est.high) if est else None,
-                    "better_in": diff.better if diff else None,
-                    "pairs": diff.pairs if diff else None,
-                    "call": diff.call.value if diff else None,
-                }
-            )
-    return rows
-
-
-def comparison_json(comparison: Comparison) -> dict[str, Any]:
-    """The comparison as JSON data: its settings, verdicts and every row."""
-    return {
-        "scenario": comparison.scenario.name,
-        "seed": comparison.seed,
-        "replications": comparison.replications,
-        "baseline": comparison.baseline,
-        "policies": list(comparison.policies),
-        "verdicts": [
-            {
-                "outcome": v.outcome,
-                "best": v.best,
-                "text": verdict_text(v, comparison),
-            }
-            for v in comparison.verdicts
-        ],
-        "outcomes": comparison_records(comparison),
-    }

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from simcare.metrics import Unit
+from simcare.reports.charts import Results, Row, chart_svgs, read_results
 from simcare.reports.comparison import SHORT_LABELS, TABLE_OUTCOMES, difference_text, short_value
 from simcare.reports.html import (
     Html,
@@ -30,7 +31,6 @@ from simcare.reports.html import (
     table,
     tag,
 )
-from simcare.reports.plots import Results, Row, chart_svgs, read_results
 
 __all__ = ["CHART_CAPTIONS", "Case", "read_case", "report_html"]
 
@@ -100,7 +100,7 @@ def report_html(folder: Path) -> str:
     """The HTML report of a run, compare or sweep folder.
 
     Raises:
-        simcare.reports.plots.PlotError: the folder is not a simcare result folder.
+        simcare.reports.charts.PlotError: the folder is not a simcare result folder.
     """
     folder = Path(folder)
     results = read_results(folder)

@@ -16,10 +16,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from simcare.model.journeys import ContactKind, Result
-from simcare.policies import ACTIONS, Effect
-from simcare.records import JourneyEnd, RunRecord
+from simcare.model.records import JourneyEnd, RunRecord
 from simcare.reports.pick import Pick
 from simcare.scenario import Channel, Mode, Scenario
+from simcare.scenario.policy import ACTIONS, Effect
 
 WIDTH = 100
 """Lines of `format_story` and `format_twins` are wrapped to this many columns."""

@@ -2,31 +2,15 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import math
-from typing import Any
 
 from rich.table import Table
 from rich.text import Text
 
-from simcare.experiments import RunResult, SummaryRow
+from simcare.core.stats import Estimate
+from simcare.core.units import display_unit, format_duration
+from simcare.experiments.replicate import RunResult
 from simcare.metrics import OUTCOMES, Unit
-from simcare.stats import Estimate
-from simcare.units import display_unit, format_duration
-
-SUMMARY_COLUMNS = (
-    "outcome",
-    "scope",
-    "label",
-    "unit",
-    "mean",
-    "ci_low",
-    "ci_high",
-    "half_width",
-    "std",
-    "n",
-)
 
 
 def format_value(value: float, unit: Unit, currency: str = "$", like: float | None = None) -> str:
@@ -106,40 +90,3 @@ def _interval(est: Estimate, unit: Unit, currency: str) -> str:
         high = min(high, 1.0)
     low_text = format_value(low, unit, currency, like=est.mean)
     return f"{low_text} – {format_value(high, unit, currency, like=est.mean)}"
-
-
-def summary_records(summary: list[SummaryRow]) -> list[dict[str, Any]]:
-    """Return the summary as plain rows (one per outcome and scope), ready for CSV or JSON."""
-    rows = []
-    for row in summary:
-        est = row.estimate
-        spec = OUTCOMES[row.outcome]
-        rows.append(
-            {
-                "outcome": row.outcome,
-                "scope": row.scope,
-                "label": spec.label,
-                "unit": spec.unit.value,
-                "mean": none_if_nan(est.mean),
-                "ci_low": none_if_nan(est.low),
-                "ci_high": none_if_nan(est.high),
-                "half_width": none_if_nan(est.half_width),
-                "std": none_if_nan(est.std),
-                "n": est.n,
-            }
-        )
-    return rows
-
-
-def none_if_nan(value: float) -> float | None:
-    """JSON has no NaN: an undefined value is null (and an empty cell in CSV)."""
-    return None if math.isnan(value) else value
-
-
-def to_csv(rows: list[dict[str, Any]], columns: tuple[str, ...] | list[str]) -> str:
-    """Return rows as CSV text with a header; None becomes an empty cell."""
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(columns), lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return buffer.getvalue()

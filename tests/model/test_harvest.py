@@ -11,11 +11,11 @@ import numpy as np
 import pytest
 
 from simcare import metrics
+from simcare.core.randomness import make_streams
 from simcare.metrics import hourly_series, outcomes, simulate_outcomes, simulate_replication
-from simcare.model import world
-from simcare.model.world import HARVEST_EVERY, Replication
-from simcare.randomness import make_streams
-from simcare.records import RunRecord
+from simcare.model import replication as world
+from simcare.model.records import RunRecord
+from simcare.model.replication import HARVEST_EVERY, Replication
 from simcare.scenario import Scenario
 from simcare.scenario_file import load_scenario
 

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from conftest import QUEUE_ONLY, ScriptedSource, always, constant, one_line
 
-from simcare.model.world import Replication, headcount_changes
-from simcare.randomness import make_streams
+from simcare.core.randomness import make_streams
+from simcare.model.replication import Replication, headcount_changes
 from simcare.scenario import Channel, Mode, Problems, RunSettings, Scenario, Shift, Team
 
 

@@ -7,10 +7,10 @@ from conftest import exponential, one_line
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from simcare.core.units import MINUTES_PER_WEEK
 from simcare.metrics import outcomes
-from simcare.model import simulate
+from simcare.model.replication import simulate
 from simcare.scenario import Distribution, DistributionKind, Scenario, Shift
-from simcare.units import MINUTES_PER_WEEK
 
 
 @st.composite

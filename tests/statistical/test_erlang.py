@@ -13,9 +13,9 @@ from __future__ import annotations
 import pytest
 from conftest import worked_case_scenario
 
-from simcare.experiments import run_replications
-from simcare.stats import estimate
-from simcare.theory import WORKED_CASES, theory_for
+from simcare.core.stats import estimate
+from simcare.core.theory import WORKED_CASES, theory_for
+from simcare.experiments.replicate import run_replications
 
 SEED = 20261122
 # simcare outcome -> QueueTheory field

@@ -12,12 +12,12 @@ import dataclasses
 import numpy as np
 import pytest
 
+from simcare.core.stats import estimate
 from simcare.metrics import outcomes
-from simcare.model import simulate
-from simcare.policies import BUILTIN_POLICIES
+from simcare.model.replication import simulate
 from simcare.scenario import Scenario, Shift, WordOfMouth
+from simcare.scenario.policy import BUILTIN_POLICIES
 from simcare.scenario_file import load_scenario
-from simcare.stats import estimate
 
 REPLICATIONS = 12
 

@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 from conftest import exponential
 
-from simcare.model import simulate
 from simcare.model.loyalty import (
     MOST_PEOPLE,
     bystander_churn,
@@ -17,8 +16,8 @@ from simcare.model.loyalty import (
     lifetime_value,
     silent_churn,
 )
-from simcare.policies import Compensation, CrossSell, Depth, FollowUp, Policy
-from simcare.records import JourneyEnd, Journeys
+from simcare.model.records import JourneyEnd, Journeys
+from simcare.model.replication import simulate
 from simcare.scenario import (
     Channel,
     Churn,
@@ -29,6 +28,7 @@ from simcare.scenario import (
     Severity,
     WordOfMouth,
 )
+from simcare.scenario.policy import Compensation, CrossSell, Depth, FollowUp, Policy
 from simcare.scenario_file import load_scenario
 
 Z999 = 3.29  # two-sided 99.9% normal quantile

@@ -12,10 +12,10 @@ from conftest import ScriptedSource, constant, one_line
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from simcare.core.randomness import make_streams
 from simcare.metrics import amount_in_bins, hourly_series, integral_of_count, outcomes
-from simcare.model.world import Replication, simulate
-from simcare.randomness import make_streams
-from simcare.records import Posts, RunRecord
+from simcare.model.records import Posts, RunRecord
+from simcare.model.replication import Replication, simulate
 from simcare.scenario_file import load_scenario
 
 INF = math.inf

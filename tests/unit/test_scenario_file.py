@@ -29,7 +29,7 @@ from simcare.scenario_file import (
 )
 
 REPO = Path(__file__).resolve().parents[2]
-STARTER = REPO / "simcare" / "starter.toml"
+STARTER = REPO / "simcare" / "scenario_file" / "starter.toml"
 BUILTINS = sorted(builtin_scenarios())
 
 BASE = """\

@@ -10,16 +10,6 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from simcare.policies import (
-    Compensation,
-    CrossSell,
-    Depth,
-    Failure,
-    FollowUp,
-    Hours,
-    Policy,
-    Priority,
-)
 from simcare.scenario import (
     Behaviour,
     Channel,
@@ -37,6 +27,16 @@ from simcare.scenario import (
     Visibility,
     WordOfMouth,
 )
+from simcare.scenario.policy import (
+    Compensation,
+    CrossSell,
+    Depth,
+    Failure,
+    FollowUp,
+    Hours,
+    Policy,
+    Priority,
+)
 from simcare.scenario_file import (
     dump_scenario,
     load_scenario,
@@ -46,7 +46,7 @@ from simcare.scenario_file import (
 )
 
 REPO = Path(__file__).resolve().parents[2]
-STARTER = REPO / "simcare" / "starter.toml"
+STARTER = REPO / "simcare" / "scenario_file" / "starter.toml"
 
 BASE = """\
 [problems]

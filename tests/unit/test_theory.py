@@ -4,7 +4,7 @@ import math
 import numpy as np
 import pytest
 
-from simcare.theory import (
+from simcare.core.theory import (
     WORKED_CASES,
     QueueTheory,
     WorkedCase,

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from simcare.units import (
+from simcare.core.units import (
     duration_text,
     format_duration,
     parse_duration,

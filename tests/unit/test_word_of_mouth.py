@@ -8,16 +8,15 @@ from dataclasses import fields, replace
 import numpy as np
 import pytest
 
+from simcare.model.records import JourneyEnd, Journeys, Posts, Spread
 from simcare.model.word_of_mouth import (
     MAX_CASCADE,
-    Spread,
     borel_tanner_quantile,
     draw_mouth,
     poisson_quantile,
     silent_told,
     spread,
 )
-from simcare.records import JourneyEnd, Journeys, Posts
 from simcare.scenario import WordOfMouth
 
 INF = math.inf

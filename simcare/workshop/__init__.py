@@ -1,7 +1,7 @@
 """Workshop mode: a 90-minute case workshop for a class, offline.
 
 This is the library; the handout, the debrief page and the terminal scoreboard are in
-`simcare.reports.workshop_pages`. Before class, `template_text` gives one small TOML decision
+`simcare.workshop.pages`. Before class, `template_text` gives one small TOML decision
 file per team. After the teams
 have chosen, `read_teams` checks their files, and `run_debrief` runs every team and an "Ignore
 everything" baseline team on the same customers (common random numbers), scores them on the
@@ -31,17 +31,19 @@ from typing import Any
 
 import numpy as np
 
-from simcare.checks import ScenarioError
+from simcare.core.errors import ScenarioError
+from simcare.core.stats import estimate
+from simcare.core.units import MINUTES_PER_DAY
 from simcare.experiments.compare import Call
 from simcare.experiments.design import SettingError, point_scenario
 from simcare.experiments.execution import Task, chunk_size, describe_error, make_executor
 from simcare.metrics import Better, Outcomes, Unit
-from simcare.model.world import simulate
-from simcare.policies import BUILTIN_POLICIES
-from simcare.records import RunRecord
+from simcare.model.records import RunRecord
+from simcare.model.replication import simulate
 from simcare.reports.pick import PICK_REASONS, Pick
 from simcare.reports.story import Story, StoryError, busiest, choose, tell
 from simcare.scenario import WEEKDAYS, Scenario, Shift
+from simcare.scenario.policy import BUILTIN_POLICIES
 from simcare.scenario_file import (
     TextFileError,
     load_scenario_data,
@@ -49,8 +51,6 @@ from simcare.scenario_file import (
     read_text_file,
     scenario_from_dict,
 )
-from simcare.stats import estimate
-from simcare.units import MINUTES_PER_DAY
 
 __all__ = [
     "BASELINE_POLICY",

@@ -19,17 +19,13 @@ from typing import Any, TypeVar
 
 import tomli_w
 
-from simcare.policies import (
-    ACTIONS,
-    BUILTIN_POLICIES,
-    Compensation,
-    CrossSell,
-    Depth,
-    Failure,
-    FollowUp,
-    Hours,
-    Policy,
-    Priority,
+from simcare.core.units import (
+    DURATION_HINT,
+    RATE_HINT,
+    duration_text,
+    parse_duration,
+    parse_rate,
+    rate_text,
 )
 from simcare.scenario import (
     MAX_ATTEMPTS,
@@ -56,13 +52,17 @@ from simcare.scenario import (
     Visibility,
     WordOfMouth,
 )
-from simcare.units import (
-    DURATION_HINT,
-    RATE_HINT,
-    duration_text,
-    parse_duration,
-    parse_rate,
-    rate_text,
+from simcare.scenario.policy import (
+    ACTIONS,
+    BUILTIN_POLICIES,
+    Compensation,
+    CrossSell,
+    Depth,
+    Failure,
+    FollowUp,
+    Hours,
+    Policy,
+    Priority,
 )
 
 T = TypeVar("T")
@@ -1301,7 +1301,7 @@ def builtin_scenarios() -> dict[str, Path]:
     """Return the built-in cases by name: installed with the package, or beside it in a checkout."""
     candidates = [
         Path(str(resources.files("simcare"))) / "scenarios",
-        Path(__file__).resolve().parent.parent / "scenarios",
+        Path(__file__).resolve().parents[2] / "scenarios",
     ]
     for folder in candidates:
         if folder.is_dir():

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING, ClassVar, Protocol
+from typing import ClassVar, Protocol
 
-from simcare.checks import (
+from simcare.core.errors import (
     Problem,
     ScenarioError,
     check_non_negative,
@@ -24,9 +24,7 @@ from simcare.checks import (
     check_share,
     every_problem,
 )
-
-if TYPE_CHECKING:
-    from simcare.scenario import Channel, Distribution
+from simcare.scenario.parts import Channel, Distribution
 
 
 class Failure(StrEnum):

@@ -27,11 +27,11 @@ from enum import StrEnum
 
 import numpy as np
 
+from simcare.core.randomness import make_streams
 from simcare.model.journeys import ContactKind, Result
 from simcare.model.loyalty import lifetime_value
-from simcare.model.world import Replication
-from simcare.randomness import make_streams
-from simcare.records import RESOLVED_ENDS, JourneyEnd, RunRecord
+from simcare.model.records import RESOLVED_ENDS, JourneyEnd, RunRecord
+from simcare.model.replication import Replication
 from simcare.scenario import Mode, Scenario
 
 

@@ -31,8 +31,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
-from simcare import __version__, workload
-from simcare.checks import ScenarioError
+from simcare import __version__
+from simcare.core.errors import ScenarioError
+from simcare.experiments import workload
 from simcare.reports.pick import PICK_REASONS, Pick
 
 if TYPE_CHECKING:  # the model loads only in the commands that use it (simcare --help is quick)
@@ -205,8 +206,10 @@ def run(
 
     Example: simcare run loyal_fan_deleted_post --policy delete -r 30 --out results/fan
     """
-    from simcare.experiments import run_replications
-    from simcare.reports.output import (
+    from simcare.experiments.replicate import run_replications
+    from simcare.reports.tables import summary_table
+    from simcare.results.rows import SUMMARY_COLUMNS, summary_records, to_csv
+    from simcare.results.write import (
         OutputError,
         Provenance,
         check_folder,
@@ -214,7 +217,6 @@ def run(
         now,
         write_run,
     )
-    from simcare.reports.tables import SUMMARY_COLUMNS, summary_records, summary_table, to_csv
 
     if events and out is None:
         _fail("--events writes events.csv into the output folder; add --out DIR", EXIT_USAGE)
@@ -312,11 +314,15 @@ def init(
 
     Example: simcare init my_brand.toml
     """
-    from simcare.reports.output import OutputError, write_atomic
+    from simcare.results.write import OutputError, write_atomic
 
     if path.exists() and not force:
         _fail(f"{path}: already exists; choose another name, or add --force", EXIT_OUTPUT)
-    starter = resources.files("simcare").joinpath("starter.toml").read_text(encoding="utf-8")
+    starter = (
+        resources.files("simcare.scenario_file")
+        .joinpath("starter.toml")
+        .read_text(encoding="utf-8")
+    )
     try:
         write_atomic(path, starter)
     except OutputError as error:
@@ -402,7 +408,7 @@ def _check_workload(
     workers: int = 1,
     records: int = 0,
 ) -> None:
-    """Exit 2 before anything runs if the job is far too big (see `simcare.workload`).
+    """Exit 2 before anything runs if the job is far too big (see `simcare.experiments.workload`).
 
     ``records``: whole records of a replication held at once (an event log keeps them all).
     """
@@ -455,15 +461,14 @@ def compare_command(
     """
     from simcare.experiments.compare import compare as compare_policies
     from simcare.experiments.execution import ExecutorError, default_workers
-    from simcare.reports.comparison import (
+    from simcare.reports.comparison import TABLE_OUTCOMES, comparison_table, verdict_text
+    from simcare.results.rows import (
         COMPARISON_COLUMNS,
-        TABLE_OUTCOMES,
         comparison_json,
         comparison_records,
-        comparison_table,
-        verdict_text,
+        to_csv,
     )
-    from simcare.reports.output import (
+    from simcare.results.write import (
         CHART_FORMATS,
         OutputError,
         Provenance,
@@ -472,7 +477,6 @@ def compare_command(
         now,
         write_comparison,
     )
-    from simcare.reports.tables import to_csv
 
     loaded = _load(scenario)
     chosen = _split(policies)
@@ -505,7 +509,8 @@ def compare_command(
         if out is not None:
             provenance = Provenance(command_line(), started, now(), comparison.executor)
             writing = True
-            write_comparison(comparison, out, provenance, force)
+            texts = [verdict_text(verdict, comparison) for verdict in comparison.verdicts]
+            write_comparison(comparison, texts, out, provenance, force)
     except ExecutorError as error:
         _fail(str(error), EXIT_USAGE)
     except OutputError as error:
@@ -528,7 +533,8 @@ def compare_command(
         if out is not None:
             stderr.print(f"Results written to {out}", markup=False, highlight=False)
     elif output_format is OutputFormat.JSON:
-        stdout.print_json(json.dumps(comparison_json(comparison)))
+        texts = [verdict_text(verdict, comparison) for verdict in comparison.verdicts]
+        stdout.print_json(json.dumps(comparison_json(comparison, texts)))
     else:
         sys.stdout.write(to_csv(comparison_records(comparison), COMPARISON_COLUMNS))
     if plots and out is not None:
@@ -551,7 +557,7 @@ def _check_outcomes(names: list[str], option: str) -> None:
 
 def _draw(folder: Path, out: Path | None, formats: list[str], outcomes: list[str] | None) -> None:
     """Draw a result folder's charts and say where they went; exit 3 if the folder is unusable."""
-    from simcare.reports.plots import PlotError, plot_folder  # matplotlib: only when drawing
+    from simcare.reports.charts import PlotError, plot_folder  # matplotlib: only when drawing
 
     try:
         written = plot_folder(folder, out, formats, outcomes)
@@ -687,7 +693,8 @@ def sweep_command(
     """
     from simcare.experiments.execution import ExecutorError, default_workers, describe_executor
     from simcare.experiments.sweep import run_sweep
-    from simcare.reports.output import (
+    from simcare.results.sweep_folder import SweepFolder
+    from simcare.results.write import (
         CHART_FORMATS,
         PLAN,
         OutputError,
@@ -696,7 +703,6 @@ def sweep_command(
         command_line,
         now,
     )
-    from simcare.reports.sweep_files import SweepFolder
 
     if (out is None) == (resume is None):
         _fail(
@@ -826,7 +832,7 @@ def plot_command(
 
     Example: simcare plot results/fan
     """
-    from simcare.reports.output import CHART_FORMATS
+    from simcare.results.write import CHART_FORMATS
 
     chosen = _split(outcomes)
     _check_outcomes(chosen or [], "--outcomes")
@@ -835,7 +841,7 @@ def plot_command(
 
 def _check_page(target: Path, force: bool, example: str) -> None:
     """Exit 3 unless an HTML page can be written at ``target`` (before any work)."""
-    from simcare.reports.output import OutputError, check_writable
+    from simcare.results.write import OutputError, check_writable
 
     if target.is_dir():
         _fail(f"{target}: is a folder; give -o a file name such as {example}", EXIT_OUTPUT)
@@ -862,11 +868,11 @@ def report_command(
 
     Example: simcare report results/fan -o fan.html
     """
-    from simcare.reports.output import OutputError, write_atomic
+    from simcare.results.write import OutputError, write_atomic
 
     target = out if out is not None else folder / "report.html"
     _check_page(target, force, "report.html")
-    from simcare.reports.plots import PlotError  # matplotlib: only when drawing
+    from simcare.reports.charts import PlotError  # matplotlib: only when drawing
     from simcare.reports.report import report_html
 
     try:
@@ -887,8 +893,8 @@ def reproduce_command(
     Example: simcare reproduce results/fan
     """
     from simcare.experiments.execution import ExecutorError, default_workers
-    from simcare.reports.output import OutputError
-    from simcare.reproduce import reproduce
+    from simcare.results.reproduce import reproduce
+    from simcare.results.write import OutputError
 
     try:
         with _progress(f"{folder}: re-running") as on_progress:
@@ -973,7 +979,7 @@ def story_command(
 
     Example: simcare story loyal_fan_deleted_post --pick deleted --twin acknowledge_then_private
     """
-    from simcare.model.world import simulate
+    from simcare.model.replication import simulate
     from simcare.reports.story import StoryError, busiest, choose, format_story, format_twins, tell
 
     if customer is not None and pick is not None:
@@ -1024,7 +1030,7 @@ def story_command(
 
 def _workshop_handout(case: str, out: Path | None, teams: int, force: bool) -> None:
     """Write the handout and the teams' decision files (``simcare workshop CASE``)."""
-    from simcare.reports.output import OutputError, prepare_folder, write_atomic
+    from simcare.results.write import OutputError, prepare_folder, write_atomic
     from simcare.workshop import load_workshop, template_text
 
     try:
@@ -1034,7 +1040,7 @@ def _workshop_handout(case: str, out: Path | None, teams: int, force: bool) -> N
     # The name is the scenario file's text: keep the default folder one plain name in here.
     safe = re.sub(r"[^A-Za-z0-9_-]+", "_", prepared.scenario.name).strip("_") or "case"
     folder = out if out is not None else Path(f"workshop-{safe}")
-    from simcare.reports.workshop_pages import handout_html  # matplotlib
+    from simcare.workshop.pages import handout_html  # matplotlib
 
     files = {"handout.html": handout_html(prepared, teams)}
     files |= {f"team-{n}.toml": template_text(prepared, n) for n in range(1, teams + 1)}
@@ -1067,8 +1073,7 @@ def _workshop_debrief(
 ) -> None:
     """Run the teams and the baseline and write the debrief (``simcare workshop debrief``)."""
     from simcare.experiments.execution import default_workers
-    from simcare.reports.output import OutputError, command_line, now, write_atomic
-    from simcare.reports.workshop_pages import debrief_html, scoreboard_table  # matplotlib
+    from simcare.results.write import OutputError, command_line, now, write_atomic
     from simcare.workshop import (
         DecisionError,
         load_workshop,
@@ -1076,6 +1081,7 @@ def _workshop_debrief(
         run_debrief,
         team_scenario,
     )
+    from simcare.workshop.pages import debrief_html, scoreboard_table  # matplotlib
 
     try:
         prepared = load_workshop(case)

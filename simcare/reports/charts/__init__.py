@@ -45,10 +45,11 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter, MaxNLocator, MultipleLocator
 from matplotlib.typing import RcKeyType
 
+from simcare.core.units import display_unit, parse_duration
 from simcare.experiments.compare import KEY_OUTCOMES
 from simcare.metrics import OUTCOMES, Better, Unit
 from simcare.reports.comparison import SHORT_LABELS, difference_text, short_value
-from simcare.reports.output import (
+from simcare.results.write import (
     CHART_FORMATS,
     CHART_LIST,
     MANIFEST,
@@ -57,7 +58,6 @@ from simcare.reports.output import (
     write_atomic,
     write_error,
 )
-from simcare.units import display_unit, parse_duration
 
 __all__ = [
     "FORMATS",

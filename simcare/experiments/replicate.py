@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from simcare.core.stats import Estimate, estimate
 from simcare.metrics import Outcomes, TimeSeries, simulate_replication
-from simcare.records import RunRecord
+from simcare.model.records import RunRecord
 from simcare.scenario import Scenario
-from simcare.stats import Estimate, estimate
 
 
 @dataclass(frozen=True, slots=True)

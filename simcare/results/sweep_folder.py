@@ -27,10 +27,10 @@ from typing import Any
 
 from simcare.experiments.design import format_value
 from simcare.experiments.engine import PointRun
-from simcare.experiments.replications import summarise
+from simcare.experiments.replicate import summarise
 from simcare.experiments.sweep import SweepPlan
 from simcare.metrics import Outcomes
-from simcare.reports.output import (
+from simcare.results.write import (
     MANIFEST,
     PLAN,
     OutputError,
@@ -45,7 +45,7 @@ from simcare.reports.output import (
     write_error,
     write_files,
 )
-from simcare.reports.tables import SUMMARY_COLUMNS, summary_records, to_csv
+from simcare.results.rows import SUMMARY_COLUMNS, summary_records, to_csv
 from simcare.scenario_file import dump_scenario, scenario_from_dict
 
 PART_COLUMNS = ("policy", "replication", "outcome", "scope", "value")

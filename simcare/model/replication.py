@@ -34,11 +34,14 @@ import numpy as np
 import simpy
 from simpy.events import NORMAL, Event, Timeout
 
+from simcare.core.randomness import Streams, make_streams
+from simcare.core.units import MINUTES_PER_DAY, MINUTES_PER_WEEK
 from simcare.model.journeys import (
     DRAWS,
     ContactKind,
     EffectTable,
     Result,
+    act_probability,
     assemble_journeys,
     assemble_posts,
     draw_block,
@@ -47,14 +50,12 @@ from simcare.model.journeys import (
     repost_targets,
     response_results,
 )
-from simcare.model.loyalty import ChurnResult, bystander_churn, leave_probability, silent_churn
+from simcare.model.loyalty import bystander_churn, leave_probability, silent_churn
 from simcare.model.problems import ArrivalBatch, ProblemSource
-from simcare.model.word_of_mouth import MouthDraws, Spread, draw_mouth, silent_told, spread
-from simcare.policies import ACTIONS, Effect, Failure, Hours, Priority
-from simcare.randomness import Streams, make_streams
-from simcare.records import Journeys, Posts, RunRecord, StaffingLog
+from simcare.model.records import ChurnResult, Journeys, Posts, RunRecord, Spread, StaffingLog
+from simcare.model.word_of_mouth import MouthDraws, draw_mouth, silent_told, spread
 from simcare.scenario import Distribution, DistributionKind, Scenario, Team
-from simcare.units import MINUTES_PER_DAY, MINUTES_PER_WEEK
+from simcare.scenario.policy import ACTIONS, Effect, Failure, Hours, Priority
 
 _EXPONENTIAL, _LOGNORMAL, _CONSTANT = 0, 1, 2
 # Enum members as ints for the hot path: reading `Result.X` costs ~70 ns on Python 3.11.
@@ -487,7 +488,7 @@ class Replication:
                 return
             kind = ContactKind.REPOST
         else:
-            if draw[DRAWS.act] >= behaviour.act_probability(anger):
+            if draw[DRAWS.act] >= act_probability(behaviour, anger):
                 return
             target = self.escalate_to[channel]
             if target < 0 or draw[DRAWS.escalate] >= self._escalate_share:
@@ -531,7 +532,7 @@ class Replication:
                 math.isfinite(deadline)
                 and attempt + 1 < self.behaviour.max_attempts
                 and draw[DRAWS.act]
-                < self.behaviour.act_probability(anger + self.behaviour.anger_steps[failure])
+                < act_probability(self.behaviour, anger + self.behaviour.anger_steps[failure])
             )
         self.extra_journey.append(journey)
         self.extra_attempt.append(attempt)

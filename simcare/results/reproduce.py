@@ -14,12 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from simcare.checks import ScenarioError
+from simcare.core.errors import ScenarioError
 from simcare.experiments.compare import compare
-from simcare.experiments.replications import run_replications
+from simcare.experiments.replicate import run_replications
 from simcare.experiments.sweep import run_sweep
-from simcare.reports.comparison import COMPARISON_COLUMNS, comparison_records
-from simcare.reports.output import (
+from simcare.results.write import (
     MANIFEST,
     SUMMARY_FILES,
     OutputError,
@@ -27,8 +26,14 @@ from simcare.reports.output import (
     now,
     versions,
 )
-from simcare.reports.sweep_files import SweepFolder
-from simcare.reports.tables import SUMMARY_COLUMNS, summary_records, to_csv
+from simcare.results.sweep_folder import SweepFolder
+from simcare.results.rows import (
+    COMPARISON_COLUMNS,
+    SUMMARY_COLUMNS,
+    comparison_records,
+    summary_records,
+    to_csv,
+)
 from simcare.scenario_file import load_scenario
 
 

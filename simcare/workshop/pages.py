@@ -19,7 +19,16 @@ from rich.table import Table
 from rich.text import Text as RichText
 
 from simcare import __version__
+from simcare.core.units import MINUTES_PER_DAY
 from simcare.experiments.compare import Call
+from simcare.reports.charts import (
+    PlotError,
+    Results,
+    Row,
+    comparison_chart,
+    difference_chart,
+    svg_text,
+)
 from simcare.reports.comparison import difference_text, short_value
 from simcare.reports.html import (
     Html,
@@ -33,17 +42,8 @@ from simcare.reports.html import (
     table,
     tag,
 )
-from simcare.reports.output import versions
-from simcare.reports.plots import (
-    PlotError,
-    Results,
-    Row,
-    comparison_chart,
-    difference_chart,
-    svg_text,
-)
 from simcare.reports.story import Story, clock, introduce, sentence, summary_lines
-from simcare.units import MINUTES_PER_DAY
+from simcare.results.write import versions
 from simcare.workshop import (
     BASELINE_POLICY,
     BASELINE_TEAM,

@@ -8,13 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import IntEnum
-from typing import TYPE_CHECKING
 
 import numpy as np
-
-if TYPE_CHECKING:
-    from simcare.model.loyalty import ChurnResult
-    from simcare.model.word_of_mouth import Spread
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,3 +209,44 @@ class Posts:
 
     def __len__(self) -> int:
         return len(self.journey)
+
+
+@dataclass(frozen=True, slots=True)
+class Spread:
+    """Word of mouth of a replication's journeys and posts.
+
+    Attributes:
+        told_negative, told_positive: per journey, people told in private (int64).
+        negative_impressions, positive_impressions: per post, views of the complaint left
+            unanswered / seen with a good answer under it.
+        reshares: per post, reshares in the post's cascade, all hops (int64).
+        pile_ons: per post, comments others added under it (int64).
+    """
+
+    told_negative: np.ndarray
+    told_positive: np.ndarray
+    negative_impressions: np.ndarray
+    positive_impressions: np.ndarray
+    reshares: np.ndarray
+    pile_ons: np.ndarray
+
+
+@dataclass(frozen=True, slots=True)
+class ChurnResult:
+    """Who left in one replication.
+
+    Attributes:
+        leave_probability: per journey.
+        left: per journey, whether the complainant left.
+        silent_left: customers with a silent problem who left, by (segment, severity).
+        bystanders_reached: the brand's customers who saw a negative impression.
+        bystanders_left: those of them who left.
+        prospects_lost: prospective customers who saw a negative impression and stayed away.
+    """
+
+    leave_probability: np.ndarray
+    left: np.ndarray
+    silent_left: np.ndarray
+    bystanders_reached: int
+    bystanders_left: int
+    prospects_lost: int

@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from simcare.units import MINUTES_PER_DAY
+from simcare.core.units import MINUTES_PER_DAY
 
 if TYPE_CHECKING:  # the command line reads the defaults here without loading the model
     from simcare.scenario import Scenario
@@ -46,7 +46,7 @@ BIN_BYTES_PER_CHANNEL = 500_000
 """Memory of the bins that replace those times beyond the limit, per channel (443 kB)."""
 DAYS_HELD = 10
 """Days of arrival windows a replication holds at once, at most in the usual case (it harvests
-every `simcare.model.world.HARVEST_EVERY` journeys)."""
+every `simcare.model.replication.HARVEST_EVERY` journeys)."""
 
 
 def expected_problems_and_complaints(scenario: Scenario) -> tuple[float, float]:

@@ -13,7 +13,7 @@ import os
 import platform
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Sequence, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -24,12 +24,19 @@ from typing import Any, TextIO
 import numpy as np
 
 from simcare import __version__
-from simcare.experiments import RunResult
+from simcare.experiments.replicate import RunResult
 from simcare.experiments.compare import Comparison
 from simcare.metrics import Outcomes
-from simcare.records import RunRecord
-from simcare.reports.comparison import COMPARISON_COLUMNS, comparison_json, comparison_records
-from simcare.reports.tables import SUMMARY_COLUMNS, none_if_nan, summary_records, to_csv
+from simcare.model.records import RunRecord
+from simcare.results.rows import (
+    COMPARISON_COLUMNS,
+    SUMMARY_COLUMNS,
+    comparison_json,
+    comparison_records,
+    none_if_nan,
+    summary_records,
+    to_csv,
+)
 from simcare.scenario_file import dump_scenario
 
 MANIFEST = "manifest.json"
@@ -358,9 +365,13 @@ def command_line() -> list[str]:
 
 
 def write_comparison(
-    comparison: Comparison, folder: Path, provenance: Provenance, force: bool
+    comparison: Comparison,
+    verdict_texts: Sequence[str],
+    folder: Path,
+    provenance: Provenance,
+    force: bool,
 ) -> list[Path]:
-    """Write a comparison: every policy's summary and difference, replications, scenario."""
+    """Write a comparison: every policy's summary and difference, verdicts, replications."""
     prepare_folder(folder, force)
     clear_results(folder)
     rows = [
@@ -370,7 +381,7 @@ def write_comparison(
     ]
     files = {
         "comparison.csv": to_csv(comparison_records(comparison), COMPARISON_COLUMNS),
-        "comparison.json": json.dumps(comparison_json(comparison), indent=2),
+        "comparison.json": json.dumps(comparison_json(comparison, verdict_texts), indent=2),
         "replications.csv": to_csv(rows, ("policy", *REPLICATION_COLUMNS)),
         "scenario.toml": dump_scenario(comparison.scenario),
     }

@@ -1,0 +1,1 @@
+"""The ground floor: errors, units, randomness, statistics and queueing theory (no model)."""

@@ -1,0 +1,248 @@
+"""Behaviour: how complainants act when failed (the journey), word of mouth, and churn."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from simcare.core.errors import check_non_negative as _check_non_negative
+from simcare.core.errors import check_positive as _check_positive
+from simcare.core.errors import check_share as _check_share
+from simcare.core.errors import every_problem
+from simcare.core.errors import fail as _fail
+from simcare.scenario.parts import (
+    MAX_ATTEMPTS,
+    MAX_LIFT,
+    MAX_PILE_ON_PER_MIN,
+    MIN_TOLD_SHAPE,
+    Distribution,
+    DistributionKind,
+    Loss,
+)
+from simcare.scenario.policy import Failure
+
+
+def _default_anger_steps() -> dict[Failure, float]:
+    return {
+        Failure.WAITED: 0.5,
+        Failure.IGNORED: 1.0,
+        Failure.UNRESOLVED: 1.0,
+        Failure.DELETED: 2.0,
+        Failure.INTRUDED: 1.0,
+    }
+
+
+def _exponential_hours(hours: float) -> Distribution:
+    return Distribution(DistributionKind.EXPONENTIAL, hours * 60.0)
+
+
+@dataclass(frozen=True, slots=True)
+class Behaviour:
+    """How complainants act when a response fails them: the journey.
+
+    After a failure the customer's anger rises by ``anger_steps[failure]``; they act again
+    with probability ``1 - exp(-persistence * anger)``, and then escalate to the channel's
+    ``escalate_to`` with probability ``escalate_share`` (else retry the same channel), after a
+    ``retry_delay``. A deleted post is reposted, with a screenshot, on a public channel the
+    brand does not own with probability ``repost_share``; otherwise its author goes quiet.
+
+    Attributes:
+        max_attempts: contacts per journey at most (the first one included).
+        resolve_share: probability that an answer fixes the problem.
+        quick_min: resolved within this time of the first complaint counts as "quickly".
+        repost_amplification: multiplies the reach of a screenshot repost (Streisand).
+        update_share: probability that a customer fixed in private updates their public post.
+        intrusion_share: probability that a customer approached in store feels watched.
+    """
+
+    max_attempts: int = 4
+    persistence: float = 0.5
+    escalate_share: float = 0.6
+    retry_delay: Distribution = field(default_factory=lambda: _exponential_hours(2.0))
+    resolve_share: float = 0.85
+    quick_min: float = 60.0
+    anger_steps: dict[Failure, float] = field(default_factory=_default_anger_steps)
+    repost_share: float = 0.36
+    repost_amplification: float = 3.0
+    update_share: float = 0.3
+    intrusion_share: float = 0.2
+
+    @every_problem
+    def __post_init__(self) -> None:
+        if not 1 <= self.max_attempts <= MAX_ATTEMPTS:
+            raise _fail(
+                "max_attempts", f"expected 1 to {MAX_ATTEMPTS}, found {self.max_attempts!r}"
+            )
+        _check_non_negative("persistence", self.persistence)
+        for key in ("escalate_share", "resolve_share", "repost_share"):
+            _check_share(key, getattr(self, key))
+        _check_share("update_share", self.update_share)
+        _check_share("intrusion_share", self.intrusion_share)
+        _check_positive("quick", self.quick_min)
+        _check_non_negative("repost_amplification", self.repost_amplification)
+        if self.repost_amplification > MAX_LIFT:
+            raise _fail(
+                "repost_amplification",
+                f"expected at most {MAX_LIFT:g}, found {self.repost_amplification!r}",
+            )
+        # Steps not given keep their defaults, so a partial table means what it says.
+        object.__setattr__(self, "anger_steps", {**_default_anger_steps(), **self.anger_steps})
+        for failure, step in self.anger_steps.items():
+            _check_non_negative(f"anger.{failure}", step)
+
+
+@dataclass(frozen=True, slots=True)
+class WordOfMouth:
+    """How a complaint spreads: people told in private, and impressions of public posts.
+
+    Ranges ``(low, high)``: each customer's mean is drawn uniformly in the range.
+
+    Attributes:
+        told_negative, told_positive: people an unhappy / a satisfied customer tells.
+        told_shape: negative-binomial shape of the number told (6 gives the "13% tell more
+            than 20" tail at a mean of 13).
+        follower_reach: share of the author's followers who see a public post.
+        attention_min: a public post gathers views for this long after it is posted.
+        reshare_share: probability that a post is reshared at all (most are not).
+        reshare_audience: mean extra viewers a reshare brings (lognormal, heavy-tailed).
+        reshare_sigma: log-scale spread of a reshare's audience.
+        reshare_branching: mean further reshares of each reshare (< 1: cascades die out).
+        negative_reshare_factor: complaints are reshared this many times as often.
+        reply_lift: a public reply multiplies the post's later audience; the extra viewers see
+            the complaint (negative), the cost of answering in public.
+        pile_on_per_min: comments other customers add to a visible post left unanswered.
+        pile_on_audience: viewers each pile-on comment brings.
+        customer_share: share of impressions that reach the brand's own customers.
+        bystander_churn: probability that a customer who sees a negative impression leaves.
+        prospect_share: share of impressions that reach prospective customers.
+        prospect_deterred: probability that a prospect who sees a negative impression is lost.
+    """
+
+    told_negative: tuple[float, float] = (10.0, 16.0)
+    told_positive: tuple[float, float] = (5.0, 9.0)
+    told_shape: float = 6.0
+    follower_reach: float = 0.3
+    attention_min: float = 48 * 60.0
+    reshare_share: float = 0.06
+    reshare_audience: float = 1000.0
+    reshare_sigma: float = 2.0
+    reshare_branching: float = 0.3
+    negative_reshare_factor: float = 1.4
+    reply_lift: float = 1.5
+    pile_on_per_min: float = 0.0
+    pile_on_audience: float = 19.0
+    customer_share: float = 0.2
+    bystander_churn: float = 0.002
+    prospect_share: float = 0.3
+    prospect_deterred: float = 0.005
+
+    @every_problem
+    def __post_init__(self) -> None:
+        for key in ("told_negative", "told_positive"):
+            low, high = getattr(self, key)
+            if not (0 <= low <= high and math.isfinite(high)):
+                raise _fail(key, f"expected 0 <= low <= high, found {[low, high]!r}")
+        _check_positive("told_shape", self.told_shape)
+        if self.told_shape < MIN_TOLD_SHAPE:
+            raise _fail(
+                "told_shape", f"expected at least {MIN_TOLD_SHAPE}, found {self.told_shape!r}"
+            )
+        _check_positive("attention", self.attention_min)
+        for key in (
+            "follower_reach",
+            "reshare_share",
+            "customer_share",
+            "bystander_churn",
+            "prospect_share",
+            "prospect_deterred",
+        ):
+            _check_share(key, getattr(self, key))
+        for key in (
+            "reshare_audience",
+            "reshare_sigma",
+            "negative_reshare_factor",
+            "reply_lift",
+            "pile_on_audience",
+        ):
+            _check_non_negative(key, getattr(self, key))
+        _check_non_negative("pile_on", self.pile_on_per_min)
+        if self.pile_on_per_min > MAX_PILE_ON_PER_MIN:
+            raise _fail(
+                "pile_on",
+                f"expected at most {MAX_PILE_ON_PER_MIN * 60:.0f}/h, "
+                f"found {self.pile_on_per_min * 60:g}/h",
+            )
+        if self.reply_lift > MAX_LIFT:
+            raise _fail("reply_lift", f"expected at most {MAX_LIFT:g}, found {self.reply_lift!r}")
+        if not 0 <= self.reshare_branching < 1:
+            raise _fail(
+                "reshare_branching",
+                f"expected a number from 0 to below 1 (cascades must die out), "
+                f"found {self.reshare_branching!r}",
+            )
+
+
+class Outcome(StrEnum):
+    """How a complaint journey ended, for churn (rows of the repurchase table)."""
+
+    RESOLVED_QUICKLY = "resolved_quickly"
+    RESOLVED = "resolved"
+    UNRESOLVED = "unresolved"
+    SILENT = "silent"
+
+
+def _tarp(quick: float, fixed: float, unfixed: float, silent: float) -> dict[Outcome, float]:
+    return {
+        Outcome.RESOLVED_QUICKLY: quick,
+        Outcome.RESOLVED: fixed,
+        Outcome.UNRESOLVED: unfixed,
+        Outcome.SILENT: silent,
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class Churn:
+    """Who leaves after a problem, and what that costs.
+
+    The probability of leaving is ``1 - repurchase[outcome]`` for the problem's loss size, scaled
+    by ``(1 - loyalty) / (1 - reference_loyalty)`` for the customer's segment and by
+    ``1 + anger_effect * (anger - 1)``, then by the policy's modifiers, capped to [0, 1].
+
+    Attributes:
+        small_loss, large_loss: share who buy again, by outcome (TARP).
+        reference_loyalty: the loyalty of the average customer the table describes.
+        recovery_paradox: if on, a quick fix at the first contact of the mildest severity
+            makes the customer ``paradox_boost`` more likely to buy again (satisfaction, not
+            behaviour, is what the evidence supports: off by default).
+        discount_rate: yearly, for lifetime value ``annual_value * r / (1 + i - r)``.
+    """
+
+    small_loss: dict[Outcome, float] = field(default_factory=lambda: _tarp(0.95, 0.70, 0.46, 0.37))
+    large_loss: dict[Outcome, float] = field(default_factory=lambda: _tarp(0.82, 0.54, 0.19, 0.09))
+    reference_loyalty: float = 0.8
+    anger_effect: float = 0.25
+    recovery_paradox: bool = False
+    paradox_boost: float = 0.08
+    discount_rate: float = 0.1
+
+    @every_problem
+    def __post_init__(self) -> None:
+        for key in ("small_loss", "large_loss"):
+            table = getattr(self, key)
+            for outcome in Outcome:
+                if outcome not in table:
+                    raise _fail(f"{key}.{outcome}", "missing; give the share who buy again")
+                _check_share(f"{key}.{outcome}", table[outcome])
+        if not 0 <= self.reference_loyalty < 1:
+            raise _fail(
+                "reference_loyalty",
+                f"expected a share from 0 to below 1, found {self.reference_loyalty!r}",
+            )
+        _check_non_negative("anger_effect", self.anger_effect)
+        _check_share("paradox_boost", self.paradox_boost)
+        _check_non_negative("discount_rate", self.discount_rate)
+
+    def repurchase(self, loss: Loss) -> dict[Outcome, float]:
+        """The repurchase row for a loss size."""
+        return self.small_loss if loss is Loss.SMALL else self.large_loss

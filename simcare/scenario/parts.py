@@ -1,0 +1,274 @@
+"""The parts of a scenario: problems, channels, customers, incidents and the run settings.
+
+Units: every time is in **minutes** (fields end in ``_min``), every rate is **per minute**
+(fields end in ``_per_min``), money is in the scenario's currency. Files write durations and
+rates with units; `simcare.scenario_file` converts them.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from simcare.core.errors import check_non_negative as _check_non_negative
+from simcare.core.errors import check_positive as _check_positive
+from simcare.core.errors import check_share as _check_share
+from simcare.core.errors import every_problem
+from simcare.core.errors import fail as _fail
+from simcare.core.units import MINUTES_PER_DAY
+
+MAX_ATTEMPTS = 20
+"""Contacts one complaint journey may have at most (`Behaviour.max_attempts`)."""
+# Bounds beyond any real case, below where the simulation's numbers overflow or its work runs
+# away (found by tests/test_hostile_input.py): they turn a typo into a message.
+MAX_AUDIENCE_PER_MIN = 1e6
+"""A channel's own audience: viewers per minute of a visible post."""
+MAX_PILE_ON_PER_MIN = 1.0
+"""Pile-on comments per minute under one post (they are counted one by one)."""
+MAX_LIFT = 100.0
+"""The largest reply lift and repost amplification (they multiply a post's audience)."""
+MIN_TOLD_SHAPE = 0.001
+"""The smallest negative-binomial shape of the number told (smaller ones overflow)."""
+
+
+class DistributionKind(StrEnum):
+    """Shapes a duration distribution can take."""
+
+    EXPONENTIAL = "exponential"
+    LOGNORMAL = "lognormal"
+    CONSTANT = "constant"
+
+
+@dataclass(frozen=True, slots=True)
+class Distribution:
+    """A positive random duration, described by its mean and coefficient of variation.
+
+    Exponential has cv 1 by definition; constant has cv 0; lognormal takes any cv > 0.
+    """
+
+    kind: DistributionKind
+    mean_min: float
+    cv: float = 1.0
+
+    @every_problem
+    def __post_init__(self) -> None:
+        _check_positive("mean", self.mean_min)
+        if self.kind is DistributionKind.LOGNORMAL:
+            _check_positive("cv", self.cv)
+        elif self.kind is DistributionKind.EXPONENTIAL and self.cv != 1.0:
+            raise _fail("cv", "an exponential distribution has cv 1; use lognormal for another cv")
+        elif self.kind is DistributionKind.CONSTANT and self.cv not in (0.0, 1.0):
+            raise _fail("cv", "a constant distribution has cv 0")
+
+    def lognormal_mu_sigma(self) -> tuple[float, float]:
+        """Return (mu, sigma) of the underlying normal for this mean and cv."""
+        sigma2 = math.log1p(self.cv**2)
+        return math.log(self.mean_min) - sigma2 / 2, math.sqrt(sigma2)
+
+
+class Mode(StrEnum):
+    """Whether the customer waits on the line (live) or leaves a message (async)."""
+
+    LIVE = "live"
+    ASYNC = "async"
+
+
+class Visibility(StrEnum):
+    """Who can see a complaint on this channel."""
+
+    PRIVATE = "private"
+    PUBLIC = "public"
+
+
+@dataclass(frozen=True, slots=True)
+class Channel:
+    """A way to complain: phone, email, the brand's page, an open network, ...
+
+    Attributes:
+        share: weight of this channel as the *first* channel of a complaint.
+        patience: how long a customer waits for an answer; None means they never give up.
+        escalate_to: the louder channel an unhappy customer moves to next (the ladder).
+        audience_per_min: people of the channel's own audience (page fans, site visitors)
+            who see a visible public post, per minute it stays up.
+    """
+
+    name: str
+    mode: Mode = Mode.LIVE
+    visibility: Visibility = Visibility.PRIVATE
+    brand_owned: bool = True
+    share: float = 1.0
+    patience: Distribution | None = None
+    escalate_to: str | None = None
+    audience_per_min: float = 0.0
+
+    @every_problem
+    def __post_init__(self) -> None:
+        _check_non_negative("share", self.share)
+        _check_non_negative("audience", self.audience_per_min)
+        if self.audience_per_min > MAX_AUDIENCE_PER_MIN:
+            raise _fail(
+                "audience",
+                f"expected at most {MAX_AUDIENCE_PER_MIN:.0f}/min, found {self.audience_per_min!r}",
+            )
+        if self.escalate_to == self.name:
+            raise _fail("escalate_to", "a channel cannot escalate to itself")
+
+    @property
+    def public(self) -> bool:
+        """Whether others can see a complaint posted here."""
+        return self.visibility is Visibility.PUBLIC
+
+
+class Loss(StrEnum):
+    """How much a problem costs the customer, which sets how likely they are to buy again."""
+
+    SMALL = "small"
+    LARGE = "large"
+
+
+@dataclass(frozen=True, slots=True)
+class Severity:
+    """A kind of problem, with the share of problems that are of this kind.
+
+    Attributes:
+        complaint_share: probability that a problem of this severity becomes a complaint;
+            the rest stay silent (the iceberg).
+        loss: "small" or "large": which row of the repurchase table applies (TARP: under $5,
+            over $100).
+        anger: how angry a customer is when they first complain.
+    """
+
+    name: str
+    share: float = 1.0
+    complaint_share: float = 1.0
+    loss: Loss = field(default_factory=lambda: Loss.SMALL)
+    anger: float = 1.0
+
+    @every_problem
+    def __post_init__(self) -> None:
+        _check_non_negative("share", self.share)
+        _check_share("complaint_share", self.complaint_share)
+        _check_non_negative("anger", self.anger)
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """A group of customers with their own value, loyalty, audience and patience.
+
+    Attributes:
+        annual_value: what one customer of this segment spends a year, in the scenario currency.
+        loyalty: baseline probability of staying a year with no problem.
+        followers_median, followers_sigma: lognormal follower count (heavy-tailed).
+        patience_multiplier: scales every channel's patience for this segment.
+    """
+
+    name: str
+    share: float = 1.0
+    annual_value: float = 100.0
+    loyalty: float = 0.8
+    followers_median: float = 20.0
+    followers_sigma: float = 1.5
+    patience_multiplier: float = 1.0
+
+    @every_problem
+    def __post_init__(self) -> None:
+        _check_non_negative("share", self.share)
+        _check_non_negative("annual_value", self.annual_value)
+        _check_share("loyalty", self.loyalty)
+        _check_non_negative("followers_median", self.followers_median)
+        _check_non_negative("followers_sigma", self.followers_sigma)
+        # Beyond these, follower counts overflow; the largest real accounts have ~1e8.
+        if self.followers_median > 1e9:
+            raise _fail(
+                "followers.median", f"expected at most 1e9, found {self.followers_median!r}"
+            )
+        if self.followers_sigma > 5:
+            raise _fail("followers.sigma", f"expected at most 5, found {self.followers_sigma!r}")
+        _check_positive("patience_multiplier", self.patience_multiplier)
+
+
+@dataclass(frozen=True, slots=True)
+class Incident:
+    """A burst of extra problems over a window: a recall, a botched launch, a holiday rush.
+
+    Attributes:
+        severity: the severity of the extra problems; None draws from the usual mix.
+    """
+
+    name: str
+    start_min: float
+    duration_min: float
+    extra_problems_per_min: float
+    severity: str | None = None
+
+    @every_problem
+    def __post_init__(self) -> None:
+        _check_non_negative("start", self.start_min)
+        _check_positive("duration", self.duration_min)
+        _check_non_negative("extra_rate", self.extra_problems_per_min)
+
+
+def _flat(n: int) -> tuple[float, ...]:
+    return (1.0,) * n
+
+
+@dataclass(frozen=True, slots=True)
+class Problems:
+    """How problems arise: a base rate shaped by hour of day and day of week.
+
+    The profiles are relative weights; they are normalised to mean 1, so the base rate stays
+    the average rate over a week.
+    """
+
+    problems_per_min: float
+    hourly_profile: tuple[float, ...] = field(default_factory=lambda: _flat(24))
+    weekday_profile: tuple[float, ...] = field(default_factory=lambda: _flat(7))
+
+    @every_problem
+    def __post_init__(self) -> None:
+        _check_non_negative("rate", self.problems_per_min)
+        for key, profile, size in (
+            ("hourly_profile", self.hourly_profile, 24),
+            ("weekday_profile", self.weekday_profile, 7),
+        ):
+            if len(profile) != size:
+                raise _fail(key, f"expected {size} weights, found {len(profile)}")
+            total = sum(profile)
+            if any(not (w >= 0 and math.isfinite(w)) for w in profile) or total <= 0:
+                raise _fail(key, "expected finite weights >= 0, not all zero")
+            if not math.isfinite(total):
+                raise _fail(key, "expected weights whose sum is finite")
+
+    def rate_at_hour(self, weekday: int, hour: int) -> float:
+        """Return the base rate (per minute) during one hour of the week."""
+        hourly = self.hourly_profile[hour] * 24 / sum(self.hourly_profile)
+        daily = self.weekday_profile[weekday] * 7 / sum(self.weekday_profile)
+        return self.problems_per_min * hourly * daily
+
+
+@dataclass(frozen=True, slots=True)
+class RunSettings:
+    """How long to simulate and what to measure.
+
+    Attributes:
+        duration_min: problems arise from time 0 to this time; the run stops here.
+        warmup_min: contacts arriving before this are simulated but not measured.
+        service_level_target_min: the "Y" in "X% answered within Y".
+        start_weekday: weekday of time 0 (0 = Monday); time 0 is midnight.
+        policy: the response policy used unless another is asked for.
+    """
+
+    duration_min: float = MINUTES_PER_DAY
+    warmup_min: float = 0.0
+    service_level_target_min: float = 20 / 60
+    start_weekday: int = 0
+    policy: str = "reply_private"
+
+    @every_problem
+    def __post_init__(self) -> None:
+        _check_positive("duration", self.duration_min)
+        _check_non_negative("warmup", self.warmup_min)
+        _check_positive("service_level_target", self.service_level_target_min)
+        if self.warmup_min >= self.duration_min:
+            raise _fail("warmup", "the warm-up must end before the run does")

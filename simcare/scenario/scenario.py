@@ -1,0 +1,149 @@
+"""The scenario: one brand's customer-service world, its sections tied together and cross-checked.
+
+Build variants with `dataclasses.replace`; a scenario is never changed in place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from simcare.core.errors import Problem, ScenarioError, every_problem
+from simcare.scenario.behaviour import Behaviour, Churn, WordOfMouth
+from simcare.scenario.parts import Channel, Incident, Problems, RunSettings, Segment, Severity
+from simcare.scenario.policy import BUILTIN_POLICIES, Policy, builtin_policy
+from simcare.scenario.staffing import Team
+
+
+@dataclass(frozen=True, slots=True)
+class Teaching:
+    """What a teacher needs beside the parameters: the story, the questions, the sources."""
+
+    briefing: str = ""
+    questions: tuple[str, ...] = ()
+    sources: dict[str, str] = field(default_factory=dict)
+    policies: tuple[str, ...] = ()  # the policies worth comparing in class
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    """One brand's customer-service world: problems, customers, channels and staff."""
+
+    name: str
+    problems: Problems
+    channels: dict[str, Channel]
+    title: str = ""
+    currency: str = "$"
+    run: RunSettings = field(default_factory=RunSettings)
+    severities: dict[str, Severity] = field(
+        default_factory=lambda: {"problem": Severity("problem")}
+    )
+    segments: dict[str, Segment] = field(default_factory=lambda: {"customer": Segment("customer")})
+    teams: dict[str, Team] = field(default_factory=dict)
+    incidents: tuple[Incident, ...] = ()
+    teaching: Teaching = field(default_factory=Teaching)
+    behaviour: Behaviour = field(default_factory=Behaviour)
+    word_of_mouth: WordOfMouth = field(default_factory=WordOfMouth)
+    churn: Churn = field(default_factory=Churn)
+    policies: dict[str, Policy] = field(default_factory=dict)
+
+    @every_problem
+    def __post_init__(self) -> None:
+        problems = list(self._cross_check())
+        if problems:
+            raise ScenarioError(problems)
+
+    def _cross_check(self) -> list[Problem]:
+        """Rules that tie sections together; each returns the key at fault."""
+        found: list[Problem] = []
+        for section, table in (
+            ("channels", self.channels),
+            ("severities", self.severities),
+            ("segments", self.segments),
+        ):
+            if not table:
+                found.append(Problem(section, "expected at least one entry"))
+            elif sum(item.share for item in table.values()) <= 0:
+                found.append(Problem(section, "the shares must not all be zero"))
+        for team in self.teams.values():
+            for channel in team.channels:
+                if channel not in self.channels:
+                    found.append(
+                        Problem(
+                            f"teams.{team.name}.channels",
+                            f"unknown channel {channel!r}; channels are {sorted(self.channels)}",
+                        )
+                    )
+        for index, incident in enumerate(self.incidents):
+            if incident.severity is not None and incident.severity not in self.severities:
+                found.append(
+                    Problem(
+                        f"incidents[{index}].severity",
+                        f"unknown severity {incident.severity!r}; "
+                        f"severities are {sorted(self.severities)}",
+                    )
+                )
+        for rung in self.channels.values():
+            if rung.escalate_to is not None and rung.escalate_to not in self.channels:
+                found.append(
+                    Problem(
+                        f"channels.{rung.name}.escalate_to",
+                        f"unknown channel {rung.escalate_to!r}; "
+                        f"channels are {sorted(self.channels)}",
+                    )
+                )
+        for name, policy in self.policies.items():
+            if policy.name != name:
+                found.append(Problem(f"policies.{name}", f"the policy is named {policy.name!r}"))
+            if name in BUILTIN_POLICIES:
+                found.append(Problem(f"policies.{name}", "this name belongs to a built-in policy"))
+            for part, keys in (("actions", policy.actions), ("hours", policy.hours)):
+                for channel_name in keys:
+                    if channel_name not in self.channels:
+                        found.append(
+                            Problem(
+                                f"policies.{name}.{part}.{channel_name}",
+                                f"unknown channel {channel_name!r}; "
+                                f"channels are {sorted(self.channels)}",
+                            )
+                        )
+            for channel_name, reason in policy.refusals(self.channels):
+                found.append(
+                    Problem(
+                        f"policies.{name}.actions.{channel_name}",
+                        f"{reason}; {policy.actions[channel_name]!r} is not allowed here",
+                    )
+                )
+        known = self.policy_names
+        if self.run.policy not in known:
+            found.append(
+                Problem("run.policy", f"unknown policy {self.run.policy!r}; policies are {known}")
+            )
+        for index, name in enumerate(self.teaching.policies):
+            if name not in known:
+                found.append(
+                    Problem(
+                        f"teaching.policies[{index}]",
+                        f"unknown policy {name!r}; policies are {known}",
+                    )
+                )
+        return found
+
+    @property
+    def policy_names(self) -> list[str]:
+        """The built-in policies, then the scenario's own."""
+        return [*BUILTIN_POLICIES, *self.policies]
+
+    def policy(self, name: str | None = None) -> Policy:
+        """Return a policy by name (default: the run's), built-in or the scenario's own.
+
+        Raises:
+            ScenarioError: naming the policies there are, if ``name`` is none of them.
+        """
+        name = name or self.run.policy
+        if name in self.policies:
+            return self.policies[name]
+        if name in BUILTIN_POLICIES:
+            return builtin_policy(name)
+        raise ScenarioError(
+            Problem("policy", f"unknown policy {name!r}; policies are {self.policy_names}")
+        )

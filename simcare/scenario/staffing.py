@@ -1,0 +1,111 @@
+"""Staffing: agent teams, the channels each serves, and their weekly shifts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from simcare.core.errors import check_non_negative as _check_non_negative
+from simcare.core.errors import every_problem
+from simcare.core.errors import fail as _fail
+from simcare.core.units import MINUTES_PER_DAY, MINUTES_PER_WEEK
+from simcare.scenario.parts import Distribution
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+@dataclass(frozen=True, slots=True)
+class Shift:
+    """Agents on duty on some weekdays between two times of day (may cross midnight).
+
+    Attributes:
+        days: weekday numbers, 0 = Monday.
+        start_min, end_min: minutes after midnight; end <= start means the shift ends next day.
+    """
+
+    days: tuple[int, ...]
+    start_min: float
+    end_min: float
+    agents: int
+
+    @every_problem
+    def __post_init__(self) -> None:
+        if not self.days or any(not 0 <= day <= 6 for day in self.days):
+            raise _fail("days", f"expected weekdays among {', '.join(WEEKDAYS)}")
+        for key, value in (("start", self.start_min), ("end", self.end_min)):
+            if not 0 <= value < MINUTES_PER_DAY:
+                raise _fail(key, f"expected a time of day from 00:00 to 23:59, found {value!r}")
+        if self.agents < 0:
+            raise _fail("agents", f"expected a whole number >= 0, found {self.agents!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class Team:
+    """Agents who serve a list of channels, in priority order, on a schedule.
+
+    Attributes:
+        channels: channel names, highest priority first.
+        handle_time: handling-time distribution for each channel the team serves.
+        shifts: the schedule; headcount at any moment is the sum of the shifts covering it.
+        cost_per_hour: cost of one paid agent hour.
+        shrinkage: share of paid time agents are not available (breaks, training).
+    """
+
+    name: str
+    channels: tuple[str, ...]
+    handle_time: dict[str, Distribution]
+    shifts: tuple[Shift, ...]
+    cost_per_hour: float = 40.0
+    shrinkage: float = 0.0
+
+    @every_problem
+    def __post_init__(self) -> None:
+        if not self.channels:
+            raise _fail("channels", "expected at least one channel name")
+        if len(set(self.channels)) != len(self.channels):
+            raise _fail("channels", f"a channel is listed twice: {list(self.channels)}")
+        for channel in self.channels:
+            if channel not in self.handle_time:
+                raise _fail("handle_time", f"missing a handling time for channel {channel!r}")
+        for channel in self.handle_time:
+            if channel not in self.channels:
+                raise _fail(
+                    f"handle_time.{channel}", f"the team does not serve channel {channel!r}"
+                )
+        _check_non_negative("cost_per_hour", self.cost_per_hour)
+        if not 0.0 <= self.shrinkage < 1.0:
+            raise _fail(
+                "shrinkage", f"expected a share from 0 to below 1, found {self.shrinkage!r}"
+            )
+
+    def weekly_headcount(self) -> list[tuple[float, int]]:
+        """Return the headcount as (minute of the week, agents from then on), sorted, from 0."""
+        deltas: dict[float, int] = {0.0: 0}
+        for shift in self.shifts:
+            length = (shift.end_min - shift.start_min) % MINUTES_PER_DAY or MINUTES_PER_DAY
+            for day in shift.days:
+                start = day * MINUTES_PER_DAY + shift.start_min
+                end = start + length
+                for begin, finish in _wrap_week(start, end):
+                    deltas[begin] = deltas.get(begin, 0) + shift.agents
+                    deltas[finish] = deltas.get(finish, 0) - shift.agents
+        steps: list[tuple[float, int]] = []
+        headcount = 0
+        for minute in sorted(deltas):
+            if minute >= MINUTES_PER_WEEK:
+                break
+            headcount += deltas[minute]
+            if not steps or steps[-1][1] != headcount:
+                steps.append((minute, headcount))
+        return steps
+
+    @property
+    def max_headcount(self) -> int:
+        """The most agents this team ever has on duty at once."""
+        return max(count for _, count in self.weekly_headcount())
+
+
+def _wrap_week(start: float, end: float) -> list[tuple[float, float]]:
+    """Split [start, end) at the end of the week so a Sunday-night shift continues on Monday."""
+    if end <= MINUTES_PER_WEEK:
+        return [(start, end)]
+    return [(start, MINUTES_PER_WEEK), (0.0, end - MINUTES_PER_WEEK)]
