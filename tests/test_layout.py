@@ -1,4 +1,4 @@
-"""The package's shape: no import cycles (type-level imports included) and rooms of a size to live in.
+"""The package's shape: no import cycles (type-level imports included), rooms of a size to live in.
 
 The direction of imports between rooms is checked by import-linter (`lint-imports`, contracts in
 pyproject.toml); these checks cover what a layers contract cannot see.
