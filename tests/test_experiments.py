@@ -218,3 +218,22 @@ def test_sweep_points_share_replications_across_staffing(tmp_path: Path) -> None
         result.estimate(i, "delete", "first_response_median_min").mean for i in (0, 1)
     ]
     assert first_response[1] < first_response[0]
+
+
+def test_a_sweep_takes_a_scenario_as_well_as_a_file(tmp_path: Path) -> None:
+    """A `Scenario` is swept by the keys of its resolved file (`dump_scenario`)."""
+    from simcare.experiments.sweep import sweep
+    from simcare.scenario_file import dump_scenario, load_scenario
+
+    scenario = load_scenario("textbook_contact_centre")
+    resolved = tmp_path / "resolved.toml"
+    resolved.write_text(dump_scenario(scenario), encoding="utf-8")
+    settings = ["teams.agents.shifts.0.agents=12,14"]
+    by_file = sweep(resolved, settings, replications=2, seed=3)
+    by_value = sweep(scenario, settings, replications=2, seed=3)
+    assert by_value.plan.points == by_file.plan.points
+    for point in (0, 1):
+        assert by_value.plan.scenario(point) == by_file.plan.scenario(point)
+        assert by_value.summary(point, "reply_private") == by_file.summary(point, "reply_private")
+    assert [by_value.plan.scenario(p).teams["agents"].max_headcount for p in (0, 1)] == [12, 14]
+    assert by_value.plan.source == "scenario textbook_contact_centre"

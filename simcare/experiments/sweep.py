@@ -25,7 +25,7 @@ from simcare.experiments.engine import PointRun, Precision, run_points
 from simcare.experiments.execution import make_executor
 from simcare.experiments.replicate import SummaryRow, summarise
 from simcare.scenario import Scenario
-from simcare.scenario_file import load_scenario_data, scenario_from_dict
+from simcare.scenario_file import load_scenario_data, scenario_from_dict, scenario_to_dict
 
 DESIGNS = ("grid", "lhs")
 MAX_PROBLEMS_SHOWN = 10
@@ -108,7 +108,7 @@ class SweepPlan:
 
 
 def plan_sweep(
-    scenario: str | Path,
+    scenario: Scenario | str | Path,
     settings: Sequence[str],
     *,
     design: str = "grid",
@@ -120,6 +120,10 @@ def plan_sweep(
 ) -> SweepPlan:
     """Parse the settings, lay out the points and check every point's scenario.
 
+    Args:
+        scenario: a `Scenario`, a TOML file, or a built-in case by name; the settings change
+            its keys as a scenario file writes them.
+
     Raises:
         SettingError: a malformed ``--set``, or a design that does not fit the settings.
         ScenarioError: the base file, or some point, is not a valid scenario (every point's
@@ -130,7 +134,10 @@ def plan_sweep(
         raise ValueError(f"unknown design {design!r}; designs are {', '.join(DESIGNS)}")
     if replications < 1:
         raise ValueError("replications must be >= 1")
-    data, source, name = load_scenario_data(scenario)
+    if isinstance(scenario, Scenario):
+        data, source, name = scenario_to_dict(scenario), f"scenario {scenario.name}", scenario.name
+    else:
+        data, source, name = load_scenario_data(scenario)
     base = scenario_from_dict(data, name)  # the base file's own problems first
     parsed: list[Setting] = [parse_setting(text) for text in settings]
     check_distinct(parsed)
@@ -275,7 +282,7 @@ def run_sweep(
 
 
 def sweep(
-    scenario: str | Path,
+    scenario: Scenario | str | Path,
     settings: Sequence[str],
     *,
     design: str = "grid",
