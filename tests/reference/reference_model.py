@@ -19,7 +19,7 @@ it, contact by contact, on scripted complaints. The rules:
   starts, if their patience lasts.
 * **Journeys** (``Behaviour.max_attempts`` > 1). A customer whose patience ran out, or whose
   answer did not fix the problem (``resolve_share``), gets angrier by that failure's step. With
-  attempts left they come back with probability ``act_probability(anger)``, ``retry_delay``
+  attempts left they come back with probability ``1 - exp(-persistence * anger)``, ``retry_delay``
   later, on the channel's ``escalate_to`` with probability ``escalate_share`` (else the same
   channel), with a patience drawn anew. A journey's random numbers are drawn up front, a row
   per contact (`journey_draws`); a scripted first contact brings its own patience and draw.
@@ -199,7 +199,9 @@ class ReferenceModel:
         behaviour, attempt = self.behaviour, contact.attempt + 1
         anger = contact.anger + behaviour.anger_steps[failure]
         draw = self.draws[contact.journey, contact.attempt].tolist()
-        if attempt >= behaviour.max_attempts or draw[ACT] >= behaviour.act_probability(anger):
+        if attempt >= behaviour.max_attempts or draw[ACT] >= -np.expm1(
+            -behaviour.persistence * anger
+        ):
             return None
         channel, louder = contact.channel, self.escalate_to[contact.channel]
         if louder is not None and draw[ESCALATE] < f32(behaviour.escalate_share):

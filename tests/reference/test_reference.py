@@ -19,9 +19,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from reference_model import Contact, ReferenceModel
 
-from simcare.model.world import Replication
-from simcare.randomness import make_streams
-from simcare.records import RunRecord
+from simcare.core.randomness import make_streams
+from simcare.model.records import RunRecord
+from simcare.model.replication import Replication
 from simcare.scenario import (
     Behaviour,
     Channel,
