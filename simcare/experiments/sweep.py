@@ -123,6 +123,13 @@ def plan_sweep(
     Args:
         scenario: a `Scenario`, a TOML file, or a built-in case by name; the settings change
             its keys as a scenario file writes them.
+        settings: ``KEY=V1,V2,...``, ``KEY=LO:HI:STEP`` or (for ``lhs``) ``KEY=LO:HI`` texts.
+        design: ``grid`` (every combination) or ``lhs`` (a Latin hypercube).
+        samples: the Latin hypercube's points.
+        policies: the policies run at every point (default: the scenario's run.policy).
+        replications: per point and policy (the first round, with ``precision``).
+        seed: the base seed of every replication, and of the Latin hypercube.
+        precision: add replications until an outcome's interval is this narrow.
 
     Raises:
         SettingError: a malformed ``--set``, or a design that does not fit the settings.
