@@ -1,0 +1,1 @@
+"""The result-folder format: prepare and clear a folder, write atomically, the manifest, read."""
