@@ -1,14 +1,7 @@
 """Workshop mode: a 90-minute case workshop for a class, offline.
 
-Before class, `load_workshop` works out a case's levers (`case`) and `template_text` gives one
-small TOML decision file per team (`template`). After the teams have chosen, `read_teams` checks
-their files (`decisions`), and `run_debrief` runs every team and an "Ignore everything" baseline
-team on the same customers (`debrief`), scores and ranks them (`scoreboard`) and picks each
-team's most telling customer story (`stories`). The handout, the debrief page and the terminal
-scoreboard are in `simcare.workshop.pages`.
-
-Nothing here prints; reading a team's file takes a path, as `load_scenario` does. The names
-below are the ones the command line uses.
+A case's levers, the teams' decision files, the debrief that ranks them on the same customers,
+and its pages (`simcare.workshop.pages`). Nothing here prints; this re-exports what the CLI uses.
 """
 
 from simcare.workshop.case import load_workshop

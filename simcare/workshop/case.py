@@ -1,7 +1,4 @@
-"""The workshop's case: what a case offers teams as levers (policies, agents per shift, costs).
-
-`load_workshop` loads a case and works out its levers; the rest of the workshop takes a `Workshop`.
-"""
+"""The workshop's case: what a case offers teams as levers (policies, agents per shift, costs)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,6 @@
-"""The debrief: every team and the "Ignore everything" baseline team on the same customers, ranked.
+"""The debrief: every team and the "Ignore everything" baseline team on the same customers.
 
-`run_debrief` runs them with common random numbers, scores them on the scoreboard
-(`simcare.workshop.scoreboard`), ranks them by `RANKING_RULE` and tells each team's story.
+They run with common random numbers, are scored on the scoreboard and ranked by `RANKING_RULE`.
 """
 
 from __future__ import annotations
@@ -30,7 +29,9 @@ __all__ = [
 ]
 
 DEFAULT_REPLICATIONS = 20
+"""Replications per team unless the teacher asks for others."""
 DEFAULT_SEED = 2024
+"""The base seed unless the teacher gives another."""
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,7 @@
-"""The teams' decision files: read and check them into typed `Decisions`.
+"""The teams' decision files, read and checked into typed `Decisions`.
 
-Every problem names the file and the key: an unknown key (with a did-you-mean), a value out of
-range or of the wrong type, an unknown policy, two files naming the same team, a file that is
-not TOML or not UTF-8. A team's levers are applied to the case file's raw data with the same
-machinery as ``simcare sweep --set``, so a decision is checked like a scenario key.
+Every problem (unknown key with a did-you-mean, range, type, policy, duplicate team, not TOML
+or not UTF-8) names the file and the key.
 """
 
 from __future__ import annotations
@@ -284,6 +282,9 @@ def read_teams(paths: Sequence[Path], workshop: Workshop) -> list[Decisions]:
 
 def team_scenario(workshop: Workshop, decisions: Decisions) -> Scenario:
     """The case with a team's levers applied (the case itself for unchanged levers).
+
+    The levers are applied to the case file's raw data as ``simcare sweep --set`` applies a
+    setting, so a decision is checked like a scenario key.
 
     Raises:
         DecisionError: the case with these decisions is not a valid scenario.

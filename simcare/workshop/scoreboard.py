@@ -1,8 +1,4 @@
-"""The scoreboard: the measures teams are ranked on, the ranking rule, and a team's score in one.
-
-A `Score` is a team's mean in a measure and, paired replication by replication, its difference
-from another team (the baseline team, or a rival in a head-to-head).
-"""
+"""The scoreboard: the measures teams are ranked on, the ranking rule, a team's score in one."""
 
 from __future__ import annotations
 

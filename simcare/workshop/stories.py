@@ -1,8 +1,4 @@
-"""Each team's most telling customer story, beside the same customer under the baseline team.
-
-Every team meets the same customers, so a customer picked for what a team's decisions did to
-them can be followed under the baseline team too.
-"""
+"""Each team's most telling customer story, beside the same customer under the baseline team."""
 
 from __future__ import annotations
 

@@ -1,7 +1,6 @@
 """The workshop's pages: the printable handout, the debrief page and the terminal scoreboard.
 
-Everything here presents what `simcare.workshop` worked out (the case's levers, the ranked
-teams and their stories); nothing here simulates, ranks or reads a file. The pages are built
+They present what the workshop worked out (nothing here simulates, ranks or reads a file), built
 like the report's (`simcare.reports.html`): escaped text, inline SVG charts, no scripts.
 """
 

@@ -1,8 +1,4 @@
-"""The debrief's charts: the report's comparison and difference charts, drawn for the teams.
-
-The policy charts (`simcare.reports.charts`) draw outcomes per policy; here each team is a
-"policy", each scoreboard measure an outcome, and the panels are relabelled.
-"""
+"""The debrief's charts: the report's policy charts, each team drawn as a "policy"."""
 
 from __future__ import annotations
 

@@ -1,8 +1,4 @@
-"""The debrief page: the ranking, a head-to-head, the charts, each team's story, provenance.
-
-The page depends only on the debrief and what it is given: the same seed, replications and
-team files give the same page.
-"""
+"""The debrief page: the ranking, a head-to-head, the charts, each team's story, provenance."""
 
 from __future__ import annotations
 

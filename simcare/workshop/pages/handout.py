@@ -1,7 +1,4 @@
-"""The printable handout: the task, the case, the levers, the scoring, the decision file.
-
-It also holds a paper decision sheet and a teacher's plan for the 90 minutes.
-"""
+"""The printable handout: task, case, levers, scoring, questions, decision file, teacher's notes."""
 
 from __future__ import annotations
 
