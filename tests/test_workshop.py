@@ -22,24 +22,12 @@ from simcare.experiments.design import apply_point
 from simcare.metrics import Better
 from simcare.model.replication import simulate
 from simcare.scenario_file import load_scenario_data
-from simcare.workshop import (
-    BASELINE_TEAM,
-    EXTRAS,
-    RANKING_RULE,
-    SCOREBOARD,
-    DecisionError,
-    Decisions,
-    Score,
-    TeamResult,
-    Workshop,
-    load_workshop,
-    rank_teams,
-    read_decisions,
-    read_teams,
-    run_debrief,
-    template_text,
-)
+from simcare.workshop import load_workshop, read_teams, run_debrief, template_text
+from simcare.workshop.case import Workshop
+from simcare.workshop.debrief import TeamResult, rank_teams
+from simcare.workshop.decisions import BASELINE_TEAM, DecisionError, Decisions, read_decisions
 from simcare.workshop.pages import debrief_html, handout_html
+from simcare.workshop.scoreboard import EXTRAS, RANKING_RULE, SCOREBOARD, Score
 
 STAFF = "teams.social_desk.shifts.0.agents"
 EMAIL = "teams.email_desk.shifts.0.agents"
