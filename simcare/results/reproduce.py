@@ -18,6 +18,14 @@ from simcare.core.errors import ScenarioError
 from simcare.experiments.compare import compare
 from simcare.experiments.replicate import run_replications
 from simcare.experiments.sweep import run_sweep
+from simcare.results.rows import (
+    COMPARISON_COLUMNS,
+    SUMMARY_COLUMNS,
+    comparison_records,
+    summary_records,
+    to_csv,
+)
+from simcare.results.sweep_folder import SweepFolder
 from simcare.results.write import (
     MANIFEST,
     SUMMARY_FILES,
@@ -25,14 +33,6 @@ from simcare.results.write import (
     Provenance,
     now,
     versions,
-)
-from simcare.results.sweep_folder import SweepFolder
-from simcare.results.rows import (
-    COMPARISON_COLUMNS,
-    SUMMARY_COLUMNS,
-    comparison_records,
-    summary_records,
-    to_csv,
 )
 from simcare.scenario_file import load_scenario
 

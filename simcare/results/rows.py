@@ -88,7 +88,7 @@ def comparison_records(comparison: Comparison) -> list[dict[str, Any]]:
 
 
 def comparison_json(comparison: Comparison, verdict_texts: Sequence[str]) -> dict[str, Any]:
-    """The comparison as JSON data: its settings, verdicts (with their texts, in order) and every row."""
+    """The comparison as JSON data: its settings, verdicts (with their texts) and every row."""
     return {
         "scenario": comparison.scenario.name,
         "seed": comparison.seed,

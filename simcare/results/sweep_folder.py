@@ -30,6 +30,7 @@ from simcare.experiments.engine import PointRun
 from simcare.experiments.replicate import summarise
 from simcare.experiments.sweep import SweepPlan
 from simcare.metrics import Outcomes
+from simcare.results.rows import SUMMARY_COLUMNS, summary_records, to_csv
 from simcare.results.write import (
     MANIFEST,
     PLAN,
@@ -45,7 +46,6 @@ from simcare.results.write import (
     write_error,
     write_files,
 )
-from simcare.results.rows import SUMMARY_COLUMNS, summary_records, to_csv
 from simcare.scenario_file import dump_scenario, scenario_from_dict
 
 PART_COLUMNS = ("policy", "replication", "outcome", "scope", "value")

@@ -13,7 +13,7 @@ import os
 import platform
 import re
 import sys
-from collections.abc import Sequence, Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -24,8 +24,8 @@ from typing import Any, TextIO
 import numpy as np
 
 from simcare import __version__
-from simcare.experiments.replicate import RunResult
 from simcare.experiments.compare import Comparison
+from simcare.experiments.replicate import RunResult
 from simcare.metrics import Outcomes
 from simcare.model.records import RunRecord
 from simcare.results.rows import (
