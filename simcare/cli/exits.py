@@ -25,7 +25,7 @@ EXIT_INTERRUPTED = 130
 # their exit codes. Named, not imported: each is looked up only in a module already loaded (an
 # error cannot come from a module that never loaded), and importing them here would load
 # numpy and matplotlib into `simcare --help`.
-_EXIT_CODES = (
+ERROR_CODES = (
     ("simcare.core.errors", "ScenarioError", EXIT_USAGE),
     ("simcare.experiments.execution", "ExecutorError", EXIT_USAGE),
     ("simcare.reports.story", "StoryError", EXIT_USAGE),
@@ -51,7 +51,7 @@ def fail(message: str, code: int) -> NoReturn:
 
 def _exit_code(error: Exception, also: Mapping[type[Exception], int]) -> int | None:
     """The exit code of one of simcare's errors or of ``also``'s, or None for any other."""
-    for module, name, code in _EXIT_CODES:
+    for module, name, code in ERROR_CODES:
         kind = getattr(sys.modules.get(module), name, None)
         if isinstance(kind, type) and isinstance(error, kind):
             return code
