@@ -457,3 +457,16 @@ def test_help_loads_neither_the_model_nor_its_libraries(command: list[str]) -> N
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert "Usage: simcare" in done.stdout
     assert done.stderr.strip() == "[]"
+
+
+def test_every_error_given_an_exit_code_is_where_the_table_names_it() -> None:
+    """The exit-code table names its errors (importing them would slow `simcare --help`):
+    one that moved without a re-export would end a command with a traceback instead."""
+    import importlib
+
+    from simcare.cli.exits import ERROR_CODES
+
+    for module, name, _ in ERROR_CODES:
+        found = getattr(importlib.import_module(module), name)
+        assert isinstance(found, type), (module, name)
+        assert issubclass(found, Exception), (module, name)

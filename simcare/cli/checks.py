@@ -1,0 +1,111 @@
+"""The checks the commands make before any work, each ending the command with exit 2 or 3."""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from simcare.cli.exits import EXIT_OUTPUT, EXIT_USAGE, exit_codes, fail
+from simcare.experiments import workload
+
+if TYPE_CHECKING:  # the model loads only in the commands that use it (simcare --help is quick)
+    from simcare.experiments.engine import Precision
+    from simcare.scenario import Scenario
+
+
+def load(source: str) -> Scenario:
+    """The scenario of a .toml file or a built-in case, or exit 2 naming every problem."""
+    from simcare.scenario_file import load_scenario
+
+    with exit_codes():
+        return load_scenario(source)
+
+
+def split(text: str | None) -> list[str] | None:
+    """A comma-separated option as a list (None when not given)."""
+    if text is None:
+        return None
+    return [item.strip() for item in text.split(",") if item.strip()]
+
+
+def check_policies(scenario: Scenario, names: list[str], option: str) -> None:
+    """Exit 2 naming the first unknown policy, the known ones and the closest."""
+    known = scenario.policy_names
+    for name in names:
+        if name not in known:
+            hint = difflib.get_close_matches(name, known, n=1)
+            fail(
+                f"{option}: unknown policy {name!r} for {scenario.name}; policies are "
+                f"{', '.join(known)}" + (f" (did you mean {hint[0]!r}?)" if hint else ""),
+                EXIT_USAGE,
+            )
+
+
+def check_outcomes(names: list[str], option: str) -> None:
+    """Exit 2 naming the first unknown outcome key and the closest known one."""
+    from simcare.metrics import OUTCOMES
+
+    for name in names:
+        if name not in OUTCOMES:
+            hint = difflib.get_close_matches(name, list(OUTCOMES), n=1)
+            fail(
+                f"{option}: unknown outcome {name!r}"
+                + (f" (did you mean {hint[0]!r}?)" if hint else ""),
+                EXIT_USAGE,
+            )
+
+
+def target_precision(
+    target_ci: float | None, target_outcome: str, max_replications: int, replications: int
+) -> Precision | None:
+    """The --target-ci options as a `Precision`, or exit 2 with what is wrong."""
+    from simcare.experiments.engine import Precision
+
+    if target_ci is None:
+        return None
+    if not (math.isfinite(target_ci) and target_ci > 0):
+        fail(f"--target-ci: expected a half-width > 0, found {target_ci}", EXIT_USAGE)
+    check_outcomes([target_outcome], "--target-outcome")
+    if max_replications < replications:
+        fail(
+            f"--max-replications {max_replications} is below --replications {replications}",
+            EXIT_USAGE,
+        )
+    return Precision(target_outcome, target_ci, max_replications=max_replications)
+
+
+def check_workload(
+    scenarios: Iterable[Scenario],
+    runs_each: int,
+    max_complaints: float,
+    workers: int = 1,
+    records: int = 0,
+) -> None:
+    """Exit 2 before anything runs if the job is far too big (see `simcare.experiments.workload`).
+
+    Args:
+        scenarios: The scenarios the job simulates.
+        runs_each: Replications of each scenario.
+        max_complaints: The --max-complaints cap.
+        workers: Worker processes, each holding a replication at once.
+        records: Whole records of a replication held at once (an event log keeps them all).
+    """
+    work = workload.estimate(scenarios, runs_each, records)
+    problem = workload.check(work, max_complaints, workers)
+    if problem is not None:
+        fail(problem, EXIT_USAGE)
+
+
+def check_page(target: Path, force: bool, example: str) -> None:
+    """Exit 3 unless an HTML page can be written at ``target`` (before any work)."""
+    from simcare.results.write import check_writable
+
+    if target.is_dir():
+        fail(f"{target}: is a folder; give -o a file name such as {example}", EXIT_OUTPUT)
+    if target.exists() and not force:
+        fail(f"{target}: exists; choose another -o, or add --force to replace it", EXIT_OUTPUT)
+    with exit_codes():
+        check_writable(target.parent)

@@ -1,0 +1,180 @@
+"""`simcare compare`: response policies on the same customers, paired differences, verdicts."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from simcare.cli.checks import (
+    check_outcomes,
+    check_policies,
+    check_workload,
+    load,
+    split,
+    target_precision,
+)
+from simcare.cli.console import progress, stderr, stdout
+from simcare.cli.exits import (
+    EXIT_USAGE,
+    NOTHING_WRITTEN,
+    SIMULATION_ERRORS,
+    exit_codes,
+    fail,
+)
+from simcare.cli.options import (
+    ForceOption,
+    FormatOption,
+    MaxComplaintsOption,
+    MaxReplicationsOption,
+    OutputFormat,
+    PlotsOption,
+    PoliciesOption,
+    ReplicationsOption,
+    ScenarioArgument,
+    SchedulerOption,
+    SeedOption,
+    TargetOption,
+    TargetOutcomeOption,
+    WorkersOption,
+)
+from simcare.cli.plot import draw_charts
+from simcare.experiments import workload
+
+if TYPE_CHECKING:
+    from simcare.experiments.compare import Comparison
+    from simcare.results.write import Provenance
+
+BaselineOption = Annotated[
+    str | None,
+    typer.Option(
+        "--baseline",
+        "-b",
+        help="The policy the others are measured against (default: the scenario's "
+        "run.policy, what the brand does now).",
+    ),
+]
+OutcomesOption = Annotated[
+    str | None,
+    typer.Option("--outcomes", help="The table's columns: comma-separated outcome keys."),
+]
+CompareOutOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--out", "-o", help="Write comparison.csv/.json, replications, scenario, manifest."
+    ),
+]
+
+
+# Over 60 lines only by its signature: sixteen options, then checks, run, write, print.
+def compare_command(
+    scenario: ScenarioArgument,
+    policies: PoliciesOption = None,
+    baseline: BaselineOption = None,
+    replications: ReplicationsOption = 20,
+    target_ci: TargetOption = None,
+    target_outcome: TargetOutcomeOption = "complainant_churn_rate",
+    max_replications: MaxReplicationsOption = 500,
+    seed: SeedOption = 2024,
+    workers: WorkersOption = None,
+    scheduler: SchedulerOption = None,
+    outcomes: OutcomesOption = None,
+    out: CompareOutOption = None,
+    output_format: FormatOption = OutputFormat.TABLE,
+    plots: PlotsOption = False,
+    force: ForceOption = False,
+    max_complaints: MaxComplaintsOption = workload.MAX_COMPLAINTS,
+) -> None:
+    """Compare response policies on the same customers, with paired differences and verdicts.
+
+    Example: simcare compare loyal_fan_deleted_post --baseline delete -r 30
+    """
+    from simcare.experiments.compare import compare as compare_policies
+    from simcare.experiments.execution import default_workers
+    from simcare.reports.comparison import TABLE_OUTCOMES
+    from simcare.results.write import CHART_FORMATS, Provenance, check_folder, command_line, now
+
+    loaded = load(scenario)
+    chosen = split(policies)
+    check_policies(loaded, [*(chosen or []), *([baseline] if baseline else [])], "--policies")
+    columns = tuple(split(outcomes) or TABLE_OUTCOMES)
+    check_outcomes(list(columns), "--outcomes")
+    if plots and out is None:
+        fail("--plots draws into the output folder; add --out DIR", EXIT_USAGE)
+    precision = target_precision(target_ci, target_outcome, max_replications, replications)
+    compared = len(set(chosen or loaded.policy_names) | {baseline or loaded.run.policy})
+    runs = max_replications if precision is not None else replications
+    check_workload([loaded], compared * runs, max_complaints, workers or default_workers())
+    writing = False
+    with exit_codes(
+        also=SIMULATION_ERRORS, interrupted=lambda: _interrupted(out if writing else None)
+    ):
+        if out is not None:
+            check_folder(out, force)
+        started = now()
+        with progress(f"{loaded.name}: policies × replications") as on_progress:
+            comparison = compare_policies(
+                loaded,
+                chosen,
+                baseline,
+                replications,
+                seed,
+                precision=precision,
+                workers=workers or default_workers(),
+                scheduler=scheduler,
+                on_progress=on_progress,
+            )
+        if out is not None:
+            provenance = Provenance(command_line(), started, now(), comparison.executor)
+            writing = True
+            _write(comparison, out, provenance, force)
+    _print_comparison(comparison, columns, output_format, out)
+    if plots and out is not None:
+        draw_charts(out, None, list(CHART_FORMATS), split(outcomes))
+
+
+def _interrupted(writing: Path | None) -> str:
+    """What Ctrl-C left behind: nothing, or the folder being ``writing``, unfinished."""
+    if writing is not None:
+        return (
+            f"interrupted while writing {writing}: it has no manifest.json, so it is unfinished; "
+            "run the command again with --force"
+        )
+    return NOTHING_WRITTEN
+
+
+def _write(comparison: Comparison, out: Path, provenance: Provenance, force: bool) -> None:
+    """Write the comparison's folder, its verdicts in words."""
+    from simcare.results.write import write_comparison
+
+    write_comparison(comparison, _verdict_texts(comparison), out, provenance, force)
+
+
+def _print_comparison(
+    comparison: Comparison, columns: tuple[str, ...], output_format: OutputFormat, out: Path | None
+) -> None:
+    """Print the comparison on stdout: a table and the verdicts, JSON or CSV."""
+    from simcare.reports.comparison import comparison_table
+    from simcare.results.rows import COMPARISON_COLUMNS, comparison_json, comparison_records, to_csv
+
+    if output_format is OutputFormat.TABLE:
+        stdout.print(comparison_table(comparison, columns))
+        stdout.print("Verdicts (95% confidence, paired by replication):", markup=False)
+        for text in _verdict_texts(comparison):
+            stdout.print(f"- {text}", markup=False, highlight=False)
+        if out is not None:
+            stderr.print(f"Results written to {out}", markup=False, highlight=False)
+    elif output_format is OutputFormat.JSON:
+        stdout.print_json(json.dumps(comparison_json(comparison, _verdict_texts(comparison))))
+    else:
+        sys.stdout.write(to_csv(comparison_records(comparison), COMPARISON_COLUMNS))
+
+
+def _verdict_texts(comparison: Comparison) -> list[str]:
+    """Each verdict of the comparison in words."""
+    from simcare.reports.comparison import verdict_text
+
+    return [verdict_text(verdict, comparison) for verdict in comparison.verdicts]

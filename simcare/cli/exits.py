@@ -1,0 +1,89 @@
+"""The exit codes, and the one place where simcare's errors become them with their message.
+
+0 ok; 2 a usage or scenario error; 3 the output folder cannot be used; 4 some simulations
+failed; 5 `reproduce` found different numbers; 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from typing import NoReturn
+
+import typer
+
+from simcare.cli.console import stderr
+
+EXIT_USAGE = 2
+EXIT_OUTPUT = 3
+EXIT_FAILED = 4
+EXIT_DIFFERENT = 5
+EXIT_INTERRUPTED = 130
+
+# The errors a command reports as a message rather than a traceback, by module and class, and
+# their exit codes. Named, not imported: each is looked up only in a module already loaded (an
+# error cannot come from a module that never loaded), and importing them here would load
+# numpy and matplotlib into `simcare --help`.
+ERROR_CODES = (
+    ("simcare.core.errors", "ScenarioError", EXIT_USAGE),
+    ("simcare.experiments.execution", "ExecutorError", EXIT_USAGE),
+    ("simcare.reports.story", "StoryError", EXIT_USAGE),
+    ("simcare.workshop", "DecisionError", EXIT_USAGE),
+    ("simcare.results.write", "OutputError", EXIT_OUTPUT),
+    ("simcare.reports.charts", "PlotError", EXIT_OUTPUT),
+)
+
+# Extra errors for `exit_codes(also=...)` in the blocks where they have a meaning. Where
+# simulations run, a RuntimeError is one of them that raised: a bug, reported without a
+# traceback. Planning a sweep, a ValueError is a --set or option it cannot use (a SettingError).
+SIMULATION_ERRORS: Mapping[type[Exception], int] = {RuntimeError: EXIT_FAILED}
+PLAN_ERRORS: Mapping[type[Exception], int] = {ValueError: EXIT_USAGE}
+
+NOTHING_WRITTEN = "interrupted; nothing was written"
+
+
+def fail(message: str, code: int) -> NoReturn:
+    """Print ``error: message`` on stderr and end the command with exit code ``code``."""
+    stderr.print(f"error: {message}", style="red", markup=False, highlight=False)
+    raise typer.Exit(code)
+
+
+def _exit_code(error: Exception, also: Mapping[type[Exception], int]) -> int | None:
+    """The exit code of one of simcare's errors or of ``also``'s, or None for any other."""
+    for module, name, code in ERROR_CODES:
+        kind = getattr(sys.modules.get(module), name, None)
+        if isinstance(kind, type) and isinstance(error, kind):
+            return code
+    return next((code for kind, code in also.items() if isinstance(error, kind)), None)
+
+
+@contextmanager
+def exit_codes(
+    *,
+    also: Mapping[type[Exception], int] | None = None,
+    interrupted: str | Callable[[], str] | None = None,
+) -> Iterator[None]:
+    """End the command on an error raised inside: its message on stderr, its exit code.
+
+    Other exceptions go on as they are (a bug shows its traceback).
+
+    Args:
+        also: More exceptions and their codes, for a block where they have a meaning
+            (`SIMULATION_ERRORS`, `PLAN_ERRORS`); simcare's own errors are matched first.
+        interrupted: What Ctrl-C left behind (or a function saying it when asked): exit 130
+            with this message. Without it, Ctrl-C goes on to click ("Aborted!").
+    """
+    try:
+        yield
+    except typer.Exit:  # a RuntimeError: the command has already said why it ends
+        raise
+    except KeyboardInterrupt:
+        if interrupted is None:
+            raise
+        fail(interrupted if isinstance(interrupted, str) else interrupted(), EXIT_INTERRUPTED)
+    except Exception as error:
+        code = _exit_code(error, also or {})
+        if code is None:
+            raise
+        fail(str(error), code)

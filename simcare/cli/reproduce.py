@@ -1,0 +1,58 @@
+"""`simcare reproduce`: re-run a finished output folder and check its numbers are identical."""
+
+from __future__ import annotations
+
+import typer
+
+from simcare.cli.console import progress, stderr, stdout
+from simcare.cli.exits import EXIT_DIFFERENT, exit_codes
+from simcare.cli.options import FolderArgument, SchedulerOption, WorkersOption
+
+
+def reproduce_command(
+    folder: FolderArgument,
+    workers: WorkersOption = None,
+    scheduler: SchedulerOption = None,
+) -> None:
+    """Re-run a finished output folder from its manifest and check the numbers are identical.
+
+    Example: simcare reproduce results/fan
+    """
+    from simcare.experiments.execution import default_workers
+    from simcare.results.reproduce import reproduce
+
+    with exit_codes(), progress(f"{folder}: re-running") as on_progress:
+        found = reproduce(
+            folder,
+            workers=workers or default_workers(),
+            scheduler=scheduler,
+            on_progress=on_progress,
+        )
+    changed = {
+        name: (then, found.versions_now.get(name, "absent"))
+        for name, then in found.versions_then.items()
+        if found.versions_now.get(name) != then
+    }
+    if changed:
+        stderr.print(
+            "versions differ from the recorded run: "
+            + ", ".join(f"{name} {a} → {b}" for name, (a, b) in changed.items()),
+            markup=False,
+            highlight=False,
+        )
+    if found.identical:
+        stdout.print(
+            f"{folder}: re-ran the {found.kind}; {found.file.name} is identical "
+            f"({found.rows:,} rows)",
+            markup=False,
+            highlight=False,
+        )
+        return
+    stdout.print(
+        f"{folder}: re-ran the {found.kind}; {found.file.name} DIFFERS:",
+        markup=False,
+        highlight=False,
+    )
+    for line in found.differences:
+        stdout.print(f"  {line}", markup=False, highlight=False)
+    raise typer.Exit(EXIT_DIFFERENT)

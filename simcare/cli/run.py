@@ -1,0 +1,105 @@
+"""`simcare run`: one scenario under one policy, its outcomes with confidence intervals."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from simcare.cli.checks import check_policies, check_workload, load
+from simcare.cli.console import progress, stderr, stdout
+from simcare.cli.exits import EXIT_USAGE, exit_codes, fail
+from simcare.cli.options import (
+    ForceOption,
+    FormatOption,
+    MaxComplaintsOption,
+    OutputFormat,
+    ScenarioArgument,
+    SeedOption,
+)
+from simcare.experiments import workload
+
+if TYPE_CHECKING:
+    from simcare.experiments.replicate import RunResult
+
+RunReplicationsOption = Annotated[
+    int, typer.Option("--replications", "-r", min=1, help="Independent replications.")
+]
+PolicyOption = Annotated[
+    str | None,
+    typer.Option(
+        "--policy",
+        "-p",
+        help="Response policy: ignore, delete, reply_public, reply_private, "
+        "acknowledge_then_private, or one the scenario defines (default: its run.policy).",
+    ),
+]
+RunOutOption = Annotated[
+    Path | None,
+    typer.Option("--out", "-o", help="Write the summary, series, scenario and manifest here."),
+]
+EventsOption = Annotated[
+    bool, typer.Option("--events", help="Also write the per-contact event log (needs --out).")
+]
+
+
+def run_command(
+    scenario: ScenarioArgument,
+    replications: RunReplicationsOption = 20,
+    seed: SeedOption = 2024,
+    policy: PolicyOption = None,
+    out: RunOutOption = None,
+    output_format: FormatOption = OutputFormat.TABLE,
+    events: EventsOption = False,
+    force: ForceOption = False,
+    max_complaints: MaxComplaintsOption = workload.MAX_COMPLAINTS,
+) -> None:
+    """Run a scenario and print its outcomes with 95% confidence intervals.
+
+    Example: simcare run loyal_fan_deleted_post --policy delete -r 30 --out results/fan
+    """
+    from simcare.experiments.replicate import run_replications
+    from simcare.results.write import Provenance, check_folder, command_line, now, write_run
+
+    if events and out is None:
+        fail("--events writes events.csv into the output folder; add --out DIR", EXIT_USAGE)
+    loaded = load(scenario)
+    if policy is not None:
+        check_policies(loaded, [policy], "--policy")
+    check_workload([loaded], replications, max_complaints, records=replications if events else 0)
+    with exit_codes():
+        if out is not None:
+            check_folder(out, force)  # refuse now, not after the simulation
+        started = now()
+        with progress(f"{loaded.name}: replications") as on_progress:
+            result = run_replications(
+                loaded,
+                replications,
+                seed,
+                policy=policy,
+                keep_records=events,
+                on_progress=None
+                if on_progress is None
+                else lambda done: on_progress(done, replications),
+            )
+        if out is not None:
+            write_run(result, out, Provenance(command_line(), started, now()), force)
+    _print_run(result, output_format, out)
+
+
+def _print_run(result: RunResult, output_format: OutputFormat, out: Path | None) -> None:
+    """Print the outcomes on stdout as a table, JSON or CSV."""
+    from simcare.reports.tables import summary_table
+    from simcare.results.rows import SUMMARY_COLUMNS, summary_records, to_csv
+
+    if output_format is OutputFormat.TABLE:
+        stdout.print(summary_table(result))
+        if out is not None:
+            stderr.print(f"Results written to {out}", markup=False, highlight=False)
+    elif output_format is OutputFormat.JSON:
+        stdout.print_json(json.dumps(summary_records(result.summary)))
+    else:
+        sys.stdout.write(to_csv(summary_records(result.summary), SUMMARY_COLUMNS))

@@ -1,0 +1,311 @@
+"""`simcare sweep`: a scenario over a grid or Latin hypercube of its keys, resumable."""
+
+from __future__ import annotations
+
+import csv
+import math
+from collections.abc import Callable
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.table import Table
+from rich.text import Text
+
+from simcare.cli.checks import check_workload, split, target_precision
+from simcare.cli.console import progress, stderr, stdout
+from simcare.cli.exits import EXIT_FAILED, EXIT_USAGE, PLAN_ERRORS, exit_codes, fail
+from simcare.cli.options import (
+    ForceOption,
+    MaxComplaintsOption,
+    MaxReplicationsOption,
+    PlotsOption,
+    PoliciesOption,
+    ReplicationsOption,
+    SchedulerOption,
+    SeedOption,
+    TargetOption,
+    TargetOutcomeOption,
+    WorkersOption,
+)
+from simcare.cli.plot import draw_charts
+from simcare.experiments import workload
+
+if TYPE_CHECKING:
+    from simcare.experiments.engine import Precision
+    from simcare.experiments.sweep import SweepPlan, SweepResult
+    from simcare.results.sweep_folder import SweepFolder, SweepTally
+
+
+class Design(StrEnum):
+    """How a sweep lays out its points."""
+
+    GRID = "grid"
+    LHS = "lhs"
+
+
+SweepScenarioArgument = Annotated[
+    str | None,
+    typer.Argument(
+        metavar="SCENARIO",
+        help="A scenario .toml file, or a built-in case (not needed with --resume).",
+    ),
+]
+SettingsOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--set",
+        metavar="KEY=VALUES",
+        help="A dotted scenario key and its values: KEY=V1,V2,... or KEY=LO:HI:STEP "
+        "(KEY=LO:HI with --design lhs). Repeat for more keys.",
+    ),
+]
+DesignOption = Annotated[
+    Design, typer.Option("--design", help="grid: every combination; lhs: Latin hypercube.")
+]
+SamplesOption = Annotated[
+    int | None, typer.Option("--samples", min=1, help="Points of a Latin hypercube.")
+]
+SweepOutOption = Annotated[
+    Path | None,
+    typer.Option("--out", "-o", help="The folder for the results (written as points finish)."),
+]
+ResumeOption = Annotated[
+    Path | None,
+    typer.Option("--resume", help="Finish an interrupted sweep in this folder."),
+]
+
+
+def sweep_command(
+    scenario: SweepScenarioArgument = None,
+    settings: SettingsOption = None,
+    design: DesignOption = Design.GRID,
+    samples: SamplesOption = None,
+    policies: PoliciesOption = None,
+    replications: ReplicationsOption = 20,
+    target_ci: TargetOption = None,
+    target_outcome: TargetOutcomeOption = "complainant_churn_rate",
+    max_replications: MaxReplicationsOption = 500,
+    seed: SeedOption = 2024,
+    workers: WorkersOption = None,
+    scheduler: SchedulerOption = None,
+    out: SweepOutOption = None,
+    resume: ResumeOption = None,
+    plots: PlotsOption = False,
+    force: ForceOption = False,
+    max_complaints: MaxComplaintsOption = workload.MAX_COMPLAINTS,
+) -> None:
+    """Run a scenario over a grid or Latin hypercube of its keys, under one or more policies.
+
+    Example: simcare sweep loyal_fan_deleted_post --set teams.social_desk.shifts.0.agents=1:3:1
+    --policies delete,reply_public -r 10 --out results/staffing
+    """
+    from simcare.experiments.execution import default_workers
+    from simcare.results.sweep_folder import SweepFolder
+
+    if (out is None) == (resume is None):
+        fail(
+            "give --out DIR for a new sweep, or --resume DIR to finish an interrupted one",
+            EXIT_USAGE,
+        )
+    precision = target_precision(target_ci, target_outcome, max_replications, replications)
+    chosen = split(policies)
+
+    def planned(source: str) -> SweepPlan:
+        """The sweep these options ask for, over the scenario ``source``."""
+        return _plan(source, settings or [], design, samples, chosen, replications, seed, precision)
+
+    processes = workers or default_workers()
+    started_in: Path | None = None  # the folder, once the sweep writes into it
+    with exit_codes(interrupted=lambda: _interrupted(started_in)):
+        if resume is not None:
+            folder = _reopen(resume, scenario, settings, planned)
+            started_in = resume
+            folder.begin_resume()
+        else:
+            assert out is not None
+            plan = _new_plan(out, force, scenario, planned, max_complaints, processes)
+            started_in = out
+            folder = SweepFolder.create(out, plan, force)
+        result, tally = _run(folder, processes, scheduler)
+    _conclude(folder, result, tally, plots)
+
+
+def _plan(
+    scenario: str,
+    settings: list[str],
+    design: Design,
+    samples: int | None,
+    policies: list[str] | None,
+    replications: int,
+    seed: int,
+    precision: Precision | None,
+) -> SweepPlan:
+    """Plan a sweep, or exit 2 with every problem in the settings or the points' scenarios."""
+    from simcare.experiments.sweep import plan_sweep
+
+    if not settings:
+        fail("give at least one --set KEY=V1,V2,... to sweep over", EXIT_USAGE)
+    with exit_codes(also=PLAN_ERRORS):
+        return plan_sweep(
+            scenario,
+            settings,
+            design=design.value,
+            samples=samples,
+            policies=policies,
+            replications=replications,
+            seed=seed,
+            precision=precision,
+        )
+
+
+def _reopen(
+    resume: Path,
+    scenario: str | None,
+    settings: list[str] | None,
+    planned: Callable[[str], SweepPlan],
+) -> SweepFolder:
+    """Open an interrupted sweep's folder, or exit 2 if the options given ask for another."""
+    from simcare.results.sweep_folder import SweepFolder
+
+    folder = SweepFolder.open(resume)
+    if scenario is not None or settings:
+        asked = planned(scenario or folder.plan.source)
+        if asked.to_json() != folder.plan.to_json():
+            fail(
+                f"{resume}: these options differ from the sweep planned there; "
+                f"resume with just: simcare sweep --resume {resume}",
+                EXIT_USAGE,
+            )
+    return folder
+
+
+def _new_plan(
+    out: Path,
+    force: bool,
+    scenario: str | None,
+    planned: Callable[[str], SweepPlan],
+    max_complaints: float,
+    workers: int,
+) -> SweepPlan:
+    """Plan a new sweep into ``out``, or exit: the folder is unusable, or the job too big."""
+    from simcare.results.write import check_folder
+
+    check_folder(out, force)
+    if scenario is None:
+        fail("give the SCENARIO to sweep", EXIT_USAGE)
+    plan = planned(scenario)
+    runs = plan.precision.max_replications if plan.precision else plan.replications
+    points = (plan.scenario(i) for i in range(len(plan.points)))
+    check_workload(points, len(plan.policies) * runs, max_complaints, workers)
+    return plan
+
+
+def _run(
+    folder: SweepFolder, workers: int, scheduler: str | None
+) -> tuple[SweepResult, SweepTally]:
+    """Run the points not yet done, each written to the folder as it finishes."""
+    from simcare.experiments.execution import describe_executor
+    from simcare.experiments.sweep import run_sweep
+    from simcare.results.write import Provenance, command_line, now
+
+    plan = folder.plan
+    done = folder.finished_points()
+    started = now()
+    where = describe_executor(workers, scheduler)
+    simulations = len(plan.points) * len(plan.policies) * plan.replications
+    stderr.print(
+        f"Sweep {plan.name}: {len(plan.points)} points × {len(plan.policies)} "
+        f"polic{'y' if len(plan.policies) == 1 else 'ies'} × {plan.replications} "
+        f"replications ({simulations:,} runs) on {where} → {folder.folder}"
+        + (f"; {len(done)} points already done" if done else ""),
+        markup=False,
+        highlight=False,
+    )
+    with progress(f"{plan.name}: runs") as on_progress:
+        result = run_sweep(
+            plan,
+            workers=workers,
+            scheduler=scheduler,
+            skip=done,
+            keep_values=False,
+            on_point=folder.write_point,
+            on_progress=on_progress,
+        )
+    tally = folder.finish(Provenance(command_line(), started, now(), result.executor))
+    return result, tally
+
+
+def _interrupted(started_in: Path | None) -> str:
+    """What Ctrl-C left behind: nothing, a folder being prepared, or finished points."""
+    from simcare.results.write import PLAN
+
+    if started_in is None:
+        return "interrupted before the sweep started; nothing was written"
+    if not (started_in / PLAN).is_file():
+        return f"interrupted while preparing {started_in}; run the same command again with --force"
+    return f"interrupted; finished points are kept: simcare sweep --resume {started_in}"
+
+
+def _conclude(folder: SweepFolder, result: SweepResult, tally: SweepTally, plots: bool) -> None:
+    """Print the summary and where it is, draw the charts; exit 4 naming failed points."""
+    from simcare.results.write import CHART_FORMATS
+
+    _print_sweep_table(folder.folder, folder.plan)
+    stderr.print(
+        f"Results written to {folder.folder}: {tally.finished} of {tally.points} points done",
+        markup=False,
+        highlight=False,
+    )
+    if plots and tally.finished:
+        draw_charts(folder.folder, None, list(CHART_FORMATS), None)
+    if tally.failed:
+        listed = ", ".join(str(p) for p in tally.failed[:10])
+        why = next((r.error.splitlines()[-1] for r in result.runs.values() if r.error), "")
+        fail(
+            f"{len(tally.failed)} point{'s' * (len(tally.failed) != 1)} failed ({listed})"
+            + (f": {why}" if why else "")
+            + "; "
+            f"see {folder.folder / 'points.csv'} and parts/*.error.txt, then "
+            f"simcare sweep --resume {folder.folder}",
+            EXIT_FAILED,
+        )
+
+
+def _print_sweep_table(folder: Path, plan: SweepPlan) -> None:
+    """Print the key outcomes per point and policy, read back from the summary just written."""
+    from simcare.experiments.compare import KEY_OUTCOMES
+    from simcare.metrics import OUTCOMES
+    from simcare.reports.comparison import SHORT_LABELS, difference_text, short_value
+
+    keys = plan.keys
+    with (folder / "summary.csv").open(encoding="utf-8", newline="") as handle:
+        rows = [
+            row
+            for row in csv.DictReader(handle)
+            if row["scope"] == "all" and row["outcome"] in KEY_OUTCOMES
+        ]
+    # Text cells throughout: names, keys and values come from files and --set, not rich markup.
+    title = Text(f"{plan.name}: sweep summary (mean ± 95% half-width)")
+    table = Table(title=title, title_justify="left")
+    for column in ("point", *keys, "policy"):
+        table.add_column(Text(column), no_wrap=True)
+    for outcome in KEY_OUTCOMES:
+        table.add_column(SHORT_LABELS.get(outcome, OUTCOMES[outcome].label), justify="right")
+    cells: dict[tuple[str, str], dict[str, str]] = {}
+    for row in rows:
+        spec = OUTCOMES[row["outcome"]]
+        mean = float(row["mean"]) if row["mean"] else math.nan
+        half = float(row["half_width"]) if row["half_width"] else math.nan
+        text = short_value(mean, spec.unit)
+        if not math.isnan(half):
+            text += f" ±{difference_text(half, spec.unit, sign=False)}"
+        where = cells.setdefault((row["point"], row["policy"]), {"point": row["point"]})
+        where.update({k: row[k] for k in keys})
+        where[row["outcome"]] = text
+    for (_, policy), where in cells.items():
+        texts = [where["point"], *(where[k] for k in keys), policy]
+        texts += [where.get(o, "—") for o in KEY_OUTCOMES]
+        table.add_row(*map(Text, texts))
+    stdout.print(table)
