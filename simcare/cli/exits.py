@@ -29,7 +29,7 @@ ERROR_CODES = (
     ("simcare.core.errors", "ScenarioError", EXIT_USAGE),
     ("simcare.experiments.execution", "ExecutorError", EXIT_USAGE),
     ("simcare.reports.story", "StoryError", EXIT_USAGE),
-    ("simcare.workshop", "DecisionError", EXIT_USAGE),
+    ("simcare.workshop.decisions", "DecisionError", EXIT_USAGE),
     ("simcare.results.write", "OutputError", EXIT_OUTPUT),
     ("simcare.reports.charts", "PlotError", EXIT_OUTPUT),
 )

@@ -26,7 +26,8 @@ from simcare.cli.options import MaxComplaintsOption, WorkersOption
 from simcare.experiments import workload
 
 if TYPE_CHECKING:
-    from simcare.workshop import Decisions, Workshop
+    from simcare.workshop.case import Workshop
+    from simcare.workshop.decisions import Decisions
 
 WorkshopArguments = Annotated[
     list[str],
