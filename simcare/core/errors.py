@@ -1,10 +1,10 @@
-"""Scenario problems and the checks that raise them (shared by the scenario and the policies)."""
+"""Errors: scenario problems and the checks that raise them, and wrong arguments of a call."""
 
 from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
@@ -34,6 +34,33 @@ class ScenarioError(ValueError):
     def __str__(self) -> str:
         prefix = f"{self.source}: " if self.source else ""
         return "\n".join(prefix + str(problem) for problem in self.problems)
+
+
+@dataclass(frozen=True, slots=True)
+class Arg:
+    """The name of an argument inside an `ArgumentError`'s message (``samples``)."""
+
+    name: str
+
+
+class ArgumentError(ValueError):
+    """A call's argument is wrong; the message names the argument and what was expected.
+
+    The message is built from text and `Arg` names, so that whoever called can spell the
+    names its own way: the library's parameter names by default (``samples 0: expected ...``),
+    the command line's options through `spelled` (``--samples 0: expected ...``).
+    """
+
+    def __init__(self, *parts: str | Arg) -> None:
+        self.parts = parts
+        super().__init__(self.spelled({}))
+
+    def spelled(self, names: Mapping[str, str]) -> str:
+        """The message with each argument named by ``names`` (its own name if not there)."""
+        return "".join(
+            part if isinstance(part, str) else names.get(part.name, part.name)
+            for part in self.parts
+        )
 
 
 def fail(key: str, message: str) -> ScenarioError:

@@ -1,9 +1,9 @@
-"""Experimental designs for sweeps: ``--set`` texts, the points they span, a scenario per point.
+"""Experimental designs for sweeps: settings, the points they span, a scenario per point.
 
-Pure and I/O-free. A ``--set KEY=...`` text becomes a `Setting`; `grid` and `latin_hypercube`
-turn settings into points (dicts from dotted key to value); `point_scenario` builds and checks
-the scenario at one point from the scenario file's raw TOML data, so that every problem names
-the file, the point and the key.
+Pure and I/O-free. A setting text ``KEY=...`` (the command line's ``--set``) becomes a
+`Setting`; `grid` and `latin_hypercube` turn settings into points (dicts from dotted key to
+value); `point_scenario` builds and checks the scenario at one point from the scenario file's
+raw TOML data, so that every problem names the file, the point and the key.
 
 Values are int, float, str or bool only, so that a point can be written to JSON, TOML and CSV.
 """
@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from simcare.core.errors import ScenarioError
+from simcare.core.errors import Arg, ArgumentError, ScenarioError
 from simcare.scenario import Scenario
 from simcare.scenario_file import scenario_from_dict
 
@@ -46,16 +46,16 @@ _WHOLE_LIMIT = 2**63
 Number = int | float
 
 
-class SettingError(ValueError):
-    """A ``--set`` text (or a design's size) is wrong.
+class SettingError(ArgumentError):
+    """A setting text (or a design's size) is wrong: the message names it and what was expected."""
 
-    ``str()`` is a complete message that names the ``--set`` text and what was expected.
-    """
+
+SETTINGS, DESIGN, SAMPLES, SEED = Arg("setting"), Arg("design"), Arg("samples"), Arg("seed")
 
 
 @dataclass(frozen=True, slots=True)
 class Setting:
-    """One ``--set`` text: a dotted key and the values it takes.
+    """One setting text: a dotted key and the values it takes.
 
     Attributes:
         key: dotted path, e.g. ``teams.social_desk.shifts.0.agents``.
@@ -77,8 +77,8 @@ class Setting:
 # --- parsing ---
 
 
-def _error(text: str, problem: str) -> SettingError:
-    return SettingError(f"--set '{text}': {problem}")
+def _error(text: str, *problem: str | Arg) -> SettingError:
+    return SettingError(SETTINGS, f" '{text}': ", *problem)
 
 
 def _check_key(key: str, text: str) -> None:
@@ -178,7 +178,7 @@ def _range(key: str, parts: list[str], text: str) -> Setting | None:
 
 
 def parse_setting(text: str) -> Setting:
-    """Parse one ``--set`` text: ``KEY=V1,V2,...``, ``KEY=LO:HI:STEP`` or ``KEY=LO:HI``.
+    """Parse one setting text: ``KEY=V1,V2,...``, ``KEY=LO:HI:STEP`` or ``KEY=LO:HI``.
 
     Each value is read as TOML when it is valid TOML (2, 0.5, true, "text"), else kept as
     text (20/h, 9min, 09:00-17:00). Commas always separate values.
@@ -220,12 +220,14 @@ def check_distinct(settings: Sequence[Setting]) -> None:
         if first is not setting:
             raise _error(
                 setting.text,
-                f"{setting.key} is already set by --set '{first.text}'; set each key once",
+                f"{setting.key} is already set by ",
+                SETTINGS,
+                f" '{first.text}'; set each key once",
             )
 
 
 def format_value(value: Any) -> str:
-    """A point value as a ``--set`` would write it: 2, 0.5, true, 20/h, or "2" for the text 2.
+    """A point value as a setting text would write it: 2, 0.5, true, 20/h, or "2" for the text 2.
 
     `parse_setting` reads the result back as the same value, unless it is text with a comma
     (commas always separate values).
@@ -246,7 +248,7 @@ def format_value(value: Any) -> str:
 
 
 def point_text(point: Mapping[str, Any]) -> str:
-    """A point as ``--set`` arguments would write it: ``k1=v1 k2=v2``."""
+    """A point as setting texts would write it: ``k1=v1 k2=v2``."""
     return " ".join(f"{key}={format_value(value)}" for key, value in point.items())
 
 
@@ -265,15 +267,21 @@ def grid(settings: Sequence[Setting]) -> list[dict[str, Any]]:
         if setting.values is None:
             raise _error(
                 setting.text,
-                "LO:HI is a range for --design lhs; a grid needs LO:HI:STEP or a list V1,V2,...",
+                "LO:HI is a range for ",
+                DESIGN,
+                " lhs; a grid needs LO:HI:STEP or a list V1,V2,...",
             )
     columns = [setting.values for setting in settings if setting.values is not None]
     count = math.prod(len(values) for values in columns)
     if count > MAX_POINTS:
         sizes = " × ".join(str(len(values)) for values in columns)
         raise SettingError(
-            f"--design grid: {count:,} points ({sizes}); at most {MAX_POINTS:,}"
-            " — use --design lhs --samples N"
+            DESIGN,
+            f" grid: {count:,} points ({sizes}); at most {MAX_POINTS:,} — use ",
+            DESIGN,
+            " lhs ",
+            SAMPLES,
+            " N",
         )
     keys = [setting.key for setting in settings]
     return [dict(zip(keys, values, strict=True)) for values in itertools.product(*columns)]
@@ -305,9 +313,9 @@ def latin_hypercube(settings: Sequence[Setting], samples: int, seed: int) -> lis
         SettingError: ``samples`` is not from 1 to 100,000, or ``seed`` is negative.
     """
     if not 1 <= samples <= MAX_POINTS:
-        raise SettingError(f"--samples {samples}: expected a whole number from 1 to {MAX_POINTS:,}")
+        raise SettingError(SAMPLES, f" {samples}: expected a whole number from 1 to {MAX_POINTS:,}")
     if seed < 0:
-        raise SettingError(f"--seed {seed}: expected a whole number >= 0")
+        raise SettingError(SEED, f" {seed}: expected a whole number >= 0")
     # Its own branch of the seed, so the design never shares numbers with a replication.
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=DESIGN_SPAWN_KEY))
     below_one = math.nextafter(1.0, 0.0)
@@ -336,19 +344,19 @@ def _step_into(node: Any, segment: str, name: str, key: str) -> tuple[Any, Any]:
     if isinstance(node, dict):
         if segment.isdigit() and segment not in node:
             raise SettingError(
-                f"--set {key}: {name} is a table, not a list; it has no key {segment!r}"
+                SETTINGS, f" {key}: {name} is a table, not a list; it has no key {segment!r}"
             )
         return node, segment
     if isinstance(node, list):
         if not segment.isdigit():
             raise SettingError(
-                f"--set {key}: {name} is a list; expected an index, found {segment!r}"
+                SETTINGS, f" {key}: {name} is a list; expected an index, found {segment!r}"
             )
         index = int(segment)
         if index >= len(node):
-            raise SettingError(f"--set {key}: {name} has {_entries(len(node))}")
+            raise SettingError(SETTINGS, f" {key}: {name} has {_entries(len(node))}")
         return node, index
-    raise SettingError(f"--set {key}: {name} is {node!r}, not a table or a list")
+    raise SettingError(SETTINGS, f" {key}: {name} is {node!r}, not a table or a list")
 
 
 def apply_point(data: dict[str, Any], point: Mapping[str, Any]) -> dict[str, Any]:
@@ -389,11 +397,11 @@ def point_scenario(
     Raises:
         SettingError: a key cannot be set in the data (see `apply_point`).
         ScenarioError: the scenario at the point is invalid; its source names the file and
-            the point, as ``FILE with --set k1=v1 k2=v2``.
+            the point, as ``FILE at k1=v1 k2=v2``.
     """
     changed = apply_point(data, point)
     try:
         return scenario_from_dict(changed, default_name)
     except ScenarioError as error:
-        where = f"{source} with --set {point_text(point)}" if point else source
+        where = f"{source} at {point_text(point)}" if point else source
         raise ScenarioError(list(error.problems), where) from None

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
+from simcare.core.errors import Arg, ArgumentError
 from simcare.metrics import Outcomes, simulate_outcomes
 from simcare.scenario import Scenario
 
@@ -84,8 +85,11 @@ Finished = tuple[Task, list[Outcomes] | BaseException]
 """A task and what it gave: its outcomes, or the exception it raised."""
 
 
-class ExecutorError(RuntimeError):
+class ExecutorError(ArgumentError):
     """The executor cannot start: Dask is not installed, or the scheduler cannot be reached."""
+
+
+SCHEDULER = Arg("scheduler")
 
 
 class WorkerDiedError(RuntimeError):
@@ -368,7 +372,7 @@ class DaskExecutor(Executor):
             distributed: Any = importlib.import_module("distributed")
         except ImportError:
             raise ExecutorError(
-                "--scheduler needs Dask's distributed scheduler: pip install 'simcare[dask]'"
+                SCHEDULER, " needs Dask's distributed scheduler: pip install 'simcare[dask]'"
             ) from None
         try:
             self._client: Any = distributed.Client(
@@ -376,7 +380,7 @@ class DaskExecutor(Executor):
             )
         except (OSError, ValueError, TypeError) as error:
             raise ExecutorError(
-                f"--scheduler {address}: cannot reach a Dask scheduler there ({error})"
+                SCHEDULER, f" {address}: cannot reach a Dask scheduler there ({error})"
             ) from None
         try:
             # A cluster that has just started may have no workers yet; chunk sizes need them.
@@ -384,7 +388,7 @@ class DaskExecutor(Executor):
         except TimeoutError:
             self._client.close()
             raise ExecutorError(
-                f"--scheduler {address}: no Dask workers joined within {DASK_WORKERS_TIMEOUT}"
+                SCHEDULER, f" {address}: no Dask workers joined within {DASK_WORKERS_TIMEOUT}"
             ) from None
         self._completed: Any = distributed.as_completed(loop=self._client.loop, with_results=False)
         self._running: dict[str, Task] = {}

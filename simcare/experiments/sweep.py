@@ -11,9 +11,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from simcare.core.errors import Problem, ScenarioError
+from simcare.core.errors import Arg, ArgumentError, Problem, ScenarioError
 from simcare.core.stats import Estimate
 from simcare.experiments.design import (
+    DESIGN,
+    SAMPLES,
+    SETTINGS,
     Setting,
     check_distinct,
     grid,
@@ -28,6 +31,7 @@ from simcare.scenario import Scenario
 from simcare.scenario_file import load_scenario_data, scenario_from_dict, scenario_to_dict
 
 DESIGNS = ("grid", "lhs")
+POLICIES = Arg("policies")
 MAX_PROBLEMS_SHOWN = 10
 """Problems listed when a plan has bad points (the rest are counted)."""
 
@@ -39,7 +43,7 @@ class SweepPlan:
     Attributes:
         source: where the base scenario came from (for messages).
         base: the base scenario's TOML data, as written in its file.
-        settings: the ``--set`` texts, in order.
+        settings: the setting texts (``KEY=VALUES``), in order.
         points: per point, the value of each swept key.
     """
 
@@ -132,7 +136,7 @@ def plan_sweep(
         precision: add replications until an outcome's interval is this narrow.
 
     Raises:
-        SettingError: a malformed ``--set``, or a design that does not fit the settings.
+        SettingError: a malformed setting, or a design that does not fit the settings.
         ScenarioError: the base file, or some point, is not a valid scenario (every point's
             problems are listed, each naming the point's settings).
         ValueError: an unknown design or policy, or a bad count.
@@ -149,14 +153,16 @@ def plan_sweep(
     parsed: list[Setting] = [parse_setting(text) for text in settings]
     check_distinct(parsed)
     if any(s.key == "run.policy" for s in parsed):
-        raise ValueError("run.policy: sweep policies with --policies a,b,c rather than --set")
+        raise ArgumentError(
+            "run.policy: sweep policies with ", POLICIES, " a,b,c rather than ", SETTINGS
+        )
     if design == "grid":
         if samples is not None:
-            raise ValueError("--samples is for --design lhs; a grid runs every combination")
+            raise ArgumentError(SAMPLES, " is for ", DESIGN, " lhs; a grid runs every combination")
         points = grid(parsed)
     else:
         if samples is None or samples < 1:
-            raise ValueError("--design lhs needs --samples N (N >= 1)")
+            raise ArgumentError(DESIGN, " lhs needs ", SAMPLES, " N (N >= 1)")
         points = latin_hypercube(parsed, samples, seed)
     chosen = tuple(dict.fromkeys(policies or [base.run.policy]))
     plan = SweepPlan(

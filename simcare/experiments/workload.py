@@ -21,14 +21,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from simcare.core.errors import Arg, ArgumentError
 from simcare.core.units import MINUTES_PER_DAY
 
 if TYPE_CHECKING:  # the command line reads the defaults here without loading the model
     from simcare.scenario import Scenario
 
 MAX_COMPLAINTS = 1_000_000_000
-"""Default cap on the complaints a whole command may simulate (``--max-complaints``): about
+"""Default cap on the complaints a whole command may simulate (``max_complaints``): about
 three hours on one core at simcare's measured rate, longer on a busy machine."""
+MAX_COMPLAINTS_ARG = Arg("max_complaints")
 
 COMPLAINTS_PER_SECOND = 100_000
 """A conservative per-core rate, for telling the user roughly how long a job would take."""
@@ -149,8 +151,8 @@ def _about(value: float, unit: str) -> str:
     return f"about {value:,.0f} {unit}" if value < 1e15 else f"about {value:.2g} {unit}"
 
 
-def check(workload: Workload, max_complaints: float, workers: int = 1) -> str | None:
-    """Why the work should not start (a message for the user), or None if it may.
+def check(workload: Workload, max_complaints: float, workers: int = 1) -> ArgumentError | None:
+    """Why the work should not start (an error to raise or show), or None if it may.
 
     Refused: a single replication that would not fit in this machine's memory (whatever the
     cap), or more complaints in all than ``max_complaints``.
@@ -159,17 +161,20 @@ def check(workload: Workload, max_complaints: float, workers: int = 1) -> str | 
     need = workload.largest_run_bytes
     if not need <= 0.8 * memory:  # also refuses NaN
         size = f"about {need / 2**30:,.3g} GiB" if math.isfinite(need) else "unbounded memory"
-        return (
+        return ArgumentError(
             f"one replication would need {size} of memory (this machine has "
             f"{memory / 2**30:,.0f} GiB); lower problems.rate or run.duration"
         )
     if workload.complaints > max_complaints:
         hours = workload.hours(workers)
         time = f"{hours:,.0f} hours" if hours >= 2 else f"{hours * 60:,.0f} minutes"
-        return (
+        return ArgumentError(
             f"this would simulate {_about(workload.complaints, 'complaints')} in "
             f"{workload.runs:,} replications, roughly {time} on {workers} "
-            f"core{'s' if workers != 1 else ''}; that is more than --max-complaints "
-            f"({max_complaints:,.0f}). Raise --max-complaints to run it anyway"
+            f"core{'s' if workers != 1 else ''}; that is more than ",
+            MAX_COMPLAINTS_ARG,
+            f" ({max_complaints:,.0f}). Raise ",
+            MAX_COMPLAINTS_ARG,
+            " to run it anyway",
         )
     return None

@@ -1,4 +1,4 @@
-"""Sweep designs: parsing --set texts, grid and Latin hypercube points, a scenario per point."""
+"""Sweep designs: parsing setting texts, grid and Latin hypercube points, a scenario per point."""
 
 from __future__ import annotations
 
@@ -209,7 +209,7 @@ def test_float_ranges_step_from_low_to_high(low: Any, count: int, step: Any, ext
 def test_a_malformed_setting_names_the_text_and_what_was_expected(text: str, message: str) -> None:
     with pytest.raises(SettingError) as raised:
         parse_setting(text)
-    assert str(raised.value).startswith(f"--set '{text}': ")
+    assert str(raised.value).startswith(f"setting '{text}': ")
     assert message in str(raised.value)
 
 
@@ -224,7 +224,7 @@ def test_check_distinct_names_the_repeated_key() -> None:
     with pytest.raises(SettingError) as raised:
         check_distinct([first, other, again])
     assert str(raised.value) == (
-        "--set 'a.b=3:4': a.b is already set by --set 'a.b=1'; set each key once"
+        "setting 'a.b=3:4': a.b is already set by setting 'a.b=1'; set each key once"
     )
 
 
@@ -293,7 +293,7 @@ def test_a_grid_of_no_settings_is_the_scenario_as_it_is() -> None:
 def test_a_grid_refuses_a_bare_range() -> None:
     with pytest.raises(SettingError) as raised:
         grid([parse_setting("a=1,2"), parse_setting("b=2:10")])
-    assert str(raised.value).startswith("--set 'b=2:10': ")
+    assert str(raised.value).startswith("setting 'b=2:10': ")
     assert "a grid needs LO:HI:STEP or a list" in str(raised.value)
 
 
@@ -303,7 +303,7 @@ def test_a_grid_has_at_most_the_maximum_number_of_points() -> None:
     with pytest.raises(SettingError) as raised:
         grid(too_many)
     assert str(raised.value) == (
-        "--design grid: 100,100 points (100 × 1001); at most 100,000 — use --design lhs --samples N"
+        "design grid: 100,100 points (100 × 1001); at most 100,000 — use design lhs samples N"
     )
 
 
@@ -405,9 +405,9 @@ def test_points_hold_plain_values_that_json_and_toml_can_write() -> None:
 @pytest.mark.parametrize(
     ("samples", "seed", "message"),
     [
-        (0, 1, "--samples 0: expected a whole number from 1 to 100,000"),
-        (MAX_POINTS + 1, 1, "--samples 100001: expected a whole number from 1 to 100,000"),
-        (5, -1, "--seed -1: expected a whole number >= 0"),
+        (0, 1, "samples 0: expected a whole number from 1 to 100,000"),
+        (MAX_POINTS + 1, 1, "samples 100001: expected a whole number from 1 to 100,000"),
+        (5, -1, "seed -1: expected a whole number >= 0"),
     ],
 )
 def test_a_hypercube_needs_samples_and_a_seed(samples: int, seed: int, message: str) -> None:
@@ -459,7 +459,8 @@ def test_an_empty_point_changes_nothing() -> None:
 def test_apply_point_names_the_key_and_what_it_found(key: str, message: str) -> None:
     with pytest.raises(SettingError) as raised:
         apply_point(RAW, {key: 1})
-    assert str(raised.value) == f"--set {key}: {message}"
+    assert str(raised.value) == f"setting {key}: {message}"
+    assert raised.value.spelled({"setting": "--set"}) == f"--set {key}: {message}"
 
 
 # --- a scenario per point ---
@@ -516,8 +517,8 @@ def test_an_unknown_key_names_the_file_the_point_and_the_closest_key() -> None:
     with pytest.raises(ScenarioError) as raised:
         point_scenario(data, point, source, name)
     message = str(raised.value)
-    assert raised.value.source == f"{source} with --set run.policy=ignore teams.agents.agentz=3"
-    assert message.startswith(f"{source} with --set run.policy=ignore teams.agents.agentz=3: ")
+    assert raised.value.source == f"{source} at run.policy=ignore teams.agents.agentz=3"
+    assert message.startswith(f"{source} at run.policy=ignore teams.agents.agentz=3: ")
     assert "teams.agents.agentz: unknown key" in message
     assert "did you mean 'agents'?" in message
 
@@ -529,10 +530,10 @@ def test_a_bad_value_gives_the_readers_message() -> None:
     assert [str(problem) for problem in raised.value.problems] == [
         "teams.agents.agents: expected a whole number of agents from 0 to 100,000, found -1"
     ]
-    assert "with --set teams.agents.agents=-1: " in str(raised.value)
+    assert " at teams.agents.agents=-1: " in str(raised.value)
 
 
 def test_a_key_that_cannot_be_set_is_a_setting_error() -> None:
     data, source, name = load_scenario_data(CASE)
-    with pytest.raises(SettingError, match=r"--set run.duration.x: duration is '2d'"):
+    with pytest.raises(SettingError, match=r"setting run.duration.x: duration is '2d'"):
         point_scenario(data, {"run.duration.x": 1}, source, name)
