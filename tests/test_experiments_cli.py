@@ -138,7 +138,7 @@ def test_a_latin_hypercube_has_the_samples_asked_for_within_the_ranges(tmp_path:
     [
         (("--set", f"{STAFF}=1,2"), "give --out DIR for a new sweep"),
         (("--set", "teams.social_desk.shifts.0.agnets=1,2", "-o", "x"), "did you mean 'agents'"),
-        (("--set", f"{STAFF}=-1,1", "-o", "x"), f"--set {STAFF}=-1"),
+        (("--set", f"{STAFF}=-1,1", "-o", "x"), f"at {STAFF}=-1: "),
         (("--set", f"{STAFF}", "-o", "x"), "expected KEY=V1,V2"),
         (("--set", "run.policy=delete,ignore", "-o", "x"), "--policies"),
         (("-o", "x"), "give at least one --set"),

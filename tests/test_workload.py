@@ -12,6 +12,7 @@ from helpers import invoke
 from test_experiments import short_fan
 
 from simcare import load_scenario
+from simcare.cli.exits import OPTION_NAMES
 from simcare.experiments.workload import (
     BIN_BYTES_PER_CHANNEL,
     BYTES_PER_COMPLAINT,
@@ -63,14 +64,15 @@ def test_check_refuses_a_run_that_cannot_fit_in_memory_and_a_job_over_the_cap() 
     )
     memory = check(Workload(runs=1, problems=1e13, complaints=1e12, largest_run_bytes=1e16), 1e30)
     assert memory is not None
-    assert "GiB of memory" in memory
+    assert "GiB of memory" in str(memory)
     unbounded = check(Workload(1, math.inf, math.inf, math.inf), math.inf)
     assert unbounded is not None
-    assert "unbounded memory" in unbounded
+    assert "unbounded memory" in str(unbounded)
     over = check(Workload(runs=500, problems=5e9, complaints=2e9, largest_run_bytes=4e9), 1e9, 2)
     assert over is not None
-    assert "about 2,000,000,000 complaints in 500 replications" in over
-    assert "--max-complaints (1,000,000,000)" in over
+    assert "about 2,000,000,000 complaints in 500 replications" in str(over)
+    assert "than max_complaints (1,000,000,000). Raise max_complaints to" in str(over)
+    assert "than --max-complaints (1,000,000,000)" in over.spelled(OPTION_NAMES)
 
 
 def test_silent_problems_count_towards_memory() -> None:
@@ -96,7 +98,7 @@ def test_silent_problems_count_towards_memory() -> None:
     )
     refused = check(estimate([quiet], 1), MAX_COMPLAINTS)
     assert refused is not None
-    assert "GiB of memory" in refused
+    assert "GiB of memory" in str(refused)
 
 
 def test_estimate_multiplies_runs_over_points() -> None:

@@ -14,6 +14,7 @@ from typing import NoReturn
 import typer
 
 from simcare.cli.console import stderr
+from simcare.core.errors import ArgumentError
 
 EXIT_USAGE = 2
 EXIT_OUTPUT = 3
@@ -42,9 +43,22 @@ PLAN_ERRORS: Mapping[type[Exception], int] = {ValueError: EXIT_USAGE}
 
 NOTHING_WRITTEN = "interrupted; nothing was written"
 
+OPTION_NAMES = {
+    "setting": "--set",
+    "design": "--design",
+    "samples": "--samples",
+    "seed": "--seed",
+    "policies": "--policies",
+    "scheduler": "--scheduler",
+    "max_complaints": "--max-complaints",
+}
+"""The library's argument names (in an `ArgumentError`) as this command line spells them."""
 
-def fail(message: str, code: int) -> NoReturn:
+
+def fail(message: str | ArgumentError, code: int) -> NoReturn:
     """Print ``error: message`` on stderr and end the command with exit code ``code``."""
+    if isinstance(message, ArgumentError):
+        message = message.spelled(OPTION_NAMES)
     stderr.print(f"error: {message}", style="red", markup=False, highlight=False)
     raise typer.Exit(code)
 
@@ -86,4 +100,4 @@ def exit_codes(
         code = _exit_code(error, also or {})
         if code is None:
             raise
-        fail(str(error), code)
+        fail(error if isinstance(error, ArgumentError) else str(error), code)
