@@ -83,9 +83,11 @@ _LOCK = threading.RLock()
 
 
 class PlotError(Exception):
-    """A folder cannot be drawn: not a simcare output folder, or a file or column is missing.
+    """Charts cannot be drawn: a folder unreadable, nothing to draw, or a file not written.
 
-    ``str()`` names the folder or file and says what is wrong.
+    A folder that cannot be read (`simcare.results.read.ReadError`) is reported as this too,
+    as is an outcome asked for that the folder lacks. ``str()`` names the folder or file and
+    says what is wrong.
     """
 
 
