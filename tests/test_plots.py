@@ -21,22 +21,12 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 from test_experiments import STAFF, short_fan
 
-from simcare.reports.charts import (
-    DPI,
-    OKABE_ITO,
-    PlotError,
-    Series,
-    comparison_chart,
-    difference_chart,
-    heatmap_chart,
-    pareto_front,
-    plot_folder,
-    read_results,
-    read_timeseries,
-    sweep_chart,
-    timeseries_chart,
-    tradeoff_chart,
-)
+from simcare.reports.charts import PlotError, comparison_chart, difference_chart, plot_folder
+from simcare.reports.charts.style import DPI, OKABE_ITO
+from simcare.reports.charts.sweeps import heatmap_chart, sweep_chart
+from simcare.reports.charts.timeseries import timeseries_chart
+from simcare.reports.charts.tradeoff import pareto_front, tradeoff_chart
+from simcare.results.read import Series, read_results, read_timeseries
 from simcare.results.write import CHART_LIST
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

@@ -16,10 +16,11 @@ from browser import render
 from helpers import invoke
 from test_experiments import STAFF, short_fan
 
-from simcare.reports.charts import chart_svgs, read_results
+from simcare.reports.charts.folder import chart_svgs
 from simcare.reports.comparison import TABLE_OUTCOMES
 from simcare.reports.html import Html, escape, inline_svg, page, paragraphs, table, tag
 from simcare.reports.report import report_html
+from simcare.results.read import read_results
 
 POLICIES = ("delete", "reply_public", "ignore")
 HOSTILE = '<script>alert("briefing")</script> & <img src=x onerror=alert(1)>'

@@ -10,17 +10,10 @@ from helpers import invoke
 
 from simcare.model.records import JourneyEnd, RunRecord
 from simcare.model.replication import simulate
+from simcare.reports.format import spoken_duration as span
 from simcare.reports.pick import Pick
-from simcare.reports.story import (
-    StoryError,
-    between,
-    choose,
-    clock,
-    format_story,
-    format_twins,
-    span,
-    tell,
-)
+from simcare.reports.story import StoryError, choose, clock, format_story, format_twins, tell
+from simcare.reports.story.words import between
 from simcare.scenario import Scenario
 from simcare.scenario_file import load_scenario
 

@@ -89,49 +89,6 @@ def parse_rate(text: str) -> float:
     return per_minute + 0.0  # turns -0.0 ("-0/h") into 0.0
 
 
-def _number(value: float) -> str:
-    """Three significant figures, without an exponent ("7.8", "42", "1,500"); 0 below 0.001."""
-    if abs(value) >= 999.5:
-        return f"{value:,.0f}"
-    if abs(value) < 0.0005:
-        return "0"
-    return format(Decimal(f"{value:.3g}"), "f")
-
-
-def _sig3(value: float) -> float:
-    return float(f"{value:.3g}")
-
-
-def display_unit(minutes: float) -> tuple[str, float]:
-    """Return the unit a person would read a duration in, and its size in minutes."""
-    # Choose the unit on the rounded value, so that 59.99 s shows as "1 min", not "60 s".
-    magnitude = abs(minutes)
-    if _sig3(magnitude * 60) < 60:
-        return "s", 1 / 60
-    if _sig3(magnitude) < 120:
-        return "min", 1.0
-    if _sig3(magnitude / 60) < 48:
-        return "h", 60.0
-    return "d", 1440.0
-
-
-def format_duration(minutes: float, unit: tuple[str, float] | None = None) -> str:
-    """Return a duration in the unit a person would use: "7.8 s", "4.2 min", "3.1 h", "2.5 d".
-
-    Args:
-        minutes: the duration.
-        unit: a `display_unit` to use instead of this duration's own (to write a range in one
-            unit, "109 min – 243 min", not "109 min – 4.05 h").
-    """
-    if not math.isfinite(minutes):
-        return "—" if math.isnan(minutes) else ("-∞" if minutes < 0 else "∞")
-    minutes += 0.0  # -0.0 shows as "0 s"
-    name, size = unit or display_unit(minutes)
-    # Seconds divide by 60 rather than multiply by an inexact 1/60.
-    value = minutes * 60 if name == "s" else minutes / size
-    return f"{_number(value)} {name}"
-
-
 def _plain(value: float) -> str:
     """The shortest text that reads back as ``value``, never in exponent notation."""
     return format(Decimal(repr(value)), "f")

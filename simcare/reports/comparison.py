@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-import math
-
 from rich.table import Table
 from rich.text import Text
 
 from simcare.experiments.compare import Call, Comparison, Difference, Verdict
 from simcare.metrics import OUTCOMES, Better, Unit
-from simcare.reports.tables import format_value
+from simcare.reports.format import difference_text, format_value, mean_text, short_value
+
+__all__ = [
+    "SHORT_LABELS",
+    "TABLE_OUTCOMES",
+    "comparison_table",
+    "difference_text",  # the workshop and the command line format their cells like the table's
+    "short_value",
+    "verdict_text",
+]
 
 TABLE_OUTCOMES = (
     "resolved_share",
@@ -36,26 +43,6 @@ SHORT_LABELS = {
 """Column headings of the comparison table; other outcomes use their full label."""
 
 
-def short_value(value: float, unit: Unit, currency: str = "$") -> str:
-    """A number for a narrow cell: money and big counts in k and M ("$2.69M", "47.5k")."""
-    if math.isnan(value) or unit not in (Unit.MONEY, Unit.COUNT) or abs(value) < 10_000:
-        return format_value(value, unit, currency)
-    prefix = currency if unit is Unit.MONEY else ""
-    sign = "−" if value < 0 else ""
-    size, suffix = (1e6, "M") if abs(value) >= 999_500 else (1e3, "k")
-    return f"{sign}{prefix}{abs(value) / size:.3g}{suffix}"
-
-
-def difference_text(value: float, unit: Unit, currency: str = "$", sign: bool = True) -> str:
-    """A difference in the outcome's unit, a share's in percentage points ("+6.0", "−$57.5k")."""
-    if math.isnan(value):
-        return "—"
-    mark = ("+" if value > 0 else "−" if value < 0 else "") if sign else ""
-    if unit is Unit.SHARE:
-        return f"{mark}{abs(value) * 100:.1f}"
-    return f"{mark}{short_value(abs(value), unit, currency)}"
-
-
 def _identical(diff: Difference) -> bool:
     """Whether two policies gave exactly the same value in every replication."""
     est = diff.estimate
@@ -66,9 +53,7 @@ def _cell(comparison: Comparison, policy: str, outcome: str) -> Text:
     spec = OUTCOMES[outcome]
     currency = comparison.scenario.currency
     est = comparison.estimate(policy, outcome)
-    text = Text(short_value(est.mean, spec.unit, currency))
-    if not math.isnan(est.half_width):
-        text.append(f" ±{difference_text(est.half_width, spec.unit, currency, sign=False)}")
+    text = Text(mean_text(est.mean, est.half_width, spec.unit, currency))
     if policy == comparison.baseline:
         text.append("\nbaseline", style="dim")
         return text

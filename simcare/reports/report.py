@@ -8,16 +8,13 @@ again. Text from the scenario file is escaped like every other text (see `simcar
 
 from __future__ import annotations
 
-import json
 import math
-import tomllib
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from simcare.metrics import Unit
-from simcare.reports.charts import Results, Row, chart_svgs, read_results
-from simcare.reports.comparison import SHORT_LABELS, TABLE_OUTCOMES, difference_text, short_value
+from simcare.reports.charts.folder import chart_svgs, read_folder
+from simcare.reports.comparison import SHORT_LABELS, TABLE_OUTCOMES
+from simcare.reports.format import difference_text, mean_text, unit_named
 from simcare.reports.html import (
     Html,
     definition_list,
@@ -31,10 +28,9 @@ from simcare.reports.html import (
     table,
     tag,
 )
+from simcare.results.read import SCENARIO_FILE, Case, Results, Row, read_case, read_verdicts
 
-__all__ = ["CHART_CAPTIONS", "Case", "read_case", "report_html"]
-
-SCENARIO_FILE = "scenario.toml"
+__all__ = ["CHART_CAPTIONS", "report_html"]
 
 CHART_CAPTIONS = {
     "comparison": "Each key outcome per policy with its 95% confidence interval; the baseline "
@@ -54,48 +50,6 @@ _KINDS = {"run": "Run", "compare": "Policy comparison", "sweep": "Sweep"}
 _CALL_CLASSES = {"better": "better", "worse": "worse"}
 
 
-@dataclass(frozen=True, slots=True)
-class Case:
-    """The teaching text of a scenario file (all of it may be empty)."""
-
-    name: str = ""
-    title: str = ""
-    briefing: str = ""
-    questions: tuple[str, ...] = ()
-    sources: dict[str, str] = field(default_factory=dict)
-
-
-def read_case(path: Path) -> Case:
-    """Read the title, briefing, questions and sources of a scenario file, as text.
-
-    Only strings are taken; the file is not validated again (simcare wrote it), and a missing or
-    unreadable file gives an empty case, so a report can still be made.
-    """
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return Case()
-    teaching = data.get("teaching")
-    teaching = teaching if isinstance(teaching, dict) else {}
-    questions = teaching.get("questions")
-    sources = data.get("sources")
-    return Case(
-        name=_text(data.get("name")),
-        title=_text(data.get("title")),
-        briefing=_text(teaching.get("briefing")),
-        questions=tuple(q for q in questions if isinstance(q, str))
-        if isinstance(questions, list)
-        else (),
-        sources={str(k): v for k, v in sources.items() if isinstance(v, str)}
-        if isinstance(sources, dict)
-        else {},
-    )
-
-
-def _text(value: Any) -> str:
-    return value if isinstance(value, str) else ""
-
-
 def report_html(folder: Path) -> str:
     """The HTML report of a run, compare or sweep folder.
 
@@ -103,7 +57,7 @@ def report_html(folder: Path) -> str:
         simcare.reports.charts.PlotError: the folder is not a simcare result folder.
     """
     folder = Path(folder)
-    results = read_results(folder)
+    results = read_folder(folder)
     manifest = results.manifest
     case = read_case(folder / SCENARIO_FILE)
     title = case.title or results.title
@@ -146,21 +100,11 @@ def _heading(results: Results, outcome: str) -> str:
     return SHORT_LABELS.get(outcome, results.label(outcome))
 
 
-def _unit(row: Row) -> Unit:
-    """The row's unit; a plain count if a hand-edited CSV names one simcare does not know."""
-    try:
-        return Unit(row.unit)
-    except ValueError:
-        return Unit.COUNT
-
-
 def _mean_text(row: Row, currency: str) -> str:
-    unit = _unit(row)
-    text = short_value(row.mean, unit, currency)
-    if math.isfinite(row.low) and math.isfinite(row.high):
-        half = (row.high - row.low) / 2
-        text += f" ±{difference_text(half, unit, currency, sign=False)}"
-    return text
+    half = (
+        (row.high - row.low) / 2 if math.isfinite(row.low) and math.isfinite(row.high) else math.nan
+    )
+    return mean_text(row.mean, half, unit_named(row.unit), currency)
 
 
 def _comparison_cell(results: Results, policy: str, outcome: str) -> Html:
@@ -168,7 +112,7 @@ def _comparison_cell(results: Results, policy: str, outcome: str) -> Html:
     mean = _mean_text(row, results.currency)
     if policy == results.baseline:
         return join([tag("div", mean, class_="nowrap"), tag("div", "baseline", class_="baseline")])
-    unit = _unit(row)
+    unit = unit_named(row.unit)
     half = (row.difference_high - row.difference_low) / 2
     delta = f"Δ {difference_text(row.difference, unit, results.currency)}"
     if math.isfinite(half) and half > 0:
@@ -182,7 +126,7 @@ def _comparison_cell(results: Results, policy: str, outcome: str) -> Html:
 
 def _comparison(folder: Path, results: Results) -> list[Html]:
     parts: list[Html] = []
-    verdicts = _verdicts(folder)
+    verdicts = read_verdicts(folder)
     if verdicts:
         parts += [
             tag("h2", "What the comparison says"),
@@ -216,15 +160,6 @@ def _breakable(name: str) -> Html:
 def _unbroken_signs(text: str) -> str:
     """Keep a minus sign on the line of its number ("−$2.6M" never splits after the "−")."""
     return text.replace("−", "−\u2060")
-
-
-def _verdicts(folder: Path) -> list[str]:
-    """The verdict sentences of a compare folder's ``comparison.json`` (none if unreadable)."""
-    try:
-        data = json.loads((folder / "comparison.json").read_text(encoding="utf-8"))
-        return [str(v["text"]) for v in data["verdicts"]]
-    except (OSError, ValueError, KeyError, TypeError):
-        return []
 
 
 def _run(results: Results) -> list[Html]:

@@ -1,4 +1,4 @@
-"""Summary tables: values formatted in the unit a person would use, as text, CSV and JSON data."""
+"""A run's summary table for the terminal: each outcome's mean and 95% CI, in its unit."""
 
 from __future__ import annotations
 
@@ -8,31 +8,9 @@ from rich.table import Table
 from rich.text import Text
 
 from simcare.core.stats import Estimate
-from simcare.core.units import display_unit, format_duration
 from simcare.experiments.replicate import RunResult
 from simcare.metrics import OUTCOMES, Unit
-
-
-def format_value(value: float, unit: Unit, currency: str = "$", like: float | None = None) -> str:
-    """Format one number for a reader: "7.8 s", "17.4%", "9,245", "$25,760".
-
-    A duration is written in the unit that suits ``like`` when given (so that both ends of an
-    interval share the unit of its mean).
-    """
-    if math.isnan(value):
-        return "—"
-    if unit is Unit.MINUTES:
-        scale = like if like is not None and math.isfinite(like) else value
-        return format_duration(value, display_unit(scale) if math.isfinite(scale) else None)
-    if unit is Unit.SHARE:
-        return f"{value:.1%}"
-    if unit is Unit.MONEY:
-        return f"{'−' if value < 0 else ''}{currency}{abs(value):,.0f}"
-    if unit is Unit.HOURS:
-        return f"{value:,.1f} h"
-    return (
-        f"{value:,.1f}" if abs(value) < 100 and not float(value).is_integer() else f"{value:,.0f}"
-    )
+from simcare.reports.format import format_value
 
 
 def _shown_scopes(result: RunResult) -> set[str]:

@@ -8,11 +8,11 @@ from hypothesis import strategies as st
 
 from simcare.core.units import (
     duration_text,
-    format_duration,
     parse_duration,
     parse_rate,
     rate_text,
 )
+from simcare.reports.format import format_duration
 
 # --- parse_duration ---
 

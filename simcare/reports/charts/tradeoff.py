@@ -1,0 +1,214 @@
+"""A sweep's (or a comparison's) trade-off: staff cost against churn, the best trade-offs marked."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+
+from simcare.reports.charts.style import (
+    SLIDE_IN,
+    PlotError,
+    chart_style,
+    colour,
+    finish,
+    light_grid,
+    spread,
+    ticks,
+)
+from simcare.reports.charts.sweeps import short_keys
+from simcare.reports.format import axis_scale
+from simcare.results.read import Results, Row
+
+CHURN_RATE = "complainant_churn_rate"
+MAX_LABELS = 10
+"""Points of the trade-off's front labelled at most (spread along it); all are ringed."""
+
+_Point = tuple[str, str, float, Row]
+"""A point and policy of the trade-off: policy, label, cost, churn."""
+
+
+def pareto_front(points: Sequence[tuple[float, float]]) -> list[bool]:
+    """Mark the points no other point beats when lower is better on both axes.
+
+    A point is dominated when another is at most as high on both axes and lower on one. Equal
+    points are both on the front; a point with a NaN is never on it.
+    """
+    order = sorted(
+        (i for i, (x, y) in enumerate(points) if not (math.isnan(x) or math.isnan(y))),
+        key=lambda i: points[i],
+    )
+    front = [False] * len(points)
+    best = math.inf  # lowest y among points with a strictly lower x
+    start = 0
+    while start < len(order):
+        x = points[order[start]][0]
+        end = start
+        while end < len(order) and points[order[end]][0] == x:
+            end += 1
+        lowest = points[order[start]][1]  # sorted by (x, y): the group's first has the lowest y
+        if lowest < best:
+            for i in order[start:end]:
+                front[i] = points[i][1] == lowest
+            best = lowest
+        start = end
+    return front
+
+
+def tradeoff_axes(results: Results) -> tuple[str, float, str] | None:
+    """The cost outcome, its sign and its axis label; None when the folder has neither."""
+    if results.has("staff_cost"):
+        return "staff_cost", 1.0, results.label("staff_cost")
+    if results.has("net_value"):
+        return "net_value", -1.0, "Net loss (− net value)"
+    return None
+
+
+def _tradeoff_points(results: Results, cost: str, sign: float) -> list[_Point]:
+    """Every point and policy, labelled by its settings (and its policy, if there are two)."""
+    points = results.points() if results.kind == "sweep" else [(None, ())]
+    shorts = short_keys(results.keys)
+    found: list[_Point] = []
+    for n, settings in points:
+        for policy in results.policies:
+            x = sign * results.row(policy, cost, point=n).mean
+            where = ", ".join(f"{k}={v}" for k, v in zip(shorts, settings, strict=True))
+            label = " · ".join(
+                part for part in (where, policy if len(results.policies) > 1 else "") if part
+            )
+            found.append((policy, label, x, results.row(policy, CHURN_RATE, point=n)))
+    return found
+
+
+def _policy_points(ax: Axes, tint: str, mine: list[tuple[float, Row, bool]]) -> None:
+    """One policy's points (cost, churn, on the front) with churn's 95% CI; the best ringed."""
+    ax.errorbar(
+        [x for x, _, _ in mine],
+        [c.mean for _, c, _ in mine],
+        yerr=spread(
+            np.array([c.mean for _, c, _ in mine]),
+            np.array([c.low for _, c, _ in mine]),
+            np.array([c.high for _, c, _ in mine]),
+        ),
+        fmt="none",
+        ecolor=tint,
+        alpha=0.5,
+        elinewidth=1.2,
+        capsize=0,
+    )
+    for best in (False, True):
+        ax.scatter(
+            [x for x, _, b in mine if b is best],
+            [c.mean for _, c, b in mine if b is best],
+            s=150 if best else 60,
+            color=tint,
+            edgecolors="black" if best else "none",
+            linewidths=2 if best else 0,
+            zorder=4 if best else 2,
+        )
+
+
+def _front(ax: Axes, best_points: list[tuple[float, float, str]], middle: float) -> None:
+    """Join the best trade-offs and label up to `MAX_LABELS` of them, spread along the front."""
+    ax.plot(
+        [x for x, _, _ in best_points],
+        [y for _, y, _ in best_points],
+        color="black",
+        linewidth=1.2,
+        linestyle=":",
+        drawstyle="steps-post",
+        zorder=3,
+    )
+    labelled = {int(k) for k in np.linspace(0, len(best_points) - 1, MAX_LABELS).round()}
+    for k, (x, y, label) in enumerate(best_points):
+        if k not in labelled:
+            continue
+        right = x > middle  # labels of points on the right go to their left
+        ax.annotate(
+            label,
+            (x, y),
+            xytext=(-12 if right else 12, 12 if k % 2 == 0 else -20),
+            textcoords="offset points",
+            ha="right" if right else "left",
+            fontsize=11,
+            bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none", "alpha": 0.8},
+            zorder=5,
+        )
+
+
+def _front_handle() -> Line2D:
+    """The legend's entry of a ringed point."""
+    return Line2D(
+        [],
+        [],
+        marker="o",
+        linestyle="",
+        markersize=12,
+        markerfacecolor="white",
+        markeredgecolor="black",
+        markeredgewidth=2,
+        label="best trade-off (none cheaper with less churn)",
+    )
+
+
+def tradeoff_chart(results: Results) -> Figure:
+    """Staff cost (or the net loss) against complainant churn, for every point and policy.
+
+    The best trade-offs (no other point and policy is cheaper with less churn, the Pareto
+    front) are ringed, joined and labelled.
+
+    Raises:
+        PlotError: the folder has no complainant churn rate, or neither staff cost nor net
+            value.
+    """
+    axes_found = tradeoff_axes(results)
+    if axes_found is None or not results.has(CHURN_RATE):
+        raise PlotError(
+            f"{results.table}: a trade-off needs {CHURN_RATE} and staff_cost or net_value"
+        )
+    cost, sign, cost_label = axes_found
+    found = _tradeoff_points(results, cost, sign)
+    front = pareto_front([(x, churn.mean) for _, _, x, churn in found])
+    money = axis_scale("money", results.currency, [])
+    share = axis_scale("share", results.currency, [])
+    xs = [x for _, _, x, _ in found if math.isfinite(x)]
+    middle = (min(xs, default=0.0) + max(xs, default=0.0)) / 2
+    with chart_style():
+        figure = Figure(figsize=SLIDE_IN, layout="constrained")
+        ax = figure.subplots()
+        handles: list[Line2D] = []
+        for j, policy in enumerate(results.policies):
+            tint, _ = colour(j)
+            mine = [
+                (x, churn, best)
+                for (p, _, x, churn), best in zip(found, front, strict=True)
+                if p == policy
+            ]
+            _policy_points(ax, tint, mine)
+            handles.append(
+                Line2D([], [], marker="o", linestyle="", markersize=9, color=tint, label=policy)
+            )
+        best_points = sorted(
+            (x, churn.mean, label)
+            for (_, label, x, churn), best in zip(found, front, strict=True)
+            if best
+        )
+        _front(ax, best_points, middle)
+        ax.xaxis.set_major_formatter(ticks(money))
+        ax.yaxis.set_major_formatter(ticks(share))
+        ax.set_xlabel(f"{cost_label}{money.suffix} — lower is better")
+        ax.set_ylabel(f"{results.label(CHURN_RATE)} (%) — lower is better")
+        light_grid(ax)
+        ax.margins(0.12)
+        handles.append(_front_handle())
+        ax.legend(handles=handles, loc="best", title="Policy · bars: 95% CI of churn")
+        finish(ax)
+        figure.suptitle(
+            f"{results.headline} — cost against churn, every point and policy",
+            fontweight="bold",
+        )
+    return figure

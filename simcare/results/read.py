@@ -1,0 +1,471 @@
+"""Result folders read back: the manifest, the summary table, the hourly series and the case.
+
+The one reader of what `simcare.results.write` writes, for charts and reports: every file is
+checked as it is read, and a folder that cannot be used raises `ReadError` naming the file.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import tomllib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from simcare.core.units import parse_duration
+from simcare.metrics import OUTCOMES
+from simcare.results.write import MANIFEST, SUMMARY_FILES
+
+__all__ = [
+    "SCENARIO_FILE",
+    "TIMESERIES",
+    "Case",
+    "ReadError",
+    "Results",
+    "Row",
+    "Series",
+    "read_case",
+    "read_results",
+    "read_timeseries",
+    "read_verdicts",
+]
+
+TIMESERIES = "timeseries.csv"
+SCENARIO_FILE = "scenario.toml"
+
+_SUMMARY_COLUMNS = ("outcome", "scope", "unit", "mean", "ci_low", "ci_high")
+_COMPARE_COLUMNS = (
+    "policy",
+    *_SUMMARY_COLUMNS,
+    "baseline",
+    "difference",
+    "difference_low",
+    "difference_high",
+    "call",
+)
+_SWEEP_COLUMNS = ("point", "policy", *_SUMMARY_COLUMNS)
+_REQUIRED = {"run": _SUMMARY_COLUMNS, "compare": _COMPARE_COLUMNS, "sweep": _SWEEP_COLUMNS}
+_SERIES_COLUMNS = ("replication", "hour_start_min", "series", "scope", "value")
+
+
+class ReadError(Exception):
+    """A folder cannot be read: not a simcare output folder, or a file or column is missing.
+
+    ``str()`` names the folder or file and says what is wrong.
+    """
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One line of a summary: an outcome's mean and 95% CI in one scope.
+
+    Attributes:
+        point: the sweep point (None outside a sweep).
+        settings: the point's value of each swept key, as written in the CSV.
+        policy: the policy (a run's own policy in a run folder).
+        difference: compare only: mean of policy − baseline, paired (NaN for the baseline).
+        difference_low: lower end of the difference's 95% CI.
+        difference_high: upper end of the difference's 95% CI.
+        call: compare only: better, worse, too close to call or undefined ("" for the baseline).
+    """
+
+    point: int | None
+    settings: tuple[str, ...]
+    policy: str
+    outcome: str
+    scope: str
+    label: str
+    unit: str
+    mean: float
+    low: float
+    high: float
+    difference: float = math.nan
+    difference_low: float = math.nan
+    difference_high: float = math.nan
+    call: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Series:
+    """A run's hourly series.
+
+    Attributes:
+        hour_start_min: start of each hour, in minutes from time 0.
+        values: per (series, scope), a replications × hours array (NaN where missing).
+    """
+
+    hour_start_min: np.ndarray
+    values: dict[tuple[str, str], np.ndarray]
+
+
+@dataclass(frozen=True)
+class Results:
+    """A simcare output folder, read: what it is and its summary rows.
+
+    Attributes:
+        folder: where it was read from.
+        kind: run, compare or sweep.
+        title: the scenario's title (or name).
+        currency: the scenario's currency symbol, for money.
+        policies: in the order the folder gives them (a compare's baseline first).
+        baseline: a compare's baseline (None otherwise).
+        replications: replications per policy (and per point).
+        keys: a sweep's swept keys, in order (empty otherwise).
+        rows: the summary table.
+        warmup_min: the scenario's warm-up (NaN when unknown).
+        manifest: the folder's manifest.json (how the numbers were made).
+        series: a run's hourly series (None when the folder has none).
+    """
+
+    folder: Path
+    kind: str
+    title: str
+    currency: str
+    policies: tuple[str, ...]
+    baseline: str | None
+    replications: int
+    keys: tuple[str, ...]
+    rows: tuple[Row, ...]
+    warmup_min: float = math.nan
+    manifest: dict[str, Any] = field(default_factory=dict)
+    series: Series | None = None
+
+    @property
+    def headline(self) -> str:
+        """The title's first part ("Loyal fan, deleted post"), for chart titles."""
+        return self.title.partition(": ")[0]
+
+    @property
+    def table(self) -> Path:
+        """The CSV file the rows were read from."""
+        return self.folder / SUMMARY_FILES[self.kind]
+
+    @cached_property
+    def _index(self) -> dict[tuple[int | None, str, str, str], Row]:
+        return {(r.point, r.policy, r.outcome, r.scope): r for r in self.rows}
+
+    def row(self, policy: str, outcome: str, scope: str = "all", point: int | None = None) -> Row:
+        """Return one row, or a row of NaNs when the folder has none."""
+        found = self._index.get((point, policy, outcome, scope))
+        if found is not None:
+            return found
+        spec = OUTCOMES.get(outcome)
+        unit = spec.unit.value if spec else "count"
+        label = spec.label if spec else outcome
+        nan = math.nan
+        return Row(point, (), policy, outcome, scope, label, unit, nan, nan, nan)
+
+    def has(self, outcome: str, scope: str = "all") -> bool:
+        """Whether any row holds ``outcome`` in ``scope``."""
+        return any(r.outcome == outcome and r.scope == scope for r in self.rows)
+
+    def scopes(self, outcome: str, prefix: str) -> list[str]:
+        """The scopes of ``outcome`` that start with ``prefix``, in the table's order."""
+        found = (r.scope for r in self.rows if r.outcome == outcome and r.scope.startswith(prefix))
+        return list(dict.fromkeys(found))
+
+    def points(self) -> list[tuple[int, tuple[str, ...]]]:
+        """A sweep's finished points and their settings, by point number."""
+        found = {r.point: r.settings for r in self.rows if r.point is not None}
+        return sorted((p, s) for p, s in found.items() if p is not None)
+
+    def label(self, outcome: str) -> str:
+        """The outcome's full label."""
+        spec = OUTCOMES.get(outcome)
+        if spec is not None:
+            return spec.label
+        return next((r.label for r in self.rows if r.outcome == outcome and r.label), outcome)
+
+    def unit(self, outcome: str) -> str:
+        """The outcome's unit (share, minutes, count, hours or money)."""
+        found = next((r.unit for r in self.rows if r.outcome == outcome and r.unit), None)
+        if found is not None:
+            return found
+        spec = OUTCOMES.get(outcome)
+        return spec.unit.value if spec else "count"
+
+
+# --- the files ---
+
+
+def _read_manifest(folder: Path) -> dict[str, Any]:
+    path = folder / MANIFEST
+    if not folder.is_dir():
+        raise ReadError(f"{folder}: no such folder")
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ReadError(
+            f"{path}: missing; {folder} is not a finished simcare output folder "
+            "(run, compare or sweep with --out)"
+        ) from None
+    except (OSError, UnicodeDecodeError, ValueError) as error:
+        raise ReadError(f"{path}: cannot read: {error}") from None
+    if not isinstance(manifest, dict):
+        raise ReadError(f"{path}: not a simcare manifest (expected a JSON object)")
+    return manifest
+
+
+def _read_csv(path: Path, required: Sequence[str]) -> tuple[list[str], list[dict[str, str]]]:
+    """Return a CSV file's header and rows, checking that it has the ``required`` columns."""
+    try:
+        with path.open(encoding="utf-8", newline="") as handle:
+            reader = csv.DictReader(handle)
+            header = list(reader.fieldnames or [])
+            missing = [column for column in required if column not in header]
+            if missing:
+                raise ReadError(
+                    f"{path}: missing column{'s' if len(missing) > 1 else ''} "
+                    f"{', '.join(missing)}; not a simcare results table"
+                )
+            rows = list(reader)
+    except FileNotFoundError:
+        raise ReadError(f"{path}: missing; the folder is not a complete simcare result") from None
+    except (OSError, UnicodeDecodeError, csv.Error) as error:
+        raise ReadError(f"{path}: cannot read: {error}") from None
+    return header, rows
+
+
+def _number(text: str | None, path: Path, line: int, column: str) -> float:
+    if text is None or not text.strip():
+        return math.nan
+    try:
+        return float(text)
+    except ValueError:
+        raise ReadError(f"{path}: line {line}: {column} {text!r} is not a number") from None
+
+
+def _scenario(folder: Path) -> tuple[str, str, float]:
+    """Return the title, currency and warm-up (minutes) of the folder's scenario.toml."""
+    path = folder / SCENARIO_FILE
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return "", "$", math.nan
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        raise ReadError(f"{path}: cannot read: {error}") from None
+    title = data.get("title") or data.get("name") or ""
+    currency = data.get("currency") or "$"
+    run = data.get("run")
+    warmup = math.nan
+    if isinstance(run, dict) and isinstance(run.get("warmup"), str):
+        try:
+            warmup = parse_duration(run["warmup"])
+        except ValueError:
+            warmup = math.nan
+    return str(title), str(currency), warmup
+
+
+def _strings(value: Any) -> list[str] | None:
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return list(value)
+    return None
+
+
+def _sweep_keys(folder: Path, header: list[str], manifest: dict[str, Any]) -> tuple[str, ...]:
+    """The swept keys: from plan.json (or the manifest), else the summary's columns."""
+    settings: list[str] | None = None
+    try:
+        plan = json.loads((folder / "plan.json").read_text(encoding="utf-8"))
+        settings = _strings(plan.get("settings")) if isinstance(plan, dict) else None
+    except (OSError, UnicodeDecodeError, ValueError):
+        settings = None
+    if settings is None:
+        settings = _strings(manifest.get("settings"))
+    if settings is not None:
+        keys = tuple(text.partition("=")[0].strip() for text in settings)
+        missing = [key for key in keys if key not in header]
+        if missing:
+            raise ReadError(
+                f"{folder / 'summary.csv'}: missing column(s) of the swept key(s) "
+                f"{', '.join(missing)}"
+            )
+        return keys
+    return tuple(header[header.index("point") + 1 : header.index("policy")])
+
+
+# --- the summary ---
+
+
+def _rows(
+    path: Path, table: list[dict[str, str]], kind: str, keys: tuple[str, ...], own_policy: str
+) -> list[Row]:
+    """The summary table's lines as rows (a run's rows under its own policy)."""
+    rows: list[Row] = []
+    for line, raw in enumerate(table, start=2):
+
+        def number(column: str, raw: dict[str, str] = raw, line: int = line) -> float:
+            return _number(raw.get(column), path, line, column)
+
+        point: int | None = None
+        if kind == "sweep":
+            try:
+                point = int(raw["point"])
+            except (TypeError, ValueError):
+                raise ReadError(
+                    f"{path}: line {line}: point {raw['point']!r} is not a number"
+                ) from None
+        rows.append(
+            Row(
+                point=point,
+                settings=tuple(raw.get(key) or "" for key in keys),
+                policy=raw["policy"] if kind != "run" else own_policy,
+                outcome=raw["outcome"],
+                scope=raw["scope"],
+                label=raw.get("label") or "",
+                unit=raw["unit"],
+                mean=number("mean"),
+                low=number("ci_low"),
+                high=number("ci_high"),
+                difference=number("difference"),
+                difference_low=number("difference_low"),
+                difference_high=number("difference_high"),
+                call=raw.get("call") or "",
+            )
+        )
+    return rows
+
+
+def _replications(manifest: dict[str, Any], path: Path, table: list[dict[str, str]]) -> int:
+    """Replications per policy: the manifest's, else the largest n of the table."""
+    replications = manifest.get("replications")
+    if not isinstance(replications, int):
+        counts = [_number(raw.get("n"), path, 0, "n") for raw in table]
+        replications = int(max((c for c in counts if not math.isnan(c)), default=0))
+    return replications
+
+
+def read_results(folder: Path) -> Results:
+    """Read a run, compare or sweep output folder (a run's hourly series too, if it has them).
+
+    Raises:
+        ReadError: the folder has no manifest, an unknown kind, or a missing or incomplete
+            summary table (or hourly series).
+    """
+    folder = Path(folder)
+    manifest = _read_manifest(folder)
+    kind = manifest.get("kind", "run")
+    if kind not in SUMMARY_FILES:
+        raise ReadError(
+            f"{folder / MANIFEST}: unknown kind {kind!r}; simcare draws run, compare and sweep "
+            "folders"
+        )
+    path = folder / SUMMARY_FILES[kind]
+    header, table = _read_csv(path, _REQUIRED[kind])
+    title, currency, warmup = _scenario(folder)
+    keys = _sweep_keys(folder, header, manifest) if kind == "sweep" else ()
+    rows = _rows(path, table, kind, keys, str(manifest.get("policy") or "run"))
+    seen = list(dict.fromkeys(r.policy for r in rows))
+    listed = _strings(manifest.get("policies")) or []
+    baseline: str | None = None
+    if kind == "compare":
+        named = manifest.get("baseline")
+        first = next((raw.get("baseline") for raw in table if raw.get("baseline")), None)
+        baseline = named if isinstance(named, str) else first
+    replications = _replications(manifest, path, table)
+    name = manifest.get("scenario")
+    series = None
+    if kind == "run" and (folder / TIMESERIES).is_file():
+        series = read_timeseries(folder)
+    return Results(
+        folder=folder,
+        kind=kind,
+        title=title or (name if isinstance(name, str) else folder.name),
+        currency=currency,
+        policies=tuple([p for p in listed if p in seen] + [p for p in seen if p not in listed]),
+        baseline=baseline,
+        replications=replications,
+        keys=keys,
+        rows=tuple(rows),
+        warmup_min=warmup,
+        manifest=manifest,
+        series=series,
+    )
+
+
+def read_timeseries(folder: Path) -> Series:
+    """Read a run folder's ``timeseries.csv``.
+
+    Raises:
+        ReadError: the file is missing, lacks a column or holds a value that is not a number.
+    """
+    path = Path(folder) / TIMESERIES
+    _, table = _read_csv(path, _SERIES_COLUMNS)
+    parsed: list[tuple[int, float, tuple[str, str], float]] = []
+    for line, raw in enumerate(table, start=2):
+        replication = _number(raw["replication"], path, line, "replication")
+        hour = _number(raw["hour_start_min"], path, line, "hour_start_min")
+        if not (math.isfinite(replication) and math.isfinite(hour)):
+            raise ReadError(f"{path}: line {line}: no replication or hour")
+        value = _number(raw["value"], path, line, "value")
+        parsed.append((int(replication), hour, (raw["series"], raw["scope"]), value))
+    hours = sorted({hour for _, hour, _, _ in parsed})
+    replications = sorted({r for r, _, _, _ in parsed})
+    hour_at = {hour: i for i, hour in enumerate(hours)}
+    row_of = {r: i for i, r in enumerate(replications)}
+    values: dict[tuple[str, str], np.ndarray] = {}
+    for replication, hour, key, value in parsed:
+        if key not in values:
+            values[key] = np.full((len(replications), len(hours)), math.nan)
+        values[key][row_of[replication], hour_at[hour]] = value
+    return Series(np.array(hours, dtype=float), values)
+
+
+# --- the case and the verdicts, for a report ---
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    """The teaching text of a scenario file (all of it may be empty)."""
+
+    name: str = ""
+    title: str = ""
+    briefing: str = ""
+    questions: tuple[str, ...] = ()
+    sources: dict[str, str] = field(default_factory=dict)
+
+
+def read_case(path: Path) -> Case:
+    """Read the title, briefing, questions and sources of a scenario file, as text.
+
+    Only strings are taken; the file is not validated again (simcare wrote it), and a missing or
+    unreadable file gives an empty case, so a report can still be made.
+    """
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return Case()
+    teaching = data.get("teaching")
+    teaching = teaching if isinstance(teaching, dict) else {}
+    questions = teaching.get("questions")
+    sources = data.get("sources")
+    return Case(
+        name=_text(data.get("name")),
+        title=_text(data.get("title")),
+        briefing=_text(teaching.get("briefing")),
+        questions=tuple(q for q in questions if isinstance(q, str))
+        if isinstance(questions, list)
+        else (),
+        sources={str(k): v for k, v in sources.items() if isinstance(v, str)}
+        if isinstance(sources, dict)
+        else {},
+    )
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def read_verdicts(folder: Path) -> list[str]:
+    """The verdict sentences of a compare folder's ``comparison.json`` (none if unreadable)."""
+    try:
+        data = json.loads((folder / "comparison.json").read_text(encoding="utf-8"))
+        return [str(v["text"]) for v in data["verdicts"]]
+    except (OSError, ValueError, KeyError, TypeError):
+        return []
