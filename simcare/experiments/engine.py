@@ -85,6 +85,27 @@ class _PointState:
     chunks: dict[tuple[str, int], list[Outcomes]] = field(default_factory=dict)
     error: str | None = None
 
+    def take(self, task: Task, result: list[Outcomes] | BaseException) -> bool:
+        """Record a finished task's outcomes, or its error; True if it succeeded."""
+        self.pending -= 1
+        if isinstance(result, BaseException):
+            self.error = self.error or describe_error(result)
+            return False
+        self.chunks[(task.policy, task.first)] = result
+        return True
+
+    def values(self, policies: Sequence[str]) -> dict[str, list[Outcomes]]:
+        """Each policy's outcomes so far, in replication order."""
+        return {
+            policy: [
+                outcome
+                for (name, _), chunk_values in sorted(self.chunks.items())
+                if name == policy
+                for outcome in chunk_values
+            ]
+            for policy in policies
+        }
+
 
 def run_points(
     points: Sequence[tuple[int, Scenario]],
@@ -117,7 +138,6 @@ def run_points(
     state: dict[int, _PointState] = {}
     finished: dict[int, PointRun] = {}
     planned = done = 0
-    values: dict[str, list[Outcomes]]
 
     def submit(index: int, first: int, last: int) -> None:
         nonlocal planned
@@ -138,26 +158,15 @@ def run_points(
     while state:
         task, result = executor.next_finished()
         progress = state[task.point]
-        progress.pending -= 1
-        if isinstance(result, BaseException):
-            progress.error = progress.error or describe_error(result)
-            planned -= task.count  # will not be done
-        else:
-            progress.chunks[(task.policy, task.first)] = result
+        if progress.take(task, result):
             done += task.count
+        else:
+            planned -= task.count  # will not be done
         if on_progress is not None:
             on_progress(done, planned)
         if progress.pending:
             continue
-        values = {
-            policy: [
-                outcome
-                for (name, _), chunk_values in sorted(progress.chunks.items())
-                if name == policy
-                for outcome in chunk_values
-            ]
-            for policy in policies
-        }
+        values = progress.values(policies)
         if progress.error is None and precision is not None:
             wanted = precision.next_count(values)
             if wanted > progress.target:

@@ -156,14 +156,7 @@ def plan_sweep(
         raise ArgumentError(
             "run.policy: sweep policies with ", POLICIES, " a,b,c rather than ", SETTINGS
         )
-    if design == "grid":
-        if samples is not None:
-            raise ArgumentError(SAMPLES, " is for ", DESIGN, " lhs; a grid runs every combination")
-        points = grid(parsed)
-    else:
-        if samples is None or samples < 1:
-            raise ArgumentError(DESIGN, " lhs needs ", SAMPLES, " N (N >= 1)")
-        points = latin_hypercube(parsed, samples, seed)
+    points = _points(parsed, design, samples, seed)
     chosen = tuple(dict.fromkeys(policies or [base.run.policy]))
     plan = SweepPlan(
         source=source,
@@ -178,14 +171,33 @@ def plan_sweep(
         precision=precision,
         points=tuple(points),
     )
+    _check_points(plan)
+    return plan
+
+
+def _points(
+    parsed: list[Setting], design: str, samples: int | None, seed: int
+) -> list[dict[str, Any]]:
+    """The design's points: every combination (grid) or a Latin hypercube of ``samples``."""
+    if design == "grid":
+        if samples is not None:
+            raise ArgumentError(SAMPLES, " is for ", DESIGN, " lhs; a grid runs every combination")
+        return grid(parsed)
+    if samples is None or samples < 1:
+        raise ArgumentError(DESIGN, " lhs needs ", SAMPLES, " N (N >= 1)")
+    return latin_hypercube(parsed, samples, seed)
+
+
+def _check_points(plan: SweepPlan) -> None:
+    """Build every point's scenario: raise its problems, or a policy a point does not have."""
     failing: list[ScenarioError] = []
-    for index in range(len(points)):
+    for index in range(len(plan.points)):
         try:
             checked = plan.scenario(index)
         except ScenarioError as error:
             failing.append(error)
             continue
-        unknown = [p for p in chosen if p not in checked.policy_names]
+        unknown = [p for p in plan.policies if p not in checked.policy_names]
         if unknown:
             raise ValueError(
                 f"unknown policy {unknown[0]!r} for {checked.name}; policies are "
@@ -203,7 +215,6 @@ def plan_sweep(
         if len(lines) > MAX_PROBLEMS_SHOWN:
             shown.append(Problem("", f"... and {len(lines) - MAX_PROBLEMS_SHOWN} more problems"))
         raise ScenarioError(shown)
-    return plan
 
 
 @dataclass(frozen=True, slots=True)
