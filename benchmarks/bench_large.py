@@ -7,11 +7,11 @@ times the factor, so each agent meets the same load. With the default factor, 3.
 brings about 5.4 million complaints and 6 million contacts across the two channels.
 
 The run is one fresh process, pinned to one CPU with ``taskset -c 0`` where taskset exists:
-`simcare.metrics.simulate_outcomes` (`cases.run_outcomes`), seed 0, no event log. It reports
-the wall time of the run and its outcomes, the contacts and complaints, and the process's peak
-resident set (VmHWM). With ``--days D`` it runs D days instead and **extrapolates** the time
-to the year linearly (the rates and staffing repeat every week, so time per contact does not
-depend on the length); the memory is not extrapolated.
+`simcare.experiments.replicate.simulate_outcomes` (`cases.run_outcomes`), seed 0, no event
+log. It reports the wall time of the run and its outcomes, the contacts and complaints, and the
+process's peak resident set (VmHWM). With ``--days D`` it runs D days instead and
+**extrapolates** the time to the year linearly (the rates and staffing repeat every week, so
+time per contact does not depend on the length); the memory is not extrapolated.
 
 These are reported figures, not asserted tests.
 """

@@ -3,11 +3,11 @@
 The run is the richest case of `bench_rich.py` (`cases.RICH_CASE` under `cases.RICH_POLICY`),
 made longer in whole weeks so that about N complaints (journeys) arise, for each N of
 ``--sizes`` (default 100k, 250k, 500k and 1M). Each size runs in a **fresh** process:
-`simcare.metrics.simulate_outcomes` once, seed 0, without the event log (no per-contact
-record is kept: the run harvests its journeys as they end and adds up their outcomes). The
-figure is that process's peak resident set (VmHWM on Linux), and how far it rose above the same
-process's peak after its imports. The growth per 100k complaints is the least-squares slope of
-the peak against the complaints of the runs.
+`simcare.experiments.replicate.simulate_outcomes` once, seed 0, without the event log (no
+per-contact record is kept: the run harvests its journeys as they end and adds up their
+outcomes). The figure is that process's peak resident set (VmHWM on Linux), and how far it
+rose above the same process's peak after its imports. The growth per 100k complaints is the
+least-squares slope of the peak against the complaints of the runs.
 
 ``--breakdown`` (on by default; ``--no-breakdown`` skips it) runs one more fresh process at
 the smallest size under `tracemalloc` and takes three snapshots: at the harvest halfway
@@ -39,7 +39,7 @@ from machine import load_average, peak_rss_mib, print_machine
 
 import simcare
 from simcare.core.randomness import make_streams
-from simcare.metrics import Tally
+from simcare.metrics.tally import Tally
 from simcare.model import replication as world
 from simcare.model.records import RunRecord
 from simcare.scenario_file import load_scenario
@@ -143,20 +143,16 @@ def _parts() -> list[tuple[str, str, tuple[int, int] | None]]:
             _span(word_of_mouth.draw_mouth),
         ),
         ("arrival batches (problems.py)", "simcare/model/problems.py", None),
-        (
-            "harvesting (Replication._harvest and the chunks)",
-            "simcare/model/replication.py",
-            (_span(world.Replication._harvest)[0], _span(world.Replication._whole_record)[1]),
-        ),
-        (
-            "run state (replication.py: served/extra columns, timers, queues)",
-            "simcare/model/replication.py",
-            None,
-        ),
+        ("harvesting (harvest.py: the chunks)", "simcare/model/harvest.py", None),
+        ("run state (served/extra columns, timers, queues)", "simcare/model/replication.py", None),
+        ("run state (served/extra columns, timers, queues)", "simcare/model/state.py", None),
+        ("run state (served/extra columns, timers, queues)", "simcare/model/queues.py", None),
+        ("run state (served/extra columns, timers, queues)", "simcare/model/arrivals.py", None),
+        ("run state (served/extra columns, timers, queues)", "simcare/model/staffing.py", None),
         ("journeys and posts (journeys.py)", "simcare/model/journeys.py", None),
         ("word of mouth, churn", "simcare/model/word_of_mouth.py", None),
         ("word of mouth, churn", "simcare/model/loyalty.py", None),
-        ("outcomes tally (metrics.py)", "simcare/metrics/__init__.py", None),
+        ("outcomes tally (metrics/)", "simcare/metrics/", None),
         ("SimPy events", "simpy/", None),
         ("numpy temporaries", "numpy/", None),
     ]

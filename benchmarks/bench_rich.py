@@ -4,10 +4,11 @@ The case is `cases.RICH_CASE` under `cases.RICH_POLICY` (no_cross_sell_in_crisis
 solve_then_follow_up), run for as many whole weeks as give about ``--complaints`` complaints
 (journeys). Nothing else is changed: same rates, staff, shifts and behaviour as the file.
 
-* **simcare** - `simcare.metrics.simulate_outcomes(scenario, seed, 0, policy)`, what compare
-  and sweep run for a replication: the simulation and its outcomes, added up as its journeys
-  end (`cases.run_outcomes`, which also counts them). Complaints/s = journeys (first contacts)
-  per second; contacts/s (retries, escalations and follow-ups included) is printed beside it.
+* **simcare** - `simcare.experiments.replicate.simulate_outcomes(scenario, seed, 0, policy)`,
+  what compare and sweep run for a replication: the simulation and its outcomes, added up as
+  its journeys end (`cases.run_outcomes`, which also counts them). Complaints/s = journeys
+  (first contacts) per second; contacts/s (retries, escalations and follow-ups included) is
+  printed beside it.
 * **Ciw M/M/c** - Erlang C case C1 (200 calls/h, exponential 180 s, 14 servers, nobody
   abandons) in Ciw 3, run for as long as gives the same number of customers. Building the
   network and the simulation, and the run, are timed; collecting the records afterwards is not.
@@ -137,7 +138,9 @@ def profile(scenario: Scenario, policy: str | None, seed: int, lines: int) -> st
     stats = pstats.Stats(profiler, stream=out)
     stats.strip_dirs().sort_stats("tottime").print_stats(lines)
     stats.sort_stats("cumulative").print_stats(
-        r"world|journeys|problems|metrics|word_of_mouth|loyalty", lines
+        r"(replication|arrivals|queues|staffing|state|harvest|journeys|problems|word_of_mouth"
+        r"|loyalty|tally|series|binning)\.py",
+        lines,
     )
     return out.getvalue()
 

@@ -20,7 +20,8 @@ from dataclasses import replace
 
 from simcare.core.randomness import make_streams
 from simcare.core.units import MINUTES_PER_DAY, MINUTES_PER_WEEK
-from simcare.metrics import Outcomes, Tally
+from simcare.metrics import Outcomes
+from simcare.metrics.tally import Tally
 from simcare.model.records import RunRecord
 from simcare.model.replication import Replication
 from simcare.scenario import Scenario
@@ -124,8 +125,8 @@ def fingerprint(outcomes: dict[tuple[str, str], float]) -> str:
 def run_outcomes(
     scenario: Scenario, seed: int, policy: str | None = None
 ) -> tuple[Outcomes, dict[str, int]]:
-    """`simcare.metrics.simulate_outcomes` (what compare and sweep run for a replication),
-    counting on the way the run's journeys, contacts and answered contacts."""
+    """`simcare.experiments.replicate.simulate_outcomes` (what compare and sweep run for a
+    replication), counting on the way the run's journeys, contacts and answered contacts."""
     tally = Tally(scenario)
     size = {"journeys": 0, "contacts": 0, "answered": 0}
 

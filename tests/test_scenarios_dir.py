@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from simcare.metrics import outcomes
+from simcare.metrics.tally import outcomes
 from simcare.model.replication import simulate
 from simcare.scenario.policy import BUILTIN_POLICIES
 from simcare.scenario_file import load_scenario

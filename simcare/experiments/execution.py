@@ -30,7 +30,8 @@ from multiprocessing.connection import Connection, wait
 from typing import Any
 
 from simcare.core.errors import Arg, ArgumentError
-from simcare.metrics import Outcomes, simulate_outcomes
+from simcare.experiments.replicate import simulate_outcomes
+from simcare.metrics import Outcomes
 from simcare.scenario import Scenario
 
 TASKS_PER_WORKER = 8

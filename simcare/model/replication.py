@@ -10,165 +10,47 @@ number of a journey is drawn in a block when the complaint arises (common random
 same customer makes the same choices in the same situation under every policy). The arrivals,
 and each agent's handlings, reuse one SimPy Timeout each (`Replication._drive`).
 
-A complaint is a *journey* of contacts. Contact ids: the first contact of journey j has id j;
-later contacts (retries, escalations, reposts, follow-ups) have negative ids ``~x`` for the
-x-th extra contact. Journeys are worked out (records, word of mouth, churn) in chunks as they
-end (`Replication._harvest`), and what the run held for them is dropped, so memory does not
-grow with the run's length.
+A complaint is a *journey* of contacts (ids: see `RunState`). Journeys are worked out
+(records, word of mouth, churn) in chunks as they end (`Harvest._harvest`), and what the run
+held for them is dropped, so memory does not grow with the run's length.
 """
 
 from __future__ import annotations
 
-import bisect
-import dataclasses
-import heapq
-import itertools
 import math
-from array import array
-from collections import deque
 from collections.abc import Callable, Generator
 from functools import partial
-from typing import Any, Protocol, cast
+from typing import Any, cast
 
 import numpy as np
-import simpy
 from simpy.events import NORMAL, Event, Timeout
 
 from simcare.core.randomness import Streams, make_streams
-from simcare.core.units import MINUTES_PER_DAY, MINUTES_PER_WEEK
+from simcare.model.arrivals import ArrivalSource, draw_window
+from simcare.model.harvest import HARVEST_EVERY, Harvest
 from simcare.model.journeys import (
     DRAWS,
     ContactKind,
-    EffectTable,
     Result,
     act_probability,
-    assemble_journeys,
-    assemble_posts,
-    draw_block,
     first_attempt_acts,
-    public_posts,
-    repost_targets,
     response_results,
 )
-from simcare.model.loyalty import bystander_churn, leave_probability, silent_churn
-from simcare.model.problems import ArrivalBatch, ProblemSource
-from simcare.model.records import ChurnResult, Journeys, Posts, RunRecord, Spread, StaffingLog
-from simcare.model.word_of_mouth import MouthDraws, draw_mouth, silent_told, spread
-from simcare.scenario import Distribution, DistributionKind, Scenario, Team
-from simcare.scenario.policy import ACTIONS, Effect, Failure, Hours, Priority
+from simcare.model.problems import ArrivalBatch
+from simcare.model.queues import TeamState
+from simcare.model.records import RunRecord
+from simcare.model.staffing import Staffing, headcount_changes, opening_times
+from simcare.model.state import EXPONENTIAL, LOGNORMAL, duration
+from simcare.scenario import Scenario
+from simcare.scenario.policy import Failure
 
-_EXPONENTIAL, _LOGNORMAL, _CONSTANT = 0, 1, 2
 # Enum members as ints for the hot path: reading `Result.X` costs ~70 ns on Python 3.11.
 _FOLLOW_UP, _UNRESOLVED = int(Result.FOLLOW_UP), int(Result.UNRESOLVED)
 _FOLLOW_UP_KIND = int(ContactKind.FOLLOW_UP)
 _HANDLE_E, _HANDLE_Z, _FOLLOW_UP_AT = DRAWS.handle_e, DRAWS.handle_z, DRAWS.follow_up
 
-QueueEntry = tuple[int, float, float, float]
-"""(contact, deadline, e, z): what an agent needs to take a waiting contact."""
 
-
-def _params(distribution: Distribution) -> tuple[int, float, float]:
-    """Return (kind, a, b) such that a duration is a*e, exp(a + b*z) or a."""
-    if distribution.kind is DistributionKind.EXPONENTIAL:
-        return _EXPONENTIAL, distribution.mean_min, 0.0
-    if distribution.kind is DistributionKind.LOGNORMAL:
-        mu, sigma = distribution.lognormal_mu_sigma()
-        return _LOGNORMAL, mu, sigma
-    return _CONSTANT, distribution.mean_min, 0.0
-
-
-def _duration(params: tuple[int, float, float], e: float, z: float) -> float:
-    kind, a, b = params
-    return a * e if kind == _EXPONENTIAL else math.exp(a + b * z) if kind == _LOGNORMAL else a
-
-
-def headcount_changes(team: Team, start_weekday: int, horizon: float) -> list[tuple[float, int]]:
-    """Return (time, headcount) for a team from time 0 to the horizon, starting with time 0."""
-    weekly = team.weekly_headcount()
-    offset = start_weekday * 1440.0
-    changes: list[tuple[float, int]] = []
-    week_start = -offset
-    while week_start < horizon:
-        for minute, count in weekly:
-            moment = week_start + minute
-            if moment < horizon:
-                changes.append((max(moment, 0.0), count))
-        week_start += MINUTES_PER_WEEK
-    # Keep the last change at or before 0 as the starting headcount, then the later ones.
-    first = max(i for i, (moment, _) in enumerate(changes) if moment <= 0.0)
-    result: list[tuple[float, int]] = []
-    for moment, count in changes[first:]:
-        if not result or count != result[-1][1]:
-            result.append((moment, count))
-    return result
-
-
-class _PriorityQueue:
-    """A channel's queue served by rank (lowest first), then first come: deque's two methods."""
-
-    __slots__ = ("entries", "rank", "sequence")
-
-    def __init__(self, rank: Callable[[int], float]) -> None:
-        self.entries: list[tuple[float, int, QueueEntry]] = []
-        self.rank = rank
-        self.sequence = itertools.count()
-
-    def append(self, entry: QueueEntry) -> None:
-        heapq.heappush(self.entries, (self.rank(entry[0]), next(self.sequence), entry))
-
-    def popleft(self) -> QueueEntry:
-        return heapq.heappop(self.entries)[2]
-
-    def __len__(self) -> int:
-        return len(self.entries)
-
-
-Queue = deque[QueueEntry] | _PriorityQueue
-
-
-class _TeamState:
-    """The live state of one team: who is idle, who is off duty, what they serve."""
-
-    __slots__ = (
-        "duty_count",
-        "duty_time",
-        "handle",
-        "idle",
-        "leaving",
-        "off_duty",
-        "on_duty",
-        "queues",
-    )
-
-    def __init__(
-        self,
-        agents: range,
-        queues: list[tuple[int, Queue]],
-        handle: dict[int, tuple[int, float, float, float, float]],
-    ) -> None:
-        self.queues = queues
-        self.handle = handle  # per channel: (kind, a, b) of `_params`, factor, extra minutes
-        self.idle: list[int] = []
-        self.off_duty: list[int] = list(reversed(agents))
-        self.on_duty = 0
-        self.leaving = 0  # agents past their shift, finishing the contact in hand
-        self.duty_time = array("d")
-        self.duty_count = array("l")
-
-
-class ArrivalSource(Protocol):
-    """Where a replication's complaints come from (a `ProblemSource`, or a script in tests)."""
-
-    def windows(self, horizon: float) -> list[tuple[float, float]]:
-        """Split [0, horizon) into the windows arrivals are drawn in."""
-        ...
-
-    def window(self, start: float, end: float) -> ArrivalBatch:
-        """Return the complaints arising in [start, end), sorted by time."""
-        ...
-
-
-class Replication:
+class Replication(Staffing, Harvest):
     """One run of a scenario under a policy: build with the streams, then `run` once."""
 
     def __init__(
@@ -178,157 +60,21 @@ class Replication:
         source: ArrivalSource | None = None,
         policy: str | None = None,
     ) -> None:
-        self.scenario = scenario
-        self.streams = streams
-        self.policy = scenario.policy(policy)
-        self.env = simpy.Environment()
-        self.schedule = self.env.schedule
-        self.horizon = scenario.run.duration_min
-        self.source = source or ProblemSource(scenario, streams["arrivals"], streams["customers"])
-        self.behaviour = behaviour = scenario.behaviour
-        channels = list(scenario.channels.values())
-        channel_code = {name: code for code, name in enumerate(scenario.channels)}
-        self.effects: list[Effect] = [
-            ACTIONS[self.policy.action_for(c)].effect(c) for c in channels
-        ]
-        self.escalate_to = [
-            -1 if c.escalate_to is None else channel_code[c.escalate_to] for c in channels
-        ]
-        self.repost_to = repost_targets(channels, channel_code)
-        self.patience = [None if c.patience is None else _params(c.patience) for c in channels]
-        self.patience_multiplier = [s.patience_multiplier for s in scenario.segments.values()]
-        self.severity_anger = [s.anger for s in scenario.severities.values()]
-        self.retry_delay = _params(behaviour.retry_delay)
-        self.open = [True] * len(channels)
-        depth = self.policy.depth
-        cross_sell = self.policy.cross_sell
-        # Extra handling per channel on answered, resolving contacts (depth, cross-selling).
-        handle_factor = [
-            e.handle_factor * (depth.handle_factor if depth and e.resolves else 1.0)
-            for e in self.effects
-        ]
-        extra_min = [
-            cross_sell.extra_min if cross_sell and e.resolves else 0.0 for e in self.effects
-        ]
-        follow_up = self.policy.follow_up
-        self.follow_up = None if follow_up is None else _params(follow_up.handle_time)
-        self.follow_up_within = 0.0 if follow_up is None else follow_up.within_min
-        self.queues: list[Queue] = [self._new_queue() for _ in channels]
-        self.channel_teams: list[list[_TeamState]] = [[] for _ in channels]
-        self.teams: list[_TeamState] = []
-        agent_team: list[int] = []
-        for team_code, team in enumerate(scenario.teams.values()):
-            first_agent = len(agent_team)
-            agent_team.extend([team_code] * team.max_headcount)
-            codes = [channel_code[name] for name in team.channels]
-            state = _TeamState(
-                range(first_agent, len(agent_team)),
-                [(code, self.queues[code]) for code in codes],
-                {
-                    code: (*_params(team.handle_time[name]), handle_factor[code], extra_min[code])
-                    for code, name in zip(codes, team.channels, strict=True)
-                },
-            )
-            self.teams.append(state)
-            for code in codes:
-                if self.effects[code].answers:
-                    self.channel_teams[code].append(state)
-        self.agent_team = agent_team
+        super().__init__(scenario, streams, source, policy)
+        agents = range(len(self.agent_team))
         # Per agent: their team's state, the callbacks of the end of their handling, built once
         # so that serving a contact creates no bound method and reads no event value, and the
         # Timeout that ends their handlings (one per agent, made at their first).
-        self.agent_state = [self.teams[code] for code in agent_team]
+        self.agent_state = [self.teams[code] for code in self.agent_team]
         self.finishers: list[list[Callable[[Event], None]]] = [
-            [partial(self._finish, agent)] for agent in range(len(agent_team))
+            [partial(self._finish, agent)] for agent in agents
         ]
-        self.agent_finish: list[Timeout | None] = [None] * len(agent_team)
-        self.answered_channel = np.array([bool(teams) for teams in self.channel_teams])
-        self.agent_contact = [0] * len(agent_team)
-        self.agent_channel = [0] * len(agent_team)
-        # Arrival windows with a journey not yet harvested, oldest first (see `_harvest`).
-        self.windows: list[_Window] = []
-        self.window_first: list[int] = []  # each window's first journey, for bisect
-        self.journeys_begun = 0
+        self.agent_finish: list[Timeout | None] = [None] * len(agents)
+        self.agent_contact = [0] * len(agents)
+        self.agent_channel = [0] * len(agents)
         self.harvested_at = 0  # journeys begun at the last harvest
-        self.silent = np.zeros((len(scenario.segments), len(scenario.severities)), np.int64)
-        self.silent_left = np.zeros_like(self.silent)
-        self.silent_told = 0
-        self.problems = 0
-        self.negative_impressions = 0.0  # of the posts of measured journeys harvested so far
-        self.chunks: list[_Chunk] = []
-        self.effect_table = EffectTable(self.effects, behaviour)
-        # The draws are float32; numpy compares them with a Python float share in float32.
-        # The Python paths compare exact float32 values with the share rounded to float32.
-        self._resolve_share = float(np.float32(behaviour.resolve_share))
-        self._intrusion_share = float(np.float32(behaviour.intrusion_share))
-        self._update_share = float(np.float32(behaviour.update_share))
-        self._repost_share = float(np.float32(behaviour.repost_share))
-        self._escalate_share = float(np.float32(behaviour.escalate_share))
-        # What answering a contact does (a `Result`), decided from the journey's draws when the
-        # contact is created: per first contact, and per extra contact in `extra_result`.
-        # First contact j is at j - first_base: the leading rows go with their windows.
-        self.first_base = 0
-        self.first_result = array("b")
         self.timed: set[int] = set()  # waiting contacts whose patience timer will act
         self.gone: set[int] = set()  # queued contacts whose timer fired (they left the queue)
-        # Service records, appended as agents take and finish contacts (columnar).
-        self.served_contact = array("q")
-        self.served_start = array("d")
-        self.served_handle = array("d")
-        self.served_agent = array("q")
-        # Extra contacts (after the first of a journey), appended when scheduled. Contact ~x is
-        # at x - extra_base: the leading rows go once their journeys are harvested.
-        self.extra_base = 0
-        self.extra_journey = array("q")
-        self.extra_attempt = array("b")
-        self.extra_channel = array("h")
-        self.extra_kind = array("b")
-        self.extra_arrival = array("d")
-        self.extra_deadline = array("d")
-        self.extra_anger = array("d")
-        self.extra_result = array("b")
-
-    def _new_queue(self) -> Queue:
-        priority = self.policy.priority
-        if priority is Priority.FIRST_COME:
-            return deque()
-        if priority is Priority.SEVERITY:
-            return _PriorityQueue(lambda contact: -self._journey_trait(contact, "severity"))
-        return _PriorityQueue(lambda contact: -self._journey_trait(contact, "followers"))
-
-    # --- journey look-ups (off the hot path: only for journeys that go on) -----------------
-
-    def _journey(self, contact: int) -> tuple[int, int]:
-        """Return (journey, attempt) for a contact id."""
-        if contact >= 0:
-            return contact, 0
-        extra = ~contact - self.extra_base
-        return self.extra_journey[extra], self.extra_attempt[extra]
-
-    def _anger(self, contact: int) -> float:
-        """The customer's anger at this contact."""
-        if contact >= 0:
-            batch, row = self._locate(contact)
-            return self.severity_anger[int(batch.severity[row])]
-        return self.extra_anger[~contact - self.extra_base]
-
-    def _window(self, journey: int) -> tuple[_Window, int]:
-        index = bisect.bisect_right(self.window_first, journey) - 1
-        window = self.windows[index]
-        return window, journey - window.first
-
-    def _locate(self, journey: int) -> tuple[ArrivalBatch, int]:
-        window, row = self._window(journey)
-        return window.batch, row
-
-    def _journey_trait(self, contact: int, name: str) -> float:
-        journey = contact if contact >= 0 else self.extra_journey[~contact - self.extra_base]
-        batch, row = self._locate(journey)
-        return float(getattr(batch, name)[row])
-
-    def _draw(self, journey: int, attempt: int) -> list[float]:
-        window, row = self._window(journey)
-        return window.draws[row, attempt].tolist()
 
     def _result(self, channel: int, draw: list[float]) -> int:
         """`response_results` for one contact, in Python (same float32 comparisons)."""
@@ -372,7 +118,7 @@ class Replication:
 
     def _serve(
         self,
-        team: _TeamState,
+        team: TeamState,
         agent: int,
         contact: int,
         channel: int,
@@ -381,14 +127,14 @@ class Replication:
         now: float,
     ) -> None:
         kind, a, b, factor, extra_min = team.handle[channel]
-        handle = a * e if kind == _EXPONENTIAL else math.exp(a + b * z) if kind == _LOGNORMAL else a
+        handle = a * e if kind == EXPONENTIAL else math.exp(a + b * z) if kind == LOGNORMAL else a
         handle = handle * factor + extra_min
         if (
             contact < 0
             and self.follow_up
             and self.extra_kind[~contact - self.extra_base] == _FOLLOW_UP_KIND
         ):
-            handle = _duration(self.follow_up, e, z)
+            handle = duration(self.follow_up, e, z)
         if self.timed:
             self.timed.discard(contact)
         self.served_contact.append(contact)
@@ -415,7 +161,7 @@ class Replication:
         else:
             self._take_next(team, agent, self.env.now)
 
-    def _take_next(self, team: _TeamState, agent: int, now: float) -> None:
+    def _take_next(self, team: TeamState, agent: int, now: float) -> None:
         """Give a free agent the first waiting contact in priority order, or let them idle."""
         is_open = self.open
         for channel, queue in team.queues:
@@ -461,12 +207,6 @@ class Replication:
         anger = self._anger(contact)
         self._fail(channel, failure, journey, attempt, anger, self._draw(journey, attempt))
 
-    def _channel_of(self, contact: int) -> int:
-        if contact < 0:
-            return self.extra_channel[~contact - self.extra_base]
-        batch, row = self._locate(contact)
-        return int(batch.channel[row])
-
     def _fail(
         self,
         channel: int,
@@ -493,7 +233,7 @@ class Replication:
             target = self.escalate_to[channel]
             if target < 0 or draw[DRAWS.escalate] >= self._escalate_share:
                 target = channel
-        delay = _duration(self.retry_delay, draw[DRAWS.delay_e], draw[DRAWS.delay_z])
+        delay = duration(self.retry_delay, draw[DRAWS.delay_e], draw[DRAWS.delay_z])
         self._schedule(journey, attempt + 1, target, kind, self.env.now + delay, anger)
 
     def _follow_up(self, journey: int, attempt: int, channel: int, draw: list[float]) -> None:
@@ -524,7 +264,7 @@ class Replication:
             deadline = math.inf
             if patience is not None:
                 multiplier = self.patience_multiplier[int(batch.segment[row])]
-                deadline = moment + multiplier * _duration(
+                deadline = moment + multiplier * duration(
                     patience, draw[DRAWS.patience_e], draw[DRAWS.patience_z]
                 )
             failure = Failure.WAITED if self.channel_teams[channel] else Failure.IGNORED
@@ -551,33 +291,7 @@ class Replication:
 
         Timeout(self.env, moment - self.env.now).callbacks.append(arrive)
 
-    # --- staffing, opening hours and arrivals ------------------------------------------------
-
-    def _go_off_duty(self, team: _TeamState, agent: int) -> None:
-        team.off_duty.append(agent)
-        team.on_duty -= 1
-        self._log_duty(team)
-
-    def _log_duty(self, team: _TeamState) -> None:
-        team.duty_time.append(self.env.now)
-        team.duty_count.append(team.on_duty)
-
-    def _set_headcount(self, team: _TeamState, target: int) -> None:
-        present = team.on_duty - team.leaving
-        if target > present:
-            staying = min(target - present, team.leaving)  # leavers asked to stay on
-            team.leaving -= staying
-            for _ in range(target - present - staying):
-                team.on_duty += 1
-                self._take_next(team, team.off_duty.pop(), self.env.now)
-        elif target < present:
-            surplus = present - target
-            while surplus and team.idle:
-                team.off_duty.append(team.idle.pop())
-                team.on_duty -= 1
-                surplus -= 1
-            team.leaving += surplus  # the rest leave when they finish the contact in hand
-        self._log_duty(team)
+    # --- driving the run: arrivals, and SimPy ----------------------------------------------
 
     def _drive(self, delays: Generator[float, Any, None]) -> None:
         """Run a generator that yields delays, resuming it after each, like a SimPy process.
@@ -603,51 +317,27 @@ class Replication:
         callbacks: list[Callable[[Event], None]] = [resume]
         timeout.callbacks = callbacks
 
-    def _staffing(
-        self, team: _TeamState, changes: list[tuple[float, int]]
-    ) -> Generator[Event, Any, None]:
-        for moment, count in changes:
-            yield self.env.timeout(moment - self.env.now)
-            self._set_headcount(team, count)
-
-    def _hours(self, channel: int, opens: list[tuple[float, bool]]) -> Generator[Event, Any, None]:
-        """Open and close a channel on the policy's response hours."""
-        for moment, is_open in opens:
-            yield self.env.timeout(moment - self.env.now)
-            self.open[channel] = is_open
-            if is_open:
-                for team in self.channel_teams[channel]:
-                    while team.idle and self.queues[channel]:
-                        self._take_next(team, team.idle.pop(), self.env.now)
-
     def _open_window(self, start: float, end: float) -> tuple[ArrivalBatch, np.ndarray]:
         """Draw the complaints of [start, end) and every number their journeys may need.
 
         Returns the batch and whether each first contact acts when its patience runs out.
         """
-        behaviour = self.behaviour
-        batch = self.source.window(start, end)
-        complaints = len(batch)
-        draws = draw_block(self.streams["journeys"], complaints, behaviour.max_attempts)
-        params = self.scenario.word_of_mouth
-        mouth = draw_mouth(
-            self.streams["word_of_mouth"], complaints, behaviour.max_attempts, params.told_shape
+        window, told, left = draw_window(
+            self.source, self.streams, self.scenario, self.journeys_begun, start, end
         )
-        self.silent_told += silent_told(batch.silent, params, self.streams["word_of_mouth"])
-        loyalty = self.streams["loyalty"]
-        leave = loyalty.random(complaints)
-        self.silent_left += silent_churn(batch.silent, self.scenario, loyalty)
+        batch, draws = window.batch, window.draws
+        self.silent_told += told
+        self.silent_left += left
         self.silent += batch.silent
         self.problems += batch.problems
-        window = _Window(self.journeys_begun, batch, draws, mouth, leave)
         self.windows.append(window)
         self.window_first.append(window.first)
-        self.journeys_begun += complaints
+        self.journeys_begun += len(batch)
         self.first_result.frombytes(
             response_results(self.effect_table, batch.channel, draws[:, 0]).tobytes()
         )
         acts = first_attempt_acts(
-            batch, draws, self.answered_channel, self.severity_anger, behaviour
+            batch, draws, self.answered_channel, self.severity_anger, self.behaviour
         )
         return batch, acts
 
@@ -690,8 +380,7 @@ class Replication:
         ``keep_record``; otherwise a record of the run-wide parts only (staffing, silent
         problems, bystanders), without contacts, so memory does not grow with the run's length.
         """
-        self.on_chunk = on_chunk
-        self.keep_record = keep_record
+        self._start_harvest(on_chunk, keep_record)
         start_weekday = self.scenario.run.start_weekday
         for state, team in zip(self.teams, self.scenario.teams.values(), strict=True):
             changes = headcount_changes(team, start_weekday, self.horizon)
@@ -701,428 +390,11 @@ class Replication:
         for name, hours in self.policy.hours.items():
             code = channel_code[name]
             self.open[code] = hours.is_open(0.0)
-            self.env.process(self._hours(code, _opening_times(hours, self.horizon)))
+            self.env.process(self._hours(code, opening_times(hours, self.horizon)))
         self._drive(self._arrivals())
         self.env.run(until=self.horizon)
         self._harvest(self.horizon, final=True)
         return self._whole_record()
-
-    # --- harvesting ended journeys -----------------------------------------------------------
-
-    def _harvest(self, now: float, final: bool = False) -> None:
-        """Work out the journeys that have ended by ``now`` (every one left, if ``final``).
-
-        A journey has ended when its latest contact was answered and the handling is over, or
-        was not answered and the customer's patience has run out (or it waits, with no limit,
-        on a channel nobody answers): a journey's next contact is scheduled at the moment the
-        one before it ends, so nothing more can happen to it. Its word of mouth and churn use
-        numbers drawn when the complaint arose, so its results do not depend on when it is
-        harvested, and the horizon caps them as at the run's end.
-        """
-        if not self.windows:
-            return
-        lo = self.windows[0].first
-        waiting = np.concatenate([window.open for window in self.windows])  # journeys lo...
-        # The run's columns are read as numpy copies, never views: a view left alive (say in
-        # a frame a profiler holds, as Dask's does) would stop the columns from growing.
-        extra_journey = np.array(self.extra_journey)
-        ended = waiting if final else waiting & self._ended(now, lo, extra_journey)
-        ids = lo + np.flatnonzero(ended)
-        if len(ids) == 0:
-            return
-        chunk, served_rows = self._chunk(ids, lo, extra_journey)
-        if self.on_chunk is not None:
-            self.on_chunk(chunk.record)
-        if self.keep_record:
-            self.chunks.append(chunk)
-        waiting[ids - lo] = False
-        self._forget(lo, waiting, extra_journey, served_rows)
-
-    def _ended(self, now: float, lo: int, extra_journey: np.ndarray) -> np.ndarray:
-        """Whether each journey from ``lo`` on has ended by ``now`` (see `_harvest`)."""
-        count = self.journeys_begun - lo
-        latest = np.arange(lo, lo + count)  # contact id of each journey's latest contact
-        batches = [window.batch for window in self.windows]
-        arrival = np.concatenate([batch.time for batch in batches])
-        channel = np.concatenate([batch.channel for batch in batches])
-        deadline = np.concatenate([batch.deadline for batch in batches])
-        rows = np.flatnonzero(extra_journey >= lo)
-        if len(rows):
-            # Rows are in scheduling order: a journey's last row is its latest contact.
-            backwards = rows[::-1]
-            owners, first_seen = np.unique(extra_journey[backwards], return_index=True)
-            last_rows = backwards[first_seen]
-            at = owners - lo
-            latest[at] = ~(self.extra_base + last_rows)
-            arrival[at] = np.array(self.extra_arrival)[last_rows]
-            channel[at] = np.array(self.extra_channel)[last_rows]
-            deadline[at] = np.array(self.extra_deadline)[last_rows]
-        served = np.array(self.served_contact)
-        order = np.argsort(served)
-        where = _positions(served[order], latest)
-        answered = where >= 0
-        row = order[where[answered]]
-        service_end = np.array(self.served_start)[row] + np.array(self.served_handle)[row]
-        # Unanswered: over when patience has run out; or, on a channel nobody answers, at once
-        # if it never runs out (the journey stays open to the end, and nothing can change it).
-        ended = (deadline < now) | (
-            (arrival < now) & np.isinf(deadline) & ~self.answered_channel[channel]
-        )
-        ended[answered] = service_end < now
-        return ended
-
-    def _chunk(
-        self, ids: np.ndarray, lo: int, extra_journey: np.ndarray
-    ) -> tuple[_Chunk, np.ndarray]:
-        """The record of the journeys ``ids`` (sorted) and the service rows it used."""
-        scenario = self.scenario
-        windows = self.windows
-        first = len(ids)
-        at = ids - lo
-
-        def joined(name: str, dtype: type) -> np.ndarray:
-            """A column of the arrival batches, for the journeys ``ids``."""
-            if not windows:  # the empty record of a run with no journeys left
-                return np.zeros(0, dtype=dtype)
-            return np.concatenate([getattr(w.batch, name) for w in windows])[at].astype(dtype)
-
-        mine = np.zeros(self.journeys_begun - lo, dtype=bool)
-        mine[at] = True
-        extra = np.flatnonzero((extra_journey >= lo) & mine[np.maximum(extra_journey - lo, 0)])
-        size = first + len(extra)
-
-        def extras(column: array[Any]) -> np.ndarray:
-            return np.array(column)[extra]
-
-        # Each service row's contact as a row of this chunk (first contacts, then extras).
-        served = np.array(self.served_contact)
-        later = _positions(extra, ~served - self.extra_base)
-        local = np.where(
-            served >= 0, _positions(ids, served), np.where(later >= 0, later + first, -1)
-        )
-        taken = np.flatnonzero(local >= 0)
-        start = np.full(size, np.nan)
-        handle = np.full(size, np.nan)
-        agent = np.full(size, -1, dtype=np.int64)
-        start[local[taken]] = np.array(self.served_start)[taken]
-        handle[local[taken]] = np.array(self.served_handle)[taken]
-        agent[local[taken]] = np.array(self.served_agent)[taken]
-        # A contact's result counts once its handling is over; a handling that ends at the
-        # horizon or later was not (the run stops before events at its end time).
-        decided = np.concatenate(
-            [np.array(self.first_result)[ids - self.first_base], extras(self.extra_result)]
-        )
-        result = np.where(start + handle < self.horizon, decided, -1).astype(np.int8)
-        journey = np.concatenate([np.arange(first), np.searchsorted(ids, extra_journey[extra])])
-        segment = joined("segment", np.int16)
-        severity = joined("severity", np.int16)
-        followers = joined("followers", np.int64)
-        first_anger = np.asarray(self.severity_anger)[severity] if first else np.zeros(0)
-        contacts = dict(
-            arrival_min=np.concatenate([joined("time", np.float64), extras(self.extra_arrival)]),
-            channel=np.concatenate([joined("channel", np.int16), extras(self.extra_channel)]),
-            deadline_min=np.concatenate(
-                [joined("deadline", np.float64), extras(self.extra_deadline)]
-            ),
-            journey=journey,
-            attempt=np.concatenate([np.zeros(first, np.int8), extras(self.extra_attempt)]),
-            kind=np.concatenate([np.zeros(first, np.int8), extras(self.extra_kind)]),
-            anger=np.concatenate([first_anger, extras(self.extra_anger)]),
-        )
-        # A contact scheduled after the run's end never arrived: it stays in the records (so
-        # its journey counts as open) but is not a contact of this run.
-        arrived = contacts["arrival_min"] < self.horizon
-        journeys = assemble_journeys(
-            contacts=contacts,
-            result=result,
-            service_start=start,
-            handle=handle,
-            arrived=arrived,
-            n_journeys=first,
-            answered_channel=self.answered_channel,
-            scenario=scenario,
-        )
-        channels = list(scenario.channels.values())
-        public = np.array([c.public for c in channels])
-        post_rows = public_posts(contacts, arrived, public)
-        posts = assemble_posts(
-            rows=post_rows,
-            contacts=contacts,
-            result=result,
-            service_end=start + handle,
-            followers=followers,
-            effects=self.effects,
-            behaviour=self.behaviour,
-        )
-        depth = self.policy.depth
-        wom = spread(
-            journeys,
-            posts,
-            MouthDraws.joined([w.mouth for w in windows]).rows(at)
-            if windows
-            else MouthDraws.empty(self.behaviour.max_attempts),
-            np.array([c.audience_per_min for c in channels]),
-            scenario.word_of_mouth,
-            self.horizon,
-            told_positive_factor=depth.told_positive_factor if depth else 1.0,
-        )
-        measured_posts = journeys.start_min[posts.journey] >= scenario.run.warmup_min
-        self.negative_impressions += float(wom.negative_impressions[measured_posts].sum())
-        leave = leave_probability(journeys, segment, severity, scenario, self.policy)
-        # The uniform was drawn with the complaint, so a policy that raises the probability
-        # never has fewer leavers, replication by replication (common random numbers).
-        left = np.concatenate([np.zeros(0), *(w.leave for w in windows)])[at] < leave
-        keep = arrived
-        journey_of = journey[keep]
-        record = self._record(
-            arrival_min=contacts["arrival_min"][keep],
-            channel=contacts["channel"][keep],
-            segment=segment[journey_of],
-            severity=severity[journey_of],
-            followers=followers[journey_of],
-            deadline_min=contacts["deadline_min"][keep],
-            service_start_min=start[keep],
-            handle_min=handle[keep],
-            agent=agent[keep],
-            journey=journey_of,
-            attempt=contacts["attempt"][keep],
-            kind=contacts["kind"][keep],
-            result=result[keep],
-            journeys=journeys,
-            journey_segment=segment,
-            journey_severity=severity,
-            posts=posts,
-            spread=wom,
-            churn=ChurnResult(
-                leave_probability=leave,
-                left=left,
-                silent_left=np.zeros_like(self.silent),
-                bystanders_reached=0,
-                bystanders_left=0,
-                prospects_lost=0,
-            ),
-        )
-        # Where each row goes in the whole record: first contacts by journey, then the later
-        # contacts in the order they were scheduled.
-        order = np.concatenate([ids, _EXTRA_ORDER + self.extra_base + extra])
-        chunk = _Chunk(record, ids, order[keep], order[post_rows])
-        return chunk, taken
-
-    def _forget(
-        self, lo: int, waiting: np.ndarray, extra_journey: np.ndarray, served_rows: np.ndarray
-    ) -> None:
-        """Drop the windows, later contacts and service rows of journeys harvested."""
-        for window in self.windows:
-            window.open = waiting[window.first - lo : window.first - lo + len(window.open)]
-        while self.windows and not self.windows[0].open.any():
-            del self.windows[0], self.window_first[0]
-        first_kept = self.windows[0].first if self.windows else self.journeys_begun
-        del self.first_result[: first_kept - self.first_base]
-        self.first_base = first_kept
-        # Later contacts are read by index while their journey goes on: drop only leading rows.
-        owner = extra_journey - lo
-        done = (owner < 0) | ~waiting[np.maximum(owner, 0)]
-        drop = int(np.argmin(done)) if not done.all() else len(done)
-        if drop:
-            for column in (
-                self.extra_journey,
-                self.extra_attempt,
-                self.extra_channel,
-                self.extra_kind,
-                self.extra_arrival,
-                self.extra_deadline,
-                self.extra_anger,
-                self.extra_result,
-            ):
-                del column[:drop]
-            self.extra_base += drop
-        if len(served_rows):
-            kept = np.ones(len(self.served_contact), dtype=bool)
-            kept[served_rows] = False
-            for column in (
-                self.served_contact,
-                self.served_start,
-                self.served_handle,
-                self.served_agent,
-            ):
-                values = np.array(column)[kept]
-                del column[:]
-                column.frombytes(values.tobytes())
-
-    def _record(self, **columns: Any) -> RunRecord:
-        """A `RunRecord` of some journeys: the run-wide fields empty, or as given."""
-        scenario = self.scenario
-        run_wide: dict[str, Any] = dict(
-            end_min=self.horizon,
-            warmup_min=scenario.run.warmup_min,
-            channel_names=tuple(scenario.channels),
-            team_names=tuple(scenario.teams),
-            segment_names=tuple(scenario.segments),
-            severity_names=tuple(scenario.severities),
-            agent_team=np.asarray(self.agent_team, dtype=np.int64),
-            staffing=(),
-            silent=np.zeros_like(self.silent),
-            silent_told=0,
-            problems=0,
-            policy=self.policy.name,
-        )
-        return RunRecord(**{**run_wide, **columns})
-
-    def _whole_record(self) -> RunRecord:
-        """The run's record: the chunks kept (none unless ``keep_record``), and run-wide parts.
-
-        Journeys come in order of their complaints; contacts first contacts first, then the
-        later contacts as they were scheduled; posts in the order of their contacts.
-        """
-        chunks = self.chunks or [self._chunk(np.zeros(0, np.int64), 0, np.zeros(0, np.int64))[0]]
-        self.chunks = []
-        by_journey = np.argsort(np.concatenate([chunk.journey_ids for chunk in chunks]))
-        by_contact = np.argsort(np.concatenate([chunk.contact_order for chunk in chunks]))
-        by_post = np.argsort(np.concatenate([chunk.post_order for chunk in chunks]))
-        # A chunk numbers its journeys from 0; the whole record by the journeys' ids.
-        parts = [
-            dataclasses.replace(
-                chunk.record,
-                journey=chunk.journey_ids[chunk.record.journey],
-                posts=dataclasses.replace(
-                    chunk.record.posts, journey=chunk.journey_ids[chunk.record.posts.journey]
-                ),
-            )
-            for chunk in chunks
-        ]
-
-        def joined(items: list[Any], name: str, order: np.ndarray) -> np.ndarray:
-            return np.concatenate([getattr(item, name) for item in items])[order]
-
-        def table(kind: type, items: list[Any], order: np.ndarray) -> Any:
-            return kind(**{f.name: joined(items, f.name, order) for f in dataclasses.fields(kind)})
-
-        spreads = [part.spread for part in parts]
-        reached, bystanders, prospects = bystander_churn(
-            self.negative_impressions, self.scenario.word_of_mouth, self.streams["loyalty"]
-        )
-        return self._record(
-            **{name: joined(parts, name, by_contact) for name in _PER_CONTACT},
-            journeys=table(Journeys, [part.journeys for part in parts], by_journey),
-            journey_segment=joined(parts, "journey_segment", by_journey),
-            journey_severity=joined(parts, "journey_severity", by_journey),
-            posts=table(Posts, [part.posts for part in parts], by_post),
-            spread=Spread(
-                **{
-                    name: joined(spreads, name, by_post if per_post else by_journey)
-                    for name, per_post in _SPREAD_PER_POST.items()
-                }
-            ),
-            churn=ChurnResult(
-                leave_probability=joined(
-                    [part.churn for part in parts], "leave_probability", by_journey
-                ),
-                left=joined([part.churn for part in parts], "left", by_journey),
-                silent_left=self.silent_left,
-                bystanders_reached=reached,
-                bystanders_left=bystanders,
-                prospects_lost=prospects,
-            ),
-            staffing=tuple(
-                StaffingLog(
-                    np.array(t.duty_time),
-                    np.array(t.duty_count),
-                )
-                for t in self.teams
-            ),
-            silent=self.silent,
-            silent_told=self.silent_told,
-            problems=self.problems,
-        )
-
-
-_PER_CONTACT = frozenset(
-    [
-        "arrival_min",
-        "channel",
-        "segment",
-        "severity",
-        "followers",
-        "deadline_min",
-        "service_start_min",
-        "handle_min",
-        "agent",
-        "journey",
-        "attempt",
-        "kind",
-        "result",
-    ]
-)
-"""The `RunRecord` fields with a row per contact."""
-
-_SPREAD_PER_POST = {
-    "told_negative": False,
-    "told_positive": False,
-    "negative_impressions": True,
-    "positive_impressions": True,
-    "reshares": True,
-    "pile_ons": True,
-}
-"""The `Spread` fields, and whether each has a row per post (else per journey)."""
-
-
-HARVEST_EVERY = 10_000
-"""Journeys begun between harvests (at the start of an arrival window): enough for the
-harvest's array work to cost little per journey, few enough to hold little memory."""
-
-_EXTRA_ORDER = 1 << 40
-"""Added to a later contact's number to place it after every first contact in the record."""
-
-
-def _positions(keys: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """The index of each value in the sorted ``keys``, or -1 where it is not there."""
-    if len(keys) == 0:
-        return np.full(len(values), -1, dtype=np.int64)
-    at = np.minimum(np.searchsorted(keys, values), len(keys) - 1)
-    return np.where(keys[at] == values, at, -1)
-
-
-class _Window:
-    """The complaints of one arrival window and their draws, kept while a journey goes on."""
-
-    __slots__ = ("batch", "draws", "first", "leave", "mouth", "open")
-
-    def __init__(
-        self,
-        first: int,
-        batch: ArrivalBatch,
-        draws: np.ndarray,
-        mouth: MouthDraws,
-        leave: np.ndarray,
-    ) -> None:
-        self.first = first  # the journey number of its first complaint
-        self.batch = batch
-        self.draws = draws  # (complaints, max_attempts, DRAWS)
-        self.mouth = mouth
-        self.leave = leave  # the uniform each complainant's churn is drawn with
-        self.open = np.ones(len(batch), dtype=bool)  # journeys not harvested yet
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class _Chunk:
-    """Harvested journeys: their record, and where their rows go in the whole record."""
-
-    record: RunRecord
-    journey_ids: np.ndarray
-    contact_order: np.ndarray
-    post_order: np.ndarray
-
-
-def _opening_times(hours: Hours, horizon: float) -> list[tuple[float, bool]]:
-    """Return the times after 0 and before the horizon a channel opens (True) or closes."""
-    if hours.open_min == hours.close_min:
-        return []  # open all day
-    changes = []
-    for day in np.arange(0.0, horizon, MINUTES_PER_DAY).tolist():
-        for minute, is_open in ((hours.open_min, True), (hours.close_min, False)):
-            if 0 < day + minute < horizon:
-                changes.append((day + minute, is_open))
-    return sorted(changes)
 
 
 def simulate(

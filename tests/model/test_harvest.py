@@ -10,9 +10,11 @@ from typing import Any
 import numpy as np
 import pytest
 
-from simcare import metrics
 from simcare.core.randomness import make_streams
-from simcare.metrics import hourly_series, outcomes, simulate_outcomes, simulate_replication
+from simcare.experiments.replicate import simulate_outcomes, simulate_replication
+from simcare.metrics import binning
+from simcare.metrics.series import hourly_series
+from simcare.metrics.tally import outcomes
 from simcare.model import replication as world
 from simcare.model.records import RunRecord
 from simcare.model.replication import HARVEST_EVERY, Replication
@@ -127,7 +129,7 @@ def test_quantiles_binned_beyond_the_exact_limit_are_within_half_a_tenth_of_a_pe
     # binned almost at once; its medians and p90s against the exact ones of the same run.
     scenario = load_scenario(RICH)
     exact = simulate_outcomes(scenario, 3, 0, "solve_then_follow_up")
-    monkeypatch.setattr(metrics, "EXACT_VALUES", 1_000)
+    monkeypatch.setattr(binning, "EXACT_VALUES", 1_000)
     binned = simulate_outcomes(scenario, 3, 0, "solve_then_follow_up")
     quantiles = [key for key in exact if key[0].endswith(("_median_min", "_p90_min"))]
     assert len(quantiles) == 4 * (1 + len(scenario.channels))

@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from simcare.core.units import MINUTES_PER_WEEK
-from simcare.metrics import outcomes
+from simcare.metrics.tally import outcomes
 from simcare.model.replication import simulate
 from simcare.scenario import Distribution, DistributionKind, Scenario, Shift
 

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from simcare.core.stats import estimate
-from simcare.metrics import outcomes
+from simcare.metrics.tally import outcomes
 from simcare.model.replication import simulate
 from simcare.scenario import Scenario, Shift, WordOfMouth
 from simcare.scenario.policy import BUILTIN_POLICIES

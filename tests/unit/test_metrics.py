@@ -13,7 +13,9 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from simcare.core.randomness import make_streams
-from simcare.metrics import amount_in_bins, hourly_series, integral_of_count, outcomes
+from simcare.metrics.binning import amount_in_bins, integral_of_count
+from simcare.metrics.series import hourly_series
+from simcare.metrics.tally import outcomes
 from simcare.model.records import Posts, RunRecord
 from simcare.model.replication import Replication, simulate
 from simcare.scenario_file import load_scenario

@@ -1,0 +1,459 @@
+"""Journeys worked out in chunks as they end, then forgotten; and the run's whole record.
+
+A chunk's records, word of mouth and churn are worked out at once, and what the run held for
+its journeys is dropped, so that a replication's memory does not grow with its length.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from array import array
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from simcare.model.journeys import assemble_journeys, assemble_posts, public_posts
+from simcare.model.loyalty import bystander_churn, leave_probability
+from simcare.model.records import ChurnResult, Journeys, Posts, RunRecord, Spread, StaffingLog
+from simcare.model.state import RunState
+from simcare.model.word_of_mouth import MouthDraws, spread
+
+HARVEST_EVERY = 10_000
+"""Journeys begun between harvests (at the start of an arrival window): enough for the
+harvest's array work to cost little per journey, few enough to hold little memory."""
+
+_EXTRA_ORDER = 1 << 40
+"""Added to a later contact's number to place it after every first contact in the record."""
+
+_PER_CONTACT = frozenset(
+    [
+        "arrival_min",
+        "channel",
+        "segment",
+        "severity",
+        "followers",
+        "deadline_min",
+        "service_start_min",
+        "handle_min",
+        "agent",
+        "journey",
+        "attempt",
+        "kind",
+        "result",
+    ]
+)
+"""The `RunRecord` fields with a row per contact."""
+
+_SPREAD_PER_POST = {
+    "told_negative": False,
+    "told_positive": False,
+    "negative_impressions": True,
+    "positive_impressions": True,
+    "reshares": True,
+    "pile_ons": True,
+}
+"""The `Spread` fields, and whether each has a row per post (else per journey)."""
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Chunk:
+    """Harvested journeys: their record, and where their rows go in the whole record."""
+
+    record: RunRecord
+    journey_ids: np.ndarray
+    contact_order: np.ndarray
+    post_order: np.ndarray
+
+
+class Harvest(RunState):
+    """Harvesting ended journeys, and the whole record (a mixin of `Replication`)."""
+
+    on_chunk: Callable[[RunRecord], None] | None
+    keep_record: bool
+    chunks: list[Chunk]
+    negative_impressions: float
+
+    def _start_harvest(
+        self, on_chunk: Callable[[RunRecord], None] | None, keep_record: bool
+    ) -> None:
+        """Send each chunk to ``on_chunk``, and keep the chunks for the record if asked."""
+        self.on_chunk = on_chunk
+        self.keep_record = keep_record
+        self.chunks = []
+        self.negative_impressions = 0.0  # of the posts of measured journeys harvested so far
+
+    def _harvest(self, now: float, final: bool = False) -> None:
+        """Work out the journeys that have ended by ``now`` (every one left, if ``final``).
+
+        A journey has ended when its latest contact was answered and the handling is over, or
+        was not answered and the customer's patience has run out (or it waits, with no limit,
+        on a channel nobody answers): a journey's next contact is scheduled at the moment the
+        one before it ends, so nothing more can happen to it. Its word of mouth and churn use
+        numbers drawn when the complaint arose, so its results do not depend on when it is
+        harvested, and the horizon caps them as at the run's end.
+        """
+        if not self.windows:
+            return
+        lo = self.windows[0].first
+        waiting = np.concatenate([window.open for window in self.windows])  # journeys lo...
+        # The run's columns are read as numpy copies, never views: a view left alive (say in
+        # a frame a profiler holds, as Dask's does) would stop the columns from growing.
+        extra_journey = np.array(self.extra_journey)
+        ended = waiting if final else waiting & self._ended(now, lo, extra_journey)
+        ids = lo + np.flatnonzero(ended)
+        if len(ids) == 0:
+            return
+        chunk, served_rows = self._chunk(ids, lo, extra_journey)
+        if self.on_chunk is not None:
+            self.on_chunk(chunk.record)
+        if self.keep_record:
+            self.chunks.append(chunk)
+        waiting[ids - lo] = False
+        self._forget(lo, waiting, extra_journey, served_rows)
+
+    def _ended(self, now: float, lo: int, extra_journey: np.ndarray) -> np.ndarray:
+        """Whether each journey from ``lo`` on has ended by ``now`` (see `_harvest`)."""
+        count = self.journeys_begun - lo
+        latest = np.arange(lo, lo + count)  # contact id of each journey's latest contact
+        batches = [window.batch for window in self.windows]
+        arrival = np.concatenate([batch.time for batch in batches])
+        channel = np.concatenate([batch.channel for batch in batches])
+        deadline = np.concatenate([batch.deadline for batch in batches])
+        rows = np.flatnonzero(extra_journey >= lo)
+        if len(rows):
+            # Rows are in scheduling order: a journey's last row is its latest contact.
+            backwards = rows[::-1]
+            owners, first_seen = np.unique(extra_journey[backwards], return_index=True)
+            last_rows = backwards[first_seen]
+            at = owners - lo
+            latest[at] = ~(self.extra_base + last_rows)
+            arrival[at] = np.array(self.extra_arrival)[last_rows]
+            channel[at] = np.array(self.extra_channel)[last_rows]
+            deadline[at] = np.array(self.extra_deadline)[last_rows]
+        served = np.array(self.served_contact)
+        order = np.argsort(served)
+        where = _positions(served[order], latest)
+        answered = where >= 0
+        row = order[where[answered]]
+        service_end = np.array(self.served_start)[row] + np.array(self.served_handle)[row]
+        # Unanswered: over when patience has run out; or, on a channel nobody answers, at once
+        # if it never runs out (the journey stays open to the end, and nothing can change it).
+        ended = (deadline < now) | (
+            (arrival < now) & np.isinf(deadline) & ~self.answered_channel[channel]
+        )
+        ended[answered] = service_end < now
+        return ended
+
+    def _chunk(
+        self, ids: np.ndarray, lo: int, extra_journey: np.ndarray
+    ) -> tuple[Chunk, np.ndarray]:
+        """The record of the journeys ``ids`` (sorted) and the service rows it used."""
+        at = ids - lo
+        mine = np.zeros(self.journeys_begun - lo, dtype=bool)
+        mine[at] = True
+        extra = np.flatnonzero((extra_journey >= lo) & mine[np.maximum(extra_journey - lo, 0)])
+        start, handle, agent, taken = self._service(ids, extra)
+        # A contact's result counts once its handling is over; a handling that ends at the
+        # horizon or later was not (the run stops before events at its end time).
+        decided = np.concatenate(
+            [np.array(self.first_result)[ids - self.first_base], np.array(self.extra_result)[extra]]
+        )
+        result = np.where(start + handle < self.horizon, decided, -1).astype(np.int8)
+        segment = self._batch_column(at, "segment", np.int16)
+        severity = self._batch_column(at, "severity", np.int16)
+        followers = self._batch_column(at, "followers", np.int64)
+        contacts = self._contacts(ids, at, extra, extra_journey, severity)
+        # A contact scheduled after the run's end never arrived: it stays in the records (so
+        # its journey counts as open) but is not a contact of this run.
+        arrived = contacts["arrival_min"] < self.horizon
+        journeys = assemble_journeys(
+            contacts=contacts,
+            result=result,
+            service_start=start,
+            handle=handle,
+            arrived=arrived,
+            n_journeys=len(ids),
+            answered_channel=self.answered_channel,
+            scenario=self.scenario,
+        )
+        post_rows, posts = self._posts(contacts, arrived, result, start + handle, followers)
+        journey_of = contacts["journey"][arrived]
+        record = self._record(
+            **{
+                name: contacts[name][arrived]
+                for name in ("arrival_min", "channel", "deadline_min", "attempt", "kind")
+            },
+            segment=segment[journey_of],
+            severity=severity[journey_of],
+            followers=followers[journey_of],
+            service_start_min=start[arrived],
+            handle_min=handle[arrived],
+            agent=agent[arrived],
+            journey=journey_of,
+            result=result[arrived],
+            journeys=journeys,
+            journey_segment=segment,
+            journey_severity=severity,
+            posts=posts,
+            spread=self._spread(journeys, posts, at),
+            churn=self._churn(journeys, segment, severity, at),
+        )
+        # Where each row goes in the whole record: first contacts by journey, then the later
+        # contacts in the order they were scheduled.
+        order = np.concatenate([ids, _EXTRA_ORDER + self.extra_base + extra])
+        return Chunk(record, ids, order[arrived], order[post_rows]), taken
+
+    def _batch_column(self, at: np.ndarray, name: str, dtype: type) -> np.ndarray:
+        """A column of the arrival batches, for the journeys at ``at`` from the first window's."""
+        if not self.windows:  # the empty record of a run with no journeys left
+            return np.zeros(0, dtype=dtype)
+        return np.concatenate([getattr(w.batch, name) for w in self.windows])[at].astype(dtype)
+
+    def _service(
+        self, ids: np.ndarray, extra: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Service start, handling time and agent of the contacts, and the service rows used.
+
+        The contacts are the first contacts of journeys ``ids``, then the later ``extra``; one
+        never served has NaN, NaN and -1.
+        """
+        first = len(ids)
+        size = first + len(extra)
+        # Each service row's contact as a row of this chunk (first contacts, then extras).
+        served = np.array(self.served_contact)
+        later = _positions(extra, ~served - self.extra_base)
+        local = np.where(
+            served >= 0, _positions(ids, served), np.where(later >= 0, later + first, -1)
+        )
+        taken = np.flatnonzero(local >= 0)
+        start = np.full(size, np.nan)
+        handle = np.full(size, np.nan)
+        agent = np.full(size, -1, dtype=np.int64)
+        start[local[taken]] = np.array(self.served_start)[taken]
+        handle[local[taken]] = np.array(self.served_handle)[taken]
+        agent[local[taken]] = np.array(self.served_agent)[taken]
+        return start, handle, agent, taken
+
+    def _contacts(
+        self,
+        ids: np.ndarray,
+        at: np.ndarray,
+        extra: np.ndarray,
+        extra_journey: np.ndarray,
+        severity: np.ndarray,
+    ) -> dict[str, np.ndarray]:
+        """The contacts of journeys ``ids``: their first contacts, then the later ``extra``."""
+        first = len(ids)
+
+        def extras(column: array[Any]) -> np.ndarray:
+            return np.array(column)[extra]
+
+        first_anger = np.asarray(self.severity_anger)[severity] if first else np.zeros(0)
+        return dict(
+            arrival_min=np.concatenate(
+                [self._batch_column(at, "time", np.float64), extras(self.extra_arrival)]
+            ),
+            channel=np.concatenate(
+                [self._batch_column(at, "channel", np.int16), extras(self.extra_channel)]
+            ),
+            deadline_min=np.concatenate(
+                [self._batch_column(at, "deadline", np.float64), extras(self.extra_deadline)]
+            ),
+            journey=np.concatenate([np.arange(first), np.searchsorted(ids, extra_journey[extra])]),
+            attempt=np.concatenate([np.zeros(first, np.int8), extras(self.extra_attempt)]),
+            kind=np.concatenate([np.zeros(first, np.int8), extras(self.extra_kind)]),
+            anger=np.concatenate([first_anger, extras(self.extra_anger)]),
+        )
+
+    def _posts(
+        self,
+        contacts: dict[str, np.ndarray],
+        arrived: np.ndarray,
+        result: np.ndarray,
+        service_end: np.ndarray,
+        followers: np.ndarray,
+    ) -> tuple[np.ndarray, Posts]:
+        """The public posts among the contacts of harvested journeys: their rows, and them."""
+        public = np.array([c.public for c in self.scenario.channels.values()])
+        rows = public_posts(contacts, arrived, public)
+        posts = assemble_posts(
+            rows=rows,
+            contacts=contacts,
+            result=result,
+            service_end=service_end,
+            followers=followers,
+            effects=self.effects,
+            behaviour=self.behaviour,
+        )
+        return rows, posts
+
+    def _spread(self, journeys: Journeys, posts: Posts, at: np.ndarray) -> Spread:
+        """Word of mouth of harvested journeys and their posts (``at``: rows of the windows)."""
+        scenario = self.scenario
+        depth = self.policy.depth
+        windows = self.windows
+        wom = spread(
+            journeys,
+            posts,
+            MouthDraws.joined([w.mouth for w in windows]).rows(at)
+            if windows
+            else MouthDraws.empty(self.behaviour.max_attempts),
+            np.array([c.audience_per_min for c in scenario.channels.values()]),
+            scenario.word_of_mouth,
+            self.horizon,
+            told_positive_factor=depth.told_positive_factor if depth else 1.0,
+        )
+        measured_posts = journeys.start_min[posts.journey] >= scenario.run.warmup_min
+        self.negative_impressions += float(wom.negative_impressions[measured_posts].sum())
+        return wom
+
+    def _churn(
+        self, journeys: Journeys, segment: np.ndarray, severity: np.ndarray, at: np.ndarray
+    ) -> ChurnResult:
+        """Which complainants of harvested journeys leave (``at``: rows of the windows)."""
+        leave = leave_probability(journeys, segment, severity, self.scenario, self.policy)
+        # The uniform was drawn with the complaint, so a policy that raises the probability
+        # never has fewer leavers, replication by replication (common random numbers).
+        left = np.concatenate([np.zeros(0), *(w.leave for w in self.windows)])[at] < leave
+        return ChurnResult(
+            leave_probability=leave,
+            left=left,
+            silent_left=np.zeros_like(self.silent),
+            bystanders_reached=0,
+            bystanders_left=0,
+            prospects_lost=0,
+        )
+
+    def _forget(
+        self, lo: int, waiting: np.ndarray, extra_journey: np.ndarray, served_rows: np.ndarray
+    ) -> None:
+        """Drop the windows, later contacts and service rows of journeys harvested."""
+        for window in self.windows:
+            window.open = waiting[window.first - lo : window.first - lo + len(window.open)]
+        while self.windows and not self.windows[0].open.any():
+            del self.windows[0], self.window_first[0]
+        first_kept = self.windows[0].first if self.windows else self.journeys_begun
+        del self.first_result[: first_kept - self.first_base]
+        self.first_base = first_kept
+        # Later contacts are read by index while their journey goes on: drop only leading rows.
+        owner = extra_journey - lo
+        done = (owner < 0) | ~waiting[np.maximum(owner, 0)]
+        drop = int(np.argmin(done)) if not done.all() else len(done)
+        if drop:
+            for column in (
+                self.extra_journey,
+                self.extra_attempt,
+                self.extra_channel,
+                self.extra_kind,
+                self.extra_arrival,
+                self.extra_deadline,
+                self.extra_anger,
+                self.extra_result,
+            ):
+                del column[:drop]
+            self.extra_base += drop
+        if len(served_rows):
+            kept = np.ones(len(self.served_contact), dtype=bool)
+            kept[served_rows] = False
+            for column in (
+                self.served_contact,
+                self.served_start,
+                self.served_handle,
+                self.served_agent,
+            ):
+                values = np.array(column)[kept]
+                del column[:]
+                column.frombytes(values.tobytes())
+
+    def _record(self, **columns: Any) -> RunRecord:
+        """A `RunRecord` of some journeys: the run-wide fields empty, or as given."""
+        scenario = self.scenario
+        run_wide: dict[str, Any] = dict(
+            end_min=self.horizon,
+            warmup_min=scenario.run.warmup_min,
+            channel_names=tuple(scenario.channels),
+            team_names=tuple(scenario.teams),
+            segment_names=tuple(scenario.segments),
+            severity_names=tuple(scenario.severities),
+            agent_team=np.asarray(self.agent_team, dtype=np.int64),
+            staffing=(),
+            silent=np.zeros_like(self.silent),
+            silent_told=0,
+            problems=0,
+            policy=self.policy.name,
+        )
+        return RunRecord(**{**run_wide, **columns})
+
+    def _whole_record(self) -> RunRecord:
+        """The run's record: the chunks kept (none unless ``keep_record``), and run-wide parts.
+
+        Journeys come in order of their complaints; contacts first contacts first, then the
+        later contacts as they were scheduled; posts in the order of their contacts.
+        """
+        chunks = self.chunks or [self._chunk(np.zeros(0, np.int64), 0, np.zeros(0, np.int64))[0]]
+        self.chunks = []
+        by_journey = np.argsort(np.concatenate([chunk.journey_ids for chunk in chunks]))
+        by_contact = np.argsort(np.concatenate([chunk.contact_order for chunk in chunks]))
+        by_post = np.argsort(np.concatenate([chunk.post_order for chunk in chunks]))
+        # A chunk numbers its journeys from 0; the whole record by the journeys' ids.
+        parts = [
+            dataclasses.replace(
+                chunk.record,
+                journey=chunk.journey_ids[chunk.record.journey],
+                posts=dataclasses.replace(
+                    chunk.record.posts, journey=chunk.journey_ids[chunk.record.posts.journey]
+                ),
+            )
+            for chunk in chunks
+        ]
+        spreads = [part.spread for part in parts]
+        churns = [part.churn for part in parts]
+        reached, bystanders, prospects = bystander_churn(
+            self.negative_impressions, self.scenario.word_of_mouth, self.streams["loyalty"]
+        )
+        return self._record(
+            **{name: _joined(parts, name, by_contact) for name in _PER_CONTACT},
+            journeys=_table(Journeys, [part.journeys for part in parts], by_journey),
+            journey_segment=_joined(parts, "journey_segment", by_journey),
+            journey_severity=_joined(parts, "journey_severity", by_journey),
+            posts=_table(Posts, [part.posts for part in parts], by_post),
+            spread=Spread(
+                **{
+                    name: _joined(spreads, name, by_post if per_post else by_journey)
+                    for name, per_post in _SPREAD_PER_POST.items()
+                }
+            ),
+            churn=ChurnResult(
+                leave_probability=_joined(churns, "leave_probability", by_journey),
+                left=_joined(churns, "left", by_journey),
+                silent_left=self.silent_left,
+                bystanders_reached=reached,
+                bystanders_left=bystanders,
+                prospects_lost=prospects,
+            ),
+            staffing=tuple(
+                StaffingLog(np.array(t.duty_time), np.array(t.duty_count)) for t in self.teams
+            ),
+            silent=self.silent,
+            silent_told=self.silent_told,
+            problems=self.problems,
+        )
+
+
+def _joined(items: list[Any], name: str, order: np.ndarray) -> np.ndarray:
+    """The column ``name`` of every item, end to end, in ``order``."""
+    return np.concatenate([getattr(item, name) for item in items])[order]
+
+
+def _table(kind: type, items: list[Any], order: np.ndarray) -> Any:
+    """A table of class ``kind`` (a dataclass of columns) joined from ``items`` in ``order``."""
+    return kind(**{f.name: _joined(items, f.name, order) for f in dataclasses.fields(kind)})
+
+
+def _positions(keys: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """The index of each value in the sorted ``keys``, or -1 where it is not there."""
+    if len(keys) == 0:
+        return np.full(len(values), -1, dtype=np.int64)
+    at = np.minimum(np.searchsorted(keys, values), len(keys) - 1)
+    return np.where(keys[at] == values, at, -1)
