@@ -43,7 +43,7 @@ BYTES_PER_PROBLEM = 150
 """Memory per problem, silent or not, of a held window (its arrival and traits)."""
 TALLY_BYTES = 4_000_000
 """Memory of a replication's outcome tally, whatever its length: the times behind the medians
-and p90s, up to `simcare.metrics.EXACT_VALUES` of them (2 MB measured), rounded up."""
+and p90s, up to `simcare.metrics.binning.EXACT_VALUES` of them (2 MB measured), rounded up."""
 BIN_BYTES_PER_CHANNEL = 500_000
 """Memory of the bins that replace those times beyond the limit, per channel (443 kB)."""
 DAYS_HELD = 10

@@ -173,7 +173,6 @@ def assemble_journeys(
     scenario: Scenario,
 ) -> Journeys:
     """One row per journey, from every contact scheduled in the run (arrived or not)."""
-    horizon = scenario.run.duration_min
     journey = contacts["journey"]
     kind = contacts["kind"]
     complaint = kind != ContactKind.FOLLOW_UP
@@ -184,30 +183,9 @@ def assemble_journeys(
     is_last[:-1] = owner[1:] != owner[:-1]
     last = rows[is_last]  # one per journey, in journey order (every journey has a contact)
     start_min = contacts["arrival_min"][:n_journeys]
-    service_end = service_start + handle
-
-    end = np.full(n_journeys, JourneyEnd.OPEN, dtype=np.int8)
-    end_min = np.full(n_journeys, horizon)
-    came = arrived[last]
-    finished = result[last]
-    resolved = came & np.isin(finished, (Result.RESOLVED, Result.UPDATED))
-    quick = service_end[last] - start_min <= scenario.behaviour.quick_min
-    end[resolved & quick] = JourneyEnd.RESOLVED_QUICKLY
-    end[resolved & ~quick] = JourneyEnd.RESOLVED
-    for code, ending in (
-        (Result.INTRUDED, JourneyEnd.INTRUDED),
-        (Result.UNRESOLVED, JourneyEnd.UNRESOLVED),
-        (Result.DELETED, JourneyEnd.DELETED),
-    ):
-        end[came & (finished == code)] = ending
-    done = came & (finished >= 0)
-    end_min[done] = service_end[last][done]
-    deadline = contacts["deadline_min"][last]
-    gave_up = came & np.isnan(service_start[last]) & (deadline < horizon)
-    on_answered = answered_channel[contacts["channel"][last]]
-    end[gave_up & on_answered] = JourneyEnd.WAITED
-    end[gave_up & ~on_answered] = JourneyEnd.IGNORED
-    end_min[gave_up] = deadline[gave_up]
+    end, end_min = _journey_ends(
+        contacts, last, result, service_start, handle, arrived, answered_channel, scenario
+    )
 
     steps = scenario.behaviour.anger_steps
     step_of_end = np.zeros(len(JourneyEnd))
@@ -237,6 +215,46 @@ def assemble_journeys(
         went_public=~public[channel[:n_journeys]] & reached_public,
         follow_ups=np.bincount(journey[follow_ups], minlength=n_journeys),
     )
+
+
+def _journey_ends(
+    contacts: dict[str, np.ndarray],
+    last: np.ndarray,
+    result: np.ndarray,
+    service_start: np.ndarray,
+    handle: np.ndarray,
+    arrived: np.ndarray,
+    answered_channel: np.ndarray,
+    scenario: Scenario,
+) -> tuple[np.ndarray, np.ndarray]:
+    """How and when each journey ended, from its last contact (``last``, in journey order)."""
+    n_journeys = len(last)
+    horizon = scenario.run.duration_min
+    start_min = contacts["arrival_min"][:n_journeys]
+    service_end = service_start + handle
+    end = np.full(n_journeys, JourneyEnd.OPEN, dtype=np.int8)
+    end_min = np.full(n_journeys, horizon)
+    came = arrived[last]
+    finished = result[last]
+    resolved = came & np.isin(finished, (Result.RESOLVED, Result.UPDATED))
+    quick = service_end[last] - start_min <= scenario.behaviour.quick_min
+    end[resolved & quick] = JourneyEnd.RESOLVED_QUICKLY
+    end[resolved & ~quick] = JourneyEnd.RESOLVED
+    for code, ending in (
+        (Result.INTRUDED, JourneyEnd.INTRUDED),
+        (Result.UNRESOLVED, JourneyEnd.UNRESOLVED),
+        (Result.DELETED, JourneyEnd.DELETED),
+    ):
+        end[came & (finished == code)] = ending
+    done = came & (finished >= 0)
+    end_min[done] = service_end[last][done]
+    deadline = contacts["deadline_min"][last]
+    gave_up = came & np.isnan(service_start[last]) & (deadline < horizon)
+    on_answered = answered_channel[contacts["channel"][last]]
+    end[gave_up & on_answered] = JourneyEnd.WAITED
+    end[gave_up & ~on_answered] = JourneyEnd.IGNORED
+    end_min[gave_up] = deadline[gave_up]
+    return end, end_min
 
 
 def public_posts(

@@ -11,7 +11,7 @@ Where the defaults of `simcare.scenario.WordOfMouth` come from (calibration.md):
 
 - ``told_negative`` 10–16, ``told_positive`` 5–9: the ~2:1 bad-to-good ratio (Goodman/TARP,
   1980 Coca-Cola study) and the Amex Barometer 2011 (16 bad / 9 good), §1.
-- ``told_shape`` 3: a heavy tail for "13% tell more than 20" (White House OCA, second-hand), §1.
+- ``told_shape`` 6: a heavy tail for "13% tell more than 20" (White House OCA, second-hand), §1.
 - ``reshare_share`` 0.06: 6% of tweets are retweeted, 92% of retweets within the first hour
   (Sysomos 2010), §5.
 - ``reshare_audience`` 1,000: extra viewers per retweet (Kwak et al. 2010), §5;
