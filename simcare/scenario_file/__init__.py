@@ -4,6 +4,7 @@ Every problem in a file is collected and reported together, each naming the file
 key, what was expected and what was found; a misspelt key gets "did you mean ...?".
 """
 
+from simcare.scenario_file.document import scenario_from_dict
 from simcare.scenario_file.guards import MAX_FILE_BYTES, TextFileError, parse_toml, read_text_file
 from simcare.scenario_file.lookup import (
     builtin_scenarios,
@@ -11,7 +12,6 @@ from simcare.scenario_file.lookup import (
     load_scenario_data,
     loads_scenario,
 )
-from simcare.scenario_file.reader import scenario_from_dict
 from simcare.scenario_file.writer import dump_scenario, scenario_to_dict
 
 __all__ = [

@@ -12,8 +12,8 @@ from typing import Any
 
 from simcare.core.errors import Problem, ScenarioError
 from simcare.scenario import Scenario
+from simcare.scenario_file.document import scenario_from_dict
 from simcare.scenario_file.guards import MAX_FILE_BYTES, TextFileError, parse_toml, read_text_file
-from simcare.scenario_file.reader import scenario_from_dict
 from simcare.scenario_file.wording import closest, did_you_mean
 
 
