@@ -50,7 +50,7 @@ class FileField:
     @property
     def optional(self) -> bool:
         """The value may be None, and a file then leaves it out."""
-        return not self.required and self.default() is None
+        return self.field.default is None
 
     @property
     def of(self) -> Any:
