@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from simcare.core.errors import Problem, ScenarioError
-from simcare.scenario import Incident, Problems, Scenario, Team
+from simcare.scenario import Incident, Scenario, Team
 from simcare.scenario.policy import BUILTIN_POLICIES, Policy
 from simcare.scenario_file.fields import field_spec
 from simcare.scenario_file.reader import Names, read_single, read_value
@@ -96,7 +96,8 @@ def _read_sections(root: Table, names: Names) -> dict[str, Any]:
     }
     parts["run"] = read_run(root.sub("run"), names)
     arising = root.sub("problems")
-    parts["problems"] = read_value(Problems, arising, names) if "problems" in root.data else None
+    cls = field_spec(Scenario, "problems").of
+    parts["problems"] = read_value(cls, arising, names) if "problems" in root.data else None
     for section, message in _REQUIRED.items():
         if section not in root.data:
             root.report(section, message)
@@ -132,14 +133,15 @@ def _named(
 
 def _read_incidents(root: Table, names: Names) -> list[Incident | None]:
     """Read the [[incidents]]; None marks one with a problem."""
-    key = field_spec(Scenario, "incidents").key
+    spec = field_spec(Scenario, "incidents")
+    key = spec.key
     root.used.add(key)
     written = root.data.get(key, [])
     if not isinstance(written, list):
         root.report(key, f"expected a list of [[incidents]] tables, found {describe(written)}")
         return []
     return [
-        read_value(Incident, Table(item, f"{key}[{index}]", root.problems), names)
+        read_value(spec.of, Table(item, f"{key}[{index}]", root.problems), names)
         for index, item in enumerate(written)
     ]
 

@@ -88,7 +88,7 @@ def read_text(value: Any) -> str:
     return value
 
 
-def read_name(value: Any) -> str:
+def _name(value: Any) -> str:
     """A name: a string with something in it, without surrounding spaces."""
     text = read_text(value).strip()
     if not text:
@@ -102,7 +102,7 @@ def _flag(value: Any) -> bool:
     return value
 
 
-def read_texts(value: Any) -> tuple[str, ...]:
+def _texts(value: Any) -> tuple[str, ...]:
     """A list of strings."""
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
         raise ReadError("expected a list of strings")
@@ -131,38 +131,40 @@ def _plain(number: float) -> str:
     return str(int(number)) if number.is_integer() else str(number)
 
 
-def read_duration(value: Any) -> float:
-    """A duration with a unit ("45s", "1d 6h"), in minutes."""
+def _with_unit(
+    value: Any, what: str, hint: str, units: str, parse: Callable[[str], float]
+) -> float:
+    """A quantity written with a unit, 0 or more (a bare number is told which units to add).
+
+    Args:
+        value: the raw value.
+        what: what it is ("a duration").
+        hint: what is expected, with examples.
+        units: how to write a bare number n with a unit (``{n}`` stands for it).
+        parse: reads the text into the model's units.
+    """
     bare = _bare_number(value)
     if bare is not None:
-        raise ReadError(
-            f"expected {DURATION_HINT}",
-            f'; a bare number has no unit: write "{_plain(bare)}min" or "{_plain(bare)}s"',
-        )
+        with_unit = units.format(n=_plain(bare))
+        raise ReadError(f"expected {hint}", f"; a bare number has no unit: write {with_unit}")
     if not isinstance(value, str):
-        raise ReadError(f"expected {DURATION_HINT}")
+        raise ReadError(f"expected {hint}")
     if value.strip().startswith("-"):
-        raise ReadError("expected a duration of 0 or more, with a unit")
+        raise ReadError(f"expected {what} of 0 or more, with a unit")
     try:
-        return parse_duration(value)
+        return parse(value)
     except ValueError:
-        raise ReadError(f"expected {DURATION_HINT}") from None
+        raise ReadError(f"expected {hint}") from None
+
+
+def _duration(value: Any) -> float:
+    """A duration with a unit ("45s", "1d 6h"), in minutes."""
+    return _with_unit(value, "a duration", DURATION_HINT, '"{n}min" or "{n}s"', parse_duration)
 
 
 def _rate(value: Any) -> float:
-    bare = _bare_number(value)
-    if bare is not None:
-        raise ReadError(
-            f"expected {RATE_HINT}", f'; a bare number has no unit: write "{_plain(bare)}/h"'
-        )
-    if not isinstance(value, str):
-        raise ReadError(f"expected {RATE_HINT}")
-    if value.strip().startswith("-"):
-        raise ReadError("expected a rate of 0 or more, with a unit")
-    try:
-        return parse_rate(value)
-    except ValueError:
-        raise ReadError(f"expected {RATE_HINT}") from None
+    """A rate with a unit ("200/h"), per minute."""
+    return _with_unit(value, "a rate", RATE_HINT, '"{n}/h"', parse_rate)
 
 
 def _weights(size: int) -> Read:
@@ -187,7 +189,7 @@ def _weights(size: int) -> Read:
     return read
 
 
-def choice(make: Callable[[str], Any], names: list[str]) -> Read:
+def _choice(make: Callable[[str], Any], names: list[str]) -> Read:
     """One of ``names``, made into a value by ``make`` (an enum, or `str`)."""
 
     def read(value: Any) -> Any:
@@ -223,7 +225,7 @@ def _time_of_day(value: Any) -> float:
 _HOURS_HINT = 'expected opening hours "HH:MM-HH:MM" from "00:00" to "23:59", such as "09:00-17:00"'
 
 
-def read_hours(value: Any) -> Hours:
+def _hours(value: Any) -> Hours:
     """Read "09:00-17:00": worked from the first time to the second (may cross midnight)."""
     opening, dash, closing = value.partition("-") if isinstance(value, str) else ("", "", "")
     if not dash:
@@ -306,9 +308,19 @@ def _clock(minutes: float) -> str:
     return f"{int(minutes // 60):02d}:{int(minutes % 60):02d}"
 
 
-def _as_written(value: Any) -> Any:
+def _unchanged(value: Any) -> Any:
     """A value TOML writes as it is (a name, a number, a flag)."""
     return value
+
+
+def _range_value(pair: tuple[float, float]) -> float | list[float]:
+    """A range as written: one number if its ends are equal, else [low, high]."""
+    low, high = pair
+    return low if low == high else [low, high]
+
+
+def _opening_hours(hours: Hours) -> str:
+    return f"{_clock(hours.open_min)}-{_clock(hours.close_min)}"
 
 
 def _enum_value(value: Enum) -> Any:
@@ -316,42 +328,42 @@ def _enum_value(value: Enum) -> Any:
 
 
 _READERS: dict[FileKind, Read] = {
-    FileKind.NAME: read_name,
+    FileKind.NAME: _name,
     FileKind.TEXT: read_text,
-    FileKind.TEXTS: read_texts,
+    FileKind.TEXTS: _texts,
     FileKind.FLAG: _flag,
     FileKind.NUMBER: read_number,
     FileKind.AGENTS: _agents,
     FileKind.ATTEMPTS: _attempts,
-    FileKind.DURATION: read_duration,
+    FileKind.DURATION: _duration,
     FileKind.RATE: _rate,
-    FileKind.BUILTIN_POLICY: choice(str, list(BUILTIN_POLICIES)),
-    FileKind.ACTION: choice(str, list(ACTIONS)),
+    FileKind.BUILTIN_POLICY: _choice(str, list(BUILTIN_POLICIES)),
+    FileKind.ACTION: _choice(str, list(ACTIONS)),
     FileKind.WEEKDAY: _weekday,
     FileKind.TIME_OF_DAY: _time_of_day,
     FileKind.DAYS: _days,
-    FileKind.HOURS: read_hours,
+    FileKind.HOURS: _hours,
     FileKind.RANGE: _range,
 }
 
 _WRITERS: dict[FileKind, Write] = {
-    FileKind.NAME: _as_written,
-    FileKind.TEXT: _as_written,
+    FileKind.NAME: _unchanged,
+    FileKind.TEXT: _unchanged,
     FileKind.TEXTS: list,
-    FileKind.FLAG: _as_written,
-    FileKind.NUMBER: _as_written,
-    FileKind.AGENTS: _as_written,
-    FileKind.ATTEMPTS: _as_written,
+    FileKind.FLAG: _unchanged,
+    FileKind.NUMBER: _unchanged,
+    FileKind.AGENTS: _unchanged,
+    FileKind.ATTEMPTS: _unchanged,
     FileKind.DURATION: duration_text,
     FileKind.RATE: rate_text,
     FileKind.CHOICE: _enum_value,
-    FileKind.BUILTIN_POLICY: _as_written,
-    FileKind.ACTION: _as_written,
+    FileKind.BUILTIN_POLICY: _unchanged,
+    FileKind.ACTION: _unchanged,
     FileKind.WEEKDAY: lambda day: WEEKDAYS[day],
     FileKind.TIME_OF_DAY: _clock,
     FileKind.DAYS: lambda days: [WEEKDAYS[day] for day in days],
-    FileKind.HOURS: lambda hours: f"{_clock(hours.open_min)}-{_clock(hours.close_min)}",
-    FileKind.RANGE: lambda pair: pair[0] if pair[0] == pair[1] else list(pair),
+    FileKind.HOURS: _opening_hours,
+    FileKind.RANGE: _range_value,
     FileKind.WEIGHTS: list,
 }
 
@@ -376,7 +388,7 @@ def reader(kind: FileKind, hints: Mapping[str, Any]) -> Read:
     """The reader of a single value of ``kind`` (``hints``: the field's ``of`` or ``size``)."""
     if kind is FileKind.CHOICE:
         enum = hints["of"]
-        return choice(enum, [member.value for member in enum])
+        return _choice(enum, [member.value for member in enum])
     if kind is FileKind.WEIGHTS:
         return _weights(hints["size"])
     return _READERS[kind]

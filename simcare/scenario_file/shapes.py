@@ -104,7 +104,8 @@ def read_team(name: str, table: Table, names: Names) -> Team | None:
 
 def _schedule(table: Table, names: Names) -> Any:
     """A team's shifts: ``agents = N`` (always on duty) or a list of shift tables."""
-    shifts_key = field_spec(Team, "shifts").key
+    shifts_spec = field_spec(Team, "shifts")
+    shifts_key = shifts_spec.key
     table.used.update({_ALWAYS_ON_DUTY, shifts_key})
     if _ALWAYS_ON_DUTY in table.data and shifts_key in table.data:
         table.report(_ALWAYS_ON_DUTY, "give either agents (always on duty) or shifts, not both")
@@ -119,7 +120,7 @@ def _schedule(table: Table, names: Names) -> Any:
             return ABSENT
         where = table.path(shifts_key)
         shifts = [
-            read_value(Shift, Table(shift, f"{where}[{index}]", table.problems), names)
+            read_value(shifts_spec.of, Table(shift, f"{where}[{index}]", table.problems), names)
             for index, shift in enumerate(written)
         ]
         if any(shift is None for shift in shifts):

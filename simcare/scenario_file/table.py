@@ -143,12 +143,12 @@ def _checked(
         built = cls(**arguments)
     except ScenarioError as error:
         renamed = renamed_keys(cls)
-        table.problems.extend(as_written(table, problem, renamed) for problem in error.problems)
+        table.problems.extend(_as_written(table, problem, renamed) for problem in error.problems)
         return None
     return None if absent else built
 
 
-def as_written(table: Table, problem: Problem, renamed: Mapping[str, str]) -> Problem:
+def _as_written(table: Table, problem: Problem, renamed: Mapping[str, str]) -> Problem:
     """A value's own problem under its full key, showing the value as the file wrote it.
 
     A value names the key at fault within its table (its field's name, or its key) and shows
