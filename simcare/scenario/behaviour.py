@@ -11,6 +11,7 @@ from simcare.core.errors import check_positive as _check_positive
 from simcare.core.errors import check_share as _check_share
 from simcare.core.errors import every_problem
 from simcare.core.errors import fail as _fail
+from simcare.scenario.in_file import FileKind, in_file
 from simcare.scenario.parts import (
     MAX_ATTEMPTS,
     MAX_LIFT,
@@ -56,17 +57,22 @@ class Behaviour:
         intrusion_share: probability that a customer approached in store feels watched.
     """
 
-    max_attempts: int = 4
-    persistence: float = 0.5
-    escalate_share: float = 0.6
-    retry_delay: Distribution = field(default_factory=lambda: _exponential_hours(2.0))
-    resolve_share: float = 0.85
-    quick_min: float = 60.0
-    anger_steps: dict[Failure, float] = field(default_factory=_default_anger_steps)
-    repost_share: float = 0.36
-    repost_amplification: float = 3.0
-    update_share: float = 0.3
-    intrusion_share: float = 0.2
+    max_attempts: int = field(default=4, metadata=in_file(FileKind.ATTEMPTS))
+    persistence: float = field(default=0.5, metadata=in_file(FileKind.NUMBER))
+    escalate_share: float = field(default=0.6, metadata=in_file(FileKind.NUMBER))
+    retry_delay: Distribution = field(
+        default_factory=lambda: _exponential_hours(2.0), metadata=in_file(FileKind.DISTRIBUTION)
+    )
+    resolve_share: float = field(default=0.85, metadata=in_file(FileKind.NUMBER))
+    quick_min: float = field(default=60.0, metadata=in_file(FileKind.DURATION, "quick"))
+    anger_steps: dict[Failure, float] = field(
+        default_factory=_default_anger_steps,
+        metadata=in_file(FileKind.NUMBERS_BY, "anger", of=Failure),
+    )
+    repost_share: float = field(default=0.36, metadata=in_file(FileKind.NUMBER))
+    repost_amplification: float = field(default=3.0, metadata=in_file(FileKind.NUMBER))
+    update_share: float = field(default=0.3, metadata=in_file(FileKind.NUMBER))
+    intrusion_share: float = field(default=0.2, metadata=in_file(FileKind.NUMBER))
 
     @every_problem
     def __post_init__(self) -> None:
@@ -119,23 +125,27 @@ class WordOfMouth:
         prospect_deterred: probability that a prospect who sees a negative impression is lost.
     """
 
-    told_negative: tuple[float, float] = (10.0, 16.0)
-    told_positive: tuple[float, float] = (5.0, 9.0)
-    told_shape: float = 6.0
-    follower_reach: float = 0.3
-    attention_min: float = 48 * 60.0
-    reshare_share: float = 0.06
-    reshare_audience: float = 1000.0
-    reshare_sigma: float = 2.0
-    reshare_branching: float = 0.3
-    negative_reshare_factor: float = 1.4
-    reply_lift: float = 1.5
-    pile_on_per_min: float = 0.0
-    pile_on_audience: float = 19.0
-    customer_share: float = 0.2
-    bystander_churn: float = 0.002
-    prospect_share: float = 0.3
-    prospect_deterred: float = 0.005
+    told_negative: tuple[float, float] = field(
+        default=(10.0, 16.0), metadata=in_file(FileKind.RANGE)
+    )
+    told_positive: tuple[float, float] = field(default=(5.0, 9.0), metadata=in_file(FileKind.RANGE))
+    told_shape: float = field(default=6.0, metadata=in_file(FileKind.NUMBER))
+    follower_reach: float = field(default=0.3, metadata=in_file(FileKind.NUMBER))
+    attention_min: float = field(
+        default=48 * 60.0, metadata=in_file(FileKind.DURATION, "attention")
+    )
+    reshare_share: float = field(default=0.06, metadata=in_file(FileKind.NUMBER))
+    reshare_audience: float = field(default=1000.0, metadata=in_file(FileKind.NUMBER))
+    reshare_sigma: float = field(default=2.0, metadata=in_file(FileKind.NUMBER))
+    reshare_branching: float = field(default=0.3, metadata=in_file(FileKind.NUMBER))
+    negative_reshare_factor: float = field(default=1.4, metadata=in_file(FileKind.NUMBER))
+    reply_lift: float = field(default=1.5, metadata=in_file(FileKind.NUMBER))
+    pile_on_per_min: float = field(default=0.0, metadata=in_file(FileKind.RATE, "pile_on"))
+    pile_on_audience: float = field(default=19.0, metadata=in_file(FileKind.NUMBER))
+    customer_share: float = field(default=0.2, metadata=in_file(FileKind.NUMBER))
+    bystander_churn: float = field(default=0.002, metadata=in_file(FileKind.NUMBER))
+    prospect_share: float = field(default=0.3, metadata=in_file(FileKind.NUMBER))
+    prospect_deterred: float = field(default=0.005, metadata=in_file(FileKind.NUMBER))
 
     @every_problem
     def __post_init__(self) -> None:
@@ -218,13 +228,19 @@ class Churn:
         discount_rate: yearly, for lifetime value ``annual_value * r / (1 + i - r)``.
     """
 
-    small_loss: dict[Outcome, float] = field(default_factory=lambda: _tarp(0.95, 0.70, 0.46, 0.37))
-    large_loss: dict[Outcome, float] = field(default_factory=lambda: _tarp(0.82, 0.54, 0.19, 0.09))
-    reference_loyalty: float = 0.8
-    anger_effect: float = 0.25
-    recovery_paradox: bool = False
-    paradox_boost: float = 0.08
-    discount_rate: float = 0.1
+    small_loss: dict[Outcome, float] = field(
+        default_factory=lambda: _tarp(0.95, 0.70, 0.46, 0.37),
+        metadata=in_file(FileKind.NUMBERS_BY, of=Outcome),
+    )
+    large_loss: dict[Outcome, float] = field(
+        default_factory=lambda: _tarp(0.82, 0.54, 0.19, 0.09),
+        metadata=in_file(FileKind.NUMBERS_BY, of=Outcome),
+    )
+    reference_loyalty: float = field(default=0.8, metadata=in_file(FileKind.NUMBER))
+    anger_effect: float = field(default=0.25, metadata=in_file(FileKind.NUMBER))
+    recovery_paradox: bool = field(default=False, metadata=in_file(FileKind.FLAG))
+    paradox_boost: float = field(default=0.08, metadata=in_file(FileKind.NUMBER))
+    discount_rate: float = field(default=0.1, metadata=in_file(FileKind.NUMBER))
 
     @every_problem
     def __post_init__(self) -> None:

@@ -17,6 +17,7 @@ from simcare.core.errors import check_share as _check_share
 from simcare.core.errors import every_problem
 from simcare.core.errors import fail as _fail
 from simcare.core.units import MINUTES_PER_DAY
+from simcare.scenario.in_file import FileKind, in_file
 
 MAX_ATTEMPTS = 20
 """Contacts one complaint journey may have at most (`Behaviour.max_attempts`)."""
@@ -47,9 +48,9 @@ class Distribution:
     Exponential has cv 1 by definition; constant has cv 0; lognormal takes any cv > 0.
     """
 
-    kind: DistributionKind
-    mean_min: float
-    cv: float = 1.0
+    kind: DistributionKind = field(metadata=in_file(FileKind.CHOICE, "dist", of=DistributionKind))
+    mean_min: float = field(metadata=in_file(FileKind.DURATION, "mean"))
+    cv: float = field(default=1.0, metadata=in_file(FileKind.NUMBER))
 
     @every_problem
     def __post_init__(self) -> None:
@@ -93,14 +94,18 @@ class Channel:
             who see a visible public post, per minute it stays up.
     """
 
-    name: str
-    mode: Mode = Mode.LIVE
-    visibility: Visibility = Visibility.PRIVATE
-    brand_owned: bool = True
-    share: float = 1.0
-    patience: Distribution | None = None
-    escalate_to: str | None = None
-    audience_per_min: float = 0.0
+    name: str = field(metadata=in_file(FileKind.NAME))
+    mode: Mode = field(default=Mode.LIVE, metadata=in_file(FileKind.CHOICE, of=Mode))
+    visibility: Visibility = field(
+        default=Visibility.PRIVATE, metadata=in_file(FileKind.CHOICE, of=Visibility)
+    )
+    brand_owned: bool = field(default=True, metadata=in_file(FileKind.FLAG))
+    share: float = field(default=1.0, metadata=in_file(FileKind.NUMBER))
+    patience: Distribution | None = field(default=None, metadata=in_file(FileKind.DISTRIBUTION))
+    escalate_to: str | None = field(
+        default=None, metadata=in_file(FileKind.NAME, refers_to="channels")
+    )
+    audience_per_min: float = field(default=0.0, metadata=in_file(FileKind.RATE, "audience"))
 
     @every_problem
     def __post_init__(self) -> None:
@@ -139,11 +144,13 @@ class Severity:
         anger: how angry a customer is when they first complain.
     """
 
-    name: str
-    share: float = 1.0
-    complaint_share: float = 1.0
-    loss: Loss = field(default_factory=lambda: Loss.SMALL)
-    anger: float = 1.0
+    name: str = field(metadata=in_file(FileKind.NAME))
+    share: float = field(default=1.0, metadata=in_file(FileKind.NUMBER))
+    complaint_share: float = field(default=1.0, metadata=in_file(FileKind.NUMBER))
+    loss: Loss = field(
+        default_factory=lambda: Loss.SMALL, metadata=in_file(FileKind.CHOICE, of=Loss)
+    )
+    anger: float = field(default=1.0, metadata=in_file(FileKind.NUMBER))
 
     @every_problem
     def __post_init__(self) -> None:
@@ -163,13 +170,17 @@ class Segment:
         patience_multiplier: scales every channel's patience for this segment.
     """
 
-    name: str
-    share: float = 1.0
-    annual_value: float = 100.0
-    loyalty: float = 0.8
-    followers_median: float = 20.0
-    followers_sigma: float = 1.5
-    patience_multiplier: float = 1.0
+    name: str = field(metadata=in_file(FileKind.NAME))
+    share: float = field(default=1.0, metadata=in_file(FileKind.NUMBER))
+    annual_value: float = field(default=100.0, metadata=in_file(FileKind.NUMBER))
+    loyalty: float = field(default=0.8, metadata=in_file(FileKind.NUMBER))
+    followers_median: float = field(
+        default=20.0, metadata=in_file(FileKind.NUMBER, "followers.median")
+    )
+    followers_sigma: float = field(
+        default=1.5, metadata=in_file(FileKind.NUMBER, "followers.sigma")
+    )
+    patience_multiplier: float = field(default=1.0, metadata=in_file(FileKind.NUMBER))
 
     @every_problem
     def __post_init__(self) -> None:
@@ -196,11 +207,13 @@ class Incident:
         severity: the severity of the extra problems; None draws from the usual mix.
     """
 
-    name: str
-    start_min: float
-    duration_min: float
-    extra_problems_per_min: float
-    severity: str | None = None
+    name: str = field(metadata=in_file(FileKind.NAME))
+    start_min: float = field(metadata=in_file(FileKind.DURATION, "start"))
+    duration_min: float = field(metadata=in_file(FileKind.DURATION, "duration"))
+    extra_problems_per_min: float = field(metadata=in_file(FileKind.RATE, "extra_rate"))
+    severity: str | None = field(
+        default=None, metadata=in_file(FileKind.NAME, refers_to="severities")
+    )
 
     @every_problem
     def __post_init__(self) -> None:
@@ -221,9 +234,13 @@ class Problems:
     the average rate over a week.
     """
 
-    problems_per_min: float
-    hourly_profile: tuple[float, ...] = field(default_factory=lambda: _flat(24))
-    weekday_profile: tuple[float, ...] = field(default_factory=lambda: _flat(7))
+    problems_per_min: float = field(metadata=in_file(FileKind.RATE, "rate"))
+    hourly_profile: tuple[float, ...] = field(
+        default_factory=lambda: _flat(24), metadata=in_file(FileKind.WEIGHTS, size=24)
+    )
+    weekday_profile: tuple[float, ...] = field(
+        default_factory=lambda: _flat(7), metadata=in_file(FileKind.WEIGHTS, size=7)
+    )
 
     @every_problem
     def __post_init__(self) -> None:
@@ -259,11 +276,17 @@ class RunSettings:
         policy: the response policy used unless another is asked for.
     """
 
-    duration_min: float = MINUTES_PER_DAY
-    warmup_min: float = 0.0
-    service_level_target_min: float = 20 / 60
-    start_weekday: int = 0
-    policy: str = "reply_private"
+    duration_min: float = field(
+        default=MINUTES_PER_DAY, metadata=in_file(FileKind.DURATION, "duration")
+    )
+    warmup_min: float = field(default=0.0, metadata=in_file(FileKind.DURATION, "warmup"))
+    service_level_target_min: float = field(
+        default=20 / 60, metadata=in_file(FileKind.DURATION, "service_level_target")
+    )
+    start_weekday: int = field(default=0, metadata=in_file(FileKind.WEEKDAY))
+    policy: str = field(
+        default="reply_private", metadata=in_file(FileKind.NAME, refers_to="policies")
+    )
 
     @every_problem
     def __post_init__(self) -> None:

@@ -24,6 +24,7 @@ from simcare.core.errors import (
     check_share,
     every_problem,
 )
+from simcare.scenario.in_file import FileKind, in_file
 from simcare.scenario.parts import Channel, Distribution
 
 
@@ -189,8 +190,8 @@ class Compensation:
         satisfaction: share by which the customer's probability of leaving falls.
     """
 
-    cost: float
-    satisfaction: float
+    cost: float = field(metadata=in_file(FileKind.NUMBER))
+    satisfaction: float = field(metadata=in_file(FileKind.NUMBER))
 
     @every_problem
     def __post_init__(self) -> None:
@@ -208,9 +209,9 @@ class CrossSell:
         dissatisfaction: share by which the probability of leaving rises.
     """
 
-    extra_min: float
-    revenue: float
-    dissatisfaction: float
+    extra_min: float = field(metadata=in_file(FileKind.DURATION, "extra_time"))
+    revenue: float = field(metadata=in_file(FileKind.NUMBER))
+    dissatisfaction: float = field(metadata=in_file(FileKind.NUMBER))
 
     @every_problem
     def __post_init__(self) -> None:
@@ -229,9 +230,9 @@ class FollowUp:
         satisfaction: share by which the probability of leaving falls.
     """
 
-    within_min: float
-    handle_time: Distribution
-    satisfaction: float
+    within_min: float = field(metadata=in_file(FileKind.DURATION, "within"))
+    handle_time: Distribution = field(metadata=in_file(FileKind.DISTRIBUTION))
+    satisfaction: float = field(metadata=in_file(FileKind.NUMBER))
 
     @every_problem
     def __post_init__(self) -> None:
@@ -249,9 +250,9 @@ class Depth:
         told_positive_factor: multiplies how many people a satisfied customer tells.
     """
 
-    handle_factor: float
-    satisfaction: float
-    told_positive_factor: float = 1.0
+    handle_factor: float = field(metadata=in_file(FileKind.NUMBER))
+    satisfaction: float = field(metadata=in_file(FileKind.NUMBER))
+    told_positive_factor: float = field(default=1.0, metadata=in_file(FileKind.NUMBER))
 
     @every_problem
     def __post_init__(self) -> None:
@@ -294,16 +295,26 @@ class Policy:
         hours: channels worked only part of the day; the rest are worked whenever staffed.
     """
 
-    name: str
-    actions: dict[str, str] = field(default_factory=dict)
-    based_on: str = "reply_private"
-    description: str = ""
-    hours: dict[str, Hours] = field(default_factory=dict)
-    priority: Priority = Priority.FIRST_COME
-    compensation: Compensation | None = None
-    cross_sell: CrossSell | None = None
-    follow_up: FollowUp | None = None
-    depth: Depth | None = None
+    name: str = field(metadata=in_file(FileKind.NAME))
+    actions: dict[str, str] = field(
+        default_factory=dict, metadata=in_file(FileKind.PER_CHANNEL, of=FileKind.ACTION)
+    )
+    based_on: str = field(default="reply_private", metadata=in_file(FileKind.BUILTIN_POLICY))
+    description: str = field(default="", metadata=in_file(FileKind.TEXT))
+    hours: dict[str, Hours] = field(
+        default_factory=dict, metadata=in_file(FileKind.PER_CHANNEL, of=FileKind.HOURS)
+    )
+    priority: Priority = field(
+        default=Priority.FIRST_COME, metadata=in_file(FileKind.CHOICE, of=Priority)
+    )
+    compensation: Compensation | None = field(
+        default=None, metadata=in_file(FileKind.TABLE, of=Compensation)
+    )
+    cross_sell: CrossSell | None = field(
+        default=None, metadata=in_file(FileKind.TABLE, of=CrossSell)
+    )
+    follow_up: FollowUp | None = field(default=None, metadata=in_file(FileKind.TABLE, of=FollowUp))
+    depth: Depth | None = field(default=None, metadata=in_file(FileKind.TABLE, of=Depth))
 
     @every_problem
     def __post_init__(self) -> None:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from simcare.core.errors import Problem, ScenarioError, every_problem
 from simcare.scenario.behaviour import Behaviour, Churn, WordOfMouth
+from simcare.scenario.in_file import FileKind, in_file
 from simcare.scenario.parts import Channel, Incident, Problems, RunSettings, Segment, Severity
 from simcare.scenario.policy import BUILTIN_POLICIES, Policy, builtin_policy
 from simcare.scenario.staffing import Team
@@ -18,33 +19,52 @@ from simcare.scenario.staffing import Team
 class Teaching:
     """What a teacher needs beside the parameters: the story, the questions, the sources."""
 
-    briefing: str = ""
-    questions: tuple[str, ...] = ()
-    sources: dict[str, str] = field(default_factory=dict)
-    policies: tuple[str, ...] = ()  # the policies worth comparing in class
+    briefing: str = field(default="", metadata=in_file(FileKind.TEXT))
+    questions: tuple[str, ...] = field(default=(), metadata=in_file(FileKind.TEXTS))
+    # The file's top-level [sources] table: where each key's value comes from.
+    sources: dict[str, str] = field(default_factory=dict, metadata=in_file(FileKind.NOTES))
+    policies: tuple[str, ...] = field(  # the policies worth comparing in class
+        default=(), metadata=in_file(FileKind.TEXTS, refers_to="policies")
+    )
 
 
 @dataclass(frozen=True, slots=True)
 class Scenario:
     """One brand's customer-service world: problems, customers, channels and staff."""
 
-    name: str
-    problems: Problems
-    channels: dict[str, Channel]
-    title: str = ""
-    currency: str = "$"
-    run: RunSettings = field(default_factory=RunSettings)
-    severities: dict[str, Severity] = field(
-        default_factory=lambda: {"problem": Severity("problem")}
+    name: str = field(metadata=in_file(FileKind.NAME))
+    problems: Problems = field(metadata=in_file(FileKind.TABLE, of=Problems))
+    channels: dict[str, Channel] = field(metadata=in_file(FileKind.NAMED, of=Channel))
+    title: str = field(default="", metadata=in_file(FileKind.TEXT))
+    currency: str = field(default="$", metadata=in_file(FileKind.TEXT))
+    run: RunSettings = field(
+        default_factory=RunSettings, metadata=in_file(FileKind.TABLE, of=RunSettings)
     )
-    segments: dict[str, Segment] = field(default_factory=lambda: {"customer": Segment("customer")})
-    teams: dict[str, Team] = field(default_factory=dict)
-    incidents: tuple[Incident, ...] = ()
-    teaching: Teaching = field(default_factory=Teaching)
-    behaviour: Behaviour = field(default_factory=Behaviour)
-    word_of_mouth: WordOfMouth = field(default_factory=WordOfMouth)
-    churn: Churn = field(default_factory=Churn)
-    policies: dict[str, Policy] = field(default_factory=dict)
+    severities: dict[str, Severity] = field(
+        default_factory=lambda: {"problem": Severity("problem")},
+        metadata=in_file(FileKind.NAMED, of=Severity),
+    )
+    segments: dict[str, Segment] = field(
+        default_factory=lambda: {"customer": Segment("customer")},
+        metadata=in_file(FileKind.NAMED, of=Segment),
+    )
+    teams: dict[str, Team] = field(default_factory=dict, metadata=in_file(FileKind.NAMED, of=Team))
+    incidents: tuple[Incident, ...] = field(
+        default=(), metadata=in_file(FileKind.TABLES, of=Incident)
+    )
+    teaching: Teaching = field(
+        default_factory=Teaching, metadata=in_file(FileKind.TABLE, of=Teaching)
+    )
+    behaviour: Behaviour = field(
+        default_factory=Behaviour, metadata=in_file(FileKind.TABLE, of=Behaviour)
+    )
+    word_of_mouth: WordOfMouth = field(
+        default_factory=WordOfMouth, metadata=in_file(FileKind.TABLE, of=WordOfMouth)
+    )
+    churn: Churn = field(default_factory=Churn, metadata=in_file(FileKind.TABLE, of=Churn))
+    policies: dict[str, Policy] = field(
+        default_factory=dict, metadata=in_file(FileKind.NAMED, of=Policy)
+    )
 
     @every_problem
     def __post_init__(self) -> None:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from simcare.core.errors import check_non_negative as _check_non_negative
 from simcare.core.errors import every_problem
 from simcare.core.errors import fail as _fail
 from simcare.core.units import MINUTES_PER_DAY, MINUTES_PER_WEEK
+from simcare.scenario.in_file import FileKind, in_file
 from simcare.scenario.parts import Distribution
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -22,10 +23,10 @@ class Shift:
         start_min, end_min: minutes after midnight; end <= start means the shift ends next day.
     """
 
-    days: tuple[int, ...]
-    start_min: float
-    end_min: float
-    agents: int
+    days: tuple[int, ...] = field(metadata=in_file(FileKind.DAYS))
+    start_min: float = field(metadata=in_file(FileKind.TIME_OF_DAY, "start"))
+    end_min: float = field(metadata=in_file(FileKind.TIME_OF_DAY, "end"))
+    agents: int = field(metadata=in_file(FileKind.AGENTS))
 
     @every_problem
     def __post_init__(self) -> None:
@@ -50,12 +51,14 @@ class Team:
         shrinkage: share of paid time agents are not available (breaks, training).
     """
 
-    name: str
-    channels: tuple[str, ...]
-    handle_time: dict[str, Distribution]
-    shifts: tuple[Shift, ...]
-    cost_per_hour: float = 40.0
-    shrinkage: float = 0.0
+    name: str = field(metadata=in_file(FileKind.NAME))
+    channels: tuple[str, ...] = field(metadata=in_file(FileKind.TEXTS, refers_to="channels"))
+    handle_time: dict[str, Distribution] = field(
+        metadata=in_file(FileKind.PER_CHANNEL, of=FileKind.DISTRIBUTION)
+    )
+    shifts: tuple[Shift, ...] = field(metadata=in_file(FileKind.SCHEDULE, of=Shift))
+    cost_per_hour: float = field(default=40.0, metadata=in_file(FileKind.NUMBER))
+    shrinkage: float = field(default=0.0, metadata=in_file(FileKind.NUMBER))
 
     @every_problem
     def __post_init__(self) -> None:
