@@ -111,6 +111,25 @@ class Scenario:
                         f"channels are {sorted(self.channels)}",
                     )
                 )
+        found.extend(self._check_policies())
+        known = self.policy_names
+        if self.run.policy not in known:
+            found.append(
+                Problem("run.policy", f"unknown policy {self.run.policy!r}; policies are {known}")
+            )
+        for index, name in enumerate(self.teaching.policies):
+            if name not in known:
+                found.append(
+                    Problem(
+                        f"teaching.policies[{index}]",
+                        f"unknown policy {name!r}; policies are {known}",
+                    )
+                )
+        return found
+
+    def _check_policies(self) -> list[Problem]:
+        """The scenario's own policies: their names, and the channels their actions name."""
+        found: list[Problem] = []
         for name, policy in self.policies.items():
             if policy.name != name:
                 found.append(Problem(f"policies.{name}", f"the policy is named {policy.name!r}"))
@@ -131,19 +150,6 @@ class Scenario:
                     Problem(
                         f"policies.{name}.actions.{channel_name}",
                         f"{reason}; {policy.actions[channel_name]!r} is not allowed here",
-                    )
-                )
-        known = self.policy_names
-        if self.run.policy not in known:
-            found.append(
-                Problem("run.policy", f"unknown policy {self.run.policy!r}; policies are {known}")
-            )
-        for index, name in enumerate(self.teaching.policies):
-            if name not in known:
-                found.append(
-                    Problem(
-                        f"teaching.policies[{index}]",
-                        f"unknown policy {name!r}; policies are {known}",
                     )
                 )
         return found
