@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import difflib
 import math
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from simcare.cli.exits import EXIT_OUTPUT, EXIT_USAGE, exit_codes, fail
+from simcare.core.errors import closest
 from simcare.experiments import workload
 
 if TYPE_CHECKING:  # the model loads only in the commands that use it (simcare --help is quick)
@@ -36,10 +36,10 @@ def check_policies(scenario: Scenario, names: list[str], option: str) -> None:
     known = scenario.policy_names
     for name in names:
         if name not in known:
-            hint = difflib.get_close_matches(name, known, n=1)
+            hint = closest(name, known)
             fail(
                 f"{option}: unknown policy {name!r} for {scenario.name}; policies are "
-                f"{', '.join(known)}" + (f" (did you mean {hint[0]!r}?)" if hint else ""),
+                f"{', '.join(known)}" + (f" (did you mean {hint!r}?)" if hint else ""),
                 EXIT_USAGE,
             )
 
@@ -50,10 +50,10 @@ def check_outcomes(names: list[str], option: str) -> None:
 
     for name in names:
         if name not in OUTCOMES:
-            hint = difflib.get_close_matches(name, list(OUTCOMES), n=1)
+            hint = closest(name, list(OUTCOMES))
             fail(
                 f"{option}: unknown outcome {name!r}"
-                + (f" (did you mean {hint[0]!r}?)" if hint else ""),
+                + (f" (did you mean {hint!r}?)" if hint else ""),
                 EXIT_USAGE,
             )
 

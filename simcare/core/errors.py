@@ -2,23 +2,38 @@
 
 from __future__ import annotations
 
+import difflib
 import functools
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
+A_NUMBER = "a finite number"
+"""How a value's checks call any number; a file reader names its kind instead ("a duration")."""
+
 
 @dataclass(frozen=True, slots=True)
 class Problem:
-    """One thing wrong with a scenario: the dotted key and what was expected."""
+    """One thing wrong with a scenario: the dotted key and what is wrong.
+
+    A value out of range also keeps what was expected apart from the message (see
+    `expectation`), so that a file reader can restate the problem as the file wrote the value:
+    "expected a duration > 0, found '0s'" where the value holds 0.0.
+    """
 
     key: str
     message: str
+    expected: str | None = None
 
     def __str__(self) -> str:
         return f"{self.key}: {self.message}" if self.key else self.message
+
+
+def expectation(key: str, expected: str, found: str) -> Problem:
+    """The problem of a value out of range: ``expected {expected}, found {found}``."""
+    return Problem(key, f"expected {expected}, found {found}", expected)
 
 
 class ScenarioError(ValueError):
@@ -63,9 +78,26 @@ class ArgumentError(ValueError):
         )
 
 
+def closest(value: str, choices: Sequence[str]) -> str | None:
+    """The choice most like ``value``, if one is close enough to be a likely typo."""
+    close = difflib.get_close_matches(value, list(choices), n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
+def did_you_mean(value: object, choices: Sequence[str]) -> str:
+    """A "; did you mean 'x'?" suffix for a misspelt name, or nothing."""
+    close = closest(value, choices) if isinstance(value, str) else None
+    return f"; did you mean {close!r}?" if close else ""
+
+
 def fail(key: str, message: str) -> ScenarioError:
     """A scenario error with one problem."""
     return ScenarioError(Problem(key, message))
+
+
+def fail_expecting(key: str, expected: str, found: str) -> ScenarioError:
+    """A scenario error with one value out of range (see `expectation`)."""
+    return ScenarioError(expectation(key, expected, found))
 
 
 _recorded: ContextVar[list[Problem] | None] = ContextVar("simcare_problems", default=None)
@@ -100,26 +132,26 @@ def every_problem(checks: Callable[[Any], None]) -> Callable[[Any], None]:
     return run
 
 
-def _report(key: str, message: str) -> None:
+def _report(problem: Problem) -> None:
     recorded = _recorded.get()
     if recorded is None:
-        raise fail(key, message)
-    recorded.append(Problem(key, message))
+        raise ScenarioError(problem)
+    recorded.append(problem)
 
 
 def check_share(key: str, value: float) -> None:
     """Raise (or record, see `every_problem`) unless the value is a share from 0 to 1."""
     if not (0.0 <= value <= 1.0):
-        _report(key, f"expected a share between 0 and 1, found {value!r}")
+        _report(expectation(key, "a share between 0 and 1", repr(value)))
 
 
 def check_positive(key: str, value: float) -> None:
     """Raise (or record, see `every_problem`) unless the value is finite and > 0."""
     if not (value > 0 and math.isfinite(value)):
-        _report(key, f"expected a finite number > 0, found {value!r}")
+        _report(expectation(key, f"{A_NUMBER} > 0", repr(value)))
 
 
 def check_non_negative(key: str, value: float) -> None:
     """Raise (or record, see `every_problem`) unless the value is finite and >= 0."""
     if not (value >= 0 and math.isfinite(value)):
-        _report(key, f"expected a finite number >= 0, found {value!r}")
+        _report(expectation(key, f"{A_NUMBER} >= 0", repr(value)))

@@ -11,6 +11,7 @@ from simcare.core.errors import check_positive as _check_positive
 from simcare.core.errors import check_share as _check_share
 from simcare.core.errors import every_problem
 from simcare.core.errors import fail as _fail
+from simcare.core.errors import fail_expecting as _fail_expecting
 from simcare.scenario.in_file import FileKind, in_file
 from simcare.scenario.parts import (
     MAX_ATTEMPTS,
@@ -77,9 +78,7 @@ class Behaviour:
     @every_problem
     def __post_init__(self) -> None:
         if not 1 <= self.max_attempts <= MAX_ATTEMPTS:
-            raise _fail(
-                "max_attempts", f"expected 1 to {MAX_ATTEMPTS}, found {self.max_attempts!r}"
-            )
+            raise _fail_expecting("max_attempts", f"1 to {MAX_ATTEMPTS}", repr(self.max_attempts))
         _check_non_negative("persistence", self.persistence)
         for key in ("escalate_share", "resolve_share", "repost_share"):
             _check_share(key, getattr(self, key))
@@ -88,9 +87,8 @@ class Behaviour:
         _check_positive("quick", self.quick_min)
         _check_non_negative("repost_amplification", self.repost_amplification)
         if self.repost_amplification > MAX_LIFT:
-            raise _fail(
-                "repost_amplification",
-                f"expected at most {MAX_LIFT:g}, found {self.repost_amplification!r}",
+            raise _fail_expecting(
+                "repost_amplification", f"at most {MAX_LIFT:g}", repr(self.repost_amplification)
             )
         # Steps not given keep their defaults, so a partial table means what it says.
         object.__setattr__(self, "anger_steps", {**_default_anger_steps(), **self.anger_steps})
@@ -152,12 +150,10 @@ class WordOfMouth:
         for key in ("told_negative", "told_positive"):
             low, high = getattr(self, key)
             if not (0 <= low <= high and math.isfinite(high)):
-                raise _fail(key, f"expected 0 <= low <= high, found {[low, high]!r}")
+                raise _fail_expecting(key, "0 <= low <= high", repr([low, high]))
         _check_positive("told_shape", self.told_shape)
         if self.told_shape < MIN_TOLD_SHAPE:
-            raise _fail(
-                "told_shape", f"expected at least {MIN_TOLD_SHAPE}, found {self.told_shape!r}"
-            )
+            raise _fail_expecting("told_shape", f"at least {MIN_TOLD_SHAPE}", repr(self.told_shape))
         _check_positive("attention", self.attention_min)
         for key in (
             "follower_reach",
@@ -178,18 +174,18 @@ class WordOfMouth:
             _check_non_negative(key, getattr(self, key))
         _check_non_negative("pile_on", self.pile_on_per_min)
         if self.pile_on_per_min > MAX_PILE_ON_PER_MIN:
-            raise _fail(
+            raise _fail_expecting(
                 "pile_on",
-                f"expected at most {MAX_PILE_ON_PER_MIN * 60:.0f}/h, "
-                f"found {self.pile_on_per_min * 60:g}/h",
+                f"at most {MAX_PILE_ON_PER_MIN * 60:.0f}/h",
+                f"{self.pile_on_per_min * 60:g}/h",
             )
         if self.reply_lift > MAX_LIFT:
-            raise _fail("reply_lift", f"expected at most {MAX_LIFT:g}, found {self.reply_lift!r}")
+            raise _fail_expecting("reply_lift", f"at most {MAX_LIFT:g}", repr(self.reply_lift))
         if not 0 <= self.reshare_branching < 1:
-            raise _fail(
+            raise _fail_expecting(
                 "reshare_branching",
-                f"expected a number from 0 to below 1 (cascades must die out), "
-                f"found {self.reshare_branching!r}",
+                "a number from 0 to below 1 (cascades must die out)",
+                repr(self.reshare_branching),
             )
 
 
@@ -251,9 +247,8 @@ class Churn:
                     raise _fail(f"{key}.{outcome}", "missing; give the share who buy again")
                 _check_share(f"{key}.{outcome}", table[outcome])
         if not 0 <= self.reference_loyalty < 1:
-            raise _fail(
-                "reference_loyalty",
-                f"expected a share from 0 to below 1, found {self.reference_loyalty!r}",
+            raise _fail_expecting(
+                "reference_loyalty", "a share from 0 to below 1", repr(self.reference_loyalty)
             )
         _check_non_negative("anger_effect", self.anger_effect)
         _check_share("paradox_boost", self.paradox_boost)

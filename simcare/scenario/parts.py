@@ -16,6 +16,7 @@ from simcare.core.errors import check_positive as _check_positive
 from simcare.core.errors import check_share as _check_share
 from simcare.core.errors import every_problem
 from simcare.core.errors import fail as _fail
+from simcare.core.errors import fail_expecting as _fail_expecting
 from simcare.core.units import MINUTES_PER_DAY
 from simcare.scenario.in_file import FileKind, in_file
 
@@ -112,9 +113,8 @@ class Channel:
         _check_non_negative("share", self.share)
         _check_non_negative("audience", self.audience_per_min)
         if self.audience_per_min > MAX_AUDIENCE_PER_MIN:
-            raise _fail(
-                "audience",
-                f"expected at most {MAX_AUDIENCE_PER_MIN:.0f}/min, found {self.audience_per_min!r}",
+            raise _fail_expecting(
+                "audience", f"at most {MAX_AUDIENCE_PER_MIN:.0f}/min", repr(self.audience_per_min)
             )
         if self.escalate_to == self.name:
             raise _fail("escalate_to", "a channel cannot escalate to itself")
@@ -191,11 +191,9 @@ class Segment:
         _check_non_negative("followers_sigma", self.followers_sigma)
         # Beyond these, follower counts overflow; the largest real accounts have ~1e8.
         if self.followers_median > 1e9:
-            raise _fail(
-                "followers.median", f"expected at most 1e9, found {self.followers_median!r}"
-            )
+            raise _fail_expecting("followers.median", "at most 1e9", repr(self.followers_median))
         if self.followers_sigma > 5:
-            raise _fail("followers.sigma", f"expected at most 5, found {self.followers_sigma!r}")
+            raise _fail_expecting("followers.sigma", "at most 5", repr(self.followers_sigma))
         _check_positive("patience_multiplier", self.patience_multiplier)
 
 
@@ -250,7 +248,7 @@ class Problems:
             ("weekday_profile", self.weekday_profile, 7),
         ):
             if len(profile) != size:
-                raise _fail(key, f"expected {size} weights, found {len(profile)}")
+                raise _fail_expecting(key, f"{size} weights", str(len(profile)))
             total = sum(profile)
             if any(not (w >= 0 and math.isfinite(w)) for w in profile) or total <= 0:
                 raise _fail(key, "expected finite weights >= 0, not all zero")

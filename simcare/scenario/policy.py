@@ -23,6 +23,7 @@ from simcare.core.errors import (
     check_positive,
     check_share,
     every_problem,
+    expectation,
 )
 from simcare.scenario.in_file import FileKind, in_file
 from simcare.scenario.parts import Channel, Distribution
@@ -273,7 +274,7 @@ class Hours:
         for value in (self.open_min, self.close_min):
             if not 0 <= value < 24 * 60:
                 raise ScenarioError(
-                    Problem("", f"expected times of day from 00:00 to 23:59, found {value!r}")
+                    expectation("", "times of day from 00:00 to 23:59", repr(value))
                 )
 
     def is_open(self, minute_of_day: float) -> bool:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from simcare.core.errors import check_non_negative as _check_non_negative
 from simcare.core.errors import every_problem
 from simcare.core.errors import fail as _fail
+from simcare.core.errors import fail_expecting as _fail_expecting
 from simcare.core.units import MINUTES_PER_DAY, MINUTES_PER_WEEK
 from simcare.scenario.in_file import FileKind, in_file
 from simcare.scenario.parts import Distribution
@@ -34,9 +35,9 @@ class Shift:
             raise _fail("days", f"expected weekdays among {', '.join(WEEKDAYS)}")
         for key, value in (("start", self.start_min), ("end", self.end_min)):
             if not 0 <= value < MINUTES_PER_DAY:
-                raise _fail(key, f"expected a time of day from 00:00 to 23:59, found {value!r}")
+                raise _fail_expecting(key, "a time of day from 00:00 to 23:59", repr(value))
         if self.agents < 0:
-            raise _fail("agents", f"expected a whole number >= 0, found {self.agents!r}")
+            raise _fail_expecting("agents", "a whole number >= 0", repr(self.agents))
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,9 +77,7 @@ class Team:
                 )
         _check_non_negative("cost_per_hour", self.cost_per_hour)
         if not 0.0 <= self.shrinkage < 1.0:
-            raise _fail(
-                "shrinkage", f"expected a share from 0 to below 1, found {self.shrinkage!r}"
-            )
+            raise _fail_expecting("shrinkage", "a share from 0 to below 1", repr(self.shrinkage))
 
     def weekly_headcount(self) -> list[tuple[float, int]]:
         """Return the headcount as (minute of the week, agents from then on), sorted, from 0."""

@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from enum import Enum
 from typing import Any
 
+from simcare.core.errors import closest, did_you_mean
 from simcare.core.units import (
     DURATION_HINT,
     RATE_HINT,
@@ -25,7 +26,7 @@ from simcare.core.units import (
 from simcare.scenario import MAX_ATTEMPTS, WEEKDAYS, Distribution, DistributionKind
 from simcare.scenario.in_file import FileKind
 from simcare.scenario.policy import ACTIONS, BUILTIN_POLICIES, Hours
-from simcare.scenario_file.wording import closest, describe, did_you_mean
+from simcare.scenario_file.wording import describe
 
 MAX_AGENTS = 100_000
 """More agents than any team has; a larger count is a typo (and would exhaust memory)."""

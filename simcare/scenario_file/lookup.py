@@ -10,11 +10,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from simcare.core.errors import Problem, ScenarioError
+from simcare.core.errors import Problem, ScenarioError, closest, did_you_mean
 from simcare.scenario import Scenario
 from simcare.scenario_file.document import scenario_from_dict
 from simcare.scenario_file.guards import MAX_FILE_BYTES, TextFileError, parse_toml, read_text_file
-from simcare.scenario_file.wording import closest, did_you_mean
 
 
 def _parse_scenario(text: str, source: str) -> dict[str, Any]:

@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any, TypeVar
 
-from simcare.core.errors import Problem, ScenarioError
+from simcare.core.errors import A_NUMBER, Problem, ScenarioError, did_you_mean, expectation
 from simcare.scenario_file.fields import file_fields, renamed_keys
 from simcare.scenario_file.kinds import STAND_INS, Read, ReadError
-from simcare.scenario_file.wording import describe, did_you_mean
+from simcare.scenario_file.wording import describe
 
 T = TypeVar("T")
 
@@ -151,21 +151,22 @@ def _checked(
 def _as_written(table: Table, problem: Problem, renamed: Mapping[str, str]) -> Problem:
     """A value's own problem under its full key, showing the value as the file wrote it.
 
-    A value names the key at fault within its table (its field's name, or its key) and shows
-    what it holds ("expected a finite number > 0, found 0.0"); the file wrote "0s", which is
-    a duration: "expected a duration > 0, found '0s'". A problem that shows no value gets the
-    written one, unless that is a table or already in the message.
+    A value names the key at fault within its table (its field's name, or its key) and, out
+    of range, what it expected and holds ("expected a finite number > 0, found 0.0"); the file
+    wrote "0s", a duration: "expected a duration > 0, found '0s'". A problem that shows no
+    value gets the written one, unless that is a table or already in the message.
     """
     local = renamed.get(problem.key, problem.key)
     key = table.path(local) if local else table.key
     written = table.written(local) if local else ABSENT
     if written is ABSENT:
-        return Problem(key, problem.message)
-    expected, found, _ = problem.message.partition(", found ")
-    noun = table.nouns.get(local)
-    if noun:
-        expected = expected.replace("a finite number", noun)
+        return Problem(key, problem.message, problem.expected)
     shown = describe(written)
-    if found or not (isinstance(written, dict) or shown in expected):
-        return Problem(key, f"{expected}, found {shown}")
-    return Problem(key, expected)
+    if problem.expected is not None:
+        expected, noun = problem.expected, table.nouns.get(local)
+        if noun and expected.startswith(A_NUMBER):
+            expected = noun + expected.removeprefix(A_NUMBER)
+        return expectation(key, expected, shown)
+    if isinstance(written, dict) or shown in problem.message:
+        return Problem(key, problem.message)
+    return Problem(key, f"{problem.message}, found {shown}")

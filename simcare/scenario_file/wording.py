@@ -1,10 +1,11 @@
-"""How problems show what a file holds: short values, known names, "did you mean ...?"."""
+"""How problems show what a file holds: short values, and known names with the closest."""
 
 from __future__ import annotations
 
-import difflib
 import math
 from typing import Any
+
+from simcare.core.errors import did_you_mean
 
 
 def describe(value: Any) -> str:
@@ -17,20 +18,6 @@ def describe(value: Any) -> str:
         kind = "a table" if isinstance(value, dict) else "a list"
         return f"{kind} holding a whole number of over 4,300 digits"
     return text if len(text) <= 60 else text[:57] + "..."
-
-
-def closest(value: str, choices: list[str]) -> str | None:
-    """The choice most like ``value``, if one is close enough to be a likely typo."""
-    close = difflib.get_close_matches(value, choices, n=1, cutoff=0.6)
-    return close[0] if close else None
-
-
-def did_you_mean(value: Any, choices: list[str]) -> str:
-    """A "; did you mean 'x'?" suffix for a misspelt name, or nothing."""
-    if not isinstance(value, str):
-        return ""
-    close = closest(value, choices)
-    return f"; did you mean {close!r}?" if close else ""
 
 
 def unknown_name(noun: str, value: str, known: list[str], nouns: str = "") -> str:

@@ -6,14 +6,13 @@ or not UTF-8) names the file and the key.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from simcare.core.errors import ScenarioError
+from simcare.core.errors import ScenarioError, did_you_mean
 from simcare.experiments.design import SettingError, point_scenario
 from simcare.scenario import Scenario
 from simcare.scenario_file import TextFileError, parse_toml, read_text_file
@@ -104,11 +103,6 @@ def baseline_decisions(workshop: Workshop) -> Decisions:
     )
 
 
-def _hint(value: str, choices: Sequence[str]) -> str:
-    close = difflib.get_close_matches(value, list(choices), n=1, cutoff=0.6)
-    return f"; did you mean {close[0]!r}?" if close else ""
-
-
 def _flatten(table: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     """Nested tables as dotted keys: an unquoted ``teams.a.shifts.0.agents = 2`` is nested."""
     flat: dict[str, Any] = {}
@@ -161,7 +155,7 @@ def _check_policy(value: Any, workshop: Workshop, problem: Callable[[str, str], 
         else:
             problem(
                 "policy",
-                f"unknown policy {value!r}; choose one of {listed}" + _hint(value, choices),
+                f"unknown policy {value!r}; choose one of {listed}" + did_you_mean(value, choices),
             )
     else:
         return value
@@ -181,7 +175,9 @@ def _check_levers(
     for key, number in _flatten(value).items():
         if key not in chosen:
             known = ", ".join(keys) if keys else "none: this case has only the policy"
-            problem(_lever_key(key), f"unknown lever; the levers are {known}" + _hint(key, keys))
+            problem(
+                _lever_key(key), f"unknown lever; the levers are {known}" + did_you_mean(key, keys)
+            )
             continue
         lever = workshop.lever(key)
         whole = isinstance(number, int) and not isinstance(number, bool)
@@ -210,7 +206,7 @@ def parse_decisions(data: dict[str, Any], workshop: Workshop, source: str) -> De
             problem(
                 key,
                 f"unknown key; a decision file has {', '.join(_DECISION_KEYS)}"
-                + _hint(key, _DECISION_KEYS),
+                + did_you_mean(key, _DECISION_KEYS),
             )
     team = _check_team(data.get("team"), problem)
     policy = _check_policy(data.get("policy"), workshop, problem)
