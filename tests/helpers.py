@@ -4,9 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import tomli_w
 from typer.testing import CliRunner, Result
 
 from simcare.cli import app
+from simcare.experiments.design import apply_point
+from simcare.scenario_file import load_scenario_data
+
+FAN = "loyal_fan_deleted_post"
+STAFF = "teams.social_desk.shifts.0.agents"
+"""The loyal fan's social desk's staffing: the key most tests sweep or set."""
 
 
 def invoke(*args: str | Path) -> Result:
@@ -17,3 +24,28 @@ def invoke(*args: str | Path) -> Result:
         result.exception
     )
     return result
+
+
+def short_fan(folder: Path, days: int = 4) -> Path:
+    """The loyal-fan case cut to a few days, so that tests run in seconds."""
+    data, _, _ = load_scenario_data(FAN)
+    data = apply_point(data, {"run.duration": f"{days}d", "run.warmup": "1d"})
+    path = folder / "short_fan.toml"
+    path.write_text(tomli_w.dumps(data), encoding="utf-8")
+    return path
+
+
+def team_file(
+    folder: Path,
+    name: str,
+    team: str,
+    policy: str,
+    levers: dict[str, int] | None = None,
+    extra: str = "",
+) -> Path:
+    """A decision file as a team would fill it in (quoted dotted keys)."""
+    lines = [f"team = {team!r}".replace("'", '"'), f'policy = "{policy}"', extra, "[levers]"]
+    lines += [f'"{key}" = {value}' for key, value in (levers or {}).items()]
+    path = folder / name
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path

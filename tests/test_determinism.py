@@ -7,8 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from helpers import invoke
-from test_experiments import STAFF, short_fan
+from helpers import STAFF, invoke, short_fan
 
 SWEEP = ("--set", f"{STAFF}=1,2", "-p", "delete,reply_public", "-r", "3")
 COMPARE = ("-p", "delete,reply_public,ignore", "-r", "3")

@@ -7,30 +7,17 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import tomli_w
+from helpers import FAN, STAFF, short_fan
 
 from simcare.core.stats import estimate
 from simcare.experiments import compare as compare_module
 from simcare.experiments import execution
 from simcare.experiments.compare import Call, compare, paired, verdict
-from simcare.experiments.design import apply_point
 from simcare.experiments.engine import Precision, run_points
 from simcare.experiments.execution import SerialExecutor, chunk_size
 from simcare.experiments.sweep import plan_sweep, run_sweep
 from simcare.metrics import Outcomes
-from simcare.scenario_file import load_scenario, load_scenario_data
-
-FAN = "loyal_fan_deleted_post"
-STAFF = "teams.social_desk.shifts.0.agents"
-
-
-def short_fan(folder: Path, days: int = 4) -> Path:
-    """The loyal-fan case cut to a few days, so that tests run in seconds."""
-    data, _, _ = load_scenario_data(FAN)
-    data = apply_point(data, {"run.duration": f"{days}d", "run.warmup": "1d"})
-    path = folder / "short_fan.toml"
-    path.write_text(tomli_w.dumps(data), encoding="utf-8")
-    return path
+from simcare.scenario_file import load_scenario
 
 
 def same_outcomes(a: list[Outcomes], b: list[Outcomes]) -> bool:

@@ -12,8 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from helpers import invoke
-from test_experiments import STAFF, short_fan
+from helpers import STAFF, invoke, short_fan
 
 from simcare.experiments import execution
 

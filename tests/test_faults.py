@@ -25,9 +25,7 @@ from pathlib import Path
 from typing import IO, Any
 
 import pytest
-from helpers import invoke
-from test_experiments import STAFF, short_fan
-from test_workshop import team_file
+from helpers import STAFF, invoke, short_fan, team_file
 
 from simcare.core.errors import ScenarioError
 from simcare.experiments import execution

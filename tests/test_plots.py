@@ -14,12 +14,11 @@ from pathlib import Path
 import matplotlib.image
 import numpy as np
 import pytest
-from helpers import invoke
+from helpers import STAFF, invoke, short_fan
 from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
-from test_experiments import STAFF, short_fan
 
 from simcare.reports.charts import PlotError, comparison_chart, difference_chart, plot_folder
 from simcare.reports.charts.style import DPI, OKABE_ITO

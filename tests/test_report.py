@@ -13,8 +13,7 @@ from pathlib import Path
 import pytest
 import tomli_w
 from browser import render
-from helpers import invoke
-from test_experiments import STAFF, short_fan
+from helpers import STAFF, invoke, short_fan
 
 from simcare.reports.charts.folder import chart_svgs
 from simcare.reports.comparison import TABLE_OUTCOMES

@@ -8,8 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers import invoke
-from test_experiments import short_fan
+from helpers import invoke, short_fan
 
 from simcare import load_scenario
 from simcare.cli.exits import OPTION_NAMES

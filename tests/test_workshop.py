@@ -14,8 +14,7 @@ import numpy as np
 import pytest
 import tomli_w
 from browser import render
-from helpers import invoke
-from test_experiments import short_fan
+from helpers import STAFF, invoke, short_fan, team_file
 
 from simcare.experiments.compare import Call
 from simcare.experiments.design import apply_point
@@ -29,7 +28,6 @@ from simcare.workshop.decisions import BASELINE_TEAM, DecisionError, Decisions, 
 from simcare.workshop.pages import debrief_html, handout_html
 from simcare.workshop.scoreboard import EXTRAS, RANKING_RULE, SCOREBOARD, Score
 
-STAFF = "teams.social_desk.shifts.0.agents"
 EMAIL = "teams.email_desk.shifts.0.agents"
 REPLICATIONS = "4"
 
@@ -42,22 +40,6 @@ def case(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def workshop(case: Path) -> Workshop:
     return load_workshop(case)
-
-
-def team_file(
-    folder: Path,
-    name: str,
-    team: str,
-    policy: str,
-    levers: dict[str, int] | None = None,
-    extra: str = "",
-) -> Path:
-    """A decision file as a team would fill it in (quoted dotted keys)."""
-    lines = [f"team = {team!r}".replace("'", '"'), f'policy = "{policy}"', extra, "[levers]"]
-    lines += [f'"{key}" = {value}' for key, value in (levers or {}).items()]
-    path = folder / name
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
 
 
 @pytest.fixture(scope="module")
