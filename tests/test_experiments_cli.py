@@ -246,7 +246,7 @@ def test_reproduce_confirms_a_folder_and_catches_a_changed_number(
 def test_reproduce_needs_a_finished_folder(tmp_path: Path) -> None:
     result = invoke("reproduce", tmp_path)
     assert result.exit_code == 3
-    assert "no manifest.json" in result.stderr
+    assert "manifest.json: missing; " in result.stderr
 
 
 # --- a real sweep process, killed and resumed; a real Dask cluster ---

@@ -193,8 +193,21 @@ class Results:
 
 # --- the files ---
 
+_MAKE_ONE = "(run, compare or sweep with --out)"
 
-def _read_manifest(folder: Path) -> dict[str, Any]:
+
+def read_manifest(
+    folder: Path, missing: str = "(run, compare or sweep with --out)"
+) -> dict[str, Any]:
+    """A result folder's manifest (written last, so a folder without one is unfinished).
+
+    Args:
+        folder: the result folder.
+        missing: how to make one, said when the manifest is missing.
+
+    Raises:
+        ReadError: no such folder, no manifest, or a manifest that is not a JSON object.
+    """
     path = folder / MANIFEST
     if not folder.is_dir():
         raise ReadError(f"{folder}: no such folder")
@@ -202,8 +215,7 @@ def _read_manifest(folder: Path) -> dict[str, Any]:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ReadError(
-            f"{path}: missing; {folder} is not a finished simcare output folder "
-            "(run, compare or sweep with --out)"
+            f"{path}: missing; {folder} is not a finished simcare output folder {missing}"
         ) from None
     except (OSError, UnicodeDecodeError, ValueError) as error:
         raise ReadError(f"{path}: cannot read: {error}") from None
@@ -349,7 +361,7 @@ def read_results(folder: Path) -> Results:
             summary table (or hourly series).
     """
     folder = Path(folder)
-    manifest = _read_manifest(folder)
+    manifest = read_manifest(folder)
     kind = manifest.get("kind", "run")
     if kind not in SUMMARY_FILES:
         raise ReadError(

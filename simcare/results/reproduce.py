@@ -7,7 +7,6 @@ for byte, on any worker count or executor.
 
 from __future__ import annotations
 
-import json
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from simcare.core.errors import ScenarioError
 from simcare.experiments.compare import compare
 from simcare.experiments.replicate import run_replications
 from simcare.experiments.sweep import run_sweep
+from simcare.results.read import ReadError, read_manifest
 from simcare.results.rows import (
     COMPARISON_COLUMNS,
     SUMMARY_COLUMNS,
@@ -63,18 +63,14 @@ class Reproduction:
 
 
 def _manifest(folder: Path) -> dict[str, Any]:
-    path = folder / MANIFEST
     try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise OutputError(
-            f"{folder}: no {MANIFEST}; not a finished simcare output folder "
-            "(a sweep that was stopped can be finished with: simcare sweep --resume DIR)"
-        ) from None
-    except (OSError, ValueError) as error:
-        raise OutputError(f"{path}: cannot read: {error}") from None
-    if not isinstance(manifest, dict) or manifest.get("kind", "run") not in SUMMARY_FILES:
-        raise OutputError(f"{path}: not a simcare manifest (no known 'kind')")
+        manifest = read_manifest(
+            folder, "(a sweep that was stopped can be finished with: simcare sweep --resume DIR)"
+        )
+    except ReadError as error:
+        raise OutputError(str(error)) from None
+    if manifest.get("kind", "run") not in SUMMARY_FILES:
+        raise OutputError(f"{folder / MANIFEST}: not a simcare manifest (no known 'kind')")
     return manifest
 
 
