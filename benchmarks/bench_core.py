@@ -7,7 +7,7 @@ sized so that about ``--complaints`` customers arrive: duration = complaints / 2
 
 Three implementations simulate that system from an empty start to the same simulated time:
 
-* **simcare** - `simcare.model.simulate` (wall time includes generating the arrivals and
+* **simcare** - `simcare.simulate` (wall time includes generating the arrivals and
   building the run record);
 * **SimPy reference** - `simpy_reference` below: a model written the way a SimPy tutorial
   writes it (a process per customer, ``simpy.Resource``, abandonment by
@@ -121,7 +121,7 @@ def simcare_scenario(duration_min: float) -> Scenario:
 
 
 def run_simcare(duration_min: float, seed: int) -> Outcome:
-    """Time one `simcare.model.simulate` call (arrival generation and records included)."""
+    """Time one `simcare.simulate` call (arrival generation and records included)."""
     scenario = simcare_scenario(duration_min)
     gc.collect()
     start = time.perf_counter()

@@ -40,7 +40,7 @@ from machine import load_average, peak_rss_mib, print_machine
 import simcare
 from simcare.core.randomness import make_streams
 from simcare.metrics.tally import Tally
-from simcare.model import replication as world
+from simcare.model import replication as model_replication
 from simcare.model.records import RunRecord
 from simcare.scenario_file import load_scenario
 
@@ -175,7 +175,7 @@ def breakdown_child(complaints: int, lines: int) -> None:
     """Run once under tracemalloc; print bytes per complaint by file and line at three moments."""
     scenario = scenario_for(complaints)
     snapshots: dict[str, tracemalloc.Snapshot] = {}
-    replication = world.Replication(scenario, make_streams(0, 0), policy=RICH_POLICY)
+    replication = model_replication.Replication(scenario, make_streams(0, 0), policy=RICH_POLICY)
     harvest = replication._harvest
     days = scenario.run.duration_min / 1440
     size = {"journeys": 0, "contacts": 0}

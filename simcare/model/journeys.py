@@ -3,7 +3,7 @@
 The records are the journeys themselves and their posts on public channels, both built from a
 replication's contacts.
 
-Everything here is numpy over whole arrays; the simulation itself is in `world`.
+Everything here is numpy over whole arrays; the simulation itself is in `replication`.
 """
 
 from __future__ import annotations

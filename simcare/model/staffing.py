@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from abc import abstractmethod
 from collections.abc import Generator
 from typing import Any
 
@@ -52,9 +51,9 @@ def opening_times(hours: Hours, horizon: float) -> list[tuple[float, bool]]:
 class Staffing(RunState):
     """Agents going on and off duty, channels opening and closing (a mixin of `Replication`)."""
 
-    @abstractmethod
     def _take_next(self, team: TeamState, agent: int, now: float) -> None:
         """Give a free agent the first waiting contact, or let them idle (the hot path's)."""
+        raise NotImplementedError("defined by Replication, the hot path")
 
     def _go_off_duty(self, team: TeamState, agent: int) -> None:
         team.off_duty.append(agent)

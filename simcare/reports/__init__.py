@@ -1,1 +1,1 @@
-"""Turning results into things people read: tables, files and charts (HTML reports to come)."""
+"""For people: tables, verdicts, one customer's story, the HTML report and its charts."""

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from simcare.core.errors import ScenarioError
+from simcare.core.errors import ArgumentError, ScenarioError
 from simcare.experiments.compare import compare
 from simcare.experiments.replicate import run_replications
 from simcare.experiments.sweep import run_sweep
@@ -123,6 +123,8 @@ def reproduce(
                     on_progress=on_progress,
                 )
                 again = to_csv(comparison_records(comparison), COMPARISON_COLUMNS)
+    except ArgumentError:
+        raise  # a bad --scheduler or worker count is the caller's, not the folder's
     except (OSError, ScenarioError, KeyError, ValueError) as error:
         raise OutputError(f"{folder}: cannot re-run from what it recorded: {error}") from None
     return Reproduction(

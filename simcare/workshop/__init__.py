@@ -1,7 +1,7 @@
 """Workshop mode: a 90-minute case workshop for a class, offline.
 
 A case's levers, the teams' decision files, the debrief that ranks them on the same customers,
-and its pages (`simcare.workshop.pages`). Nothing here prints; this re-exports what the CLI uses.
+and its pages (`simcare.workshop.pages`). Nothing here prints; the names below are its interface.
 """
 
 from simcare.workshop.case import load_workshop

@@ -15,7 +15,7 @@ from simcare.experiments.replicate import simulate_outcomes, simulate_replicatio
 from simcare.metrics import binning
 from simcare.metrics.series import hourly_series
 from simcare.metrics.tally import outcomes
-from simcare.model import replication as world
+from simcare.model import replication as replication_module
 from simcare.model.records import RunRecord
 from simcare.model.replication import HARVEST_EVERY, Replication
 from simcare.scenario import Scenario
@@ -67,7 +67,9 @@ CASES = [(path.stem, policy) for path in SCENARIOS for policy in load_scenario(p
 def test_harvesting_during_the_run_changes_nothing(
     case: str, policy: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(world, "HARVEST_EVERY", 1)  # at every window: as often as it can
+    monkeypatch.setattr(
+        replication_module, "HARVEST_EVERY", 1
+    )  # at every window: as often as it can
     scenario = load_scenario(next(p for p in SCENARIOS if p.stem == case))
     for variant in (scenario, understaffed(scenario)):
         during = record(variant, 1, policy, during=True)
