@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import textwrap
 
+from simcare.metrics import Unit
+from simcare.reports.format import format_value
 from simcare.workshop.case import Lever, Workshop
 from simcare.workshop.decisions import CONTROL_CHARACTERS, MAX_TEAM_NAME
 
@@ -20,8 +22,8 @@ def _lever_cost(lever: Lever, currency: str) -> str:
             f"(breaks and training take {lever.shrinkage:.0%})"
         )
     return (
-        f"{text}: {currency}{lever.weekly_cost:,.0f} a week at "
-        f"{currency}{lever.cost_per_hour:,.0f} per paid hour"
+        f"{text}: {format_value(lever.weekly_cost, Unit.MONEY, currency)} a week at "
+        f"{format_value(lever.cost_per_hour, Unit.MONEY, currency)} per paid hour"
     )
 
 

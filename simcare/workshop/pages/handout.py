@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from simcare import __version__
 from simcare.core.units import MINUTES_PER_DAY
+from simcare.metrics import Unit
+from simcare.reports.format import format_value
 from simcare.reports.html import Html, inline, join, page, paragraphs, table, tag
 from simcare.workshop.case import Workshop
 from simcare.workshop.debrief import DEFAULT_REPLICATIONS, DEFAULT_SEED
@@ -168,12 +170,16 @@ def _levers_table(workshop: Workshop) -> Html:
     for lever in workshop.levers:
         cost = join(
             [
-                tag("span", f"{currency}{lever.weekly_cost:,.0f} a week", class_="nowrap"),
+                tag(
+                    "span",
+                    f"{format_value(lever.weekly_cost, Unit.MONEY, currency)} a week",
+                    class_="nowrap",
+                ),
                 tag("div", "per agent", class_="small"),
                 tag(
                     "div",
                     f"{lever.hours_per_week:g} h on duty, {lever.paid_hours_per_week:.3g} h "
-                    f"paid at {currency}{lever.cost_per_hour:,.0f}/h",
+                    f"paid at {format_value(lever.cost_per_hour, Unit.MONEY, currency)}/h",
                     class_="small",
                 ),
             ]

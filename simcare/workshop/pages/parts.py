@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from simcare.experiments.compare import Call
-from simcare.reports.comparison import difference_text, short_value
+from simcare.reports.format import difference_text, mean_text
 from simcare.workshop.case import Workshop
 from simcare.workshop.debrief import TeamResult
 from simcare.workshop.decisions import Decisions
@@ -19,13 +19,6 @@ __all__ = [
     "delta_text",
     "plural",
 ]
-
-
-def _mean_text(measure: Measure, score: Score, currency: str) -> str:
-    text = short_value(score.mean, measure.unit, currency)
-    if not math.isnan(score.half_width):
-        text += f" ±{difference_text(score.half_width, measure.unit, currency, sign=False)}"
-    return text
 
 
 def delta_text(measure: Measure, score: Score, currency: str) -> str:
@@ -64,7 +57,7 @@ def cell_lines(measure: Measure, team: TeamResult, currency: str) -> list[tuple[
     The debrief page and the terminal table show the same lines (the table colours them).
     """
     score = team.scores[measure.key]
-    lines = [(_mean_text(measure, score, currency), "nowrap")]
+    lines = [(mean_text(score.mean, score.half_width, measure.unit, currency), "nowrap")]
     if team.decisions.baseline:
         lines.append(("baseline", "baseline"))
     elif score.call is not None:
