@@ -10,6 +10,7 @@ from simcare import __version__
 from simcare.cli.cases import cases_command
 from simcare.cli.compare import compare_command
 from simcare.cli.console import stdout
+from simcare.cli.exits import terminate_as_interrupt
 from simcare.cli.init import init_command
 from simcare.cli.plot import plot_command
 from simcare.cli.report import report_command
@@ -64,5 +65,6 @@ app.command("workshop")(workshop_command)
 
 
 def main() -> None:
-    """Entry point of the ``simcare`` console script."""
-    app()
+    """Entry point of the ``simcare`` console script (SIGTERM stops it as Ctrl-C does)."""
+    with terminate_as_interrupt():
+        app()

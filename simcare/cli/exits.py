@@ -1,14 +1,18 @@
 """The exit codes, and the one place where simcare's errors become them with their message.
 
 0 ok; 2 a usage or scenario error; 3 the output folder cannot be used; 4 some simulations
-failed; 5 `reproduce` found different numbers; 130 interrupted.
+failed; 5 `reproduce` found different numbers; 130 interrupted (Ctrl-C, or SIGTERM: see
+`terminate_as_interrupt`).
 """
 
 from __future__ import annotations
 
+import signal
 import sys
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from types import FrameType
 from typing import NoReturn
 
 import typer
@@ -85,8 +89,9 @@ def exit_codes(
     Args:
         also: More exceptions and their codes, for a block where they have a meaning
             (`SIMULATION_ERRORS`, `PLAN_ERRORS`); simcare's own errors are matched first.
-        interrupted: What Ctrl-C left behind (or a function saying it when asked): exit 130
-            with this message. Without it, Ctrl-C goes on to click ("Aborted!").
+        interrupted: What Ctrl-C (or SIGTERM) left behind (or a function saying it when
+            asked): exit 130 with this message. Without it, Ctrl-C goes on to Typer, which
+            exits 130 without a word.
     """
     try:
         yield
@@ -101,3 +106,35 @@ def exit_codes(
         if code is None:
             raise
         fail(error if isinstance(error, ArgumentError) else str(error), code)
+
+
+def _terminated(signum: int, frame: FrameType | None) -> None:
+    """SIGTERM's handler: raise Ctrl-C's KeyboardInterrupt, once; a second SIGTERM kills."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    raise KeyboardInterrupt
+
+
+@contextmanager
+def terminate_as_interrupt() -> Iterator[None]:
+    """Within the block, SIGTERM stops a command as Ctrl-C does.
+
+    A `kill`, a batch system's time limit or a container's stop sends SIGTERM, which by
+    default ends Python at once: no message, exit -15, local workers left to notice, a sweep
+    without its resume hint. Here it raises KeyboardInterrupt in the main thread instead, so
+    the command says what it left behind (`exit_codes`' ``interrupted``), stops its workers
+    and exits 130. The workers keep SIGTERM's default (a handler is reset when they start),
+    so ending them with SIGTERM still ends them. Outside the main thread, where handlers
+    cannot be set, or where SIGTERM is ignored, the block runs as it is.
+    """
+    before = signal.getsignal(signal.SIGTERM)
+    if threading.current_thread() is not threading.main_thread() or before in (
+        None,  # set outside Python: it could not be put back
+        signal.SIG_IGN,  # whoever started simcare wants SIGTERM ignored
+    ):
+        yield
+        return
+    signal.signal(signal.SIGTERM, _terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, before)

@@ -17,7 +17,7 @@ from matplotlib.figure import Figure
 
 from simcare.reports.charts.breakdowns import churn_chart, flow_chart
 from simcare.reports.charts.compare import comparison_chart, difference_chart
-from simcare.reports.charts.style import DPI, PlotError, chart_style, chosen
+from simcare.reports.charts.style import DPI, PlotError, chart_style, chosen, literal_texts
 from simcare.reports.charts.sweeps import HEATMAP_OUTCOME, heatmap_chart, sweep_chart
 from simcare.reports.charts.timeseries import timeseries_chart
 from simcare.reports.charts.tradeoff import CHURN_RATE, tradeoff_axes, tradeoff_chart
@@ -54,7 +54,7 @@ def save_figure(figure: Figure, path: Path) -> Path:
     unfinished = path.with_name(f".{path.name}.partial")
     try:
         with chart_style(), unfinished.open("wb") as handle:
-            figure.savefig(handle, format=fmt, dpi=DPI, metadata=metadata)
+            literal_texts(figure).savefig(handle, format=fmt, dpi=DPI, metadata=metadata)
             handle.flush()
             os.fsync(handle.fileno())  # on the disk before it has its name
         os.replace(unfinished, path)
@@ -70,7 +70,7 @@ def svg_text(figure: Figure) -> str:
     """A figure as SVG text (the same bytes `save_figure` writes to a ``.svg`` file)."""
     buffer = io.StringIO()
     with chart_style():
-        figure.savefig(buffer, format="svg", dpi=DPI, metadata={"Date": None})
+        literal_texts(figure).savefig(buffer, format="svg", dpi=DPI, metadata={"Date": None})
     return buffer.getvalue()
 
 

@@ -2,6 +2,9 @@
 
 Charts are built without pyplot; the style (fonts, the Okabe–Ito palette, SVG's fixed hash
 salt) is applied under a lock with `matplotlib.rc_context`, so nothing touches global state.
+Every text is drawn as written: names and titles come from scenario and team files, and a
+``$`` in them must not start matplotlib's mathematics (``text.parse_math`` off in the style,
+and `literal_texts` on every text of a figure before it is drawn).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import matplotlib as mpl
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.text import Text
 from matplotlib.ticker import FuncFormatter
 from matplotlib.typing import RcKeyType
 
@@ -77,6 +81,7 @@ STYLE: dict[RcKeyType, Any] = {
     "axes.titlelocation": "left",
     "hatch.linewidth": 1.2,
     "errorbar.capsize": 4,
+    "text.parse_math": False,  # "$x^2$" in a policy's name is drawn as "$x^2$", not as maths
 }
 _LOCK = threading.RLock()
 """rcParams are global: charts are styled and saved one at a time across threads."""
@@ -96,6 +101,18 @@ def chart_style() -> Iterator[None]:
     """Apply simcare's chart style while a chart is built or saved (one thread at a time)."""
     with _LOCK, mpl.rc_context(STYLE):
         yield
+
+
+def literal_texts(figure: Figure) -> Figure:
+    """Draw every text of a figure as written, even one made outside `chart_style`.
+
+    A text takes ``text.parse_math`` when it is made; one added to a finished chart (a
+    relabelled title) would otherwise parse a ``$`` as mathematics. Texts made while the
+    figure is drawn (tick labels) are made in the style, which has it off.
+    """
+    for text in figure.findobj(Text):
+        text.set_parse_math(False)
+    return figure
 
 
 def finish(ax: Axes) -> None:

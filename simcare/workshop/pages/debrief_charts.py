@@ -48,11 +48,6 @@ _PANELS = {
 drawn as an outcome with its unit and direction, and relabelled."""
 
 
-def _chart_label(name: str) -> str:
-    """A team's name as matplotlib draws it literally ($ would start mathematics)."""
-    return name.replace("$", r"\$")
-
-
 def _chart_results(debrief: Debrief) -> Results:
     """The teams as the policy charts take them: one "policy" per team."""
     rows: list[Row] = []
@@ -63,7 +58,7 @@ def _chart_results(debrief: Debrief) -> Results:
                 Row(
                     point=None,
                     settings=(),
-                    policy=_chart_label(team.name),
+                    policy=team.name,
                     outcome=_PANELS[measure.key].outcome,
                     scope="all",
                     label=measure.short,
@@ -81,10 +76,10 @@ def _chart_results(debrief: Debrief) -> Results:
     return Results(
         folder=Path(scenario.name),
         kind="compare",
-        title=_chart_label(debrief.workshop.title),
-        currency=_chart_label(scenario.currency),
-        policies=tuple(_chart_label(t.name) for t in debrief.teams),
-        baseline=_chart_label(debrief.baseline.name),
+        title=debrief.workshop.title,
+        currency=scenario.currency,
+        policies=tuple(t.name for t in debrief.teams),
+        baseline=debrief.baseline.name,
         replications=debrief.replications,
         keys=(),
         rows=tuple(rows),
