@@ -20,10 +20,10 @@ from simcare.cli.checks import (
 from simcare.cli.console import progress, stderr, stdout
 from simcare.cli.exits import (
     EXIT_USAGE,
-    NOTHING_WRITTEN,
     SIMULATION_ERRORS,
     exit_codes,
     fail,
+    interrupted_writing,
 )
 from simcare.cli.options import (
     ForceOption,
@@ -110,7 +110,7 @@ def compare_command(
     check_workload([loaded], compared * runs, max_complaints, workers or default_workers())
     writing = False
     with exit_codes(
-        also=SIMULATION_ERRORS, interrupted=lambda: _interrupted(out if writing else None)
+        also=SIMULATION_ERRORS, interrupted=lambda: interrupted_writing(out if writing else None)
     ):
         if out is not None:
             check_folder(out, force)
@@ -134,16 +134,6 @@ def compare_command(
     _print_comparison(comparison, columns, output_format, out)
     if plots and out is not None:
         draw_charts(out, None, list(CHART_FORMATS), split(outcomes))
-
-
-def _interrupted(writing: Path | None) -> str:
-    """What Ctrl-C left behind: nothing, or the folder being ``writing``, unfinished."""
-    if writing is not None:
-        return (
-            f"interrupted while writing {writing}: it has no manifest.json, so it is unfinished; "
-            "run the command again with --force"
-        )
-    return NOTHING_WRITTEN
 
 
 def _write(comparison: Comparison, out: Path, provenance: Provenance, force: bool) -> None:

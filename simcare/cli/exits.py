@@ -12,6 +12,7 @@ import sys
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from pathlib import Path
 from types import FrameType
 from typing import NoReturn
 
@@ -138,3 +139,13 @@ def terminate_as_interrupt() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGTERM, before)
+
+
+def interrupted_writing(writing: Path | None) -> str:
+    """What Ctrl-C left behind: nothing, or the folder being ``writing``, unfinished."""
+    if writing is not None:
+        return (
+            f"interrupted while writing {writing}: it has no manifest.json, so it is unfinished; "
+            "run the command again with --force"
+        )
+    return NOTHING_WRITTEN

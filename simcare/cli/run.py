@@ -11,7 +11,7 @@ import typer
 
 from simcare.cli.checks import check_policies, check_workload, load
 from simcare.cli.console import progress, stderr, stdout
-from simcare.cli.exits import EXIT_USAGE, exit_codes, fail
+from simcare.cli.exits import EXIT_USAGE, exit_codes, fail, interrupted_writing
 from simcare.cli.options import (
     ForceOption,
     FormatOption,
@@ -70,7 +70,8 @@ def run_command(
     if policy is not None:
         check_policies(loaded, [policy], "--policy")
     check_workload([loaded], replications, max_complaints, records=replications if events else 0)
-    with exit_codes():
+    writing = False
+    with exit_codes(interrupted=lambda: interrupted_writing(out if writing else None)):
         if out is not None:
             check_folder(out, force)  # refuse now, not after the simulation
         started = now()
@@ -86,6 +87,7 @@ def run_command(
                 else lambda done: on_progress(done, replications),
             )
         if out is not None:
+            writing = True
             write_run(result, out, Provenance(command_line(), started, now()), force)
     _print_run(result, output_format, out)
 
