@@ -62,7 +62,14 @@ def run_command(
     Example: simcare run loyal_fan_deleted_post --policy delete -r 30 --out results/fan
     """
     from simcare.experiments.replicate import run_replications
-    from simcare.results.write import Provenance, check_folder, command_line, now, write_run
+    from simcare.results.write import (
+        Provenance,
+        check_folder,
+        command_line,
+        now,
+        run_files,
+        write_run,
+    )
 
     if events and out is None:
         fail("--events writes events.csv into the output folder; add --out DIR", EXIT_USAGE)
@@ -72,7 +79,7 @@ def run_command(
     check_workload([loaded], replications, max_complaints, records=replications if events else 0)
     with exit_codes():
         if out is not None:
-            check_folder(out, force)  # refuse now, not after the simulation
+            check_folder(out, force, run_files(events))  # refuse now, not after the work
         started = now()
         with progress(f"{loaded.name}: replications") as on_progress:
             result = run_replications(
