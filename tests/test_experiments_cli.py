@@ -15,6 +15,7 @@ import pytest
 from helpers import STAFF, invoke, short_fan
 
 from simcare.experiments import execution
+from simcare.results import sweep_folder
 
 FINAL = ("points.csv", "replications.csv", "summary.csv")
 
@@ -341,18 +342,28 @@ def test_a_sweep_forced_into_someone_elses_scenarios_folder_keeps_it(tmp_path: P
     assert (out / "scenarios" / "mine.toml").read_text(encoding="utf-8") == "mine"
 
 
-def test_a_sweep_stopped_before_its_plan_starts_again_with_force(tmp_path: Path) -> None:
+def test_a_sweep_stopped_before_its_plan_starts_again_with_force(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     out = tmp_path / "sweep"
-    for name in (
-        "parts/point-0000.csv",
-        "parts/.point-0001.csv.partial",
-        "scenarios/point-0000.toml",
-    ):
-        (out / name).parent.mkdir(parents=True, exist_ok=True)
-        (out / name).write_text("left by a stopped sweep", encoding="utf-8")
-    result = invoke(*sweep_args(short_fan(tmp_path, days=2), out, "--force"))
+    fan = short_fan(tmp_path, days=2)
+    real = sweep_folder.write_atomic
+
+    def write_atomic(path: Path, text: str) -> None:
+        if path.name == "point-0001.toml":
+            raise KeyboardInterrupt
+        real(path, text)
+
+    monkeypatch.setattr(sweep_folder, "write_atomic", write_atomic)
+    result = invoke(*sweep_args(fan, out))
+    assert result.exit_code == 130
+    assert "run the same command again with --force" in result.stderr
+    assert (out / "scenarios" / "point-0000.toml").is_file()
+    assert not (out / "plan.json").exists()
+    monkeypatch.undo()
+    result = invoke(*sweep_args(fan, out, "--force"))
     assert result.exit_code == 0, result.output
-    assert "left by a stopped sweep" not in (out / "parts" / "point-0000.csv").read_text()
+    assert (out / "manifest.json").is_file()
 
 
 def test_compare_plots_and_the_plot_command_draw_the_charts(tmp_path: Path) -> None:

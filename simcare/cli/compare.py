@@ -95,7 +95,7 @@ def compare_command(
     from simcare.experiments.compare import compare as compare_policies
     from simcare.experiments.execution import default_workers
     from simcare.reports.comparison import TABLE_OUTCOMES
-    from simcare.results.write import CHART_FORMATS, Provenance, check_folder, command_line, now
+    from simcare.results.write import CHART_FORMATS, Provenance, command_line, now
 
     loaded = load(scenario)
     chosen = split(policies)
@@ -113,7 +113,7 @@ def compare_command(
         also=SIMULATION_ERRORS, interrupted=lambda: interrupted_writing(out if writing else None)
     ):
         if out is not None:
-            check_folder(out, force)
+            _check_out(out, force)
         started = now()
         with progress(f"{loaded.name}: policies × replications") as on_progress:
             comparison = compare_policies(
@@ -134,6 +134,13 @@ def compare_command(
     _print_comparison(comparison, columns, output_format, out)
     if plots and out is not None:
         draw_charts(out, None, list(CHART_FORMATS), split(outcomes))
+
+
+def _check_out(out: Path, force: bool) -> None:
+    """Refuse an output folder now, not after the simulation (see `check_folder`)."""
+    from simcare.results.write import COMPARE_FILES, check_folder
+
+    check_folder(out, force, COMPARE_FILES)
 
 
 def _write(comparison: Comparison, out: Path, provenance: Provenance, force: bool) -> None:

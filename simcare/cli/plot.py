@@ -26,11 +26,35 @@ def draw_charts(
 ) -> None:
     """Draw a result folder's charts and say where they went; exit 3 if the folder is unusable."""
     from simcare.reports.charts import plot_folder  # matplotlib: only when drawing
+    from simcare.results.write import CHART_LIST, record_files
 
     with exit_codes():
         written = plot_folder(folder, out, formats, outcomes)
+        # Charts in the result's own plots/ are listed in its manifest, for --force.
+        record_files(folder, [*written, folder / "plots" / CHART_LIST])
     where = written[0].parent if written else (out or folder / "plots")
-    stderr.print(f"{len(written)} charts written to {where}", markup=False, highlight=False)
+    stderr.print(
+        f"{len(written)} charts written to {where}{_failed_note(folder)}",
+        markup=False,
+        highlight=False,
+    )
+
+
+def _failed_note(folder: Path) -> str:
+    """For a sweep with failed points: that the charts show only the finished ones."""
+    from simcare.results.read import ReadError, read_manifest
+
+    try:
+        manifest = read_manifest(folder)  # read already: the charts were drawn from it
+    except ReadError:
+        return ""
+    failed, points = manifest.get("failed_points"), manifest.get("points")
+    if not (isinstance(failed, list) and failed and isinstance(points, int)):
+        return ""
+    return (
+        f"; {len(failed)} of {points} points failed, so the charts show only the "
+        f"{points - len(failed)} that finished (see points.csv)"
+    )
 
 
 def plot_command(

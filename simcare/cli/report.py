@@ -27,7 +27,7 @@ def report_command(
 
     Example: simcare report results/fan -o fan.html
     """
-    from simcare.results.write import write_atomic
+    from simcare.results.write import record_files, write_atomic
 
     target = out if out is not None else folder / "report.html"
     check_page(target, force, "report.html")
@@ -35,4 +35,5 @@ def report_command(
 
     with exit_codes():
         write_atomic(target, report_html(folder))
+        record_files(folder, [target])  # FOLDER/report.html: listed in its manifest, for --force
     stderr.print(f"Report written to {target}", markup=False, highlight=False)

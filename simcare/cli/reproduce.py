@@ -40,16 +40,23 @@ def reproduce_command(
             markup=False,
             highlight=False,
         )
+    failed = found.not_compared
+    skipped = (
+        f"; {len(failed)} of {found.points} points had failed and were not compared "
+        f"({', '.join(map(str, failed[:10]))}{', ...' if len(failed) > 10 else ''})"
+        if failed
+        else ""
+    )
     if found.identical:
         stdout.print(
             f"{folder}: re-ran the {found.kind}; {found.file.name} is identical "
-            f"({found.rows:,} rows)",
+            f"({found.rows:,} rows){skipped}",
             markup=False,
             highlight=False,
         )
         return
     stdout.print(
-        f"{folder}: re-ran the {found.kind}; {found.file.name} DIFFERS:",
+        f"{folder}: re-ran the {found.kind}{skipped}; {found.file.name} DIFFERS:",
         markup=False,
         highlight=False,
     )

@@ -62,7 +62,14 @@ def run_command(
     Example: simcare run loyal_fan_deleted_post --policy delete -r 30 --out results/fan
     """
     from simcare.experiments.replicate import run_replications
-    from simcare.results.write import Provenance, check_folder, command_line, now, write_run
+    from simcare.results.write import (
+        Provenance,
+        check_folder,
+        command_line,
+        now,
+        run_files,
+        write_run,
+    )
 
     if events and out is None:
         fail("--events writes events.csv into the output folder; add --out DIR", EXIT_USAGE)
@@ -73,7 +80,7 @@ def run_command(
     writing = False
     with exit_codes(interrupted=lambda: interrupted_writing(out if writing else None)):
         if out is not None:
-            check_folder(out, force)  # refuse now, not after the simulation
+            check_folder(out, force, run_files(events))  # refuse now, not after the work
         started = now()
         with progress(f"{loaded.name}: replications") as on_progress:
             result = run_replications(

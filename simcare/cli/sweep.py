@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import math
 from collections.abc import Callable
 from enum import StrEnum
@@ -190,9 +189,9 @@ def _new_plan(
     workers: int,
 ) -> SweepPlan:
     """Plan a new sweep into ``out``, or exit: the folder is unusable, or the job too big."""
-    from simcare.results.write import check_folder
+    from simcare.results.write import SWEEP_FILES, check_folder
 
-    check_folder(out, force)
+    check_folder(out, force, SWEEP_FILES)
     if scenario is None:
         fail("give the SCENARIO to sweep", EXIT_USAGE)
     plan = planned(scenario)
@@ -252,7 +251,7 @@ def _conclude(folder: SweepFolder, result: SweepResult, tally: SweepTally, plots
     """Print the summary and where it is, draw the charts; exit 4 naming failed points."""
     from simcare.results.write import CHART_FORMATS
 
-    _print_sweep_table(folder.folder, folder.plan)
+    _print_sweep_table(folder.folder, folder.plan, tally.failed)
     stderr.print(
         f"Results written to {folder.folder}: {tally.finished} of {tally.points} points done",
         markup=False,
@@ -273,27 +272,35 @@ def _conclude(folder: SweepFolder, result: SweepResult, tally: SweepTally, plots
         )
 
 
-def _print_sweep_table(folder: Path, plan: SweepPlan) -> None:
-    """Print the key outcomes per point and policy, read back from the summary just written."""
+def _print_sweep_table(folder: Path, plan: SweepPlan, failed: list[int]) -> None:
+    """Print the key outcomes per point and policy, read back from the summary just written.
+
+    Failed points are rows too ("failed"), and the title says how many: a sweep with failed
+    points never looks complete.
+    """
     from simcare.experiments.compare import KEY_OUTCOMES
+    from simcare.experiments.design import format_value
     from simcare.metrics import OUTCOMES
     from simcare.reports.comparison import SHORT_LABELS, difference_text, short_value
+    from simcare.results.rows import read_rows
 
     keys = plan.keys
     with (folder / "summary.csv").open(encoding="utf-8", newline="") as handle:
         rows = [
             row
-            for row in csv.DictReader(handle)
+            for row in read_rows(handle)
             if row["scope"] == "all" and row["outcome"] in KEY_OUTCOMES
         ]
     # Text cells throughout: names, keys and values come from files and --set, not rich markup.
-    title = Text(f"{plan.name}: sweep summary (mean ± 95% half-width)")
-    table = Table(title=title, title_justify="left")
+    title = f"{plan.name}: sweep summary (mean ± 95% half-width)"
+    if failed:
+        title += f"; {len(failed)} of {len(plan.points)} points failed"
+    table = Table(title=Text(title), title_justify="left")
     for column in ("point", *keys, "policy"):
         table.add_column(Text(column), no_wrap=True)
     for outcome in KEY_OUTCOMES:
         table.add_column(SHORT_LABELS.get(outcome, OUTCOMES[outcome].label), justify="right")
-    cells: dict[tuple[str, str], dict[str, str]] = {}
+    cells: dict[tuple[int, str], dict[str, str]] = {}
     for row in rows:
         spec = OUTCOMES[row["outcome"]]
         mean = float(row["mean"]) if row["mean"] else math.nan
@@ -301,11 +308,14 @@ def _print_sweep_table(folder: Path, plan: SweepPlan) -> None:
         text = short_value(mean, spec.unit)
         if not math.isnan(half):
             text += f" ±{difference_text(half, spec.unit, sign=False)}"
-        where = cells.setdefault((row["point"], row["policy"]), {"point": row["point"]})
+        where = cells.setdefault((int(row["point"]), row["policy"]), {"point": row["point"]})
         where.update({k: row[k] for k in keys})
         where[row["outcome"]] = text
-    for (_, policy), where in cells.items():
-        texts = [where["point"], *(where[k] for k in keys), policy]
+    for point in failed:
+        settings = {k: format_value(plan.points[point][k]) for k in keys}
+        cells[(point, "")] = {"point": str(point), **settings}
+    for (_, policy), where in sorted(cells.items(), key=lambda item: item[0][0]):
+        texts = [where["point"], *(where[k] for k in keys), policy or "failed"]
         texts += [where.get(o, "—") for o in KEY_OUTCOMES]
         table.add_row(*map(Text, texts))
     stdout.print(table)

@@ -85,7 +85,10 @@ def _subtitle(results: Results, manifest: dict[str, Any]) -> str:
     if results.kind == "compare":
         parts.append(f"{len(results.policies)} policies on the same customers")
     elif results.kind == "sweep":
-        parts.append(f"{len(results.points())} points × {len(results.policies)} policies")
+        done = len(results.points())
+        points = f"{done} of {results.planned}" if results.failed else str(done)
+        failed = f" ({len(results.failed)} failed)" if results.failed else ""
+        parts.append(f"{points} points{failed} × {len(results.policies)} policies")
     else:
         parts.append(f"policy {', '.join(results.policies)}")
     parts.append(f"{results.replications} replications, seed {manifest.get('seed', '?')}")
@@ -183,13 +186,43 @@ def _sweep(results: Results) -> list[Html]:
                 for outcome in outcomes
             ]
             rows.append([str(point), *settings, policy, *cells])
+    for failed in results.failed:  # in the table too: a failed point is never just missing
+        settings = failed.settings or ("",) * len(results.keys)
+        rows.append([str(failed.point), *settings, "failed", *("—" for _ in outcomes)])
+    rows.sort(key=lambda row: int(row[0]))  # by point (stable: policies keep their order)
     headers = ["Point", *results.keys, "Policy", *(_heading(results, o) for o in outcomes)]
     caption = "Each cell: the mean ±95% half-width; shares in percentage points."
     first_number = len(results.keys) + 2
     return [
         tag("h2", "The sweep"),
+        *_failed_points(results),
         tag("div", table(headers, rows, numeric_from=first_number, caption=caption), class_="wide"),
     ]
+
+
+def _failed_points(results: Results, shown: int = 20) -> list[Html]:
+    """A sweep's failed points, said before its table: which, and what to do about them."""
+    failed = results.failed
+    if not failed:
+        return []
+    finished = results.planned - len(failed)
+    warning = (
+        f"{len(failed)} of {results.planned} points failed: they have no results, and the "
+        f"table and charts show only the {finished} that finished. The errors are in "
+        "points.csv and parts/point-N.error.txt; "
+        f"simcare sweep --resume {results.folder} runs the failed points again."
+    )
+    items = []
+    for point in failed[:shown]:
+        where = ", ".join(f"{k} = {v}" for k, v in zip(results.keys, point.settings, strict=False))
+        items.append(
+            f"Point {point.point}"
+            + (f" ({where})" if where else "")
+            + (f": {point.error}" if point.error else "")
+        )
+    if len(failed) > shown:
+        items.append(f"… and {len(failed) - shown} more (see points.csv)")
+    return [tag("p", warning, class_="worse"), tag("ul", join(tag("li", i) for i in items))]
 
 
 def _caption(name: str) -> str:

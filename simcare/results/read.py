@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import json
 import math
-import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -18,14 +17,18 @@ from typing import Any
 
 import numpy as np
 
+from simcare.core.errors import ScenarioError
 from simcare.core.units import parse_duration
 from simcare.metrics import OUTCOMES
+from simcare.results.case import Case, read_case, scenario_data
+from simcare.results.rows import from_csv_cell
 from simcare.results.write import MANIFEST, SUMMARY_FILES
 
 __all__ = [
     "SCENARIO_FILE",
     "TIMESERIES",
     "Case",
+    "Failed",
     "ReadError",
     "Results",
     "Row",
@@ -104,6 +107,15 @@ class Series:
     values: dict[tuple[str, str], np.ndarray]
 
 
+@dataclass(frozen=True, slots=True)
+class Failed:
+    """A sweep's point that failed: its number, settings (as in the CSV) and error's last line."""
+
+    point: int
+    settings: tuple[str, ...]
+    error: str
+
+
 @dataclass(frozen=True)
 class Results:
     """A simcare output folder, read: what it is and its summary rows.
@@ -121,6 +133,8 @@ class Results:
         warmup_min: the scenario's warm-up (NaN when unknown).
         manifest: the folder's manifest.json (how the numbers were made).
         series: a run's hourly series (None when the folder has none).
+        failed: a sweep's points that failed, with their settings and error (points.csv).
+        planned: a sweep's points, finished or not (0 otherwise).
     """
 
     folder: Path
@@ -135,11 +149,20 @@ class Results:
     warmup_min: float = math.nan
     manifest: dict[str, Any] = field(default_factory=dict)
     series: Series | None = None
+    failed: tuple[Failed, ...] = ()
+    planned: int = 0
 
     @property
     def headline(self) -> str:
-        """The title's first part ("Loyal fan, deleted post"), for chart titles."""
-        return self.title.partition(": ")[0]
+        """The title's first part ("Loyal fan, deleted post"), for chart titles.
+
+        A sweep with failed points says so ("Loyal fan (7 of 8 points failed)"): its charts
+        show only the finished points, and must not look complete.
+        """
+        head = self.title.partition(": ")[0]
+        if self.failed:
+            head += f" ({len(self.failed)} of {self.planned} points failed)"
+        return head
 
     @property
     def table(self) -> Path:
@@ -217,8 +240,8 @@ def read_manifest(
         raise ReadError(
             f"{path}: missing; {folder} is not a finished simcare output folder {missing}"
         ) from None
-    except (OSError, UnicodeDecodeError, ValueError) as error:
-        raise ReadError(f"{path}: cannot read: {error}") from None
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as error:
+        raise ReadError(f"{path}: cannot read: {error or 'nested too deep'}") from None
     if not isinstance(manifest, dict):
         raise ReadError(f"{path}: not a simcare manifest (expected a JSON object)")
     return manifest
@@ -236,7 +259,10 @@ def _read_csv(path: Path, required: Sequence[str]) -> tuple[list[str], list[dict
                     f"{path}: missing column{'s' if len(missing) > 1 else ''} "
                     f"{', '.join(missing)}; not a simcare results table"
                 )
-            rows = list(reader)
+            rows = [
+                {key: from_csv_cell(value) if value else value for key, value in row.items()}
+                for row in reader
+            ]  # text as it was before the formula guard (`simcare.results.rows.csv_cell`)
     except FileNotFoundError:
         raise ReadError(f"{path}: missing; the folder is not a complete simcare result") from None
     except (OSError, UnicodeDecodeError, csv.Error) as error:
@@ -255,13 +281,12 @@ def _number(text: str | None, path: Path, line: int, column: str) -> float:
 
 def _scenario(folder: Path) -> tuple[str, str, float]:
     """Return the title, currency and warm-up (minutes) of the folder's scenario.toml."""
-    path = folder / SCENARIO_FILE
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
+        data = scenario_data(folder / SCENARIO_FILE)
+    except ScenarioError as error:
+        raise ReadError(str(error)) from None
+    if data is None:
         return "", "$", math.nan
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
-        raise ReadError(f"{path}: cannot read: {error}") from None
     title = data.get("title") or data.get("name") or ""
     currency = data.get("currency") or "$"
     run = data.get("run")
@@ -286,7 +311,7 @@ def _sweep_keys(folder: Path, header: list[str], manifest: dict[str, Any]) -> tu
     try:
         plan = json.loads((folder / "plan.json").read_text(encoding="utf-8"))
         settings = _strings(plan.get("settings")) if isinstance(plan, dict) else None
-    except (OSError, UnicodeDecodeError, ValueError):
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError):
         settings = None
     if settings is None:
         settings = _strings(manifest.get("settings"))
@@ -300,6 +325,24 @@ def _sweep_keys(folder: Path, header: list[str], manifest: dict[str, Any]) -> tu
             )
         return keys
     return tuple(header[header.index("point") + 1 : header.index("policy")])
+
+
+def _failed(folder: Path, keys: tuple[str, ...], manifest: dict[str, Any]) -> tuple[Failed, ...]:
+    """A sweep's failed points: from points.csv, else the manifest's list of their numbers."""
+    path = folder / "points.csv"
+    if not path.is_file():
+        listed = manifest.get("failed_points")
+        numbers = listed if isinstance(listed, list) else []
+        return tuple(Failed(p, (), "") for p in numbers if isinstance(p, int))
+    _, table = _read_csv(path, ("point", "status"))
+    found = []
+    for line, raw in enumerate(table, start=2):
+        if raw["status"] == "failed":
+            point = _number(raw["point"], path, line, "point")
+            settings = tuple(raw.get(key) or "" for key in keys)
+            number = int(point) if math.isfinite(point) else -1
+            found.append(Failed(number, settings, raw.get("error") or ""))
+    return tuple(found)
 
 
 # --- the summary ---
@@ -385,6 +428,10 @@ def read_results(folder: Path) -> Results:
     series = None
     if kind == "run" and (folder / TIMESERIES).is_file():
         series = read_timeseries(folder)
+    failed = _failed(folder, keys, manifest) if kind == "sweep" else ()
+    planned = manifest.get("points")
+    if not isinstance(planned, int):
+        planned = len({r.point for r in rows}) + len(failed) if kind == "sweep" else 0
     return Results(
         folder=folder,
         kind=kind,
@@ -398,6 +445,8 @@ def read_results(folder: Path) -> Results:
         warmup_min=warmup,
         manifest=manifest,
         series=series,
+        failed=failed,
+        planned=planned,
     )
 
 
@@ -429,49 +478,7 @@ def read_timeseries(folder: Path) -> Series:
     return Series(np.array(hours, dtype=float), values)
 
 
-# --- the case and the verdicts, for a report ---
-
-
-@dataclass(frozen=True, slots=True)
-class Case:
-    """The teaching text of a scenario file (all of it may be empty)."""
-
-    name: str = ""
-    title: str = ""
-    briefing: str = ""
-    questions: tuple[str, ...] = ()
-    sources: dict[str, str] = field(default_factory=dict)
-
-
-def read_case(path: Path) -> Case:
-    """Read the title, briefing, questions and sources of a scenario file, as text.
-
-    Only strings are taken; the file is not validated again (simcare wrote it), and a missing or
-    unreadable file gives an empty case, so a report can still be made.
-    """
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return Case()
-    teaching = data.get("teaching")
-    teaching = teaching if isinstance(teaching, dict) else {}
-    questions = teaching.get("questions")
-    sources = data.get("sources")
-    return Case(
-        name=_text(data.get("name")),
-        title=_text(data.get("title")),
-        briefing=_text(teaching.get("briefing")),
-        questions=tuple(q for q in questions if isinstance(q, str))
-        if isinstance(questions, list)
-        else (),
-        sources={str(k): v for k, v in sources.items() if isinstance(v, str)}
-        if isinstance(sources, dict)
-        else {},
-    )
-
-
-def _text(value: Any) -> str:
-    return value if isinstance(value, str) else ""
+# --- the verdicts, for a report ---
 
 
 def read_verdicts(folder: Path) -> list[str]:
@@ -479,5 +486,5 @@ def read_verdicts(folder: Path) -> list[str]:
     try:
         data = json.loads((folder / "comparison.json").read_text(encoding="utf-8"))
         return [str(v["text"]) for v in data["verdicts"]]
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, RecursionError):
         return []

@@ -47,6 +47,8 @@ class Reproduction:
         differences: the first differing lines, as "line N: was ... / now ...".
         versions_then: the versions recorded in the folder's manifest.
         versions_now: the versions that re-ran it.
+        not_compared: a sweep's points that had failed: not run again, not compared.
+        points: a sweep's points, finished or not (0 otherwise).
     """
 
     kind: str
@@ -55,6 +57,8 @@ class Reproduction:
     differences: list[str]
     versions_then: dict[str, str]
     versions_now: dict[str, str]
+    not_compared: tuple[int, ...] = ()
+    points: int = 0
 
     @property
     def identical(self) -> bool:
@@ -101,10 +105,12 @@ def reproduce(
     manifest = _manifest(folder)
     kind = manifest.get("kind", "run")
     summary_path = folder / SUMMARY_FILES[kind]
+    failed: tuple[int, ...] = ()
+    points = 0
     try:
         recorded = summary_path.read_text(encoding="utf-8")
         if kind == "sweep":
-            again = _sweep_again(folder, workers, scheduler, on_progress)
+            again, failed, points = _sweep_again(folder, workers, scheduler, on_progress)
         else:
             scenario = load_scenario(folder / "scenario.toml")
             seed, replications = int(manifest["seed"]), int(manifest["replications"])
@@ -134,6 +140,8 @@ def reproduce(
         differences=_differences(recorded, again),
         versions_then=dict(manifest.get("versions", {})),
         versions_now=versions(),
+        not_compared=failed,
+        points=points,
     )
 
 
@@ -142,13 +150,17 @@ def _sweep_again(
     workers: int,
     scheduler: str | None,
     on_progress: Callable[[int, int], None] | None,
-) -> str:
-    """Re-run a sweep from its plan and resolved point scenarios, into a scratch folder."""
+) -> tuple[str, tuple[int, ...], int]:
+    """Re-run a sweep's finished points from its plan and their resolved scenarios.
+
+    The points that had failed (no results on disk) are not run again: what is compared is
+    what finished. Returns the new summary, the failed points and the number of points.
+    """
     recorded = SweepFolder.open(folder)
     plan = recorded.plan
-    scenarios = {
-        point: load_scenario(recorded.scenario_path(point)) for point in range(len(plan.points))
-    }
+    finished = recorded.finished_points()
+    failed = tuple(p for p in range(len(plan.points)) if p not in set(finished))
+    scenarios = {point: load_scenario(recorded.scenario_path(point)) for point in finished}
     with tempfile.TemporaryDirectory(prefix="simcare-reproduce-") as scratch:
         again = SweepFolder(Path(scratch), plan)
         (again.folder / "parts").mkdir()
@@ -156,10 +168,11 @@ def _sweep_again(
             plan,
             workers=workers,
             scheduler=scheduler,
+            skip=failed,
             scenarios=scenarios,
             keep_values=False,
             on_point=again.write_point,
             on_progress=on_progress,
         )
         again.finish(Provenance(["simcare", "reproduce"], now(), now()))
-        return (again.folder / "summary.csv").read_text(encoding="utf-8")
+        return (again.folder / "summary.csv").read_text(encoding="utf-8"), failed, len(plan.points)

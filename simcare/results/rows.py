@@ -5,8 +5,9 @@ from __future__ import annotations
 import csv
 import io
 import math
-from collections.abc import Sequence
-from typing import Any
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any, TextIO
 
 from simcare.experiments.compare import Comparison
 from simcare.experiments.replicate import SummaryRow
@@ -112,10 +113,87 @@ def none_if_nan(value: float) -> float | None:
     return None if math.isnan(value) else value
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""How a spreadsheet cell that it would run as a formula begins (OWASP's list)."""
+_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+"""Text that is a plain number ("-1.5"): a spreadsheet reads it as a number, not a formula."""
+_GUARDED = frozenset((*FORMULA_STARTS, "'"))
+
+
+def csv_cell(value: Any) -> Any:
+    """A value as a CSV cell that no spreadsheet runs as a formula.
+
+    Text that begins with ``= + - @``, a tab or a carriage return gets a single quote in front
+    (``'=HYPERLINK(...)``), as OWASP advises: spreadsheets show it as text. Text that begins
+    with a quote gets one more, so that `from_csv_cell` gives back exactly the text written.
+    Numbers, and text that is a plain number (``-1.5``), are written as they are.
+    """
+    if isinstance(value, str) and value[:1] in _GUARDED and not _NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
+def _guarded(row: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+    """A row with each text cell through `csv_cell`, and whether a cell holds a carriage return.
+
+    The row itself when no cell needs either (the common case, kept fast).
+    """
+    for value in row.values():
+        if isinstance(value, str) and (value[:1] in _GUARDED or "\r" in value):
+            break
+    else:
+        return row, False
+    carriage_return = any(isinstance(value, str) and "\r" in value for value in row.values())
+    return {key: csv_cell(value) for key, value in row.items()}, carriage_return
+
+
+def from_csv_cell(text: str) -> str:
+    """The text a cell written by `csv_cell` holds (its guarding quote removed)."""
+    return text[1:] if text.startswith("'") else text
+
+
+class CsvWriter:
+    """Writes a CSV file's header, then its rows, every text cell through `csv_cell`.
+
+    Every CSV file simcare writes goes through here (`to_csv` too); None is an empty cell. A
+    cell holding a carriage return is quoted, as one holding a line break is (Python's writer
+    quotes only the line terminator's characters): a bare CR would start a new row in some
+    readers, whose first cell could then be a formula.
+    """
+
+    def __init__(self, handle: TextIO, columns: Sequence[str]) -> None:
+        self._handle = handle
+        self._columns = list(columns)
+        self._writer = csv.DictWriter(handle, fieldnames=self._columns, lineterminator="\n")
+        self._writer.writeheader()
+
+    def rows(self, rows: Iterable[dict[str, Any]]) -> None:
+        """Write rows (dicts by column)."""
+        for row in rows:
+            guarded, carriage_return = _guarded(row)
+            if carriage_return:
+                self._handle.write(self._quoted(guarded))
+            else:
+                self._writer.writerow(guarded)
+
+    def _quoted(self, row: dict[str, Any]) -> str:
+        """A row as a line whose cells holding a CR are quoted (CR as a line terminator)."""
+        buffer = io.StringIO()
+        csv.DictWriter(buffer, fieldnames=self._columns, lineterminator="\r\n").writerow(row)
+        return buffer.getvalue().removesuffix("\r\n") + "\n"
+
+
+def read_rows(handle: Iterable[str]) -> Iterable[dict[str, str]]:
+    """Read a CSV file simcare wrote: each row's text as it was before `csv_cell`."""
+    for row in csv.DictReader(handle):
+        yield {key: from_csv_cell(value) if value else value for key, value in row.items()}
+
+
 def to_csv(rows: list[dict[str, Any]], columns: tuple[str, ...] | list[str]) -> str:
-    """Return rows as CSV text with a header; None becomes an empty cell."""
+    """Return rows as CSV text with a header; None becomes an empty cell.
+
+    Text cells go through `csv_cell`: none can start a spreadsheet formula.
+    """
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(columns), lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
+    CsvWriter(buffer, columns).rows(rows)
     return buffer.getvalue()

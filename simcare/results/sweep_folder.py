@@ -2,7 +2,8 @@
 
 Layout::
 
-    plan.json               what the sweep runs (written first; --resume reads it)
+    plan.json               what the sweep runs and the files it writes, with simcare's mark
+                            (written before any point; --resume reads it)
     scenario.toml           the base scenario, resolved
     scenarios/point-N.toml  each point's scenario, resolved (what `simcare reproduce` runs)
     parts/point-N.csv       a finished point's replications (each written whole, atomically)
@@ -18,9 +19,9 @@ byte for byte, as one that was never interrupted.
 
 from __future__ import annotations
 
-import csv
 import json
 import math
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,22 +31,22 @@ from simcare.experiments.engine import PointRun
 from simcare.experiments.replicate import summarise
 from simcare.experiments.sweep import SweepPlan
 from simcare.metrics import Outcomes
-from simcare.results.rows import SUMMARY_COLUMNS, summary_records, to_csv
-from simcare.results.write import (
+from simcare.results.folders import (
     MANIFEST,
     PLAN,
+    SWEEP_FILES,
     OutputError,
-    Provenance,
     atomic_text,
     check_writable,
-    clear_points,
-    clear_results,
+    claimed,
+    is_marked,
+    marked,
     prepare_folder,
-    replication_rows,
     write_atomic,
     write_error,
-    write_files,
 )
+from simcare.results.rows import SUMMARY_COLUMNS, CsvWriter, read_rows, summary_records, to_csv
+from simcare.results.write import Provenance, replication_rows, write_files
 from simcare.scenario_file import dump_scenario, scenario_from_dict
 
 PART_COLUMNS = ("policy", "replication", "outcome", "scope", "value")
@@ -67,38 +68,55 @@ class SweepTally:
 class SweepFolder:
     """The output folder of one sweep."""
 
-    def __init__(self, folder: Path, plan: SweepPlan) -> None:
+    def __init__(self, folder: Path, plan: SweepPlan, marked: bool = True) -> None:
         self.folder = folder
         self.plan = plan
+        self.marked = marked
+        """Whether its plan.json carries simcare's mark (a sweep of simcare 0.2 or later)."""
+
+    def files(self) -> list[str]:
+        """Every file this sweep may write into its folder (what its plan.json lists)."""
+        points = [_point_name(point) for point in range(len(self.plan.points))]
+        return [
+            "scenario.toml",
+            PLAN,
+            *(f"scenarios/{name}.toml" for name in points),
+            *(f"parts/{name}{end}" for name in points for end in (".csv", ".error.txt")),
+            "points.csv",
+            "replications.csv",
+            "summary.csv",
+            MANIFEST,
+        ]
 
     @classmethod
     def create(cls, folder: Path, plan: SweepPlan, force: bool) -> SweepFolder:
         """Start a new sweep's folder (refusing a non-empty one unless ``force``).
 
-        The plan is written last: a folder without one cannot be resumed, and is started again.
+        The plan is written last: a folder without one cannot be resumed, and is started again
+        (until then, the claim of the files being written lets ``--force`` replace them).
         """
-        prepare_folder(folder, force)
+        created = cls(folder, plan)
+        prepare_folder(folder, force, SWEEP_FILES)
         try:
-            try:
-                clear_results(folder)  # an older result's, with --force
-                clear_points(folder)  # a sweep stopped before its plan was written
-                for name in ("parts", "scenarios"):
-                    if (folder / name).exists():  # someone else's files: never removed
-                        raise OutputError(
-                            f"{folder / name}: holds files that are not simcare's; move them "
-                            "away, or choose another --out"
-                        )
-                (folder / "parts").mkdir()
-                (folder / "scenarios").mkdir()
-            except OSError as error:
-                raise write_error(Path(error.filename or folder), error, "cannot prepare") from None
-            write_atomic(
-                folder / "scenario.toml", dump_scenario(scenario_from_dict(plan.base, plan.name))
-            )
-            created = cls(folder, plan)
-            for point in range(len(plan.points)):
-                write_atomic(created.scenario_path(point), dump_scenario(plan.scenario(point)))
-            write_atomic(folder / PLAN, json.dumps(plan.to_json(), indent=2))
+            for name in ("parts", "scenarios"):
+                if os.path.lexists(folder / name):  # someone else's: never removed
+                    raise OutputError(
+                        f"{folder / name}: holds files that are not simcare's; move them away, "
+                        "or choose another --out"
+                    )
+            with claimed(folder, created.files()):  # only names absent (or simcare's) now
+                try:
+                    (folder / "parts").mkdir()
+                    (folder / "scenarios").mkdir()
+                except OSError as error:
+                    where = Path(error.filename or folder)
+                    raise write_error(where, error, "cannot prepare") from None
+                base = scenario_from_dict(plan.base, plan.name)
+                write_atomic(folder / "scenario.toml", dump_scenario(base))
+                for point in range(len(plan.points)):
+                    write_atomic(created.scenario_path(point), dump_scenario(plan.scenario(point)))
+                plan_json = marked(plan.to_json(), created.files())
+                write_atomic(folder / PLAN, json.dumps(plan_json, indent=2))
         except OutputError as error:
             raise OutputError(
                 f"{error}. The sweep had not started: once this is fixed, run the same command "
@@ -111,15 +129,16 @@ class SweepFolder:
         """Open an existing sweep's folder to resume or reproduce it."""
         path = folder / PLAN
         try:
-            plan = SweepPlan.from_json(json.loads(path.read_text(encoding="utf-8")))
+            data = json.loads(path.read_text(encoding="utf-8"))
+            plan = SweepPlan.from_json(data)
         except FileNotFoundError:
             raise OutputError(
                 f"{folder}: no {PLAN}; not a sweep's output folder (give the folder that "
                 "sweep --out wrote)"
             ) from None
-        except (OSError, ValueError, KeyError, TypeError) as error:
+        except (OSError, ValueError, KeyError, TypeError, RecursionError) as error:
             raise OutputError(f"{path}: cannot read the sweep's plan: {error}") from None
-        return cls(folder, plan)
+        return cls(folder, plan, marked=is_marked(data))
 
     def scenario_path(self, point: int) -> Path:
         """Where a point's resolved scenario is."""
@@ -137,7 +156,17 @@ class SweepFolder:
         """Mark the folder unfinished again while the remaining points run.
 
         Also removes the temporary files a killed sweep left behind (never a finished file).
+
+        Raises:
+            OutputError: the plan has no mark of simcare's (nothing here is proven its own), or
+                the folder cannot be written.
         """
+        if not self.marked:
+            raise OutputError(
+                f"{self.folder / PLAN}: has no mark of simcare's (another program's, or a sweep "
+                "of simcare before version 0.2); --resume writes only into a sweep folder "
+                "simcare marked as its own: run the sweep again into a new folder"
+            )
         try:
             check_writable(self.folder)
             (self.folder / MANIFEST).unlink(missing_ok=True)
@@ -182,7 +211,7 @@ class SweepFolder:
         values: dict[str, list[Outcomes]] = {}
         path = self.folder / "parts" / f"{_point_name(point)}.csv"
         with path.open(encoding="utf-8", newline="") as handle:
-            for row in csv.DictReader(handle):
+            for row in read_rows(handle):
                 runs = values.setdefault(row["policy"], [])
                 replication = int(row["replication"])
                 if replication == len(runs):
@@ -215,8 +244,7 @@ class SweepFolder:
         summary_rows: list[dict[str, Any]] = []
         columns = ("point", *keys, "policy", "replication", "outcome", "scope", "value")
         with atomic_text(self.folder / "replications.csv") as handle:
-            writer = csv.DictWriter(handle, fieldnames=columns, lineterminator="\n")
-            writer.writeheader()
+            writer = CsvWriter(handle, columns)
             for point, settings in enumerate(plan.points):
                 where = {"point": point, **{k: format_value(settings[k]) for k in keys}}
                 if point not in finished:
@@ -228,7 +256,7 @@ class SweepFolder:
                 count = min(len(runs) for runs in values.values())
                 point_rows.append({**where, "status": "done", "replications": count})
                 for policy, runs in values.items():
-                    writer.writerows(replication_rows(runs, **where, policy=policy))
+                    writer.rows(replication_rows(runs, **where, policy=policy))
                     summary_rows.extend(
                         {**where, "policy": policy, **row}
                         for row in summary_records(summarise(runs))
@@ -250,5 +278,6 @@ class SweepFolder:
             "points.csv": to_csv(point_rows, point_columns),
             "summary.csv": to_csv(summary_rows, summary_columns),
         }
-        write_files(self.folder, files, manifest)
+        written = [name for name in self.files() if (self.folder / name).is_file()]
+        write_files(self.folder, files, manifest, listed=written)
         return SweepTally(len(plan.points), len(finished), failed)
