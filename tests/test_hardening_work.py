@@ -15,9 +15,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import tomli_w
 from helpers import FAN, STAFF, invoke, short_fan
 
+from simcare import load_scenario
+from simcare.experiments import workload
 from simcare.experiments.engine import Precision
 from simcare.scenario_file import load_scenario_data
 
@@ -61,6 +64,109 @@ def edit_json(path: Path, **changes: object) -> None:
     data = json.loads(path.read_text(encoding="utf-8"))
     data.update(changes)
     path.write_text(json.dumps(data), encoding="utf-8")
+
+
+# --- 2: a run's length and its kept series are in the estimate ---
+
+
+def test_a_billion_days_without_a_problem_are_refused_before_anything_runs(
+    tmp_path: Path,
+) -> None:
+    quiet = quiet_fan(tmp_path, "1000000000d")
+    out = tmp_path / "out"
+    done = cli("run", quiet, "-r", "1", "-o", out)
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr
+    assert "one replication would need about" in done.stderr
+    assert "GiB of memory" in done.stderr
+    assert "lower problems.rate or run.duration" in done.stderr
+    assert not out.exists()
+
+
+def test_simulated_days_count_against_max_complaints(tmp_path: Path) -> None:
+    quiet = quiet_fan(tmp_path, "100000d")
+    result = invoke("run", quiet, "-r", "1", "--max-complaints", "1e6", "-f", "csv")
+    assert result.exit_code == 2, result.output
+    message = " ".join(result.output.split())
+    assert "this would simulate about 100,000 days in 1 replication, roughly" in message
+    assert "more work than --max-complaints (1,000,000) allows" in message
+    assert "Raise --max-complaints to run it anyway" in message
+    # A shorter quiet run is nothing like that much work.
+    short = quiet_fan(tmp_path, "30d", "short.toml")
+    assert invoke("run", short, "-r", "2", "-f", "csv").exit_code == 0
+
+
+def test_the_per_day_costs_grow_with_the_run_and_its_shifts() -> None:
+    fan = load_scenario(FAN)
+    days = fan.run.duration_min / 1440
+    work = workload.estimate([fan], 1)
+    assert work.days == pytest.approx(days)
+    series = workload.series_count(fan)
+    assert series == len(fan.channels) + 2 * len(fan.teams) + 3
+    changes = workload.staff_changes_per_day(fan)
+    assert changes > 0  # the social desk's shifts
+    per_day = (
+        workload.BYTES_PER_DAY
+        + series * workload.BYTES_PER_SERIES_DAY
+        + changes * workload.BYTES_PER_STAFF_CHANGE
+    )
+    assert work.day_bytes == pytest.approx(days * per_day)
+    assert work.other_seconds >= (
+        days * workload.SECONDS_PER_DAY + workload.scopes(fan) * workload.SECONDS_PER_RUN_SCOPE
+    )
+    assert per_day >= 5_700  # what the adversary measured a day with no problems
+    assert workload.estimate([fan], 2_000).day_bytes == work.day_bytes  # one replication's
+
+
+def test_run_counts_every_replications_hourly_series_and_the_file_written(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fan = load_scenario(FAN)
+    monkeypatch.setattr(workload, "_memory_bytes", lambda: 32.0 * 2**30)
+    # Measured: 1.47 MB a replication of a 30-day case, written as one timeseries.csv.
+    month = workload.estimate([fan], 20_000, series=True, written=True)
+    assert month.held_bytes >= 20_000 * 1.47e6 * 21 / 30
+    refused = workload.check(month, workload.MAX_COMPLAINTS)
+    assert refused is not None
+    message = str(refused)
+    assert "the outcomes and hourly series of 20,000 replications" in message
+    assert "timeseries.csv" in message
+    assert "run fewer replications" in message
+    kept = workload.estimate([fan], 20_000, series=True)
+    assert kept.held_bytes < month.held_bytes
+    assert workload.estimate([fan], 20_000).held_bytes < kept.held_bytes
+
+
+def test_a_run_whose_series_could_never_be_kept_is_refused(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    done = cli("run", short_fan(tmp_path), "-r", "10000000", "-o", out)
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr
+    assert "hourly series of 10,000,000 replications" in " ".join(done.stderr.split())
+    assert not out.exists()
+
+
+def test_replications_cost_time_even_without_a_problem(tmp_path: Path) -> None:
+    quiet = quiet_fan(tmp_path, "1h")
+    done = cli("compare", quiet, "-p", "delete,ignore", "-r", "100000000")
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr
+    assert "replications" in done.stderr
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_every_built_in_case_still_runs_on_a_small_machine(
+    case: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(workload, "_memory_bytes", lambda: 4.0 * 2**30)
+    scenario = load_scenario(case)
+    asked = [
+        workload.estimate([scenario], 100, series=True, written=True),  # run -r 100 -o
+        workload.estimate([scenario], 20, 20, series=True, written=True),  # run --events
+        workload.estimate([scenario], len(scenario.policy_names) * 500),  # compare, capped
+    ]
+    for work in asked:
+        assert workload.check(work, workload.MAX_COMPLAINTS, 2) is None
 
 
 # --- 7: --target-ci 1e-300 ---
