@@ -214,3 +214,78 @@ def test_a_sweep_with_a_target_of_1e_300_finishes_its_folder_and_resumes(tmp_pat
     assert resumed.exit_code == 0, resumed.output
     assert (out / "manifest.json").is_file()
     assert (out / "summary.csv").read_text(encoding="utf-8") == summary
+
+
+# --- 12: --resume and reproduce check what the folder asks for ---
+
+
+def _sweep(tmp_path: Path) -> Path:
+    out = tmp_path / "sweep"
+    args = ("sweep", short_fan(tmp_path), "--set", f"{STAFF}=1,2", "-r", "2", "-w", "1")
+    result = invoke(*args, "-o", out)
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def test_resume_refuses_a_plan_asking_for_a_billion_replications(tmp_path: Path) -> None:
+    out = _sweep(tmp_path)
+    (out / "manifest.json").unlink()
+    (out / "parts" / "point-0001.csv").unlink()
+    edit_json(out / "plan.json", replications=10**9)
+    before = sorted(p.relative_to(out) for p in out.rglob("*"))
+    done = cli("sweep", "--resume", out)
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr
+    assert "1,000,000,000 replications" in done.stderr
+    assert sorted(p.relative_to(out) for p in out.rglob("*")) == before  # nothing touched
+    # An unreadable count is a folder simcare cannot use.
+    edit_json(out / "plan.json", replications=math.inf)
+    unreadable = invoke("sweep", "--resume", out)
+    assert unreadable.exit_code == 3, unreadable.output
+    assert "cannot read the sweep's plan" in unreadable.output
+
+
+def test_resume_checks_only_the_points_left_against_max_complaints(tmp_path: Path) -> None:
+    out = _sweep(tmp_path)
+    (out / "manifest.json").unlink()
+    (out / "parts" / "point-0001.csv").unlink()
+    refused = invoke("sweep", "--resume", out, "--max-complaints", "1")
+    assert refused.exit_code == 2, refused.output
+    assert "--max-complaints (1)" in refused.output
+    assert "in 2 replications" in refused.output  # one point of two, 2 replications
+    assert not (out / "manifest.json").exists()
+    resumed = invoke("sweep", "--resume", out)
+    assert resumed.exit_code == 0, resumed.output
+
+
+@pytest.mark.parametrize("kind", ["run", "compare"])
+def test_reproduce_refuses_a_manifest_asking_for_a_trillion_replications(
+    kind: str, tmp_path: Path
+) -> None:
+    out = tmp_path / kind
+    policies = ("-p", "delete,ignore") if kind == "compare" else ()
+    made = invoke(kind, short_fan(tmp_path), *policies, "-r", "2", "-o", out)
+    assert made.exit_code == 0, made.output
+    assert invoke("reproduce", out, "--max-complaints", "1").exit_code == 2
+    edit_json(out / "manifest.json", replications=10**12)
+    done = cli("reproduce", out)
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr
+    assert "replications" in done.stderr
+    assert "Raise --max-complaints" in done.stderr or "GiB" in done.stderr
+    edit_json(out / "manifest.json", replications=math.inf)
+    unreadable = invoke("reproduce", out)
+    assert unreadable.exit_code == 3, unreadable.output
+    assert "cannot re-run from what it recorded" in unreadable.output
+
+
+def test_reproduce_refuses_a_sweep_plan_asking_for_a_billion_replications(
+    tmp_path: Path,
+) -> None:
+    out = _sweep(tmp_path)
+    assert invoke("reproduce", out).exit_code == 0
+    edit_json(out / "plan.json", replications=10**9)
+    done = cli("reproduce", out)
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr
+    assert "1,000,000,000 replications" in done.stderr
