@@ -21,6 +21,7 @@ from helpers import FAN, STAFF, invoke, short_fan
 
 from simcare import load_scenario
 from simcare.experiments import workload
+from simcare.experiments.design import SettingError, latin_hypercube, parse_setting
 from simcare.experiments.engine import Precision
 from simcare.scenario_file import load_scenario_data
 
@@ -289,3 +290,29 @@ def test_reproduce_refuses_a_sweep_plan_asking_for_a_billion_replications(
     assert done.returncode == 2, done.stderr
     assert "Traceback" not in done.stderr
     assert "1,000,000,000 replications" in done.stderr
+
+
+# --- Also: a Latin hypercube too big to plan quickly ---
+
+
+def test_a_hypercube_too_big_to_plan_quickly_is_refused_with_an_estimate() -> None:
+    settings = [parse_setting("a=1:5")]
+    assert len(latin_hypercube(settings, 10_000, 1)) == 10_000
+    with pytest.raises(SettingError) as raised:
+        latin_hypercube(settings, 100_000, 1)
+    assert str(raised.value) == (
+        "samples 100000: planning 100,000 points would take about 10 minutes before the "
+        "first run (each point's scenario is built, checked and written); at most 10,000 — "
+        "a Latin hypercube covers its ranges with far fewer points"
+    )
+
+
+def test_sweep_refuses_a_hypercube_of_100000_samples_at_once(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    done = cli(
+        "sweep", FAN, "--design", "lhs", "--samples", "100000", "--set", f"{STAFF}=1:5",
+        "-o", out, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    assert "--samples 100000: planning 100,000 points" in " ".join(done.stderr.split())
+    assert not out.exists()
