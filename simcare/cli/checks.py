@@ -83,6 +83,10 @@ def check_workload(
     max_complaints: float,
     workers: int = 1,
     records: int = 0,
+    *,
+    held: int | None = None,
+    series: bool = False,
+    written: bool = False,
 ) -> None:
     """Exit 2 before anything runs if the job is far too big (see `simcare.experiments.workload`).
 
@@ -92,8 +96,18 @@ def check_workload(
         max_complaints: The --max-complaints cap.
         workers: Worker processes, each holding a replication at once.
         records: Whole records of a replication held at once (an event log keeps them all).
+        held: Runs whose outcomes are kept at once (default: all; a sweep keeps a point's).
+        series: Every replication's hourly series is kept (`simcare run`).
+        written: ... and written as one timeseries.csv (`simcare run --out`).
     """
-    work = workload.estimate(scenarios, runs_each, records)
+    work = workload.estimate(
+        scenarios, runs_each, records, held=held, series=series, written=written
+    )
+    check_work(work, max_complaints, workers)
+
+
+def check_work(work: workload.Workload, max_complaints: float, workers: int = 1) -> None:
+    """Exit 2 if the work estimated is far too big: the estimate, and how to go on."""
     problem = workload.check(work, max_complaints, workers)
     if problem is not None:
         fail(problem, EXIT_USAGE)

@@ -4,15 +4,23 @@ from __future__ import annotations
 
 import typer
 
+from simcare.cli.checks import check_work
 from simcare.cli.console import progress, stderr, stdout
 from simcare.cli.exits import EXIT_DIFFERENT, exit_codes
-from simcare.cli.options import FolderArgument, SchedulerOption, WorkersOption
+from simcare.cli.options import (
+    FolderArgument,
+    MaxComplaintsOption,
+    SchedulerOption,
+    WorkersOption,
+)
+from simcare.experiments import workload
 
 
 def reproduce_command(
     folder: FolderArgument,
     workers: WorkersOption = None,
     scheduler: SchedulerOption = None,
+    max_complaints: MaxComplaintsOption = workload.MAX_COMPLAINTS,
 ) -> None:
     """Re-run a finished output folder from its manifest and check the numbers are identical.
 
@@ -21,12 +29,15 @@ def reproduce_command(
     from simcare.experiments.execution import default_workers
     from simcare.results.reproduce import reproduce
 
+    processes = workers or default_workers()
     with exit_codes(), progress(f"{folder}: re-running") as on_progress:
         found = reproduce(
             folder,
-            workers=workers or default_workers(),
+            workers=processes,
             scheduler=scheduler,
             on_progress=on_progress,
+            # what the folder recorded is checked as the command that made it was
+            vet=lambda work: check_work(work, max_complaints, processes),
         )
     changed = {
         name: (then, found.versions_now.get(name, "absent"))

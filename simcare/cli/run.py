@@ -76,7 +76,14 @@ def run_command(
     loaded = load(scenario)
     if policy is not None:
         check_policies(loaded, [policy], "--policy")
-    check_workload([loaded], replications, max_complaints, records=replications if events else 0)
+    check_workload(  # run keeps every replication's hourly series, and writes them at once
+        [loaded],
+        replications,
+        max_complaints,
+        records=replications if events else 0,
+        series=True,
+        written=out is not None,
+    )
     writing = False
     with exit_codes(interrupted=lambda: interrupted_writing(out if writing else None)):
         if out is not None:

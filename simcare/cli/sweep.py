@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -120,6 +120,8 @@ def sweep_command(
     with exit_codes(interrupted=lambda: _interrupted(started_in)):
         if resume is not None:
             folder = _reopen(resume, scenario, settings, planned)
+            # plan.json is a file like any other: what it asks for is checked as a new sweep is
+            _check_size(folder.plan, max_complaints, processes, folder.finished_points())
             started_in = resume
             folder.begin_resume()
         else:
@@ -195,10 +197,20 @@ def _new_plan(
     if scenario is None:
         fail("give the SCENARIO to sweep", EXIT_USAGE)
     plan = planned(scenario)
-    runs = plan.precision.max_replications if plan.precision else plan.replications
-    points = (plan.scenario(i) for i in range(len(plan.points)))
-    check_workload(points, len(plan.policies) * runs, max_complaints, workers)
+    _check_size(plan, max_complaints, workers)
     return plan
+
+
+def _check_size(
+    plan: SweepPlan, max_complaints: float, workers: int, done: Sequence[int] = ()
+) -> None:
+    """Exit 2 if the points not yet ``done`` are far too much work (see `check_workload`)."""
+    runs = plan.precision.max_replications if plan.precision else plan.replications
+    finished = set(done)
+    points = (plan.scenario(i) for i in range(len(plan.points)) if i not in finished)
+    each = len(plan.policies) * runs
+    with exit_codes(also=PLAN_ERRORS):  # a point that a plan.json changed may not be valid
+        check_workload(points, each, max_complaints, workers, held=each)
 
 
 def _run(

@@ -55,8 +55,12 @@ class Precision:
         if worst <= self.half_width:
             return done
         # The half-width shrinks as 1/sqrt(n); with too few defined values to estimate, double.
-        ratio = 2.0 if math.isinf(worst) else (worst / self.half_width) ** 2
-        wanted = math.ceil(done * ratio)
+        if math.isinf(worst):
+            return min(self.max_replications, max(done + 2, 2 * done))
+        shrink = worst / self.half_width  # inf for a target such as 1e-300
+        if shrink > math.sqrt(self.max_replications / max(done, 1)):
+            return self.max_replications  # done × shrink² would pass the cap (or overflow)
+        wanted = math.ceil(done * shrink**2)
         return min(self.max_replications, max(done + 2, wanted))
 
 

@@ -11,6 +11,14 @@ while their journeys go on (about 520 bytes per complaint and 85 per silent prob
 days' worth), plus the outcome tally, a few MB whatever the run's length (the exact medians and
 p90s give way to fixed bins beyond 100,000 contacts); a kept record (an event log, a story)
 adds about 550 bytes per complaint (the richest case at 500k).
+
+A run's length costs too, even without a single problem: every simulated day has its shifts
+and opening hours to step through and its hours in the hourly series, and every replication its
+set-up and its outcomes, which `run` and `compare` keep until the end (`run` keeps every
+replication's hourly series as well, and writes them all as one ``timeseries.csv``). These costs
+are counted per day, per replication and per series value (see the constants below, each with
+how it was measured), so that a ``rate = "0/h"`` scenario of a billion days, or twenty thousand
+replications of a month, is refused up front instead of filling the memory.
 """
 
 from __future__ import annotations
@@ -50,6 +58,41 @@ DAYS_HELD = 10
 """Days of arrival windows a replication holds at once, at most in the usual case (it harvests
 every `simcare.model.replication.HARVEST_EVERY` journeys)."""
 
+# What a run's length and its replications cost beyond their problems. Measured on 2 cores with
+# ``rate = "0/h"`` scenarios built for the purpose: one replication with its hourly series of
+# 2,000 and of 20,000 days (the difference, per day; 1,000 and 10,000 days give the same), and
+# 1,000 and 5,000 replications of one hour (per replication), time and peak memory (ru_maxrss);
+# then rounded up about 2.5 times, as the costs per complaint above are.
+SECONDS_PER_DAY = 0.0005
+"""Time per simulated day: its arrival window, harvest and hours (0.14 ms measured with one
+channel and one team, 0.15 ms with 12 channels or 12 teams)."""
+SECONDS_PER_STAFF_CHANGE = 0.000005
+"""Time per change of a team's headcount or a channel's opening (2 µs: 8 daily shifts, 16
+changes a day, add 0.033 ms a day)."""
+SECONDS_PER_INCIDENT_DAY = 0.000025
+"""Time per incident per simulated day, drawn in every window (10 µs: 10 incidents add 0.1 ms)."""
+BYTES_PER_DAY = 10_000
+"""Memory per simulated day, whatever the scenario (4.1 kB measured: 5.3 kB a day with one
+channel and one team, less their series below)."""
+BYTES_PER_SERIES_DAY = 400
+"""Memory per hourly series per simulated day (190 B: 11 more channels add 2.0 kB a day, 11
+more teams, with two series each, 4.2 kB)."""
+BYTES_PER_STAFF_CHANGE = 200
+"""Memory per change of headcount or opening, kept for the whole run (85 B measured)."""
+SECONDS_PER_RUN_SCOPE = 0.0005
+"""Time per replication, per scope of its outcomes (see `scopes`): its set-up and tally
+(0.92 ms a replication with 5 scopes, 5.5 ms with 27: 0.2 ms a scope)."""
+OUTCOME_BYTES_PER_SCOPE = 8_000
+"""Memory of a replication's outcomes while kept, per scope (about 20 outcomes a scope, 88 to
+330 in all, at 150 to 190 B each: 14 kB a replication with 5 scopes, 64 kB with 27)."""
+BYTES_PER_SERIES_VALUE = 16
+"""Memory of one hour of one series, kept for every replication of `run` (8 B: numpy floats)."""
+BYTES_PER_SERIES_ROW = 500
+"""Memory per row of ``timeseries.csv`` while `run` writes it (330 B measured: the rows as
+dicts, then the file's text; 1.42 MB a replication of 30 days with 6 series)."""
+SECONDS_PER_SERIES_ROW = 0.00001
+"""Time per row of ``timeseries.csv`` (3.5 µs measured)."""
+
 
 def expected_problems_and_complaints(scenario: Scenario) -> tuple[float, float]:
     """Problems and complaints (journeys) expected in one replication, incidents included.
@@ -81,6 +124,24 @@ def expected_complaints(scenario: Scenario) -> float:
     return expected_problems_and_complaints(scenario)[1]
 
 
+def series_count(scenario: Scenario) -> int:
+    """The hourly series of a replication (queues, agents on duty and busy, posts, impressions)."""
+    return len(scenario.channels) + 2 * len(scenario.teams) + 3
+
+
+def scopes(scenario: Scenario) -> int:
+    """The scopes of a replication's outcomes: all, and each channel, team, segment, severity."""
+    named = (scenario.channels, scenario.teams, scenario.segments, scenario.severities)
+    return 1 + sum(len(table) for table in named)
+
+
+def staff_changes_per_day(scenario: Scenario) -> float:
+    """Changes of headcount (each team's shifts) and of opening (a policy's hours) in a day."""
+    shifts = sum(len(team.weekly_headcount()) for team in scenario.teams.values()) / 7
+    hours = max((len(policy.hours) for policy in scenario.policies.values()), default=0)
+    return shifts + 2 * hours
+
+
 @dataclass(frozen=True, slots=True)
 class Workload:
     """The work a command asks for.
@@ -89,40 +150,128 @@ class Workload:
         runs: replications to simulate in all (points × policies × replications).
         problems: problems expected over all the runs (complaints and silent ones).
         complaints: complaints expected over all the runs.
-        largest_run_bytes: peak memory expected of the largest single replication.
+        largest_run_bytes: peak memory expected of the largest single replication's problems.
+        days: days simulated over all the runs.
+        other_seconds: time beyond the problems: the days (shifts, hourly series), each run's
+            set-up and tally, and a written ``timeseries.csv``.
+        day_bytes: memory of the longest replication's days (shifts, hourly series), on top
+            of ``largest_run_bytes``.
+        held_bytes: memory of what the runs give, kept until the end (their outcomes; with
+            `run`, every replication's hourly series and the ``timeseries.csv`` being written).
+        kept: what ``held_bytes`` is, for messages.
     """
 
     runs: int
     problems: float
     complaints: float
     largest_run_bytes: float
+    days: float = 0.0
+    other_seconds: float = 0.0
+    day_bytes: float = 0.0
+    held_bytes: float = 0.0
+    kept: str = "the outcomes of the replications"
 
     def hours(self, workers: int = 1) -> float:
         """Roughly how long the work takes on ``workers`` cores."""
         silent = self.problems - self.complaints
         seconds = self.complaints / COMPLAINTS_PER_SECOND + silent / PROBLEMS_PER_SECOND
-        return seconds / max(1, workers) / 3600
+        return (seconds + self.other_seconds) / max(1, workers) / 3600
+
+    @property
+    def equivalent_complaints(self) -> float:
+        """The complaints and the other work, counted as complaints of the same time."""
+        return self.complaints + self.other_seconds * COMPLAINTS_PER_SECOND
 
 
-def estimate(scenarios: Iterable[Scenario], runs_each: int, records: int = 0) -> Workload:
+@dataclass(frozen=True, slots=True)
+class _PerRun:
+    """What one replication of a scenario costs (see the constants)."""
+
+    problems: float
+    complaints: float
+    days: float
+    seconds: float  # beyond its problems
+    problem_bytes: float
+    day_bytes: float
+    outcome_bytes: float
+    series_values: float  # hours × hourly series
+
+
+def _whole(hours: float) -> float:
+    """Hours rounded up to whole ones (the series' last hour may be short), inf as it is."""
+    return float(math.ceil(hours)) if math.isfinite(hours) else hours
+
+
+def _per_run(scenario: Scenario, records: int) -> _PerRun:
+    problems, complaints = expected_problems_and_complaints(scenario)
+    days = scenario.run.duration_min / MINUTES_PER_DAY
+    changes = staff_changes_per_day(scenario)
+    series = series_count(scenario)
+    per_day = (
+        SECONDS_PER_DAY
+        + changes * SECONDS_PER_STAFF_CHANGE
+        + len(scenario.incidents) * SECONDS_PER_INCIDENT_DAY
+    )
+    return _PerRun(
+        problems=problems,
+        complaints=complaints,
+        days=days,
+        seconds=days * per_day + scopes(scenario) * SECONDS_PER_RUN_SCOPE,
+        problem_bytes=replication_bytes(
+            problems, complaints, days, records, len(scenario.channels)
+        ),
+        day_bytes=days
+        * (BYTES_PER_DAY + series * BYTES_PER_SERIES_DAY + changes * BYTES_PER_STAFF_CHANGE),
+        outcome_bytes=scopes(scenario) * OUTCOME_BYTES_PER_SCOPE,
+        series_values=_whole(days * 24) * series,
+    )
+
+
+def estimate(
+    scenarios: Iterable[Scenario],
+    runs_each: int,
+    records: int = 0,
+    *,
+    held: int | None = None,
+    series: bool = False,
+    written: bool = False,
+) -> Workload:
     """The workload of ``runs_each`` replications (× policies) of each scenario (point).
 
-    ``records``: how many whole records of a replication are held at once (an event log keeps
-    every replication's; a story, one).
+    Args:
+        scenarios: the scenarios (points) run.
+        runs_each: replications of each (× policies).
+        records: how many whole records of a replication are held at once (an event log keeps
+            every replication's; a story, one).
+        held: how many runs' outcomes are kept at once (default: all of them; a sweep keeps
+            a point's).
+        series: every replication's hourly series is kept (`run`).
+        written: ... and written as one ``timeseries.csv`` (`run --out`).
     """
-    per_run = []
-    largest = 0.0
-    for scenario in scenarios:
-        problems, complaints = expected_problems_and_complaints(scenario)
-        per_run.append((problems, complaints))
-        days = scenario.run.duration_min / MINUTES_PER_DAY
-        bytes_ = replication_bytes(problems, complaints, days, records, len(scenario.channels))
-        largest = max(largest, bytes_)
+    costs = [_per_run(scenario, records) for scenario in scenarios]
+    runs = len(costs) * runs_each
+    seconds = sum(cost.seconds for cost in costs) * runs_each
+    outcomes = runs if held is None else held
+    kept = max((cost.outcome_bytes for cost in costs), default=0.0) * outcomes
+    what = f"the outcomes of {_replications(outcomes)}" + (" (one point's)" if held else "")
+    if series:
+        values = sum(cost.series_values for cost in costs) * runs_each
+        kept += values * BYTES_PER_SERIES_VALUE
+        what = f"the outcomes and hourly series of {_replications(runs)}"
+        if written:
+            kept += values * BYTES_PER_SERIES_ROW
+            seconds += values * SECONDS_PER_SERIES_ROW
+            what += ", and the timeseries.csv written from them"
     return Workload(
-        runs=len(per_run) * runs_each,
-        problems=sum(problems for problems, _ in per_run) * runs_each,
-        complaints=sum(complaints for _, complaints in per_run) * runs_each,
-        largest_run_bytes=largest,
+        runs=runs,
+        problems=sum(cost.problems for cost in costs) * runs_each,
+        complaints=sum(cost.complaints for cost in costs) * runs_each,
+        largest_run_bytes=max((cost.problem_bytes for cost in costs), default=0.0),
+        days=sum(cost.days for cost in costs) * runs_each,
+        other_seconds=seconds,
+        day_bytes=max((cost.day_bytes for cost in costs), default=0.0),
+        held_bytes=kept,
+        kept=what,
     )
 
 
@@ -151,30 +300,63 @@ def _about(value: float, unit: str) -> str:
     return f"about {value:,.0f} {unit}" if value < 1e15 else f"about {value:.2g} {unit}"
 
 
+def _gib(need: float) -> str:
+    return f"about {need / 2**30:,.3g} GiB" if math.isfinite(need) else "unbounded memory"
+
+
+def _replications(runs: int) -> str:
+    return f"{runs:,} replication{'s' * (runs != 1)}"
+
+
+def _duration(workload: Workload, workers: int) -> str:
+    hours = workload.hours(workers)
+    if not math.isfinite(hours):
+        return "for ever"
+    time = f"{hours:,.0f} hours" if hours >= 2 else f"{hours * 60:,.0f} minutes"
+    return f"roughly {time} on {workers} core{'s' if workers != 1 else ''}"
+
+
 def check(workload: Workload, max_complaints: float, workers: int = 1) -> ArgumentError | None:
     """Why the work should not start (an error to raise or show), or None if it may.
 
     Refused: a single replication that would not fit in this machine's memory (whatever the
-    cap), or more complaints in all than ``max_complaints``.
+    cap), or the results the runs keep; more complaints in all than ``max_complaints``, or
+    more work counted as complaints of the same time (long runs with few complaints).
     """
     memory = _memory_bytes()
-    need = workload.largest_run_bytes
-    if not need <= 0.8 * memory:  # also refuses NaN
-        size = f"about {need / 2**30:,.3g} GiB" if math.isfinite(need) else "unbounded memory"
+    one = workload.largest_run_bytes + workload.day_bytes
+    if not one <= 0.8 * memory:  # also refuses NaN
         return ArgumentError(
-            f"one replication would need {size} of memory (this machine has "
+            f"one replication would need {_gib(one)} of memory (this machine has "
             f"{memory / 2**30:,.0f} GiB); lower problems.rate or run.duration"
         )
+    if not one + workload.held_bytes <= 0.8 * memory:
+        return ArgumentError(
+            f"{workload.kept}, held in memory at once with a replication running, would need "
+            f"{_gib(one + workload.held_bytes)} (this machine has {memory / 2**30:,.0f} GiB); "
+            "run fewer replications or a shorter run.duration"
+        )
     if workload.complaints > max_complaints:
-        hours = workload.hours(workers)
-        time = f"{hours:,.0f} hours" if hours >= 2 else f"{hours * 60:,.0f} minutes"
         return ArgumentError(
             f"this would simulate {_about(workload.complaints, 'complaints')} in "
-            f"{workload.runs:,} replications, roughly {time} on {workers} "
-            f"core{'s' if workers != 1 else ''}; that is more than ",
+            f"{workload.runs:,} replications, {_duration(workload, workers)}; "
+            "that is more than ",
             MAX_COMPLAINTS_ARG,
             f" ({max_complaints:,.0f}). Raise ",
             MAX_COMPLAINTS_ARG,
             " to run it anyway",
+        )
+    if not workload.equivalent_complaints <= max_complaints:
+        return ArgumentError(
+            f"this would simulate {_about(workload.days, 'days')} in "
+            f"{_replications(workload.runs)}, {_duration(workload, workers)}, most of it beyond "
+            "the complaints "
+            "(each day's shifts and hourly series, each replication's set-up); that is more "
+            "work than ",
+            MAX_COMPLAINTS_ARG,
+            f" ({max_complaints:,.0f}) allows, counting {COMPLAINTS_PER_SECOND:,} complaints "
+            "a second. Raise ",
+            MAX_COMPLAINTS_ARG,
+            " to run it anyway, or shorten run.duration",
         )
     return None

@@ -17,6 +17,7 @@ from simcare.core.errors import ArgumentError, ScenarioError
 from simcare.experiments.compare import compare
 from simcare.experiments.replicate import run_replications
 from simcare.experiments.sweep import run_sweep
+from simcare.experiments.workload import Workload, estimate
 from simcare.results.read import ReadError, read_manifest
 from simcare.results.rows import (
     COMPARISON_COLUMNS,
@@ -96,8 +97,12 @@ def reproduce(
     workers: int = 1,
     scheduler: str | None = None,
     on_progress: Callable[[int, int], None] | None = None,
+    vet: Callable[[Workload], None] | None = None,
 ) -> Reproduction:
     """Re-run a run, compare or sweep folder and compare its summary with the recorded one.
+
+    ``vet`` is shown the work the folder's record asks for before any of it runs (and may
+    refuse it: see `simcare.experiments.workload.check`).
 
     Raises:
         OutputError: the folder is not a finished simcare output folder, or cannot be read.
@@ -110,10 +115,13 @@ def reproduce(
     try:
         recorded = summary_path.read_text(encoding="utf-8")
         if kind == "sweep":
-            again, failed, points = _sweep_again(folder, workers, scheduler, on_progress)
+            again, failed, points = _sweep_again(folder, workers, scheduler, on_progress, vet)
         else:
             scenario = load_scenario(folder / "scenario.toml")
             seed, replications = int(manifest["seed"]), int(manifest["replications"])
+            if vet is not None:  # run keeps every replication's hourly series
+                runs, series = (1, True) if kind == "run" else (len(manifest["policies"]), False)
+                vet(estimate([scenario], runs * replications, series=series))
             if kind == "run":
                 result = run_replications(scenario, replications, seed, policy=manifest["policy"])
                 again = to_csv(summary_records(result.summary), SUMMARY_COLUMNS)
@@ -131,7 +139,7 @@ def reproduce(
                 again = to_csv(comparison_records(comparison), COMPARISON_COLUMNS)
     except ArgumentError:
         raise  # a bad --scheduler or worker count is the caller's, not the folder's
-    except (OSError, ScenarioError, KeyError, ValueError) as error:
+    except (OSError, ScenarioError, KeyError, ValueError, TypeError, OverflowError) as error:
         raise OutputError(f"{folder}: cannot re-run from what it recorded: {error}") from None
     return Reproduction(
         kind=kind,
@@ -150,6 +158,7 @@ def _sweep_again(
     workers: int,
     scheduler: str | None,
     on_progress: Callable[[int, int], None] | None,
+    vet: Callable[[Workload], None] | None,
 ) -> tuple[str, tuple[int, ...], int]:
     """Re-run a sweep's finished points from its plan and their resolved scenarios.
 
@@ -161,6 +170,11 @@ def _sweep_again(
     finished = recorded.finished_points()
     failed = tuple(p for p in range(len(plan.points)) if p not in set(finished))
     scenarios = {point: load_scenario(recorded.scenario_path(point)) for point in finished}
+    if vet is not None:  # a sweep keeps one point's outcomes at a time
+        each = len(plan.policies) * (
+            plan.precision.max_replications if plan.precision else plan.replications
+        )
+        vet(estimate(scenarios.values(), each, held=each))
     with tempfile.TemporaryDirectory(prefix="simcare-reproduce-") as scratch:
         again = SweepFolder(Path(scratch), plan)
         (again.folder / "parts").mkdir()

@@ -136,7 +136,7 @@ class SweepFolder:
                 f"{folder}: no {PLAN}; not a sweep's output folder (give the folder that "
                 "sweep --out wrote)"
             ) from None
-        except (OSError, ValueError, KeyError, TypeError, RecursionError) as error:
+        except (OSError, ValueError, KeyError, TypeError, RecursionError, OverflowError) as error:
             raise OutputError(f"{path}: cannot read the sweep's plan: {error}") from None
         return cls(folder, plan, marked=is_marked(data))
 

@@ -405,8 +405,8 @@ def test_points_hold_plain_values_that_json_and_toml_can_write() -> None:
 @pytest.mark.parametrize(
     ("samples", "seed", "message"),
     [
-        (0, 1, "samples 0: expected a whole number from 1 to 100,000"),
-        (MAX_POINTS + 1, 1, "samples 100001: expected a whole number from 1 to 100,000"),
+        (0, 1, "samples 0: expected a whole number from 1 to 10,000"),
+        (-3, 1, "samples -3: expected a whole number from 1 to 10,000"),
         (5, -1, "seed -1: expected a whole number >= 0"),
     ],
 )
