@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from simcare.core.errors import Arg, ArgumentError, ScenarioError
+from simcare.core.errors import Arg, ArgumentError, ScenarioError, unsafe_character
 from simcare.scenario import Scenario
 from simcare.scenario_file import scenario_from_dict
 
@@ -204,7 +204,13 @@ def parse_setting(text: str) -> Setting:
             raise _error(text, f"value {position} of the list is empty; {_USAGE}")
         if len(items) > 1 and ":" in item and all(_number(p) is not None for p in item.split(":")):
             raise _error(text, f"{item} looks like a range; a range cannot be one value of a list")
-        values.append(_value(item, text))
+        value = _value(item, text)
+        found = unsafe_character(value) if isinstance(value, str) else None
+        if found is not None:
+            # As in a scenario file: an escape sequence would reach the terminal and files.
+            where = f"value {position}" if len(items) > 1 else "the value"
+            raise _error(text, f"{where} holds {found}; write plain text")
+        values.append(value)
     return Setting(key, tuple(values), text=text)
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from simcare.core.errors import Problem, ScenarioError, every_problem
+from simcare.core.errors import Problem, ScenarioError, every_problem, unsafe_problem
 from simcare.scenario.behaviour import Behaviour, Churn, WordOfMouth
 from simcare.scenario.in_file import FileKind, in_file
 from simcare.scenario.parts import Channel, Incident, Problems, RunSettings, Segment, Severity
@@ -75,6 +75,12 @@ class Scenario:
     def _cross_check(self) -> list[Problem]:
         """Rules that tie sections together; each returns the key at fault."""
         found: list[Problem] = []
+        # Printed in terminals and pages: a file's text is guarded as it is read, a value
+        # built in code or from a file's name is checked here.
+        for key in ("name", "title", "currency"):
+            unsafe = unsafe_problem(key, getattr(self, key))
+            if unsafe is not None:
+                found.append(unsafe)
         for section, table in (
             ("channels", self.channels),
             ("severities", self.severities),

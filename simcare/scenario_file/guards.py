@@ -11,7 +11,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from simcare.core.errors import Problem, ScenarioError
+from simcare.core.errors import Problem, ScenarioError, unsafe_problem
 from simcare.scenario_file.wording import describe
 
 MAX_FILE_BYTES = 1_000_000
@@ -93,16 +93,12 @@ def _too_deep(data: dict[str, Any]) -> Problem | None:
     return None
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-"""Characters that would reach a terminal or page as commands, not text (tab and newline are
-fine: briefings have them)."""
-
-
-def _control_character(data: dict[str, Any]) -> Problem | None:
+def control_character(data: dict[str, Any]) -> Problem | None:
     r"""Say which key or text holds a control character (an escape sequence, say), if one does.
 
     Text from a scenario file is printed in terminals and pages; ``\u001b[31m`` in a name would
-    recolour the terminal of whoever runs or validates it.
+    recolour the terminal of whoever runs or validates it, and a right-to-left override
+    (``\u202e``) would show one name as another (see `simcare.core.errors.unsafe_character`).
     """
     stack: list[tuple[Any, str]] = [(data, "")]
     while stack:
@@ -110,16 +106,11 @@ def _control_character(data: dict[str, Any]) -> Problem | None:
         items = node.items() if isinstance(node, dict) else enumerate(node)
         for part, value in items:
             inner = f"{key}[{part}]" if isinstance(part, int) else f"{key}.{part}" if key else part
-            found = _CONTROL.search(inner) or (
-                _CONTROL.search(value) if isinstance(value, str) else None
-            )
-            if found is not None:
-                shown = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", inner)
-                return Problem(
-                    shown,
-                    f"holds a control character (\\x{ord(found.group()):02x}); "
-                    "write plain text (tabs and line breaks are fine)",
-                )
+            problem = unsafe_problem(inner, inner)
+            if problem is None and isinstance(value, str):
+                problem = unsafe_problem(inner, value)
+            if problem is not None:
+                return problem
             if isinstance(value, dict | list):
                 stack.append((value, inner))
     return None
@@ -176,7 +167,7 @@ def parse_toml(text: str, source: str) -> dict[str, Any]:
         raise ScenarioError(_long_number_problem(text), source) from None
     except RecursionError:  # the reader recurses into each list and inline table
         raise ScenarioError(_deep_problem(text), source) from None
-    problem = _too_deep(data) or _control_character(data)
+    problem = _too_deep(data) or control_character(data)
     if problem is not None:
         raise ScenarioError(problem, source)
     return data

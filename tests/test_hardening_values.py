@@ -1,0 +1,159 @@
+"""Hardening II (issue 23): values that validated but could not run, and text that got around
+the control-character guard.
+
+Each test fails on the code before its fix: a lifetime value that divides by zero, word of
+mouth counted one by one up to 1e15, a named pipe that blocks the reader, a scenario named
+after a file name holding an escape sequence, ``--set`` values holding them, direction
+controls in names, a shift from 08:00 to 08:00, and rates a Latin hypercube could not sample.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from helpers import FAN, invoke
+
+from simcare.core.errors import Problem, ScenarioError
+from simcare.experiments.design import SettingError, parse_setting, point_scenario
+from simcare.scenario_file import load_scenario, load_scenario_data
+
+BASE = """\
+[problems]
+rate = "20/h"
+
+[channels.phone]
+mode = "live"
+
+[teams.desk]
+channels = ["phone"]
+agents = 2
+handle_time.phone = { dist = "exponential", mean = "3min" }
+"""
+"""A small valid scenario with no name: it runs a day in well under a second."""
+
+
+def scenario_file(folder: Path, extra: str = "", name: str = "case.toml") -> Path:
+    path = folder / name
+    path.write_text(BASE + extra, encoding="utf-8")
+    return path
+
+
+def assert_no_raw_controls(text: str) -> None:
+    """Nothing that a terminal would take as a command: no ESC, BEL, NUL or C1 character."""
+    assert not any(
+        (ord(c) < 0x20 and c not in "\n\t") or 0x7F <= ord(c) <= 0x9F or c == "\u202e" for c in text
+    ), repr(text)
+
+
+# --- 5. a scenario named after its file ---
+
+
+def test_a_file_name_with_an_escape_sequence_cannot_name_the_scenario(tmp_path: Path) -> None:
+    path = scenario_file(tmp_path, name="esc_\x1b[31mname.toml")
+    out = tmp_path / "out"
+    result = invoke("run", path, "-r", "2", "--out", out)
+    assert result.exit_code == 2
+    assert 'add name = "..." to the file' in result.stderr
+    assert "holds a control character (\\x1b)" in result.stderr
+    assert_no_raw_controls(result.output)
+    assert not out.exists()
+    # With a name of its own, the same file runs.
+    path.write_text('name = "esc"\n' + BASE, encoding="utf-8")
+    assert invoke("validate", path).exit_code == 0
+
+
+def test_a_file_name_with_a_direction_control_cannot_name_the_scenario(tmp_path: Path) -> None:
+    path = scenario_file(tmp_path, name="gnp.\u202etoml.toml")
+    result = invoke("run", path, "-r", "2")
+    assert result.exit_code == 2
+    assert "holds a direction control (\\u202e)" in result.stderr
+    assert_no_raw_controls(result.output)
+
+
+def test_a_name_from_a_file_name_is_read_as_a_name_key_is(tmp_path: Path) -> None:
+    """Trimmed: a scenario.toml written from it loads back as the same scenario."""
+    path = scenario_file(tmp_path, name="fan\n.toml")
+    assert load_scenario(path).name == "fan"
+    out = tmp_path / "out"
+    assert invoke("run", path, "-r", "2", "--out", out).exit_code == 0
+    assert load_scenario(out / "scenario.toml") == load_scenario(path)
+    checked = invoke("reproduce", out)
+    assert checked.exit_code == 0, checked.output
+
+
+def test_a_blank_file_name_cannot_name_the_scenario(tmp_path: Path) -> None:
+    result = invoke("validate", scenario_file(tmp_path, name="  .toml"))
+    assert result.exit_code == 2
+    assert "is blank; add name" in result.output
+
+
+def test_a_file_name_in_a_message_is_shown_escaped() -> None:
+    error = ScenarioError(Problem("name", "bad"), "esc_\x1b]0;x\x07.toml")
+    assert str(error) == "esc_\\x1b]0;x\\x07.toml: name: bad"
+
+
+# --- 8. --set values pass the guards that file text does ---
+
+
+@pytest.mark.parametrize(
+    ("setting", "escaped"),
+    [
+        ('title="\\u001b]0;pwned\\u0007"', "(\\x1b)"),
+        ('teaching.briefing="a\\u0000b"', "(\\x00)"),
+        ("title=plain,a\x1b[31mred", "value 2 holds a control character (\\x1b)"),
+        ('name="\\u202eevil"', "holds a direction control (\\u202e)"),
+    ],
+)
+def test_a_set_value_with_a_control_character_is_refused_and_shown_escaped(
+    tmp_path: Path, setting: str, escaped: str
+) -> None:
+    out = tmp_path / "out"
+    result = invoke("sweep", FAN, "--set", setting, "--out", out, "-r", "2")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: --set '")
+    assert escaped in result.stderr
+    assert_no_raw_controls(result.output)
+    assert not out.exists()  # no plan.json, no CSV
+
+
+def test_a_point_from_a_plan_passes_the_file_guard_too() -> None:
+    """Points read back from a plan.json never went through --set parsing."""
+    data, source, name = load_scenario_data(FAN)
+    with pytest.raises(ScenarioError) as raised:
+        point_scenario(data, {"title": "\x1b]0;pwned\x07"}, source, name)
+    assert "title: holds a control character (\\x1b)" in str(raised.value)
+    assert_no_raw_controls(str(raised.value))
+    data["policies"]["\u202edelete"] = {"based_on": "delete"}
+    with pytest.raises(ScenarioError, match=r"holds a direction control \(\\u202e\)"):
+        point_scenario(data, {}, source, name)
+
+
+def test_a_set_message_never_prints_a_control_character() -> None:
+    from simcare.core.errors import shown  # new with the fix: imported here
+
+    with pytest.raises(SettingError) as raised:
+        parse_setting("ti\x1btle=1")  # a bad key, shown in the message
+    assert "'ti\\x1btle=1'" in str(raised.value)
+    assert shown("a\x1bb\nc") == "a\\x1bb\\x0ac"
+
+
+# --- also: direction controls in names and titles ---
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ('name = "admin\\u202egnp.exe"\n', "name"),
+        ('title = "a \\u2066b\\u2069"\n', "title"),
+        ('[policies."\u202etcelfer"]\n', "policies.\\u202etcelfer"),
+        ('[teaching]\nbriefing = "\\u200f"\n', "teaching.briefing"),
+    ],
+)
+def test_direction_controls_are_refused_naming_the_key(tmp_path: Path, text: str, key: str) -> None:
+    path = tmp_path / "bidi.toml"
+    path.write_text(text + BASE, encoding="utf-8")
+    result = invoke("validate", path)
+    assert result.exit_code == 2
+    assert f"{key}: holds a direction control (\\u" in result.output
+    assert_no_raw_controls(result.output)
