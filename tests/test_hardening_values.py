@@ -9,6 +9,9 @@ controls in names, a shift from 08:00 to 08:00, and rates a Latin hypercube coul
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -44,6 +47,41 @@ def assert_no_raw_controls(text: str) -> None:
     assert not any(
         (ord(c) < 0x20 and c not in "\n\t") or 0x7F <= ord(c) <= 0x9F or c == "\u202e" for c in text
     ), repr(text)
+
+
+# --- 4. a named pipe, or any file that is not a regular one ---
+
+
+def simcare_in_a_process(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    """Run simcare in its own process, which a hang cannot take the test suite with."""
+    try:
+        return subprocess.run(
+            [sys.executable, "-m", "simcare", *map(str, args)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"simcare {' '.join(map(str, args))} hung on a file that is not regular")
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+@pytest.mark.parametrize("command", ["validate", "run"])
+def test_a_named_pipe_is_refused_without_waiting_for_a_writer(tmp_path: Path, command: str) -> None:
+    pipe = tmp_path / "pipe.toml"
+    os.mkfifo(pipe)
+    done = simcare_in_a_process(command, pipe)
+    assert done.returncode == 2, done.stderr
+    assert f"{pipe}: is a named pipe, not a regular file" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs /dev/zero")
+def test_a_device_is_refused_by_name(tmp_path: Path) -> None:
+    done = simcare_in_a_process("validate", "/dev/zero")
+    assert done.returncode == 2
+    assert "/dev/zero: is a device, not a regular file" in done.stderr
 
 
 # --- 5. a scenario named after its file ---

@@ -6,7 +6,9 @@ names the file and where, never a traceback or a reader that runs for minutes.
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -173,6 +175,36 @@ def parse_toml(text: str, source: str) -> dict[str, Any]:
     return data
 
 
+def _kind_of_file(mode: int) -> str:
+    """What a file of this ``st_mode`` is if it is not a regular file ("a named pipe"), or ""."""
+    if stat.S_ISREG(mode):
+        return ""
+    for test, kind in (
+        (stat.S_ISDIR, "a folder"),
+        (stat.S_ISFIFO, "a named pipe"),
+        (stat.S_ISCHR, "a device"),
+        (stat.S_ISBLK, "a device"),
+        (stat.S_ISSOCK, "a socket"),
+    ):
+        if test(mode):
+            return kind
+    return "a special file"
+
+
+def _read_regular(path: Path, size: int, expected: str) -> bytes:
+    """Read at most ``size`` bytes of a file, refusing it if it is not a regular file.
+
+    Opened without waiting (a named pipe put in place of the file since it was checked would
+    otherwise block the open), and checked again once open.
+    """
+    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(descriptor, "rb") as handle:
+        kind = _kind_of_file(os.fstat(descriptor).st_mode)
+        if kind:
+            raise TextFileError(f"is {kind}, not a regular file; expected {expected}")
+        return handle.read(size)
+
+
 class TextFileError(ValueError):
     """A small text file the user gave cannot be read as text; the message says why."""
 
@@ -187,23 +219,28 @@ def read_text_file(path: Path, limit: int, expected: str) -> str:
 
     Raises:
         FileNotFoundError: no such file (the caller may know a better hint).
-        TextFileError: a folder, unreadable, too large, UTF-16, binary or not UTF-8.
+        TextFileError: a folder, a named pipe or another file that is not a regular file,
+            unreadable, too large, UTF-16, binary or not UTF-8.
     """
     try:
-        is_folder = path.is_dir()
-    except (OSError, ValueError):  # a name too long, or with a NUL character
-        is_folder = False
-    if is_folder:
-        raise TextFileError(f"is a folder; expected {expected}")
-    try:
-        with path.open("rb") as handle:
-            raw = handle.read(limit + 1)
+        kind = _kind_of_file(path.stat().st_mode)
     except FileNotFoundError:
         raise
     except OSError as error:
         raise TextFileError(f"cannot read the file: {error.strerror or error}") from None
     except ValueError:  # a NUL character in the name
         raise TextFileError("not a valid file name") from None
+    if kind == "a folder":
+        raise TextFileError(f"is a folder; expected {expected}")
+    if kind:
+        # Opening a named pipe waits for a writer, and a device may never end: not read.
+        raise TextFileError(f"is {kind}, not a regular file; expected {expected}")
+    try:
+        raw = _read_regular(path, limit + 1, expected)
+    except FileNotFoundError:
+        raise
+    except OSError as error:
+        raise TextFileError(f"cannot read the file: {error.strerror or error}") from None
     if len(raw) > limit:
         raise TextFileError(f"larger than {limit:,} bytes; not {expected}")
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
