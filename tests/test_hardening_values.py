@@ -49,6 +49,69 @@ def assert_no_raw_controls(text: str) -> None:
     ), repr(text)
 
 
+# --- 1. lifetime value m·r / (1 + i − r) with r = 1 and i = 0 ---
+
+LOYAL_FOREVER = "[segments.fan]\nloyalty = 1\n[churn]\ndiscount_rate = {rate}\n"
+
+
+@pytest.mark.parametrize("rate", ["0", "1e-17", "0.0"])
+def test_loyalty_1_without_a_discount_rate_is_refused_naming_both_keys(
+    tmp_path: Path, rate: str
+) -> None:
+    path = scenario_file(tmp_path, LOYAL_FOREVER.format(rate=rate))
+    checked = invoke("validate", path)
+    assert checked.exit_code == 2
+    assert "churn.discount_rate: expected a discount rate above 0" in checked.output
+    assert "segments.fan.loyalty is 1" in checked.output
+    ran = invoke("run", path, "-r", "2")  # was a ZeroDivisionError traceback
+    assert ran.exit_code == 2
+    assert "churn.discount_rate" in ran.stderr
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        LOYAL_FOREVER.format(rate="1e-15"),  # finite, if huge
+        "[segments.fan]\nloyalty = 0.99\n[churn]\ndiscount_rate = 0\n",
+    ],
+)
+def test_a_finite_lifetime_value_still_validates(tmp_path: Path, extra: str) -> None:
+    assert invoke("validate", scenario_file(tmp_path, extra)).exit_code == 0
+
+
+# --- 3. people told, counted one by one ---
+
+
+@pytest.mark.parametrize(
+    ("extra", "key"),
+    [
+        ("[word_of_mouth]\ntold_negative = [10, 1e9]\n", "word_of_mouth.told_negative"),
+        ("[word_of_mouth]\ntold_positive = 1e15\n", "word_of_mouth.told_positive"),
+        ("[word_of_mouth]\ntold_negative = 1001\n", "word_of_mouth.told_negative"),
+    ],
+)
+def test_people_told_beyond_any_real_case_are_refused(tmp_path: Path, extra: str, key: str) -> None:
+    result = invoke("validate", scenario_file(tmp_path, extra))
+    assert result.exit_code == 2
+    assert f"{key}: expected at most 1,000 people" in result.output
+
+
+def test_a_depth_policy_cannot_multiply_people_told_past_the_bound(tmp_path: Path) -> None:
+    extra = (
+        "[policies.deep]\n"
+        "depth = { handle_factor = 1.5, satisfaction = 0.2, told_positive_factor = 1e6 }\n"
+    )
+    result = invoke("validate", scenario_file(tmp_path, extra))
+    assert result.exit_code == 2
+    assert "policies.deep.depth.told_positive_factor:" in result.output
+    assert "expected at most 1,000" in result.output
+
+
+def test_people_told_at_the_bound_validate(tmp_path: Path) -> None:
+    extra = "[word_of_mouth]\ntold_negative = [0, 1000]\ntold_positive = 1000\n"
+    assert invoke("validate", scenario_file(tmp_path, extra)).exit_code == 0
+
+
 # --- 4. a named pipe, or any file that is not a regular one ---
 
 
@@ -195,3 +258,38 @@ def test_direction_controls_are_refused_naming_the_key(tmp_path: Path, text: str
     assert result.exit_code == 2
     assert f"{key}: holds a direction control (\\u" in result.output
     assert_no_raw_controls(result.output)
+
+
+# --- also: a shift, or opening hours, from a time to the same time ---
+
+SHIFTS = """
+[teams.night]
+channels = ["email"]
+handle_time.email = {{ mean = "5min" }}
+shifts = [{{ days = "mon-fri", start = "{start}", end = "{end}", agents = 1 }}]
+
+[channels.email]
+mode = "async"
+"""
+
+
+def test_a_shift_from_a_time_to_the_same_time_is_refused(tmp_path: Path) -> None:
+    result = invoke("validate", scenario_file(tmp_path, SHIFTS.format(start="08:00", end="08:00")))
+    assert result.exit_code == 2
+    assert "teams.night.shifts[0].end: expected a time other than start" in result.output
+    assert 'a whole day is start = "00:00", end = "00:00"' in result.output
+
+
+@pytest.mark.parametrize(("start", "end"), [("00:00", "00:00"), ("22:00", "06:00")])
+def test_a_whole_day_and_a_night_shift_still_validate(tmp_path: Path, start: str, end: str) -> None:
+    path = scenario_file(tmp_path, SHIFTS.format(start=start, end=end))
+    assert invoke("validate", path).exit_code == 0
+
+
+def test_opening_hours_from_a_time_to_the_same_time_are_refused(tmp_path: Path) -> None:
+    extra = '[policies.p]\nhours = { phone = "09:30-09:30" }\n'
+    result = invoke("validate", scenario_file(tmp_path, extra))
+    assert result.exit_code == 2
+    assert "policies.p.hours.phone: expected different opening and closing times" in (result.output)
+    all_day = '[policies.p]\nhours = { phone = "00:00-00:00" }\n'
+    assert invoke("validate", scenario_file(tmp_path, all_day)).exit_code == 0
