@@ -18,7 +18,9 @@ import pytest
 from helpers import FAN, invoke
 
 from simcare.core.errors import Problem, ScenarioError
-from simcare.experiments.design import SettingError, parse_setting, point_scenario
+from simcare.core.units import parse_duration, parse_rate
+from simcare.experiments.design import SettingError, grid, parse_setting, point_scenario
+from simcare.experiments.sweep import plan_sweep
 from simcare.scenario_file import load_scenario, load_scenario_data
 
 BASE = """\
@@ -293,3 +295,43 @@ def test_opening_hours_from_a_time_to_the_same_time_are_refused(tmp_path: Path) 
     assert "policies.p.hours.phone: expected different opening and closing times" in (result.output)
     all_day = '[policies.p]\nhours = { phone = "00:00-00:00" }\n'
     assert invoke("validate", scenario_file(tmp_path, all_day)).exit_code == 0
+
+
+# --- also: a Latin hypercube over rates and durations ---
+
+
+def test_a_latin_hypercube_samples_rates_and_durations_in_their_unit(tmp_path: Path) -> None:
+    path = scenario_file(tmp_path)
+    plan = plan_sweep(
+        path,
+        ["problems.rate=150/h:250/h", "run.duration=0.5d:2d"],
+        design="lhs",
+        samples=8,
+    )
+    rates = [point["problems.rate"] for point in plan.points]
+    durations = [point["run.duration"] for point in plan.points]
+    assert all(rate.endswith("/h") for rate in rates), rates
+    assert all(duration.endswith("d") for duration in durations), durations
+    assert all(150 / 60 <= parse_rate(rate) <= 250 / 60 for rate in rates)
+    assert all(720 <= parse_duration(duration) <= 2880 for duration in durations)
+    assert len(set(rates)) == 8  # one per stratum of [150, 250]
+    for index in range(len(plan.points)):
+        assert plan.scenario(index).problems.problems_per_min == parse_rate(rates[index])
+
+
+def test_a_grid_steps_rates_in_their_unit() -> None:
+    points = grid([parse_setting("problems.rate=150/h:250/h:50/h")])
+    assert points == [{"problems.rate": f"{n}/h"} for n in (150, 200, 250)]
+
+
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        ("problems.rate=150/h:4/min", "in the same unit"),
+        ("problems.rate=250/h:150/h", "HI must be >= LO in LO:HI, found 250/h:150/h"),
+        ("problems.rate=150/h:250/h,300/h", "looks like a range"),
+    ],
+)
+def test_a_range_of_rates_in_two_units_is_refused(setting: str, message: str) -> None:
+    with pytest.raises(SettingError, match=message):
+        parse_setting(setting)
