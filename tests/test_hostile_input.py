@@ -29,6 +29,7 @@ from helpers import invoke
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from simcare.core.errors import shown
 from simcare.experiments.design import SettingError, format_value, parse_setting
 from simcare.experiments.sweep import plan_sweep
 from simcare.scenario import Scenario, ScenarioError
@@ -689,8 +690,9 @@ def check_settings(case: str, texts: list[str], design: str, samples: int | None
         # SettingError is a ValueError; so is an unknown design or policy.
         message = str(error)
         keys = [text.partition("=")[0].strip() for text in texts]
-        assert any(text in message for text in texts) or any(
-            key and key in message for key in keys
+        # Control characters in it are shown escaped (\x00), never printed.
+        assert any(shown(text) in message for text in texts) or any(
+            key and shown(key) in message for key in keys
         ), f"{texts}: the message names no --set:\n{message[:2000]}"
         return "rejected"
     return "ok"

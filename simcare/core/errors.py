@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import functools
 import math
+import re
 from collections.abc import Callable, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -48,7 +49,48 @@ class ScenarioError(ValueError):
 
     def __str__(self) -> str:
         prefix = f"{self.source}: " if self.source else ""
-        return "\n".join(prefix + str(problem) for problem in self.problems)
+        return "\n".join(shown(prefix + str(problem)) for problem in self.problems)
+
+
+DIRECTION_CONTROLS = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+"""Characters that reorder the text around them (a right-to-left override, say): a name that
+holds one can show as another name, so text a user gives may not hold them (Trojan Source)."""
+_UNSAFE = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f{DIRECTION_CONTROLS}]")
+"""Characters text a user gives may not hold: those that reach a terminal or page as commands
+(an escape sequence), not text, and the direction controls. Tabs and line breaks are fine."""
+_SHOWN_ESCAPED = re.compile(f"[\x00-\x1f\x7f-\x9f{DIRECTION_CONTROLS}]")
+"""Characters a one-line message shows escaped: every control character, line breaks too."""
+
+
+def unsafe_character(text: str) -> str | None:
+    r"""Say which character ``text`` may not hold, if one: "a control character (\x1b)"."""
+    found = _UNSAFE.search(text)
+    if found is None:
+        return None
+    kind = "a control character" if ord(found.group()) <= 0xFF else "a direction control"
+    return f"{kind} ({_escape(found)})"
+
+
+def unsafe_problem(key: str, text: str) -> Problem | None:
+    """The problem of text that holds a character it may not (see `unsafe_character`), or None."""
+    found = unsafe_character(text)
+    if found is None:
+        return None
+    return Problem(shown(key), f"holds {found}; write plain text (tabs and line breaks are fine)")
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+
+
+def shown(text: str) -> str:
+    r"""Text as a one-line message shows it: each control character escaped (``\x1b``).
+
+    For text a user gave (a file's name, a ``--set``): printed as it is, an escape sequence
+    would recolour or retitle the terminal, and a line break would start a new line.
+    """
+    return _SHOWN_ESCAPED.sub(_escape, text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,10 +113,15 @@ class ArgumentError(ValueError):
         super().__init__(self.spelled({}))
 
     def spelled(self, names: Mapping[str, str]) -> str:
-        """The message with each argument named by ``names`` (its own name if not there)."""
-        return "".join(
-            part if isinstance(part, str) else names.get(part.name, part.name)
-            for part in self.parts
+        """The message with each argument named by ``names`` (its own name if not there).
+
+        Control characters in it (of a ``--set`` text, say) are shown escaped (see `shown`).
+        """
+        return shown(
+            "".join(
+                part if isinstance(part, str) else names.get(part.name, part.name)
+                for part in self.parts
+            )
         )
 
 

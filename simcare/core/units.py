@@ -131,3 +131,9 @@ def rate_text(per_minute: float) -> str:
             candidates.append(f"{int(count)}/{unit}")
     candidates.append(f"{_plain(per_minute)}/min")
     return next(text for text in candidates if parse_rate(text) == per_minute)
+
+
+def time_of_day_text(minutes: float) -> str:
+    """A time of day as files write it ("08:30"), for minutes after midnight (to the minute)."""
+    whole = int(minutes)
+    return f"{whole // 60:02d}:{whole % 60:02d}"

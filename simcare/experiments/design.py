@@ -18,11 +18,13 @@ import re
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
 
-from simcare.core.errors import Arg, ArgumentError, ScenarioError
+from simcare.core.errors import Arg, ArgumentError, ScenarioError, unsafe_character
+from simcare.core.units import MINUTES_PER
 from simcare.scenario import Scenario
 from simcare.scenario_file import scenario_from_dict
 
@@ -70,6 +72,8 @@ class Setting:
         high: the range's HI (an int when written as one).
         step: the range's STEP, for LO:HI:STEP only.
         text: the original text, for messages.
+        unit: the unit of a range of rates or durations ("/h" in 150/h:250/h), else "";
+            LO, HI and STEP are then its numbers, and each value is text with the unit.
     """
 
     key: str
@@ -78,6 +82,7 @@ class Setting:
     high: float | None = None
     step: float | None = None
     text: str = ""
+    unit: str = ""
 
 
 # --- parsing ---
@@ -164,12 +169,57 @@ def _stepped(low: Number, high: Number, step: Number, text: str) -> tuple[Number
     return tuple(_rounded(low + i * step, scale) for i in range(count))
 
 
-def _range(key: str, parts: list[str], text: str) -> Setting | None:
-    """The range that LO:HI or LO:HI:STEP spells, or None if the parts are not all numbers."""
+_QUANTITY = re.compile(r"(\d+(?:\.\d*)?|\.\d+)\s*(/?)\s*([A-Za-z]+)")
+"""A range bound of a rate or a duration: a number and one unit ("150/h", "9min", "2.5 h")."""
+
+
+def _quantity(part: str) -> tuple[Number, str] | None:
+    """The number and unit ("/h", "min") of a rate or duration bound, if it is one."""
+    found = _QUANTITY.fullmatch(part.strip())
+    if found is None or found[3].lower() not in MINUTES_PER:
+        return None
+    digits = found[1]
+    number: Number = int(digits) if digits.isdigit() else float(digits)
+    return number, found[2] + found[3]
+
+
+def _bounds(parts: list[str], text: str) -> tuple[list[Number], str] | None:
+    """The numbers of a range's parts and their unit ("" for plain numbers), or None.
+
+    None when the parts are not all plain numbers, nor all rates or durations (09:00-17:00,
+    "a:b"): a single value with colons.
+    """
     numbers = [_number(part) for part in parts]
-    if any(number is None for number in numbers):
+    if all(number is not None for number in numbers):
+        return [number for number in numbers if number is not None], ""
+    quantities = [_quantity(part) for part in parts]
+    if not all(quantity is not None for quantity in quantities):
+        return None
+    units = {unit for _, unit in (q for q in quantities if q is not None)}
+    if len(units) != 1:
+        raise _error(
+            text,
+            "write every part of the range in the same unit, such as problems.rate=150/h:250/h",
+        )
+    return [number for number, _ in (q for q in quantities if q is not None)], units.pop()
+
+
+def _with_unit(value: Number, unit: str) -> str:
+    """A number of a rate or duration range as its value: 173/h, 2.5h (never 1e-05/h)."""
+    number = str(value) if isinstance(value, int) else format(Decimal(repr(value)), "f")
+    return f"{number}{unit}"
+
+
+def _range(key: str, parts: list[str], text: str) -> Setting | None:
+    """The range that LO:HI or LO:HI:STEP spells, or None if the parts are not all numbers.
+
+    The parts may all be rates or durations in one unit (150/h:250/h): the range is of
+    their numbers, and its values are text in that unit.
+    """
+    found = _bounds(parts, text)
+    if found is None:
         return None  # 09:00-17:00, "a:b": a single value with colons
-    bounds = [number for number in numbers if number is not None]
+    bounds, unit = found
     if not all(_fits(number) for number in bounds):
         raise _error(text, "range bounds must be finite numbers (whole ones at most 2**63 - 1)")
     if len(bounds) not in (2, 3):
@@ -177,10 +227,21 @@ def _range(key: str, parts: list[str], text: str) -> Setting | None:
     if len(bounds) == 2:
         low, high = bounds
         if high < low:
-            raise _error(text, f"HI must be >= LO in LO:HI, found {low}:{high}")
-        return Setting(key, None, low, high, None, text)
+            shown = f"{_with_unit(low, unit)}:{_with_unit(high, unit)}"
+            raise _error(text, f"HI must be >= LO in LO:HI, found {shown}")
+        return Setting(key, None, low, high, None, text, unit)
     low, high, step = bounds
-    return Setting(key, _stepped(low, high, step, text), low, high, step, text)
+    values: tuple[Any, ...] = _stepped(low, high, step, text)
+    if unit:
+        values = tuple(_with_unit(value, unit) for value in values)
+    return Setting(key, values, low, high, step, text, unit)
+
+
+def _looks_like_range(parts: list[str]) -> bool:
+    """Whether parts are all numbers, or all rates or durations (150/h:250/h)."""
+    return all(_number(part) is not None for part in parts) or all(
+        _quantity(part) is not None for part in parts
+    )
 
 
 def parse_setting(text: str) -> Setting:
@@ -208,9 +269,15 @@ def parse_setting(text: str) -> Setting:
     for position, item in enumerate(items, start=1):
         if not item:
             raise _error(text, f"value {position} of the list is empty; {_USAGE}")
-        if len(items) > 1 and ":" in item and all(_number(p) is not None for p in item.split(":")):
+        if len(items) > 1 and ":" in item and _looks_like_range(item.split(":")):
             raise _error(text, f"{item} looks like a range; a range cannot be one value of a list")
-        values.append(_value(item, text))
+        value = _value(item, text)
+        found = unsafe_character(value) if isinstance(value, str) else None
+        if found is not None:
+            # As in a scenario file: an escape sequence would reach the terminal and files.
+            where = f"value {position}" if len(items) > 1 else "the value"
+            raise _error(text, f"{where} holds {found}; write plain text")
+        values.append(value)
     return Setting(key, tuple(values), text=text)
 
 
@@ -301,10 +368,13 @@ def _sample(setting: Setting, u: float) -> Any:
     low, high = setting.low, setting.high
     if low is None or high is None:
         raise _error(setting.text, "has neither values nor a range LO:HI")
+    value: Number
     if isinstance(low, int) and isinstance(high, int):
         # HI − LO + 1 equal slices: every whole number in the range is equally likely.
-        return min(low + math.floor(u * (high - low + 1)), high)
-    return _rounded(low + u * (high - low), max(abs(low), abs(high)))
+        value = min(low + math.floor(u * (high - low + 1)), high)
+    else:
+        value = _rounded(low + u * (high - low), max(abs(low), abs(high)))
+    return _with_unit(value, setting.unit) if setting.unit else value
 
 
 def latin_hypercube(settings: Sequence[Setting], samples: int, seed: int) -> list[dict[str, Any]]:

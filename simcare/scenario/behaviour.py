@@ -17,6 +17,7 @@ from simcare.scenario.parts import (
     MAX_ATTEMPTS,
     MAX_LIFT,
     MAX_PILE_ON_PER_MIN,
+    MAX_TOLD,
     MIN_TOLD_SHAPE,
     Distribution,
     DistributionKind,
@@ -151,6 +152,12 @@ class WordOfMouth:
             low, high = getattr(self, key)
             if not (0 <= low <= high and math.isfinite(high)):
                 raise _fail_expecting(key, "0 <= low <= high", repr([low, high]))
+            if high > MAX_TOLD:
+                raise _fail_expecting(
+                    key,
+                    f"at most {MAX_TOLD:,.0f} people (the evidence says 10 to 20)",
+                    repr([low, high]),
+                )
         _check_positive("told_shape", self.told_shape)
         if self.told_shape < MIN_TOLD_SHAPE:
             raise _fail_expecting("told_shape", f"at least {MIN_TOLD_SHAPE}", repr(self.told_shape))

@@ -276,6 +276,14 @@ class Hours:
                 raise ScenarioError(
                     expectation("", "times of day from 00:00 to 23:59", repr(value))
                 )
+        if self.open_min == self.close_min != 0:
+            # Otherwise all day, as "00:00-00:00" is; written so, it is more likely a slip.
+            raise ScenarioError(
+                Problem(
+                    "",
+                    'expected different opening and closing times, or "00:00-00:00" for all day',
+                )
+            )
 
     def is_open(self, minute_of_day: float) -> bool:
         """Whether the channel is worked at this minute after midnight."""

@@ -7,10 +7,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from simcare.core.errors import Problem, ScenarioError, every_problem
+from simcare.core.errors import Problem, ScenarioError, every_problem, unsafe_problem
 from simcare.scenario.behaviour import Behaviour, Churn, WordOfMouth
 from simcare.scenario.in_file import FileKind, in_file
-from simcare.scenario.parts import Channel, Incident, Problems, RunSettings, Segment, Severity
+from simcare.scenario.parts import (
+    MAX_TOLD,
+    Channel,
+    Incident,
+    Problems,
+    RunSettings,
+    Segment,
+    Severity,
+)
 from simcare.scenario.policy import BUILTIN_POLICIES, Policy, builtin_policy
 from simcare.scenario.staffing import Team
 
@@ -75,6 +83,12 @@ class Scenario:
     def _cross_check(self) -> list[Problem]:
         """Rules that tie sections together; each returns the key at fault."""
         found: list[Problem] = []
+        # Printed in terminals and pages: a file's text is guarded as it is read, a value
+        # built in code or from a file's name is checked here.
+        for key in ("name", "title", "currency"):
+            unsafe = unsafe_problem(key, getattr(self, key))
+            if unsafe is not None:
+                found.append(unsafe)
         for section, table in (
             ("channels", self.channels),
             ("severities", self.severities),
@@ -111,6 +125,7 @@ class Scenario:
                         f"channels are {sorted(self.channels)}",
                     )
                 )
+        found.extend(self._check_lifetime_value())
         found.extend(self._check_policies())
         known = self.policy_names
         if self.run.policy not in known:
@@ -126,6 +141,24 @@ class Scenario:
                     )
                 )
         return found
+
+    def _check_lifetime_value(self) -> list[Problem]:
+        """A segment's lifetime value m·r / (1 + i − r) must be finite (see `Churn`)."""
+        rate = self.churn.discount_rate
+        for name, segment in self.segments.items():
+            # As the model computes it: with r = 1, an i too small to add to 1 is 0 too.
+            if not 1.0 + rate - segment.loyalty > 0:
+                tiny = "" if rate == 0 else ", too small to count next to 1"
+                return [
+                    Problem(
+                        "churn.discount_rate",
+                        f"expected a discount rate above 0 (such as 0.1) since "
+                        f"segments.{name}.loyalty is {segment.loyalty:g}: customers who never "
+                        f"leave have an infinite lifetime value m·r / (1 + i − r); found "
+                        f"{rate:g}{tiny}",
+                    )
+                ]
+        return []
 
     def _check_policies(self) -> list[Problem]:
         """The scenario's own policies: their names, and the channels their actions name."""
@@ -145,6 +178,16 @@ class Scenario:
                                 f"channels are {sorted(self.channels)}",
                             )
                         )
+            told = self.word_of_mouth.told_positive[1]
+            if policy.depth is not None and told * policy.depth.told_positive_factor > MAX_TOLD:
+                found.append(
+                    Problem(
+                        f"policies.{name}.depth.told_positive_factor",
+                        f"a happy customer would tell up to {told:,.15g} × "
+                        f"{policy.depth.told_positive_factor:,.15g} people (word_of_mouth."
+                        f"told_positive × this factor); expected at most {MAX_TOLD:,.0f}",
+                    )
+                )
             for channel_name, reason in policy.refusals(self.channels):
                 found.append(
                     Problem(

@@ -8,7 +8,7 @@ from simcare.core.errors import check_non_negative as _check_non_negative
 from simcare.core.errors import every_problem
 from simcare.core.errors import fail as _fail
 from simcare.core.errors import fail_expecting as _fail_expecting
-from simcare.core.units import MINUTES_PER_DAY, MINUTES_PER_WEEK
+from simcare.core.units import MINUTES_PER_DAY, MINUTES_PER_WEEK, time_of_day_text
 from simcare.scenario.in_file import FileKind, in_file
 from simcare.scenario.parts import Distribution
 
@@ -21,7 +21,8 @@ class Shift:
 
     Attributes:
         days: weekday numbers, 0 = Monday.
-        start_min, end_min: minutes after midnight; end <= start means the shift ends next day.
+        start_min, end_min: minutes after midnight; end < start means the shift ends next day,
+            and start = end = 0 is a whole day (other equal times are refused: 0 or 24 hours?).
     """
 
     days: tuple[int, ...] = field(metadata=in_file(FileKind.DAYS))
@@ -36,6 +37,15 @@ class Shift:
         for key, value in (("start", self.start_min), ("end", self.end_min)):
             if not 0 <= value < MINUTES_PER_DAY:
                 raise _fail_expecting(key, "a time of day from 00:00 to 23:59", repr(value))
+        if self.start_min == self.end_min != 0:
+            # Otherwise 24 hours, as 00:00 to 00:00 is; written so, it is more likely a slip.
+            at = time_of_day_text(self.start_min)
+            raise _fail_expecting(
+                "end",
+                f'a time other than start (a whole day is start = "00:00", end = "00:00"; '
+                f"split a 24-hour shift from {at} at midnight)",
+                repr(at),
+            )
         if self.agents < 0:
             raise _fail_expecting("agents", "a whole number >= 0", repr(self.agents))
 

@@ -9,10 +9,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from simcare.core.errors import Problem, ScenarioError
+from simcare.core.errors import Problem, ScenarioError, unsafe_character
 from simcare.scenario import Incident, Scenario, Team
 from simcare.scenario.policy import BUILTIN_POLICIES, Policy
 from simcare.scenario_file.fields import field_spec
+from simcare.scenario_file.guards import control_character
 from simcare.scenario_file.reader import Names, read_single, read_value
 from simcare.scenario_file.shapes import read_policy, read_run, read_teaching, read_team
 from simcare.scenario_file.table import ABSENT, Table
@@ -42,10 +43,17 @@ def scenario_from_dict(data: dict[str, Any], default_name: str = "scenario") -> 
     Raises:
         ScenarioError: with one `Problem` per bad key.
     """
+    # Data that did not come through `parse_toml` (a sweep's point, a plan's base) is
+    # guarded here too: no escape sequences in names and texts, whatever their way in.
+    unsafe = control_character(data)
+    if unsafe is not None:
+        raise ScenarioError(unsafe)
     problems: list[Problem] = []
     root = Table(data, "", problems)
     names = _names(root.data)
     parts = _read_sections(root, names)
+    if parts["name"] is ABSENT:
+        parts["name"] = _name_from_file(default_name, root)
     root.finish()
     # Checked here too, as the scenario is not built when another section has a problem.
     for section in _SHARED:
@@ -64,6 +72,25 @@ def scenario_from_dict(data: dict[str, Any], default_name: str = "scenario") -> 
     if problems:
         raise ScenarioError(problems)
     return scenario
+
+
+def _name_from_file(default_name: str, root: Table) -> str | None:
+    """The name of a scenario whose file gives none (its file's), read as a ``name`` key is.
+
+    None, with the problem reported, if it could not be a name: a file named
+    ``esc_<ESC>[31m.toml`` would otherwise print the escape and write it to result files.
+    """
+    name = default_name.strip()  # as a name key is read: "fan\n" is "fan"
+    found = unsafe_character(name)
+    if name and found is None:
+        return name
+    why = f"holds {found}" if found else "is blank"
+    root.report(
+        "name",
+        f"missing, and the file's name {describe(default_name)} cannot be the scenario's name: "
+        f'it {why}; add name = "..." to the file',
+    )
+    return None
 
 
 def _names(data: dict[str, Any]) -> Names:

@@ -6,12 +6,14 @@ names the file and where, never a traceback or a reader that runs for minutes.
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 import tomllib
 from pathlib import Path
 from typing import Any
 
-from simcare.core.errors import Problem, ScenarioError
+from simcare.core.errors import Problem, ScenarioError, unsafe_problem
 from simcare.scenario_file.wording import describe
 
 MAX_FILE_BYTES = 1_000_000
@@ -93,16 +95,12 @@ def _too_deep(data: dict[str, Any]) -> Problem | None:
     return None
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-"""Characters that would reach a terminal or page as commands, not text (tab and newline are
-fine: briefings have them)."""
-
-
-def _control_character(data: dict[str, Any]) -> Problem | None:
+def control_character(data: dict[str, Any]) -> Problem | None:
     r"""Say which key or text holds a control character (an escape sequence, say), if one does.
 
     Text from a scenario file is printed in terminals and pages; ``\u001b[31m`` in a name would
-    recolour the terminal of whoever runs or validates it.
+    recolour the terminal of whoever runs or validates it, and a right-to-left override
+    (``\u202e``) would show one name as another (see `simcare.core.errors.unsafe_character`).
     """
     stack: list[tuple[Any, str]] = [(data, "")]
     while stack:
@@ -110,16 +108,11 @@ def _control_character(data: dict[str, Any]) -> Problem | None:
         items = node.items() if isinstance(node, dict) else enumerate(node)
         for part, value in items:
             inner = f"{key}[{part}]" if isinstance(part, int) else f"{key}.{part}" if key else part
-            found = _CONTROL.search(inner) or (
-                _CONTROL.search(value) if isinstance(value, str) else None
-            )
-            if found is not None:
-                shown = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", inner)
-                return Problem(
-                    shown,
-                    f"holds a control character (\\x{ord(found.group()):02x}); "
-                    "write plain text (tabs and line breaks are fine)",
-                )
+            problem = unsafe_problem(inner, inner)
+            if problem is None and isinstance(value, str):
+                problem = unsafe_problem(inner, value)
+            if problem is not None:
+                return problem
             if isinstance(value, dict | list):
                 stack.append((value, inner))
     return None
@@ -176,10 +169,40 @@ def parse_toml(text: str, source: str) -> dict[str, Any]:
         raise ScenarioError(_long_number_problem(text), source) from None
     except RecursionError:  # the reader recurses into each list and inline table
         raise ScenarioError(_deep_problem(text), source) from None
-    problem = _too_deep(data) or _control_character(data)
+    problem = _too_deep(data) or control_character(data)
     if problem is not None:
         raise ScenarioError(problem, source)
     return data
+
+
+def _kind_of_file(mode: int) -> str:
+    """What a file of this ``st_mode`` is if it is not a regular file ("a named pipe"), or ""."""
+    if stat.S_ISREG(mode):
+        return ""
+    for test, kind in (
+        (stat.S_ISDIR, "a folder"),
+        (stat.S_ISFIFO, "a named pipe"),
+        (stat.S_ISCHR, "a device"),
+        (stat.S_ISBLK, "a device"),
+        (stat.S_ISSOCK, "a socket"),
+    ):
+        if test(mode):
+            return kind
+    return "a special file"
+
+
+def _read_regular(path: Path, size: int, expected: str) -> bytes:
+    """Read at most ``size`` bytes of a file, refusing it if it is not a regular file.
+
+    Opened without waiting (a named pipe put in place of the file since it was checked would
+    otherwise block the open), and checked again once open.
+    """
+    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(descriptor, "rb") as handle:
+        kind = _kind_of_file(os.fstat(descriptor).st_mode)
+        if kind:
+            raise TextFileError(f"is {kind}, not a regular file; expected {expected}")
+        return handle.read(size)
 
 
 class TextFileError(ValueError):
@@ -196,23 +219,28 @@ def read_text_file(path: Path, limit: int, expected: str) -> str:
 
     Raises:
         FileNotFoundError: no such file (the caller may know a better hint).
-        TextFileError: a folder, unreadable, too large, UTF-16, binary or not UTF-8.
+        TextFileError: a folder, a named pipe or another file that is not a regular file,
+            unreadable, too large, UTF-16, binary or not UTF-8.
     """
     try:
-        is_folder = path.is_dir()
-    except (OSError, ValueError):  # a name too long, or with a NUL character
-        is_folder = False
-    if is_folder:
-        raise TextFileError(f"is a folder; expected {expected}")
-    try:
-        with path.open("rb") as handle:
-            raw = handle.read(limit + 1)
+        kind = _kind_of_file(path.stat().st_mode)
     except FileNotFoundError:
         raise
     except OSError as error:
         raise TextFileError(f"cannot read the file: {error.strerror or error}") from None
     except ValueError:  # a NUL character in the name
         raise TextFileError("not a valid file name") from None
+    if kind == "a folder":
+        raise TextFileError(f"is a folder; expected {expected}")
+    if kind:
+        # Opening a named pipe waits for a writer, and a device may never end: not read.
+        raise TextFileError(f"is {kind}, not a regular file; expected {expected}")
+    try:
+        raw = _read_regular(path, limit + 1, expected)
+    except FileNotFoundError:
+        raise
+    except OSError as error:
+        raise TextFileError(f"cannot read the file: {error.strerror or error}") from None
     if len(raw) > limit:
         raise TextFileError(f"larger than {limit:,} bytes; not {expected}")
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):

@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from enum import Enum
 from typing import Any
 
-from simcare.core.errors import closest, did_you_mean
+from simcare.core.errors import ScenarioError, closest, did_you_mean
 from simcare.core.units import (
     DURATION_HINT,
     RATE_HINT,
@@ -232,9 +232,13 @@ def _hours(value: Any) -> Hours:
     if not dash:
         raise ReadError(_HOURS_HINT)
     try:
-        return Hours(_time_of_day(opening.strip()), _time_of_day(closing.strip()))
+        times = _time_of_day(opening.strip()), _time_of_day(closing.strip())
     except ReadError:
         raise ReadError(_HOURS_HINT) from None
+    try:
+        return Hours(*times)
+    except ScenarioError as error:  # the same time twice
+        raise ReadError(error.problems[0].message) from None
 
 
 def _range(value: Any) -> tuple[float, float]:

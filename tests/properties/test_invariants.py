@@ -13,17 +13,17 @@ from simcare.model.replication import simulate
 from simcare.scenario import Distribution, DistributionKind, Scenario, Shift
 
 
+def small_shift(draw: st.DrawFn) -> Shift:
+    days = tuple(sorted(draw(st.sets(st.integers(0, 6), min_size=1))))
+    start, end = draw(st.integers(0, 23)), draw(st.integers(0, 23))
+    if start == end:
+        start = end = 0  # a whole day is written 00:00 to 00:00
+    return Shift(days, float(start * 60), float(end * 60), draw(st.integers(0, 4)))
+
+
 @st.composite
 def small_scenarios(draw: st.DrawFn) -> Scenario:
-    shifts = tuple(
-        Shift(
-            days=tuple(sorted(draw(st.sets(st.integers(0, 6), min_size=1)))),
-            start_min=float(draw(st.integers(0, 23)) * 60),
-            end_min=float(draw(st.integers(0, 23)) * 60),
-            agents=draw(st.integers(0, 4)),
-        )
-        for _ in range(draw(st.integers(1, 3)))
-    )
+    shifts = tuple(small_shift(draw) for _ in range(draw(st.integers(1, 3))))
     handle = draw(
         st.sampled_from(
             [

@@ -16,6 +16,7 @@ import tomli_w
 from hypothesis import given
 from hypothesis import strategies as st
 
+from simcare.core.errors import unsafe_character
 from simcare.experiments.design import (
     MAX_POINTS,
     MAX_RANGE_VALUES,
@@ -257,8 +258,11 @@ def test_format_value_writes_what_a_set_would(value: Any, written: str) -> None:
         st.integers(-(10**12), 10**12),
         st.floats(allow_nan=False, allow_infinity=False),
         st.booleans(),
-        # Any text but a comma, which always separates values.
-        st.text(st.characters(exclude_categories=("Cs",), exclude_characters=","), max_size=12),
+        # Any text but a comma, which always separates values, and the control characters
+        # that a --set is refused for, as a scenario file is.
+        st.text(
+            st.characters(exclude_categories=("Cs",), exclude_characters=","), max_size=12
+        ).filter(lambda text: unsafe_character(text) is None),
     )
 )
 def test_format_value_reads_back_as_the_same_value(value: Any) -> None:

@@ -414,7 +414,7 @@ def test_a_scenario_built_in_code_with_every_new_field_round_trips() -> None:
         behaviour=Behaviour(
             max_attempts=20, retry_delay=Distribution(DistributionKind.CONSTANT, 7)
         ),
-        word_of_mouth=WordOfMouth(told_negative=(0.0, 0.0), told_positive=(1.5, 1e6)),
+        word_of_mouth=WordOfMouth(told_negative=(0.0, 0.0), told_positive=(1.5, 1000.0)),
         churn=Churn(recovery_paradox=True, reference_loyalty=0.0),
         policies={"careful": policy},
         teaching=Teaching(policies=("careful", "ignore")),
