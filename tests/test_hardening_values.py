@@ -335,3 +335,11 @@ def test_a_grid_steps_rates_in_their_unit() -> None:
 def test_a_range_of_rates_in_two_units_is_refused(setting: str, message: str) -> None:
     with pytest.raises(SettingError, match=message):
         parse_setting(setting)
+
+
+def test_validate_shows_a_file_name_with_an_escape_escaped(tmp_path: Path) -> None:
+    bad = tmp_path / "esc_\x1b[31mred.toml"
+    bad.write_text('name = "fine"\n[problems]\nrate = "1/h"\n[channels.phone]\n', "utf-8")
+    result = invoke("validate", bad)
+    assert "\x1b" not in result.output
+    assert "esc_\\x1b[31mred.toml" in result.output

@@ -8,7 +8,7 @@ import typer
 
 from simcare.cli.console import stderr, stdout
 from simcare.cli.exits import EXIT_USAGE
-from simcare.core.errors import ScenarioError
+from simcare.core.errors import ScenarioError, shown
 
 
 def validate_command(
@@ -28,7 +28,7 @@ def validate_command(
             failed = True
             count = len(error.problems)
             stderr.print(
-                f"{source}: {count} problem{'s' if count != 1 else ''}",
+                f"{shown(source)}: {count} problem{'s' if count != 1 else ''}",
                 style="red",
                 markup=False,
                 highlight=False,
@@ -37,7 +37,7 @@ def validate_command(
             continue
         channels, teams = len(scenario.channels), len(scenario.teams)
         stdout.print(
-            f"{source}: ok ({scenario.name}: {channels} channel{'s' * (channels != 1)}, "
+            f"{shown(source)}: ok ({scenario.name}: {channels} channel{'s' * (channels != 1)}, "
             f"{teams} team{'s' * (teams != 1)})",
             markup=False,
             highlight=False,
