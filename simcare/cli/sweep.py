@@ -293,7 +293,8 @@ def _print_sweep_table(folder: Path, plan: SweepPlan, failed: list[int]) -> None
     from simcare.experiments.compare import KEY_OUTCOMES
     from simcare.experiments.design import format_value
     from simcare.metrics import OUTCOMES
-    from simcare.reports.comparison import SHORT_LABELS, difference_text, short_value
+    from simcare.reports.comparison import SHORT_LABELS
+    from simcare.reports.format import mean_text
     from simcare.results.rows import read_rows
 
     keys = plan.keys
@@ -317,9 +318,7 @@ def _print_sweep_table(folder: Path, plan: SweepPlan, failed: list[int]) -> None
         spec = OUTCOMES[row["outcome"]]
         mean = float(row["mean"]) if row["mean"] else math.nan
         half = float(row["half_width"]) if row["half_width"] else math.nan
-        text = short_value(mean, spec.unit)
-        if not math.isnan(half):
-            text += f" ±{difference_text(half, spec.unit, sign=False)}"
+        text = mean_text(mean, half, spec.unit)
         where = cells.setdefault((int(row["point"]), row["policy"]), {"point": row["point"]})
         where.update({k: row[k] for k in keys})
         where[row["outcome"]] = text
