@@ -10,7 +10,7 @@ from simcare.metrics.binning import Quantiles, queue_intervals, step_integral, t
 from simcare.metrics.catalogue import Outcomes
 from simcare.model.journeys import ContactKind, Result
 from simcare.model.loyalty import lifetime_value
-from simcare.model.records import RESOLVED_ENDS, JourneyEnd, RunRecord
+from simcare.model.records import RESOLVED_ENDS, Cause, JourneyEnd, RunRecord
 from simcare.scenario import Mode, Scenario
 
 
@@ -76,7 +76,7 @@ class Tally:
         self.largest_cascade = 0.0
         self.left = 0.0
         self.left_value = 0.0
-        self.causes = np.zeros(len(JourneyEnd))
+        self.causes = np.zeros(len(Cause))
         segments = list(scenario.segments.values())
         self.value = np.array([lifetime_value(s, scenario.churn) for s in segments])
 
@@ -90,7 +90,9 @@ class Tally:
     def _add_contacts(self, record: RunRecord) -> None:
         channels = len(self.live)
         counted = record.kind != ContactKind.FOLLOW_UP
+        # Contacts arriving in the measured window, followed through the drain to their end.
         measured = counted & (record.arrival_min >= record.warmup_min)
+        measured &= record.arrival_min < record.end_min
         channel = record.channel[measured]
         live = self.live[channel]
         answered = record.answered[measured]
@@ -99,7 +101,7 @@ class Tally:
         target = self.scenario.run.service_level_target_min
         arrival = record.arrival_min[measured]
         end = record.service_end_min[measured]
-        finished = answered & (end <= record.end_min)
+        finished = answered & (end <= record.stop_min)
         still_waiting = ~answered & ~abandoned
         parts = {
             "offered": np.ones(len(channel)),
@@ -117,7 +119,7 @@ class Tally:
             self.sums[name] += np.bincount(channel, weights=values, minlength=channels)
         queue_start, queue_end = queue_intervals(record)
         span = np.array([record.warmup_min, record.end_min])
-        ages = record.end_min - arrival
+        ages = record.stop_min - arrival
         for code in range(channels):
             chosen = counted & (record.channel == code)
             self.sums["queue_time"][code] += time_in_bins(
@@ -198,7 +200,7 @@ class Tally:
         left = record.churn.left & measured
         self.left += float(left.sum())
         self.left_value += float(self.value[record.journey_segment[left]].sum())
-        self.causes += np.bincount(journeys.end[left], minlength=len(JourneyEnd))
+        self.causes += np.bincount(journeys.cause[left], minlength=len(Cause))
 
     def outcomes(self, run: RunRecord) -> Outcomes:
         """Every outcome, keyed by (outcome, scope); ``run`` gives the run-wide parts."""
@@ -318,29 +320,35 @@ class Tally:
             if channel.public:
                 result[("impressions_negative", f"channel:{name}")] = float(negative[code])
                 result[("impressions_positive", f"channel:{name}")] = float(positive[code])
-        segments = list(scenario.segments.values())
+        base = np.array(list(scenario.customer_base().values()))
         silent = int(lost.silent_left.sum())
-        shares = np.array([s.share for s in segments])
-        bystander_value = float(self.value @ shares / shares.sum())
+        # A bystander or a prospect is a customer like any other: the mean over the base.
+        mean_value = float(self.value @ base / base.sum())
         value_lost = (
             self.left_value
             + float(self.value @ lost.silent_left.sum(axis=1))
-            + lost.bystanders_left * bystander_value
+            + lost.bystanders_left * mean_value
         )
+        prospects_value = (lost.prospects_won - lost.prospects_lost) * mean_value
+        customers_lost = min(float(base.sum()), self.left + silent + lost.bystanders_left)
         result.update(
             {
+                ("customer_base", "all"): float(base.sum()),
                 ("complainant_churn", "all"): self.left,
                 ("complainant_churn_rate", "all"): _ratio(self.left, self.journeys["journeys"]),
                 ("silent_churn", "all"): float(silent),
+                ("bystanders_reached", "all"): float(lost.bystanders_reached),
                 ("bystander_churn", "all"): float(lost.bystanders_left),
-                ("customers_lost", "all"): self.left + silent + lost.bystanders_left,
+                ("customers_lost", "all"): customers_lost,
+                ("customers_lost_share", "all"): customers_lost / float(base.sum()),
                 ("prospects_lost", "all"): float(lost.prospects_lost),
+                ("prospects_won", "all"): float(lost.prospects_won),
+                ("prospects_value", "all"): prospects_value,
                 ("lifetime_value_lost", "all"): value_lost,
             }
         )
-        for ending in JourneyEnd:
-            key = ("churned", f"cause:{ending.cause}")
-            result[key] = result.get(key, 0.0) + float(self.causes[ending])
+        for cause in Cause:
+            result[("churned", f"cause:{cause.label}")] = float(self.causes[cause])
         result[("churned", "cause:silent problem")] = float(silent)
         result[("churned", "cause:bystander")] = float(lost.bystanders_left)
         policy = scenario.policy(run.policy)
@@ -351,7 +359,9 @@ class Tally:
         )
         result[("compensation_paid", "all")] = compensation
         result[("cross_sell_revenue", "all")] = revenue
-        result[("net_value", "all")] = revenue - staff_cost - compensation - value_lost
+        result[("net_value", "all")] = (
+            revenue + prospects_value - staff_cost - compensation - value_lost
+        )
         return result
 
 

@@ -15,8 +15,8 @@ from typing import TypeVar
 import numpy as np
 
 from simcare.model.problems import ArrivalBatch
-from simcare.model.records import JourneyEnd, Journeys, Posts
-from simcare.scenario import Behaviour, Channel, Scenario
+from simcare.model.records import Cause, JourneyEnd, Journeys, Posts
+from simcare.scenario import Behaviour, Channel, Mode, Scenario
 from simcare.scenario.policy import Effect, Failure
 
 ArrayOrFloat = TypeVar("ArrayOrFloat", float, np.ndarray)
@@ -204,6 +204,21 @@ def assemble_journeys(
     later_public = arrived[rows] & public[channel[rows]] & (contacts["attempt"][rows] > 0)
     reached_public = np.bincount(owner[later_public], minlength=n_journeys) > 0
     follow_ups = arrived & (kind == ContactKind.FOLLOW_UP)
+    first_channel = channel[:n_journeys]
+    first_response = _first_responses(
+        contacts, answered, service_start + handle, service_start, n_journeys, scenario
+    )
+    cause = _causes(
+        contacts,
+        result,
+        service_start,
+        arrived & complaint,
+        answered_channel,
+        end,
+        first_response - start_min,
+        first_channel,
+        scenario,
+    )
     return Journeys(
         start_min=start_min,
         end=end,
@@ -214,7 +229,72 @@ def assemble_journeys(
         escalations=np.bincount(owner[moved], minlength=n_journeys),
         went_public=~public[channel[:n_journeys]] & reached_public,
         follow_ups=np.bincount(journey[follow_ups], minlength=n_journeys),
+        channel=first_channel,
+        first_response_min=first_response,
+        cause=cause,
     )
+
+
+def _first_responses(
+    contacts: dict[str, np.ndarray],
+    answered: np.ndarray,
+    service_end: np.ndarray,
+    service_start: np.ndarray,
+    n_journeys: int,
+    scenario: Scenario,
+) -> np.ndarray:
+    """When a person first answered each journey (NaN: nobody did before the run ended).
+
+    On a live channel the customer hears back when the answer begins; on an async one when
+    the reply is sent, at the end of the handling. A deletion is not an answer.
+    """
+    live = np.array([c.mode is Mode.LIVE for c in scenario.channels.values()])
+    at = np.where(live[contacts["channel"]], service_start, service_end)
+    heard = answered & (at < scenario.stop_min)
+    first = np.full(n_journeys, np.inf)
+    np.minimum.at(first, contacts["journey"][heard], at[heard])
+    return np.where(np.isinf(first), np.nan, first)
+
+
+def _causes(
+    contacts: dict[str, np.ndarray],
+    result: np.ndarray,
+    service_start: np.ndarray,
+    counted: np.ndarray,
+    answered_channel: np.ndarray,
+    end: np.ndarray,
+    response_wait: np.ndarray,
+    first_channel: np.ndarray,
+    scenario: Scenario,
+) -> np.ndarray:
+    """The worst thing that happened in each journey (a `Cause`), from all its contacts."""
+    journey, n = contacts["journey"], len(end)
+    gave_up = counted & np.isnan(service_start) & (contacts["deadline_min"] < scenario.stop_min)
+    on_answered = answered_channel[contacts["channel"]]
+    stuck = counted & np.isinf(contacts["deadline_min"])  # with no limit: see `_journey_ends`
+
+    def any_of(happened: np.ndarray) -> np.ndarray:
+        return np.bincount(journey[happened], minlength=n) > 0
+
+    expected = np.array([c.expected_response for c in scenario.channels.values()])
+    # Never answered counts as late too: the wait ran past what anyone expects.
+    late = ~(response_wait <= expected[first_channel])
+    worst = [
+        (Cause.DELETED, any_of(counted & (result == Result.DELETED))),
+        (Cause.IGNORED, any_of(~on_answered & (gave_up | stuck))),
+        (Cause.WAITED, any_of(gave_up & on_answered)),
+        (Cause.INTRUDED, any_of(counted & (result == Result.INTRUDED))),
+        (Cause.OPEN, end == JourneyEnd.OPEN),
+        (Cause.UNRESOLVED, ~np.isin(end, RESOLVED)),
+        (Cause.LATE, late),
+    ]
+    cause = np.full(n, Cause.PROBLEM, dtype=np.int8)
+    for code, happened in reversed(worst):  # the worst written last, so it stays
+        cause[happened] = code
+    return cause
+
+
+RESOLVED = [end for end in JourneyEnd if end.resolved]
 
 
 def _journey_ends(
@@ -229,7 +309,7 @@ def _journey_ends(
 ) -> tuple[np.ndarray, np.ndarray]:
     """How and when each journey ended, from its last contact (``last``, in journey order)."""
     n_journeys = len(last)
-    horizon = scenario.run.duration_min
+    horizon = scenario.stop_min
     start_min = contacts["arrival_min"][:n_journeys]
     service_end = service_start + handle
     end = np.full(n_journeys, JourneyEnd.OPEN, dtype=np.int8)
@@ -254,6 +334,9 @@ def _journey_ends(
     end[gave_up & on_answered] = JourneyEnd.WAITED
     end[gave_up & ~on_answered] = JourneyEnd.IGNORED
     end_min[gave_up] = deadline[gave_up]
+    # Waiting with no limit on a channel nobody answers: nothing can come of it, so the
+    # journey is over at the horizon, ignored, not open.
+    end[came & ~on_answered & np.isinf(deadline)] = JourneyEnd.IGNORED
     return end, end_min
 
 
