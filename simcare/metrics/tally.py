@@ -304,7 +304,6 @@ class Tally:
     def _consequences(self, run: RunRecord, staff_cost: float) -> Outcomes:
         """Word of mouth, churn and money, over the journeys that started after the warm-up."""
         scenario = self.scenario
-        lost = run.churn
         negative, positive = self.impressions["negative"], self.impressions["positive"]
         result: Outcomes = {
             ("told_negative", "all"): self.mouth["told_negative"] + run.silent_told,
@@ -320,6 +319,26 @@ class Tally:
             if channel.public:
                 result[("impressions_negative", f"channel:{name}")] = float(negative[code])
                 result[("impressions_positive", f"channel:{name}")] = float(positive[code])
+        churned, value_lost, prospects_value = self._churn(run)
+        result.update(churned)
+        policy = scenario.policy(run.policy)
+        resolved = self.journeys["resolved"]
+        compensation = resolved * policy.compensation.cost if policy.compensation else 0.0
+        revenue = (
+            self.journeys["answered"] * policy.cross_sell.revenue if policy.cross_sell else 0.0
+        )
+        result[("compensation_paid", "all")] = compensation
+        result[("cross_sell_revenue", "all")] = revenue
+        result[("net_value", "all")] = (
+            revenue + prospects_value - staff_cost - compensation - value_lost
+        )
+        return result
+
+    def _churn(self, run: RunRecord) -> tuple[Outcomes, float, float]:
+        """Customers lost and prospects, by cause; the value lost, and the prospects' value."""
+        scenario = self.scenario
+        lost = run.churn
+        result: Outcomes = {}
         base = np.array(list(scenario.customer_base().values()))
         silent = int(lost.silent_left.sum())
         # A bystander or a prospect is a customer like any other: the mean over the base.
@@ -351,18 +370,7 @@ class Tally:
             result[("churned", f"cause:{cause.label}")] = float(self.causes[cause])
         result[("churned", "cause:silent problem")] = float(silent)
         result[("churned", "cause:bystander")] = float(lost.bystanders_left)
-        policy = scenario.policy(run.policy)
-        resolved = self.journeys["resolved"]
-        compensation = resolved * policy.compensation.cost if policy.compensation else 0.0
-        revenue = (
-            self.journeys["answered"] * policy.cross_sell.revenue if policy.cross_sell else 0.0
-        )
-        result[("compensation_paid", "all")] = compensation
-        result[("cross_sell_revenue", "all")] = revenue
-        result[("net_value", "all")] = (
-            revenue + prospects_value - staff_cost - compensation - value_lost
-        )
-        return result
+        return result, value_lost, prospects_value
 
 
 def outcomes(record: RunRecord, scenario: Scenario) -> Outcomes:

@@ -194,17 +194,9 @@ def assemble_journeys(
     anger = contacts["anger"][last] + step_of_end[end]
 
     counted = arrived & complaint
-    attempts = np.bincount(journey[counted], minlength=n_journeys)
     answered = counted & ~np.isnan(service_start) & (result != Result.DELETED)
-    channel = contacts["channel"]
-    moved = np.zeros(len(rows), dtype=bool)
-    moved[1:] = (owner[1:] == owner[:-1]) & (channel[rows][1:] != channel[rows][:-1])
-    moved &= arrived[rows]
-    public = np.array([c.public for c in scenario.channels.values()])
-    later_public = arrived[rows] & public[channel[rows]] & (contacts["attempt"][rows] > 0)
-    reached_public = np.bincount(owner[later_public], minlength=n_journeys) > 0
-    follow_ups = arrived & (kind == ContactKind.FOLLOW_UP)
-    first_channel = channel[:n_journeys]
+    escalations, went_public = _moves(contacts, rows, arrived, n_journeys, scenario)
+    first_channel = contacts["channel"][:n_journeys]
     first_response = _first_responses(
         contacts, answered, service_start + handle, service_start, n_journeys, scenario
     )
@@ -212,7 +204,7 @@ def assemble_journeys(
         contacts,
         result,
         service_start,
-        arrived & complaint,
+        counted,
         answered_channel,
         end,
         first_response - start_min,
@@ -224,15 +216,40 @@ def assemble_journeys(
         end=end,
         end_min=end_min,
         anger=anger,
-        attempts=attempts,
+        attempts=np.bincount(journey[counted], minlength=n_journeys),
         answered=np.bincount(journey[answered], minlength=n_journeys),
-        escalations=np.bincount(owner[moved], minlength=n_journeys),
-        went_public=~public[channel[:n_journeys]] & reached_public,
-        follow_ups=np.bincount(journey[follow_ups], minlength=n_journeys),
+        escalations=escalations,
+        went_public=went_public,
+        follow_ups=np.bincount(
+            journey[arrived & (kind == ContactKind.FOLLOW_UP)], minlength=n_journeys
+        ),
         channel=first_channel,
         first_response_min=first_response,
         cause=cause,
     )
+
+
+def _moves(
+    contacts: dict[str, np.ndarray],
+    rows: np.ndarray,
+    arrived: np.ndarray,
+    n_journeys: int,
+    scenario: Scenario,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each journey's moves to another channel, and whether it went from private to public.
+
+    ``rows`` are the complaints (not follow-ups), by journey and then attempt.
+    """
+    owner = contacts["journey"][rows]
+    channel = contacts["channel"]
+    moved = np.zeros(len(rows), dtype=bool)
+    moved[1:] = (owner[1:] == owner[:-1]) & (channel[rows][1:] != channel[rows][:-1])
+    moved &= arrived[rows]
+    public = np.array([c.public for c in scenario.channels.values()])
+    later_public = arrived[rows] & public[channel[rows]] & (contacts["attempt"][rows] > 0)
+    reached_public = np.bincount(owner[later_public], minlength=n_journeys) > 0
+    went_public = ~public[channel[:n_journeys]] & reached_public
+    return np.bincount(owner[moved], minlength=n_journeys), went_public
 
 
 def _first_responses(

@@ -329,7 +329,6 @@ class RunSettings:
         default=MINUTES_PER_DAY, metadata=in_file(FileKind.DURATION, "duration")
     )
     warmup_min: float = field(default=0.0, metadata=in_file(FileKind.DURATION, "warmup"))
-    drain_min: float | None = field(default=None, metadata=in_file(FileKind.DURATION, "drain"))
     service_level_target_min: float = field(
         default=20 / 60, metadata=in_file(FileKind.DURATION, "service_level_target")
     )
@@ -337,6 +336,7 @@ class RunSettings:
     policy: str = field(
         default="reply_private", metadata=in_file(FileKind.NAME, refers_to="policies")
     )
+    drain_min: float | None = field(default=None, metadata=in_file(FileKind.DURATION, "drain"))
 
     @every_problem
     def __post_init__(self) -> None:

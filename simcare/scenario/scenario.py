@@ -103,6 +103,28 @@ class Scenario:
                 found.append(Problem(section, "expected at least one entry"))
             elif sum(item.share for item in table.values()) <= 0:
                 found.append(Problem(section, "the shares must not all be zero"))
+        found.extend(self._check_references())
+        found.extend(self._check_lifetime_value())
+        found.extend(self._check_customers())
+        found.extend(self._check_policies())
+        known = self.policy_names
+        if self.run.policy not in known:
+            found.append(
+                Problem("run.policy", f"unknown policy {self.run.policy!r}; policies are {known}")
+            )
+        for index, name in enumerate(self.teaching.policies):
+            if name not in known:
+                found.append(
+                    Problem(
+                        f"teaching.policies[{index}]",
+                        f"unknown policy {name!r}; policies are {known}",
+                    )
+                )
+        return found
+
+    def _check_references(self) -> list[Problem]:
+        """Names that must be entries of another section: channels, severities."""
+        found: list[Problem] = []
         for team in self.teams.values():
             for channel in team.channels:
                 if channel not in self.channels:
@@ -128,22 +150,6 @@ class Scenario:
                         f"channels.{rung.name}.escalate_to",
                         f"unknown channel {rung.escalate_to!r}; "
                         f"channels are {sorted(self.channels)}",
-                    )
-                )
-        found.extend(self._check_lifetime_value())
-        found.extend(self._check_customers())
-        found.extend(self._check_policies())
-        known = self.policy_names
-        if self.run.policy not in known:
-            found.append(
-                Problem("run.policy", f"unknown policy {self.run.policy!r}; policies are {known}")
-            )
-        for index, name in enumerate(self.teaching.policies):
-            if name not in known:
-                found.append(
-                    Problem(
-                        f"teaching.policies[{index}]",
-                        f"unknown policy {name!r}; policies are {known}",
                     )
                 )
         return found
