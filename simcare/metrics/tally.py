@@ -342,7 +342,7 @@ class Tally:
         base = np.array(list(scenario.customer_base().values()))
         silent = int(lost.silent_left.sum())
         # A bystander or a prospect is a customer like any other: the mean over the base.
-        mean_value = float(self.value @ base / base.sum())
+        mean_value = float(np.average(self.value, weights=base)) if base.sum() > 0 else 0.0
         value_lost = (
             self.left_value
             + float(self.value @ lost.silent_left.sum(axis=1))
@@ -359,7 +359,7 @@ class Tally:
                 ("bystanders_reached", "all"): float(lost.bystanders_reached),
                 ("bystander_churn", "all"): float(lost.bystanders_left),
                 ("customers_lost", "all"): customers_lost,
-                ("customers_lost_share", "all"): customers_lost / float(base.sum()),
+                ("customers_lost_share", "all"): _ratio(customers_lost, float(base.sum())),
                 ("prospects_lost", "all"): float(lost.prospects_lost),
                 ("prospects_won", "all"): float(lost.prospects_won),
                 ("prospects_value", "all"): prospects_value,
