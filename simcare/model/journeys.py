@@ -176,12 +176,7 @@ def assemble_journeys(
     journey = contacts["journey"]
     kind = contacts["kind"]
     complaint = kind != ContactKind.FOLLOW_UP
-    rows = np.flatnonzero(complaint)
-    rows = rows[np.lexsort((contacts["attempt"][rows], journey[rows]))]
-    owner = journey[rows]
-    is_last = np.ones(len(owner), dtype=bool)
-    is_last[:-1] = owner[1:] != owner[:-1]
-    last = rows[is_last]  # one per journey, in journey order (every journey has a contact)
+    rows, last = _complaint_rows(contacts, complaint)
     start_min = contacts["arrival_min"][:n_journeys]
     end, end_min = _journey_ends(
         contacts, last, result, service_start, handle, arrived, answered_channel, scenario
@@ -227,6 +222,19 @@ def assemble_journeys(
         first_response_min=first_response,
         cause=cause,
     )
+
+
+def _complaint_rows(
+    contacts: dict[str, np.ndarray], complaint: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The complaints' rows by journey then attempt, and each journey's last complaint."""
+    journey = contacts["journey"]
+    rows = np.flatnonzero(complaint)
+    rows = rows[np.lexsort((contacts["attempt"][rows], journey[rows]))]
+    owner = journey[rows]
+    is_last = np.ones(len(owner), dtype=bool)
+    is_last[:-1] = owner[1:] != owner[:-1]
+    return rows, rows[is_last]  # one per journey, in journey order (each has a contact)
 
 
 def _moves(
