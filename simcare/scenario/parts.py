@@ -34,11 +34,11 @@ MIN_TOLD_SHAPE = 0.001
 """The smallest negative-binomial shape of the number told (smaller ones overflow)."""
 MAX_TOLD = 1000.0
 """The most people one customer tells in private, on average (`WordOfMouth.told_negative` and
-`told_positive`, times a policy's `told_positive_factor`). The evidence says 10 to 20 (calibration
-§1: "13% tell more than 20"); a public post's audience is counted apart, from followers, so a
-thousand is far beyond any real case. Each person told is counted one by one: at 1e9 a
-replication took hours, and at 10,000 with `told_shape` 0.001 the loyal-fan case took 2.5
-minutes a replication (14 s at 1,000)."""
+`told_positive`, times a policy's `told_positive_factor`). The evidence says 10 to 20
+(docs/evidence.md, "Who complains, and what they tell": "13% tell more than 20"); a public
+post's audience is counted apart, from followers, so a thousand is far beyond any real case.
+Each person told is counted one by one: at 1e9 a replication took hours, and at 10,000 with
+`told_shape` 0.001 the loyal-fan case took 2.5 minutes a replication (14 s at 1,000)."""
 
 
 class DistributionKind(StrEnum):
