@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 import tomllib
 from pathlib import Path
 
@@ -226,3 +227,12 @@ def test_a_scenario_built_in_code_checks_its_approach_team_too() -> None:
     post = dataclasses.replace(scenario.channels["post"], approach_team="nobody")
     with pytest.raises(ScenarioError, match=r"channels\.post\.approach_team: unknown team"):
         dataclasses.replace(scenario, channels={**scenario.channels, "post": post})
+
+
+def test_the_starter_shows_the_handling_keys_with_their_defaults() -> None:
+    starter = Path(__file__).resolve().parents[2] / "simcare" / "scenario_file" / "starter.toml"
+    text = starter.read_text(encoding="utf-8")
+    assert "#[actions]" in text
+    switched_on = re.sub(r"(?m)^#(?=\[actions\]|\w+\.handle_factor)", "", text)
+    assert "\n[actions]\n" in switched_on
+    assert loads_scenario(switched_on).actions == ActionHandling()
