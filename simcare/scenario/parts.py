@@ -100,6 +100,10 @@ class Channel:
         escalate_to: the louder channel an unhappy customer moves to next (the ladder).
         audience_per_min: people of the channel's own audience (page fans, site visitors)
             who see a visible public post, per minute it stays up.
+        geotagged: a post here carries the store it was sent from (so a clerk can find the
+            customer: `approach_in_store` needs it).
+        approach_team: the team of store staff who walk up to a customer posting here; they
+            take this channel's contacts only under `approach_in_store`, and then alone.
     """
 
     name: str = field(metadata=in_file(FileKind.NAME))
@@ -114,6 +118,10 @@ class Channel:
         default=None, metadata=in_file(FileKind.NAME, refers_to="channels")
     )
     audience_per_min: float = field(default=0.0, metadata=in_file(FileKind.RATE, "audience"))
+    geotagged: bool = field(default=False, metadata=in_file(FileKind.FLAG))
+    approach_team: str | None = field(
+        default=None, metadata=in_file(FileKind.NAME, refers_to="teams")
+    )
 
     @every_problem
     def __post_init__(self) -> None:
