@@ -73,9 +73,7 @@ OUTCOMES: dict[str, OutcomeSpec] = {
     "open_at_end": OutcomeSpec("Waiting at end of run (backlog)", Unit.COUNT, LOWER),
     "p_wait": OutcomeSpec("P(wait)", Unit.SHARE, LOWER),
     "asa_min": OutcomeSpec("ASA (mean wait, answered)", Unit.MINUTES, LOWER),
-    "wait_mean_min": OutcomeSpec(
-        "Mean wait, every contact (unanswered: so far)", Unit.MINUTES, LOWER
-    ),
+    "wait_mean_min": OutcomeSpec("Mean wait (unanswered: so far)", Unit.MINUTES, LOWER),
     "service_level_offered": OutcomeSpec("Service level (offered)", Unit.SHARE, HIGHER),
     "service_level_answered": OutcomeSpec("Service level (answered)", Unit.SHARE, HIGHER),
     "abandonment_rate": OutcomeSpec("Abandonment rate", Unit.SHARE, LOWER),
