@@ -32,7 +32,9 @@ def first_channels(record: RunRecord) -> list[int]:
     return [first[j] for j in range(len(record.journeys))]
 
 
-def journey_times(record: RunRecord, scenario: Scenario, deletion_answers: bool = False):
+def journey_times(
+    record: RunRecord, scenario: Scenario, deletion_answers: bool = False
+) -> list[tuple[int, float, float]]:
     """Per measured journey: (first channel, first response, resolution), one loop at a time.
 
     ``deletion_answers`` counts a deletion as an answer (the old, wrong definition), to show
@@ -51,13 +53,13 @@ def journey_times(record: RunRecord, scenario: Scenario, deletion_answers: bool 
         j = int(record.journey[row])
         if answered_at <= end:
             answers[j] = min(answers[j], answered_at)
-    rows = []
+    rows: list[tuple[int, float, float]] = []
     for j, channel in enumerate(first_channels(record)):
         start = journeys.start_min[j]
         if start < record.warmup_min:
             continue
         fixed = journeys.end_min[j] if journeys.end[j] in RESOLVED_ENDS else end
-        rows.append((channel, answers[j] - start, fixed - start))
+        rows.append((channel, float(answers[j] - start), float(fixed - start)))
     return rows
 
 

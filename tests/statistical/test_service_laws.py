@@ -18,7 +18,7 @@ from conftest import always, exponential
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from simcare.core.stats import estimate
+from simcare.core.stats import Estimate, estimate
 from simcare.experiments.replicate import simulate_outcomes
 from simcare.metrics import Outcomes
 from simcare.scenario import (
@@ -63,7 +63,9 @@ def service_times(values: Outcomes, scenario: Scenario) -> dict[tuple[str, str],
     return {(o, s): values[(o, s)] for o in TIMES for s in scopes if (o, s) in values}
 
 
-def fallen(base: Scenario, other: Scenario, replications: int, policy: str | None = None) -> list:
+def fallen(
+    base: Scenario, other: Scenario, replications: int, policy: str | None = None
+) -> list[tuple[tuple[str, str], Estimate]]:
     """The service times whose paired 95% interval (other − base) lies wholly below zero.
 
     A pair where a time is undefined in either run (NaN: a channel nobody answered) is left
@@ -184,7 +186,18 @@ def test_more_agents_never_raise_a_channels_wait(case: str) -> None:
     assert risen == []
 
 
-def _paired_waits(base: Scenario, other: Scenario, replications: int) -> dict:
+@pytest.mark.slow
+@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenario=small_centres())
+def test_more_agents_never_raise_a_channels_wait_generated(scenario: Scenario) -> None:
+    bigger = _one_more_agent_everywhere(scenario)
+    risen = [(key, est) for key, est in _paired_waits(scenario, bigger, 12).items() if est.low > 0]
+    assert risen == []
+
+
+def _paired_waits(
+    base: Scenario, other: Scenario, replications: int
+) -> dict[tuple[str, str], Estimate]:
     """Paired 95% intervals (other − base) of each channel's ASA and mean wait."""
     keys = [
         (outcome, f"channel:{name}")
