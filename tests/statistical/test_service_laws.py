@@ -41,6 +41,7 @@ TIMES = (
     "first_response_p90_min",
     "resolution_median_min",
     "resolution_p90_min",
+    "backlog_oldest_age_min",
 )
 """Every reported service time (minutes that are better lower)."""
 
