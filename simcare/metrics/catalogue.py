@@ -4,14 +4,27 @@ Definitions (contacts are those arriving after the warm-up; times in minutes):
 - *answered*: an agent reached the contact before the run ended; *abandoned*: the customer's
   patience ran out first; *open at end*: neither, when the run stopped.
 - *P(wait)*: share of contacts that found no free agent.
-- *ASA*: mean wait of answered contacts.
+- *ASA*: mean wait of answered contacts (a moderator's pick-up counts: it is a queue measure),
+  per channel only; it is the textbook figure (Erlang C/A). Pooled over channels it would
+  fall when a slow channel stops answering under load, so the all-channel row is given only
+  when there is a single channel. *Service level (answered)* likewise.
+- *Mean wait*: over every contact offered, the wait until answered, or, if never answered,
+  until the customer gave up or the run ended (censored at the wait so far): it cannot fall
+  when the same contacts wait longer. This is the all-channel waiting figure.
 - *Service level (offered)*: contacts answered within the target / contacts whose fate
   against the target is known (all except those still open at the end that had waited less
   than the target). *Service level (answered)*: answered within the target / answered.
 - *Abandonment rate*: abandoned / (answered + abandoned), on live channels only (undefined on
   an async channel, where a customer who gives up shows in the backlog measures).
-- *First response*: when the customer first hears back: the answer on a live channel, the
-  reply being sent (end of handling) on an async one. *Resolution*: end of handling.
+- *First response* (per journey, scoped by its first channel): from the first complaint to
+  the first human answer on any channel: a live contact answered, an async reply sent (end of
+  handling). A deletion is not an answer; the model has no automated acknowledgement (a public
+  acknowledgement is an agent's handling, so it counts when it is sent). *Resolution* (per
+  journey, by first channel): from the first complaint to the fix (journey ended resolved
+  quickly, resolved, or intruded upon). A journey without an answer (a fix) by the end of the
+  run counts at its time so far (censored): the median is the time by which half the journeys
+  had one, a lower bound when fewer than half did; neither can fall when the same journeys
+  wait longer, nor when slow ones drop out unanswered.
 - *Occupancy*: agent time handling contacts / agent time on duty. *Utilisation*: handling /
   paid time, where paid time adds the team's shrinkage. Staff cost is paid hours × cost.
 """
@@ -60,13 +73,18 @@ OUTCOMES: dict[str, OutcomeSpec] = {
     "open_at_end": OutcomeSpec("Waiting at end of run (backlog)", Unit.COUNT, LOWER),
     "p_wait": OutcomeSpec("P(wait)", Unit.SHARE, LOWER),
     "asa_min": OutcomeSpec("ASA (mean wait, answered)", Unit.MINUTES, LOWER),
+    "wait_mean_min": OutcomeSpec("Mean wait (unanswered: so far)", Unit.MINUTES, LOWER),
     "service_level_offered": OutcomeSpec("Service level (offered)", Unit.SHARE, HIGHER),
     "service_level_answered": OutcomeSpec("Service level (answered)", Unit.SHARE, HIGHER),
     "abandonment_rate": OutcomeSpec("Abandonment rate", Unit.SHARE, LOWER),
-    "first_response_median_min": OutcomeSpec("First response, median", Unit.MINUTES, LOWER),
-    "first_response_p90_min": OutcomeSpec("First response, p90", Unit.MINUTES, LOWER),
-    "resolution_median_min": OutcomeSpec("Resolution time, median", Unit.MINUTES, LOWER),
-    "resolution_p90_min": OutcomeSpec("Resolution time, p90", Unit.MINUTES, LOWER),
+    "first_response_median_min": OutcomeSpec(
+        "First human response per journey, median", Unit.MINUTES, LOWER
+    ),
+    "first_response_p90_min": OutcomeSpec(
+        "First human response per journey, p90", Unit.MINUTES, LOWER
+    ),
+    "resolution_median_min": OutcomeSpec("Time to fix per journey, median", Unit.MINUTES, LOWER),
+    "resolution_p90_min": OutcomeSpec("Time to fix per journey, p90", Unit.MINUTES, LOWER),
     "backlog_mean": OutcomeSpec("Waiting (queue or backlog), time-average", Unit.COUNT, LOWER),
     "backlog_oldest_age_min": OutcomeSpec(
         "Oldest still waiting at end of run", Unit.MINUTES, LOWER
@@ -119,7 +137,8 @@ OUTCOMES: dict[str, OutcomeSpec] = {
         "Net value (revenue + prospects - costs - value lost)", Unit.MONEY, HIGHER
     ),
 }
-"""Every outcome simcare reports, by key. Scopes: "all", "channel:NAME", "team:NAME", and
+"""Every outcome simcare reports, by key. Scopes: "all", "channel:NAME" (first response and
+resolution: journeys that began there), "team:NAME", and
 "flow:FROM→TO" (escalations), "end:ENDING" (journeys that ended so), "cause:CAUSE" (churn)."""
 
 Outcomes = dict[tuple[str, str], float]

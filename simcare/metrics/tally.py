@@ -24,6 +24,7 @@ _CONTACT_SUMS = (
     "abandoned",
     "waited",
     "wait_answered",
+    "wait_all",
     "within_target",
     "known_against_target",
     "abandoned_live",
@@ -100,8 +101,6 @@ class Tally:
         wait = record.wait_min[measured]
         target = self.scenario.run.service_level_target_min
         arrival = record.arrival_min[measured]
-        end = record.service_end_min[measured]
-        finished = answered & (end <= record.stop_min)
         still_waiting = ~answered & ~abandoned
         parts = {
             "offered": np.ones(len(channel)),
@@ -109,6 +108,7 @@ class Tally:
             "abandoned": abandoned,
             "waited": wait > 0,
             "wait_answered": np.where(answered, wait, 0.0),
+            "wait_all": wait,
             "within_target": answered & (wait <= target),
             "known_against_target": ~(still_waiting & (wait < target)),
             # Abandonment is a live-channel measure; an async channel's give-ups show as backlog.
@@ -128,10 +128,28 @@ class Tally:
             waiting = ages[still_waiting & (channel == code)]
             if len(waiting):
                 self.oldest[code] = max(self.oldest[code], float(waiting.max()))
-        responded = np.where(live, answered, finished)
-        first_response = np.where(live, wait, end - arrival)
-        self.first_response.add(channel[responded], first_response[responded])
-        self.resolution.add(channel[finished], (end - arrival)[finished])
+        self._add_journey_times(record)
+
+    def _add_journey_times(self, record: RunRecord) -> None:
+        """First response and resolution of the measured journeys, by their first channel.
+
+        First response is the first human answer in the journey (a live contact answered, an
+        async reply sent; a deletion is none); resolution is the fix. Both run from the first
+        complaint; a journey without one when the run stops counts at its time so far
+        (censored), so neither can fall when the same journeys wait longer, nor when slow ones
+        drop out unanswered or unfixed.
+        """
+        journeys = record.journeys
+        measured = journeys.start_min >= record.warmup_min
+        first_channel = journeys.channel.astype(np.intp)[measured]
+        answered_min = np.where(
+            np.isnan(journeys.first_response_min), record.stop_min, journeys.first_response_min
+        )
+        self.first_response.add(first_channel, (answered_min - journeys.start_min)[measured])
+        fixed_min = np.where(
+            np.isin(journeys.end, RESOLVED_ENDS), journeys.end_min, record.stop_min
+        )
+        self.resolution.add(first_channel, (fixed_min - journeys.start_min)[measured])
 
     def _add_teams(self, record: RunRecord) -> None:
         window = np.array([record.warmup_min, record.end_min])
@@ -242,13 +260,14 @@ class Tally:
         end, warmup = self.scenario.run.duration_min, self.scenario.run.warmup_min
 
         offered, answered = sums["offered"], sums["answered"]
-        return {
+        result = {
             "complaints": offered,
             "answered": answered,
             "abandoned": sums["abandoned"],
             "open_at_end": offered - answered - sums["abandoned"],
             "p_wait": _ratio(sums["waited"], offered),
             "asa_min": _ratio(sums["wait_answered"], answered),
+            "wait_mean_min": _ratio(sums["wait_all"], offered),
             "service_level_offered": _ratio(sums["within_target"], sums["known_against_target"]),
             "service_level_answered": _ratio(sums["within_target"], answered),
             "abandonment_rate": _ratio(sums["abandoned_live"], sums["settled_live"]),
@@ -259,6 +278,11 @@ class Tally:
             "backlog_mean": sums["queue_time"] / (end - warmup),
             "backlog_oldest_age_min": float(self.oldest[chosen].max()),
         }
+        if chosen.sum() > 1:
+            # Figures over the answered alone are per channel: pooled, a slow channel that
+            # stops answering under load would drop out of them and make them look better.
+            del result["asa_min"], result["service_level_answered"]
+        return result
 
     def _team_outcomes(
         self, run: RunRecord, team: int, shrinkage: float, cost: float

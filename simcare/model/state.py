@@ -20,7 +20,7 @@ from simcare.model.journeys import EffectTable, repost_targets
 from simcare.model.problems import ArrivalBatch, ProblemSource
 from simcare.model.queues import PriorityQueue, Queue, TeamState
 from simcare.scenario import Distribution, DistributionKind, Scenario
-from simcare.scenario.policy import ACTIONS, Effect, Priority
+from simcare.scenario.policy import ACTIONS, Effect, Priority, serves
 
 EXPONENTIAL, LOGNORMAL, CONSTANT = 0, 1, 2
 """The kinds of `duration_params`."""
@@ -68,8 +68,10 @@ class RunState:
         self.behaviour = behaviour = scenario.behaviour
         channels = list(scenario.channels.values())
         channel_code = {name: code for code, name in enumerate(scenario.channels)}
+        self.actions = [self.policy.action_for(c) for c in channels]
         self.effects: list[Effect] = [
-            ACTIONS[self.policy.action_for(c)].effect(c) for c in channels
+            ACTIONS[key].effect(c, scenario.actions)
+            for key, c in zip(self.actions, channels, strict=True)
         ]
         self.escalate_to = [
             -1 if c.escalate_to is None else channel_code[c.escalate_to] for c in channels
@@ -121,13 +123,18 @@ class RunState:
         self.channel_teams: list[list[TeamState]] = [[] for _ in self.effects]
         self.teams: list[TeamState] = []
         agent_team: list[int] = []
+        channels = list(self.scenario.channels.values())
         for team_code, team in enumerate(self.scenario.teams.values()):
             first_agent = len(agent_team)
             agent_team.extend([team_code] * team.max_headcount)
             codes = [channel_code[name] for name in team.channels]
+            # Store staff take only their channels' approach contacts, and take them alone.
+            served = [
+                code for code in codes if serves(team.name, channels[code], self.actions[code])
+            ]
             state = TeamState(
                 range(first_agent, len(agent_team)),
-                [(code, self.queues[code]) for code in codes],
+                [(code, self.queues[code]) for code in served],
                 {
                     code: (
                         *duration_params(team.handle_time[name]),
@@ -138,7 +145,7 @@ class RunState:
                 },
             )
             self.teams.append(state)
-            for code in codes:
+            for code in served:
                 if self.effects[code].answers:
                     self.channel_teams[code].append(state)
         self.agent_team = agent_team

@@ -50,6 +50,6 @@ def in_file(kind: FileKind, key: str = "", **hints: Any) -> dict[str, Any]:
         key: the TOML key, if it is not the field's name ("followers.median": inside a table).
         **hints: what the kind needs: ``of`` (an enum, a dataclass or a kind), ``size`` (of a
             list of weights), ``refers_to`` (the section whose entry this names: "channels",
-            "severities" or "policies").
+            "severities", "policies" or "teams").
     """
     return {"kind": kind, "key": key, **hints}

@@ -34,11 +34,11 @@ MIN_TOLD_SHAPE = 0.001
 """The smallest negative-binomial shape of the number told (smaller ones overflow)."""
 MAX_TOLD = 1000.0
 """The most people one customer tells in private, on average (`WordOfMouth.told_negative` and
-`told_positive`, times a policy's `told_positive_factor`). The evidence says 10 to 20 (calibration
-§1: "13% tell more than 20"); a public post's audience is counted apart, from followers, so a
-thousand is far beyond any real case. Each person told is counted one by one: at 1e9 a
-replication took hours, and at 10,000 with `told_shape` 0.001 the loyal-fan case took 2.5
-minutes a replication (14 s at 1,000)."""
+`told_positive`, times a policy's `told_positive_factor`). The evidence says 10 to 20
+(docs/evidence.md, "Who complains, and what they tell": "13% tell more than 20"); a public
+post's audience is counted apart, from followers, so a thousand is far beyond any real case.
+Each person told is counted one by one: at 1e9 a replication took hours, and at 10,000 with
+`told_shape` 0.001 the loyal-fan case took 2.5 minutes a replication (14 s at 1,000)."""
 
 
 MAX_DRAIN_MIN = 365 * MINUTES_PER_DAY
@@ -114,6 +114,10 @@ class Channel:
             who see a visible public post, per minute it stays up.
         expected_response_min: how soon customers expect an answer here; None takes the
             default for the channel's kind (`Channel.expected_response`).
+        geotagged: a post here carries the store it was sent from (so a clerk can find the
+            customer: `approach_in_store` needs it).
+        approach_team: the team of store staff who walk up to a customer posting here; they
+            take this channel's contacts only under `approach_in_store`, and then alone.
     """
 
     name: str = field(metadata=in_file(FileKind.NAME))
@@ -130,6 +134,10 @@ class Channel:
     audience_per_min: float = field(default=0.0, metadata=in_file(FileKind.RATE, "audience"))
     expected_response_min: float | None = field(
         default=None, metadata=in_file(FileKind.DURATION, "expected_response")
+    )
+    geotagged: bool = field(default=False, metadata=in_file(FileKind.FLAG))
+    approach_team: str | None = field(
+        default=None, metadata=in_file(FileKind.NAME, refers_to="teams")
     )
 
     @every_problem

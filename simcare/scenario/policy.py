@@ -4,6 +4,11 @@ An *action* is a small class behind the `Action` protocol, registered under its 
 simulation does not call actions per contact: it reads each channel's `Effect` once, when a
 replication starts, and works from those numbers (so a policy costs nothing on the hot path).
 
+How long each action keeps an agent busy, relative to the team's handling time, is the
+scenario's `ActionHandling` (its ``[actions]`` table), not a constant here. Approaching a
+customer in store is only possible on a public, geotagged channel, and only the channel's
+`approach_team` (store staff) does it (`serves`).
+
 A `Policy` maps every channel to an action, plus modifiers (response hours, queue priority,
 compensation, cross-selling, follow-up, conversation depth). The five built-in policies apply to
 any scenario: their action is used wherever it is allowed and channels where it is not are
@@ -12,7 +17,8 @@ answered in private (a phone call cannot be answered "in public" or deleted).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from typing import ClassVar, Protocol
 
@@ -64,6 +70,42 @@ class Effect:
     may_intrude: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class ActionHandling:
+    """How long each action keeps an agent busy: a factor on the team's handling time.
+
+    Attributes:
+        delete_factor: a moderator's removal of a post, as a share of answering it.
+        reply_public_factor: an answer written in the open.
+        reply_private_factor: an answer by private message, email or phone.
+        acknowledge_factor: a public acknowledgement and then a private answer, on a public
+            channel (on a private one it is a private answer).
+        approach_factor: a store clerk finding the customer and sorting it out (on the
+            approach team's own handling time for the channel).
+    """
+
+    delete_factor: float = field(
+        default=0.2, metadata=in_file(FileKind.NUMBER, "delete.handle_factor")
+    )
+    reply_public_factor: float = field(
+        default=1.0, metadata=in_file(FileKind.NUMBER, "reply_public.handle_factor")
+    )
+    reply_private_factor: float = field(
+        default=1.0, metadata=in_file(FileKind.NUMBER, "reply_private.handle_factor")
+    )
+    acknowledge_factor: float = field(
+        default=1.1, metadata=in_file(FileKind.NUMBER, "acknowledge_then_private.handle_factor")
+    )
+    approach_factor: float = field(
+        default=1.0, metadata=in_file(FileKind.NUMBER, "approach_in_store.handle_factor")
+    )
+
+    @every_problem
+    def __post_init__(self) -> None:
+        for spec in fields(self):
+            check_positive(spec.metadata["key"], getattr(self, spec.name))
+
+
 class Action(Protocol):
     """A response to a complaint: its TOML key, where it is allowed, and its effect."""
 
@@ -74,7 +116,7 @@ class Action(Protocol):
         """Return why this action cannot be used on the channel, or None if it can."""
         ...
 
-    def effect(self, channel: Channel) -> Effect:
+    def effect(self, channel: Channel, handling: ActionHandling) -> Effect:
         """Return what the action does to a contact on the channel."""
         ...
 
@@ -90,7 +132,7 @@ class Ignore(_Anywhere):
     key: ClassVar[str] = "ignore"
     description: ClassVar[str] = "nobody answers (an unmonitored channel)"
 
-    def effect(self, channel: Channel) -> Effect:
+    def effect(self, channel: Channel, handling: ActionHandling) -> Effect:
         return Effect(answers=False)
 
 
@@ -99,7 +141,6 @@ class Delete:
 
     key: ClassVar[str] = "delete"
     description: ClassVar[str] = "a moderator removes the post (brand-owned public channels only)"
-    handle_factor = 0.2  # removing a post takes a fraction of answering it (illustrative)
 
     def refuses(self, channel: Channel) -> str | None:
         if not channel.public:
@@ -108,8 +149,8 @@ class Delete:
             return f"channel {channel.name!r} is not brand-owned: the brand cannot delete there"
         return None
 
-    def effect(self, channel: Channel) -> Effect:
-        return Effect(answers=True, handle_factor=self.handle_factor, removes_post=True)
+    def effect(self, channel: Channel, handling: ActionHandling) -> Effect:
+        return Effect(answers=True, handle_factor=handling.delete_factor, removes_post=True)
 
 
 class ReplyPublic(_Anywhere):
@@ -118,9 +159,15 @@ class ReplyPublic(_Anywhere):
     key: ClassVar[str] = "reply_public"
     description: ClassVar[str] = "answer and resolve in the open"
 
-    def effect(self, channel: Channel) -> Effect:
+    def effect(self, channel: Channel, handling: ActionHandling) -> Effect:
         public = channel.public
-        return Effect(answers=True, resolves=True, visible_answer=public, lifts_visibility=public)
+        return Effect(
+            answers=True,
+            handle_factor=handling.reply_public_factor,
+            resolves=True,
+            visible_answer=public,
+            lifts_visibility=public,
+        )
 
 
 class ReplyPrivate(_Anywhere):
@@ -129,8 +176,13 @@ class ReplyPrivate(_Anywhere):
     key: ClassVar[str] = "reply_private"
     description: ClassVar[str] = "resolve in private; a public post stays up with no visible answer"
 
-    def effect(self, channel: Channel) -> Effect:
-        return Effect(answers=True, resolves=True, may_update=channel.public)
+    def effect(self, channel: Channel, handling: ActionHandling) -> Effect:
+        return Effect(
+            answers=True,
+            handle_factor=handling.reply_private_factor,
+            resolves=True,
+            may_update=channel.public,
+        )
 
 
 class AcknowledgeThenPrivate(_Anywhere):
@@ -138,26 +190,86 @@ class AcknowledgeThenPrivate(_Anywhere):
 
     key: ClassVar[str] = "acknowledge_then_private"
     description: ClassVar[str] = "acknowledge in public, resolve in private"
-    handle_factor = 1.1  # the public acknowledgement is an extra short message (illustrative)
 
-    def effect(self, channel: Channel) -> Effect:
+    def effect(self, channel: Channel, handling: ActionHandling) -> Effect:
         public = channel.public
+        # On a private channel there is nothing to acknowledge in public: a private answer.
+        factor = handling.acknowledge_factor if public else handling.reply_private_factor
         return Effect(
             answers=True,
-            handle_factor=self.handle_factor if public else 1.0,
+            handle_factor=factor,
             resolves=True,
             visible_answer=public,
         )
 
 
-class ApproachInStore(_Anywhere):
-    """A store clerk walks up to the customer who posted from the store: fast, maybe intrusive."""
+class ApproachInStore:
+    """A store clerk walks up to the customer who posted from the store: fast, maybe intrusive.
+
+    Only where the store is known (a public, geotagged post) and someone is there to walk up
+    (the channel's `approach_team`, store staff, who take these contacts and no others).
+    """
 
     key: ClassVar[str] = "approach_in_store"
     description: ClassVar[str] = "a clerk approaches the customer in the store they posted from"
 
-    def effect(self, channel: Channel) -> Effect:
-        return Effect(answers=True, resolves=True, may_intrude=True)
+    def refuses(self, channel: Channel) -> str | None:
+        name = channel.name
+        if not channel.public:
+            return (
+                f"channel {name!r} is private: a clerk can only approach the author of a "
+                f"public, geotagged post"
+            )
+        if not channel.geotagged:
+            return (
+                f"channel {name!r} is not geotagged: nobody knows which store its posts come "
+                f"from (mark it geotagged = true if they carry the store's location)"
+            )
+        if channel.approach_team is None:
+            return (
+                f"channel {name!r} names no approach_team: nobody in the store walks up to "
+                f"the customer (give approach_team = the team of store staff who do)"
+            )
+        return None
+
+    def effect(self, channel: Channel, handling: ActionHandling) -> Effect:
+        return Effect(
+            answers=True, handle_factor=handling.approach_factor, resolves=True, may_intrude=True
+        )
+
+
+def serves(team: str, channel: Channel, action: str) -> bool:
+    """Whether a team that lists the channel takes its contacts under the channel's action.
+
+    A channel's approach team (store staff) takes only approach contacts, and takes them
+    alone: under approach_in_store nobody else answers, under any other action they do not.
+    """
+    if channel.approach_team is None:
+        return True
+    return (team == channel.approach_team) == (action == ApproachInStore.key)
+
+
+def approach_team_problems(
+    channels: Mapping[str, Channel], team_channels: Mapping[str, Sequence[str]]
+) -> list[Problem]:
+    """Each channel's approach team must exist and list the channel (its handling time)."""
+    found: list[Problem] = []
+    for channel in channels.values():
+        team = channel.approach_team
+        if team is None:
+            continue
+        key = f"channels.{channel.name}.approach_team"
+        if team not in team_channels:
+            found.append(Problem(key, f"unknown team {team!r}; teams are {sorted(team_channels)}"))
+        elif channel.name not in team_channels[team]:
+            found.append(
+                Problem(
+                    key,
+                    f"team {team!r} does not serve channel {channel.name!r}: list it in "
+                    f"teams.{team}.channels, with the team's handling time for an approach",
+                )
+            )
+    return found
 
 
 ACTIONS: dict[str, Action] = {

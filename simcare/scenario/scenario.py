@@ -22,7 +22,13 @@ from simcare.scenario.parts import (
     Segment,
     Severity,
 )
-from simcare.scenario.policy import BUILTIN_POLICIES, Policy, builtin_policy
+from simcare.scenario.policy import (
+    BUILTIN_POLICIES,
+    ActionHandling,
+    Policy,
+    approach_team_problems,
+    builtin_policy,
+)
 from simcare.scenario.staffing import Team
 
 MINUTES_PER_YEAR = 365 * MINUTES_PER_DAY
@@ -78,6 +84,9 @@ class Scenario:
     policies: dict[str, Policy] = field(
         default_factory=dict, metadata=in_file(FileKind.NAMED, of=Policy)
     )
+    actions: ActionHandling = field(
+        default_factory=ActionHandling, metadata=in_file(FileKind.TABLE, of=ActionHandling)
+    )
 
     @every_problem
     def __post_init__(self) -> None:
@@ -103,6 +112,7 @@ class Scenario:
                 found.append(Problem(section, "expected at least one entry"))
             elif sum(item.share for item in table.values()) <= 0:
                 found.append(Problem(section, "the shares must not all be zero"))
+        found.extend(self._check_teams())
         found.extend(self._check_references())
         found.extend(self._check_lifetime_value())
         found.extend(self._check_customers())
@@ -123,17 +133,8 @@ class Scenario:
         return found
 
     def _check_references(self) -> list[Problem]:
-        """Names that must be entries of another section: channels, severities."""
+        """Names that must be entries of another section: severities, channels."""
         found: list[Problem] = []
-        for team in self.teams.values():
-            for channel in team.channels:
-                if channel not in self.channels:
-                    found.append(
-                        Problem(
-                            f"teams.{team.name}.channels",
-                            f"unknown channel {channel!r}; channels are {sorted(self.channels)}",
-                        )
-                    )
         for index, incident in enumerate(self.incidents):
             if incident.severity is not None and incident.severity not in self.severities:
                 found.append(
@@ -153,6 +154,21 @@ class Scenario:
                     )
                 )
         return found
+
+    def _check_teams(self) -> list[Problem]:
+        """The channels teams serve must exist; a channel's approach team must serve it."""
+        found: list[Problem] = []
+        for team in self.teams.values():
+            for channel in team.channels:
+                if channel not in self.channels:
+                    found.append(
+                        Problem(
+                            f"teams.{team.name}.channels",
+                            f"unknown channel {channel!r}; channels are {sorted(self.channels)}",
+                        )
+                    )
+        team_channels = {name: team.channels for name, team in self.teams.items()}
+        return found + approach_team_problems(self.channels, team_channels)
 
     def _check_lifetime_value(self) -> list[Problem]:
         """A segment's lifetime value m·r / (1 + i − r) must be finite (see `Churn`)."""

@@ -94,7 +94,7 @@ def _name_from_file(default_name: str, root: Table) -> str | None:
 
 
 def _names(data: dict[str, Any]) -> Names:
-    """The names of the channels, severities and policies the file gives, before reading it."""
+    """The names of the channels, severities, policies and teams a file gives, before reading it."""
     channels = _entry_names(data, "channels")
     severities = _entry_names(data, "severities")
     if data.get("severities", {}) == {}:
@@ -103,7 +103,8 @@ def _names(data: dict[str, Any]) -> Names:
     policies = (
         None if own_policies is None else list(dict.fromkeys([*BUILTIN_POLICIES, *own_policies]))
     )
-    return Names(channels, severities, policies)
+    teams = _entry_names(data, "teams") if "teams" in data else []
+    return Names(channels, severities, policies, teams)
 
 
 def _entry_names(data: dict[str, Any], section: str) -> list[str] | None:
@@ -137,6 +138,7 @@ def _read_sections(root: Table, names: Names) -> dict[str, Any]:
         first = _LISTED_FIRST.get(section, ())
         parts[section] = read_value(cls, root.sub(section), names, first=first)
     parts["policies"] = _named(root, "policies", names)
+    parts["actions"] = read_value(field_spec(Scenario, "actions").of, root.sub("actions"), names)
     parts["teaching"] = read_teaching(root.sub("teaching"), root.sub("sources"), names)
     return parts
 

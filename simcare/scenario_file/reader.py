@@ -25,6 +25,7 @@ _NOUNS = {
     "channels": ("channel", "channels"),
     "severities": ("severity", "severities"),
     "policies": ("policy", "policies"),
+    "teams": ("team", "teams"),
 }
 """How a problem calls an entry of each section that others refer to by name."""
 
@@ -36,13 +37,14 @@ class Names:
     A section that is None is not a table (that is reported); names of it are not checked.
 
     Attributes:
-        channels, severities, policies: the names known, in the file's order.
+        channels, severities, policies, teams: the names known, in the file's order.
         read_channels: the channels read without problems (a policy's actions need them).
     """
 
     channels: list[str] | None = None
     severities: list[str] | None = None
     policies: list[str] | None = None
+    teams: list[str] | None = None
     read_channels: dict[str, Channel] = field(default_factory=dict)
 
     def unknown(self, section: str, name: str) -> str:

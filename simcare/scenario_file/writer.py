@@ -42,6 +42,7 @@ def scenario_to_dict(scenario: Scenario) -> dict[str, Any]:
     data |= _fields(scenario, "behaviour", "word_of_mouth", "churn")
     if scenario.policies:
         data |= _fields(scenario, "policies")
+    data |= _fields(scenario, "actions")
     data["teaching"] = to_dict(scenario.teaching, leave_out=("sources",))
     if scenario.teaching.sources:
         data |= _fields(scenario.teaching, "sources")  # the file's top-level [sources]

@@ -2,10 +2,10 @@
 
 With Poisson arrivals, exponential handling and exponential patience on one live channel, the
 simulated ASA, P(wait), service level, abandonment and occupancy must agree with the exact
-steady-state values of the nine worked cases in calibration.md. Each comparison uses a
-confidence interval from independent replications (fixed seed). There are 45 comparisons, so
-each interval is at the Bonferroni level 1 - 0.05/45: all 45 hold together with 95%
-confidence. Each interval must also be narrow enough that a wrong model would fall outside it.
+steady-state values of the nine worked cases in docs/evidence.md, "Erlang checks". Each
+comparison uses a confidence interval from independent replications (fixed seed). There are 45
+comparisons, so each interval is at the Bonferroni level 1 - 0.05/45: all 45 hold together with
+95% confidence. Each interval must also be narrow enough that a wrong model would fall outside it.
 """
 
 from __future__ import annotations

@@ -99,8 +99,8 @@ def test_delete_without_reposts_never_reaches_more_people_than_leaving_posts_up(
         deleted = _reach(no_repost, "delete", replication)
         left_up = _reach(no_repost, "reply_private", replication)
         assert deleted <= left_up, replication
-    # With reposts amplified as in the Streisand cases (calibration.md §4 lists 370x and
-    # more), deleting backfires: the law needs p = 0, it is not built in.
+    # With reposts amplified as in the Streisand cases, deleting backfires (370x and more in
+    # docs/evidence.md, "Deleting complaints"): the law needs p = 0, it is not built in.
     streisand = dataclasses.replace(
         fan, behaviour=dataclasses.replace(fan.behaviour, repost_amplification=50.0)
     )

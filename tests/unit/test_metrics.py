@@ -16,7 +16,7 @@ from simcare.core.randomness import make_streams
 from simcare.metrics.binning import amount_in_bins, integral_of_count
 from simcare.metrics.series import hourly_series
 from simcare.metrics.tally import outcomes
-from simcare.model.records import Posts, RunRecord
+from simcare.model.records import JourneyEnd, Posts, RunRecord
 from simcare.model.replication import Replication, simulate
 from simcare.scenario_file import load_scenario
 
@@ -65,8 +65,29 @@ def test_outcomes_of_a_scripted_run():
     assert values[("occupancy", "all")] == pytest.approx(0.35)
     assert values[("agent_hours_paid", "all")] == pytest.approx(100 / 60)
     assert values[("staff_cost", "all")] == pytest.approx(40 * 100 / 60)
-    # Resolution of those finished by the end: 10, 19, 10 minutes.
-    assert values[("resolution_median_min", "all")] == pytest.approx(10.0)
+    # Waits 0, 9, 5 (gave up), 0, 0, 0.5 (still waiting): unanswered ones count so far.
+    assert values[("wait_mean_min", "all")] == pytest.approx(14.5 / 6)
+    # First human answer per journey: 0, 9, 0, 0; 2 (gave up) and 5 (open) never got one and
+    # count until the end of the run: 98 and 0.5.
+    assert values[("first_response_median_min", "all")] == pytest.approx(0.25)
+    assert values[("first_response_p90_min", "all")] == pytest.approx(9 + 0.5 * (98 - 9))
+    # Fixed: 0 at 10, 1 at 20 (19 after its complaint). Not fixed by the end, so counted
+    # until then: 2 (gave up) 98, 3 (answered, unresolved) 50, 4 (in hand) 5, 5 (open) 0.5.
+    quick, waited, unresolved, still_open = (
+        JourneyEnd.RESOLVED_QUICKLY,
+        JourneyEnd.WAITED,
+        JourneyEnd.UNRESOLVED,
+        JourneyEnd.OPEN,
+    )
+    assert record.journeys.end.tolist() == [
+        quick,
+        quick,
+        waited,
+        unresolved,
+        still_open,
+        still_open,
+    ]
+    assert values[("resolution_median_min", "all")] == pytest.approx((10 + 19) / 2)
     assert values[("backlog_oldest_age_min", "all")] == pytest.approx(0.5)
 
 

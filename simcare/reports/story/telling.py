@@ -22,7 +22,7 @@ from simcare.reports.story.words import (
     unwatched,
 )
 from simcare.scenario import Channel, Scenario
-from simcare.scenario.policy import ACTIONS, Effect
+from simcare.scenario.policy import ACTIONS, Effect, serves
 
 
 class StoryError(ValueError):
@@ -130,8 +130,14 @@ def _journey(record: RunRecord, scenario: Scenario, journey: int) -> tuple[_Jour
     """What telling ``journey`` needs, and its rows in time order."""
     channels = list(scenario.channels.values())
     policy = scenario.policy(record.policy)
-    effects = [ACTIONS[policy.action_for(channel)].effect(channel) for channel in channels]
-    covered = {name for team in scenario.teams.values() for name in team.channels}
+    handling = scenario.actions
+    effects = [ACTIONS[policy.action_for(c)].effect(c, handling) for c in channels]
+    covered = {
+        name
+        for team in scenario.teams.values()
+        for name in team.channels
+        if serves(team.name, scenario.channels[name], policy.action_for(scenario.channels[name]))
+    }
     compensation = policy.compensation
     rows = np.flatnonzero(record.journey == journey)
     rows = rows[np.lexsort((record.kind[rows], record.attempt[rows], record.arrival_min[rows]))]
