@@ -47,7 +47,7 @@ _ROW_OF_END = _row_of_end()
 
 
 def lifetime_value(segment: Segment, churn: Churn) -> float:
-    """Lifetime value m·r / (1 + i − r) of a customer (Gupta & Lehmann 2003, calibration §6).
+    """Lifetime value m·r / (1 + i − r) of a customer (Gupta & Lehmann 2003).
 
     m is the segment's ``annual_value``, r its ``loyalty`` (yearly retention) and i the
     yearly ``discount_rate``.
@@ -126,8 +126,8 @@ def leave_probability(
     Each term only adds, so a quick fix is never likelier to end in leaving than a slower
     fix, nor a fix than no fix, for the same customer; and no multiplier makes anyone certain
     to leave. If ``recovery_paradox`` is on, a quick fix at the first contact of the mildest
-    severity (code 0) has R = min(1, R × (1 + paradox_boost)) (docs/evidence.md, "The
-    recovery paradox"). A journey still open at the end has probability 0 unless
+    severity (code 0) has R = min(1, R × (1 + paradox_boost)) (see docs/evidence.md,
+    "The recovery paradox"). A journey still open at the end has probability 0 unless
     ``open_as_unresolved``.
     """
     churn = scenario.churn

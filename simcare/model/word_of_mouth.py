@@ -7,9 +7,9 @@ customer gets the same numbers under every policy, and a journey's word of mouth
 out as soon as it ends, in any order. Every count is an inverse CDF of its mean at one of those
 uniforms, so a post visible for longer never gets fewer impressions, replication by replication.
 
-Where the defaults of `simcare.scenario.WordOfMouth` come from (docs/evidence.md, "Who
-complains, and what they tell", "How posts spread", "Replying in public" and "Deleting
-complaints"):
+Where the defaults of `simcare.scenario.WordOfMouth` come from, in docs/evidence.md:
+"Who complains, and what they tell", "How posts spread", "Replying in public" and
+"Deleting complaints".
 
 - ``told_negative`` 10–16, ``told_positive`` 5–9: the ~2:1 bad-to-good ratio (Goodman/TARP,
   1980 Coca-Cola study) and the Amex Barometer 2011 (16 bad / 9 good).
