@@ -6,8 +6,6 @@ checked as it is read, and a folder that cannot be used raises `ReadError` namin
 
 from __future__ import annotations
 
-import csv
-import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -21,7 +19,18 @@ from simcare.core.errors import ScenarioError
 from simcare.core.units import parse_duration
 from simcare.metrics import OUTCOMES
 from simcare.results.case import Case, read_case, scenario_data
-from simcare.results.rows import from_csv_cell
+from simcare.results.records import (
+    MAX_RECORD_BYTES,
+    ReadError,
+    check_fields,
+    is_regular,
+    names,
+    read_csv,
+    read_record,
+    text,
+    texts,
+    whole,
+)
 from simcare.results.write import MANIFEST, SUMMARY_FILES
 
 __all__ = [
@@ -55,13 +64,6 @@ _COMPARE_COLUMNS = (
 _SWEEP_COLUMNS = ("point", "policy", *_SUMMARY_COLUMNS)
 _REQUIRED = {"run": _SUMMARY_COLUMNS, "compare": _COMPARE_COLUMNS, "sweep": _SWEEP_COLUMNS}
 _SERIES_COLUMNS = ("replication", "hour_start_min", "series", "scope", "value")
-
-
-class ReadError(Exception):
-    """A folder cannot be read: not a simcare output folder, or a file or column is missing.
-
-    ``str()`` names the folder or file and says what is wrong.
-    """
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,39 +237,41 @@ def read_manifest(
     if not folder.is_dir():
         raise ReadError(f"{folder}: no such folder")
     try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
+        manifest = read_record(path, "a simcare manifest")
     except FileNotFoundError:
         raise ReadError(
             f"{path}: missing; {folder} is not a finished simcare output folder {missing}"
         ) from None
-    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as error:
-        raise ReadError(f"{path}: cannot read: {error or 'nested too deep'}") from None
-    if not isinstance(manifest, dict):
-        raise ReadError(f"{path}: not a simcare manifest (expected a JSON object)")
+    check_fields(path, manifest, MANIFEST_FIELDS)
     return manifest
+
+
+MANIFEST_FIELDS = {
+    "kind": (text, "run, compare or sweep"),
+    "scenario": (text, "the scenario's name"),
+    "seed": (whole(0), "a whole number >= 0"),
+    "replications": (whole(1), "a whole number >= 1"),
+    "policy": (text, "a policy's name"),
+    "policies": (names, "a list of distinct policy names"),
+    "baseline": (text, "a policy's name"),
+    "settings": (texts, "a list of settings (KEY=VALUES)"),
+    "points": (whole(0), "a whole number >= 0"),
+    "failed_points": (
+        lambda value: isinstance(value, list) and all(whole(0)(point) for point in value),
+        "a list of point numbers",
+    ),
+    "versions": (
+        lambda value: isinstance(value, dict) and all(text(v) for v in value.values()),
+        "a table of names and version texts",
+    ),
+}
+"""The manifest's values simcare reads back, and what each must be when present (an older
+manifest may lack some)."""
 
 
 def _read_csv(path: Path, required: Sequence[str]) -> tuple[list[str], list[dict[str, str]]]:
     """Return a CSV file's header and rows, checking that it has the ``required`` columns."""
-    try:
-        with path.open(encoding="utf-8", newline="") as handle:
-            reader = csv.DictReader(handle)
-            header = list(reader.fieldnames or [])
-            missing = [column for column in required if column not in header]
-            if missing:
-                raise ReadError(
-                    f"{path}: missing column{'s' if len(missing) > 1 else ''} "
-                    f"{', '.join(missing)}; not a simcare results table"
-                )
-            rows = [
-                {key: from_csv_cell(value) if value else value for key, value in row.items()}
-                for row in reader
-            ]  # text as it was before the formula guard (`simcare.results.rows.csv_cell`)
-    except FileNotFoundError:
-        raise ReadError(f"{path}: missing; the folder is not a complete simcare result") from None
-    except (OSError, UnicodeDecodeError, csv.Error) as error:
-        raise ReadError(f"{path}: cannot read: {error}") from None
-    return header, rows
+    return read_csv(path, required)
 
 
 def _number(text: str | None, path: Path, line: int, column: str) -> float:
@@ -308,11 +312,12 @@ def _strings(value: Any) -> list[str] | None:
 def _sweep_keys(folder: Path, header: list[str], manifest: dict[str, Any]) -> tuple[str, ...]:
     """The swept keys: from plan.json (or the manifest), else the summary's columns."""
     settings: list[str] | None = None
-    try:
-        plan = json.loads((folder / "plan.json").read_text(encoding="utf-8"))
-        settings = _strings(plan.get("settings")) if isinstance(plan, dict) else None
-    except (OSError, UnicodeDecodeError, ValueError, RecursionError):
-        settings = None
+    plan = folder / "plan.json"
+    if is_regular(plan):  # a folder or a named pipe there: the manifest says the same
+        try:
+            settings = _strings(read_record(plan, "a sweep's plan").get("settings"))
+        except ReadError:
+            settings = None
     if settings is None:
         settings = _strings(manifest.get("settings"))
     if settings is not None:
@@ -482,9 +487,20 @@ def read_timeseries(folder: Path) -> Series:
 
 
 def read_verdicts(folder: Path) -> list[str]:
-    """The verdict sentences of a compare folder's ``comparison.json`` (none if unreadable)."""
+    """The verdict sentences of a compare folder's ``comparison.json`` (none if unreadable).
+
+    Raises:
+        ReadError: it is a named pipe, a device or another special file, or too large.
+    """
+    path = folder / "comparison.json"
     try:
-        data = json.loads((folder / "comparison.json").read_text(encoding="utf-8"))
+        data = read_record(path, "a comparison's comparison.json")
         return [str(v["text"]) for v in data["verdicts"]]
-    except (OSError, ValueError, KeyError, TypeError, RecursionError):
+    except FileNotFoundError:
+        return []
+    except ReadError:
+        if not is_regular(path) or path.stat().st_size > MAX_RECORD_BYTES:
+            raise
+        return []
+    except (KeyError, TypeError):
         return []
