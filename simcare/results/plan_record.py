@@ -101,11 +101,15 @@ def check_plan(path: Path, data: dict[str, Any]) -> None:
         raise ReadError(f"{path}: settings: {error}") from None
     _check_points(path, data, settings)
     try:
-        scenario_from_dict(data["base"], data["name"])
+        base = scenario_from_dict(data["base"], data["name"])
     except ScenarioError as error:
         raise ReadError(f"{path}: base: not a valid scenario: {error}") from None
-    except RecursionError:
-        raise ReadError(f"{path}: base: nested too deep") from None
+    unknown = [policy for policy in data["policies"] if policy not in base.policy_names]
+    if unknown:
+        raise ReadError(
+            f"{path}: policies: expected policies of the base scenario "
+            f"({', '.join(base.policy_names)}), found {found(unknown)}"
+        )
 
 
 def _canonical(points: list[dict[str, Any]]) -> str:

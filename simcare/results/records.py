@@ -147,6 +147,9 @@ def read_csv(
 
 def found(value: Any) -> str:
     """A record's value as a message shows it: short, its control characters escaped."""
+    if isinstance(value, dict | list) and (len(value) > 10 or not nesting(value, 3)):
+        kind = "a table" if isinstance(value, dict) else "a list"
+        return f"{kind} of {len(value):,} entries"  # not written out whole: it may be huge
     text = json.dumps(value, ensure_ascii=False) if not isinstance(value, float) else repr(value)
     return shown(text if len(text) <= 60 else text[:57] + "...")
 
