@@ -75,13 +75,17 @@ def open_text(path: Path, limit: int, expected: str, encoding: str = "utf-8") ->
         raise
     except OSError as error:
         raise ReadError(f"{path}: cannot read: {error.strerror or error}") from None
-    with os.fdopen(descriptor, encoding=encoding, newline="") as handle:
+    try:
         info = os.fstat(descriptor)
         kind = _kind(info.st_mode)
         if kind:
             raise ReadError(f"{path}: is {kind}, not a regular file; expected {expected}")
         if info.st_size > limit:
             raise ReadError(f"{path}: larger than {limit:,} bytes; expected {expected}")
+    except BaseException:
+        os.close(descriptor)
+        raise
+    with os.fdopen(descriptor, encoding=encoding, newline="") as handle:
         yield handle
 
 
