@@ -196,7 +196,8 @@ class Workload:
         runs: replications to simulate in all (points × policies × replications).
         problems: problems expected over all the runs (complaints and silent ones).
         complaints: complaints expected over all the runs.
-        largest_run_bytes: peak memory expected of the largest single replication's problems.
+        largest_run_bytes: peak memory expected of the largest single replication's problems
+            and agents.
         days: days simulated over all the runs.
         other_seconds: time beyond the problems: the days (shifts, hourly series), each run's
             set-up and tally, and a written ``timeseries.csv``.
