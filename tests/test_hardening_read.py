@@ -56,12 +56,12 @@ def edit(path: Path, **changes: Any) -> None:
 
 
 def refused(folder: Path, *args: str | Path) -> str:
-    """Run a command that must refuse the folder: exit 3; return its error naming the folder."""
+    """Run a command that must refuse the folder: exit 3, a message naming the folder."""
     result = invoke(*args)
     assert result.exit_code == 3, result.output
     message = " ".join(result.output.split())
-    assert f"error: {folder}" in message, message  # after a resumed sweep's heading
-    return message[message.index("error: ") :]
+    assert message.startswith(f"error: {folder}"), message
+    return message
 
 
 # --- B: special files in place of a folder's files ---
@@ -193,9 +193,13 @@ def test_resume_names_a_bad_part_and_how_to_run_its_point_again(
     """Was: ValueError, csv.Error or IndexError from the sweep's finish."""
     folder = copy(made, "sweep", tmp_path, unfinished=True)
     change(folder / "parts" / "point-0000.csv")
-    message = refused(folder, "sweep", "--resume", folder, "-w", "1")
+    result = invoke("sweep", "--resume", folder, "-w", "1")
+    assert result.exit_code == 3, result.output
+    message = " ".join(result.output.split())
+    assert message.startswith(f"error: {folder / 'parts' / 'point-0000.csv'}: "), message
     assert expected in message
-    assert "remove the file to run the point again" in message
+    assert message.endswith("(remove the file to run the point again)"), message
+    assert not (folder / "parts" / "point-0001.csv").exists()  # refused before anything ran
 
 
 def test_a_part_saved_with_a_byte_order_mark_is_read(made: Path, tmp_path: Path) -> None:

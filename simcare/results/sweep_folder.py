@@ -205,10 +205,12 @@ class SweepFolder:
         """Mark the folder unfinished again while the remaining points run.
 
         Also removes the temporary files a killed sweep left behind (never a finished file).
+        The finished points' parts are read first: one edited or broken by hand is named now,
+        not after the remaining points have run.
 
         Raises:
-            OutputError: the plan has no mark of simcare's (nothing here is proven its own), or
-                the folder cannot be written.
+            OutputError: the plan has no mark of simcare's (nothing here is proven its own), a
+                finished point's part cannot be read, or the folder cannot be written.
         """
         if not self.marked:
             raise OutputError(
@@ -216,6 +218,8 @@ class SweepFolder:
                 "of simcare before version 0.2); --resume writes only into a sweep folder "
                 "simcare marked as its own: run the sweep again into a new folder"
             )
+        for point in self.finished_points():
+            self._read_point(point)
         try:
             check_writable(self.folder)
             (self.folder / MANIFEST).unlink(missing_ok=True)
