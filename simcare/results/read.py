@@ -7,7 +7,6 @@ checked as it is read, and a folder that cannot be used raises `ReadError` namin
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -20,16 +19,13 @@ from simcare.core.units import parse_duration
 from simcare.metrics import OUTCOMES
 from simcare.results.case import Case, read_case, scenario_data
 from simcare.results.records import (
+    MANIFEST_FIELDS,
     MAX_RECORD_BYTES,
     ReadError,
     check_fields,
     is_regular,
-    names,
     read_csv,
     read_record,
-    text,
-    texts,
-    whole,
 )
 from simcare.results.write import MANIFEST, SUMMARY_FILES
 
@@ -246,34 +242,6 @@ def read_manifest(
     return manifest
 
 
-MANIFEST_FIELDS = {
-    "kind": (text, "run, compare or sweep"),
-    "scenario": (text, "the scenario's name"),
-    "seed": (whole(0), "a whole number >= 0"),
-    "replications": (whole(1), "a whole number >= 1"),
-    "policy": (text, "a policy's name"),
-    "policies": (names, "a list of distinct policy names"),
-    "baseline": (text, "a policy's name"),
-    "settings": (texts, "a list of settings (KEY=VALUES)"),
-    "points": (whole(0), "a whole number >= 0"),
-    "failed_points": (
-        lambda value: isinstance(value, list) and all(whole(0)(point) for point in value),
-        "a list of point numbers",
-    ),
-    "versions": (
-        lambda value: isinstance(value, dict) and all(text(v) for v in value.values()),
-        "a table of names and version texts",
-    ),
-}
-"""The manifest's values simcare reads back, and what each must be when present (an older
-manifest may lack some)."""
-
-
-def _read_csv(path: Path, required: Sequence[str]) -> tuple[list[str], list[dict[str, str]]]:
-    """Return a CSV file's header and rows, checking that it has the ``required`` columns."""
-    return read_csv(path, required)
-
-
 def _number(text: str | None, path: Path, line: int, column: str) -> float:
     if text is None or not text.strip():
         return math.nan
@@ -339,7 +307,7 @@ def _failed(folder: Path, keys: tuple[str, ...], manifest: dict[str, Any]) -> tu
         listed = manifest.get("failed_points")
         numbers = listed if isinstance(listed, list) else []
         return tuple(Failed(p, (), "") for p in numbers if isinstance(p, int))
-    _, table = _read_csv(path, ("point", "status"))
+    _, table = read_csv(path, ("point", "status"))
     found = []
     for line, raw in enumerate(table, start=2):
         if raw["status"] == "failed":
@@ -417,7 +385,7 @@ def read_results(folder: Path) -> Results:
             "folders"
         )
     path = folder / SUMMARY_FILES[kind]
-    header, table = _read_csv(path, _REQUIRED[kind])
+    header, table = read_csv(path, _REQUIRED[kind])
     title, currency, warmup = _scenario(folder)
     keys = _sweep_keys(folder, header, manifest) if kind == "sweep" else ()
     rows = _rows(path, table, kind, keys, str(manifest.get("policy") or "run"))
@@ -462,7 +430,7 @@ def read_timeseries(folder: Path) -> Series:
         ReadError: the file is missing, lacks a column or holds a value that is not a number.
     """
     path = Path(folder) / TIMESERIES
-    _, table = _read_csv(path, _SERIES_COLUMNS)
+    _, table = read_csv(path, _SERIES_COLUMNS)
     parsed: list[tuple[int, float, tuple[str, str], float]] = []
     for line, raw in enumerate(table, start=2):
         replication = _number(raw["replication"], path, line, "replication")

@@ -182,7 +182,9 @@ def names(value: Any) -> bool:
 
 def number(value: Any) -> bool:
     """A check: a finite number (not true or false)."""
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    if isinstance(value, bool):
+        return False
+    return isinstance(value, int) or (isinstance(value, float) and math.isfinite(value))
 
 
 def check_fields(
@@ -209,3 +211,26 @@ def nesting(value: Any, limit: int = MAX_NESTING) -> bool:
             items = node.values() if isinstance(node, dict) else node
             stack.extend((item, depth + 1) for item in items)
     return True
+
+
+MANIFEST_FIELDS = {
+    "kind": (text, "run, compare or sweep"),
+    "scenario": (text, "the scenario's name"),
+    "seed": (whole(0), "a whole number >= 0"),
+    "replications": (whole(1), "a whole number >= 1"),
+    "policy": (text, "a policy's name"),
+    "policies": (names, "a list of distinct policy names"),
+    "baseline": (text, "a policy's name"),
+    "settings": (texts, "a list of settings (KEY=VALUES)"),
+    "points": (whole(0), "a whole number >= 0"),
+    "failed_points": (
+        lambda value: isinstance(value, list) and all(whole(0)(point) for point in value),
+        "a list of point numbers",
+    ),
+    "versions": (
+        lambda value: isinstance(value, dict) and all(text(v) for v in value.values()),
+        "a table of names and version texts",
+    ),
+}
+"""The manifest's values simcare reads back, and what each must be when present (an older
+manifest may lack some)."""
