@@ -316,3 +316,73 @@ def test_sweep_refuses_a_hypercube_of_100000_samples_at_once(tmp_path: Path) -> 
     assert done.returncode == 2, done.stderr
     assert "--samples 100000: planning 100,000 points" in " ".join(done.stderr.split())
     assert not out.exists()
+
+
+# --- D: pile-ons, agent-by-agent staffing and the agents held are in the estimate ---
+
+
+def _fan_data(days: str) -> dict[str, object]:
+    data, _, _ = load_scenario_data(FAN)
+    data["run"].update(duration=days, warmup="0s")
+    return data
+
+
+def _write(folder: Path, data: dict[str, object], name: str) -> Path:
+    path = folder / name
+    path.write_text(tomli_w.dumps(data), encoding="utf-8")
+    return path
+
+
+def test_pile_ons_over_a_long_attention_span_are_refused_with_an_estimate(tmp_path: Path) -> None:
+    """Was: unrefused; counting each post's pile-ons one by one grows with the square of the
+    run's length (2,000 days, 60 comments an hour, an attention span of 2,000 days)."""
+    data = _fan_data("2000d")
+    data["word_of_mouth"].update(pile_on="60/h", attention="2000d")  # type: ignore[union-attr]
+    done = cli("run", _write(tmp_path, data, "piles.toml"), "-r", "1", "-o", tmp_path / "out")
+    assert done.returncode == 2, done.stderr
+    message = " ".join(done.stderr.split())
+    assert "pile-on comments counted one by one" in message
+    assert "Raise --max-complaints to run it anyway" in message
+    assert not (tmp_path / "out").exists()
+    fan = load_scenario(FAN)  # the case as it is: a pile-on count of a few comments a post
+    assert workload.pile_on_seconds(fan, workload.expected_complaints(fan)) < 1
+
+
+def test_staffing_changes_cost_time_per_agent(tmp_path: Path) -> None:
+    """Was: a change of 100,000 agents cost as much as a change of one."""
+    data = _fan_data("100000d")
+    data["problems"]["rate"] = "0/h"  # type: ignore[index]
+    one = workload.estimate([load_scenario(_write(tmp_path, data, "one.toml"))], 1)
+    for shift in data["teams"]["social_desk"]["shifts"]:  # type: ignore[index]
+        shift["agents"] = 100_000
+    path = _write(tmp_path, data, "crowd.toml")
+    crowd = load_scenario(path)
+    # A weekday shift of 100,000 starts and ends 5 times a week: 10/7 × 100,000 a day at least.
+    assert workload.agent_changes_per_day(crowd) >= 100_000 * 10 / 7
+    extra = workload.estimate([crowd], 1).other_seconds - one.other_seconds
+    assert extra >= 100_000 * 100_000 * 10 / 7 * workload.SECONDS_PER_AGENT_CHANGE * 0.99
+    done = cli("run", path, "-r", "1", "-o", tmp_path / "out")
+    assert done.returncode == 2, done.stderr
+    assert "agent by agent" in " ".join(done.stderr.split())
+
+
+def test_the_agents_held_at_once_are_in_the_memory_estimate(tmp_path: Path) -> None:
+    """Was: 300 teams of 100,000 agents started and died of a MemoryError."""
+    data = _fan_data("1d")
+    desk = data["teams"]["social_desk"]  # type: ignore[index]
+    channels = desk["channels"]
+    teams = {}
+    for n in range(300):
+        team = {key: value for key, value in desk.items() if key != "shifts"}
+        team["channels"] = channels
+        team["shifts"] = [{"days": "mon-sun", "start": "00:00", "end": "00:00", "agents": 100_000}]
+        teams[f"t{n}"] = team
+    data["teams"] = teams
+    path = _write(tmp_path, data, "crowds.toml")
+    crowds = load_scenario(path)
+    assert workload.agents_at_once(crowds) == 30_000_000
+    assert workload.estimate([crowds], 1).largest_run_bytes >= 30_000_000 * 470
+    done = cli("run", path, "-r", "1", "-o", tmp_path / "out")
+    assert done.returncode == 2, done.stderr
+    assert "one replication would need about" in done.stderr
+    assert "or the agents" in " ".join(done.stderr.split())

@@ -14,12 +14,14 @@ from simcare import load_scenario
 from simcare.cli.exits import OPTION_NAMES
 from simcare.experiments.workload import (
     BIN_BYTES_PER_CHANNEL,
+    BYTES_PER_AGENT,
     BYTES_PER_COMPLAINT,
     BYTES_PER_PROBLEM,
     DAYS_HELD,
     MAX_COMPLAINTS,
     TALLY_BYTES,
     Workload,
+    agents_at_once,
     check,
     estimate,
     expected_complaints,
@@ -82,6 +84,7 @@ def test_silent_problems_count_towards_memory() -> None:
     assert days > DAYS_HELD
     held = (problems * BYTES_PER_PROBLEM + complaints * BYTES_PER_COMPLAINT) * DAYS_HELD / days
     tallied = TALLY_BYTES + len(fan.channels) * BIN_BYTES_PER_CHANNEL
+    tallied += agents_at_once(fan) * BYTES_PER_AGENT  # every agent on duty is held too
     assert estimate([fan], runs_each=1).largest_run_bytes == pytest.approx(held + tallied)
     # An event log of 5 replications keeps 5 records.
     logged = estimate([fan], runs_each=5, records=5).largest_run_bytes

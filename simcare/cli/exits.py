@@ -37,6 +37,7 @@ ERROR_CODES = (
     ("simcare.reports.story", "StoryError", EXIT_USAGE),
     ("simcare.workshop.decisions", "DecisionError", EXIT_USAGE),
     ("simcare.results.write", "OutputError", EXIT_OUTPUT),
+    ("simcare.results.records", "ReadError", EXIT_OUTPUT),
     ("simcare.reports.charts", "PlotError", EXIT_OUTPUT),
 )
 

@@ -93,6 +93,23 @@ dicts, then the file's text; 1.42 MB a replication of 30 days with 6 series)."""
 SECONDS_PER_SERIES_ROW = 0.00001
 """Time per row of ``timeseries.csv`` (3.5 µs measured)."""
 
+# Costs that grow with a scenario's numbers rather than its problems, measured with the loyal
+# fan at ``rate = "0/h"`` for 2 days (agents) and with `simcare.model.word_of_mouth`'s
+# ``poisson_quantile`` alone (pile-ons), then rounded up as the others are.
+SECONDS_PER_AGENT_CHANGE = 0.000007
+"""Time per agent joining or leaving a shift: staffing changes go agent by agent (2.7 µs: 80,000
+agents a shift, 320,000 changes in 0.86 s)."""
+BYTES_PER_AGENT = 1_200
+"""Memory per agent on duty at once (470 B: 80,000 agents add 37 MB)."""
+SECONDS_PER_PILE_ON_STEP = 0.0001
+"""Time per step of the count of a post's pile-on comments, counted one by one up to the most
+any post of a harvest has (30 to 50 µs a step, whatever the posts)."""
+SECONDS_PER_PILE_ON = 0.000001
+"""Time per post per step of that count (0.13 to 0.5 µs)."""
+JOURNEYS_PER_HARVEST = 10_000
+"""Journeys between harvests (`simcare.model.harvest.HARVEST_EVERY`): pile-ons are counted
+once per harvest, for its posts."""
+
 
 def expected_problems_and_complaints(scenario: Scenario) -> tuple[float, float]:
     """Problems and complaints (journeys) expected in one replication, incidents included.
@@ -135,6 +152,35 @@ def scopes(scenario: Scenario) -> int:
     return 1 + sum(len(table) for table in named)
 
 
+def agent_changes_per_day(scenario: Scenario) -> float:
+    """Agents joining or leaving a shift in a day, over all teams (each is simulated)."""
+    changes = 0
+    for team in scenario.teams.values():
+        steps = team.weekly_headcount()
+        counts = [count for _, count in steps]
+        changes += sum(abs(b - a) for a, b in zip([counts[-1], *counts], counts, strict=False))
+    return changes / 7
+
+
+def agents_at_once(scenario: Scenario) -> int:
+    """The most agents on duty at once, over all teams (each is held in memory)."""
+    return sum(team.max_headcount for team in scenario.teams.values())
+
+
+def pile_on_seconds(scenario: Scenario, complaints: float) -> float:
+    """Time to count a replication's pile-on comments: one step per comment of the busiest post.
+
+    A post gathers pile-ons while it is visible and unanswered, up to its attention span or the
+    run's end: a long span at a high rate makes the count, and its time, grow with the square
+    of the run's length (every post counts up to about rate × span). Bounded above, taking
+    every complaint as a post left unanswered.
+    """
+    wom = scenario.word_of_mouth
+    per_post = wom.pile_on_per_min * min(wom.attention_min, scenario.run.duration_min)
+    harvests = max(1.0, complaints / JOURNEYS_PER_HARVEST)
+    return per_post * (harvests * SECONDS_PER_PILE_ON_STEP + complaints * SECONDS_PER_PILE_ON)
+
+
 def staff_changes_per_day(scenario: Scenario) -> float:
     """Changes of headcount (each team's shifts) and of opening (a policy's hours) in a day."""
     shifts = sum(len(team.weekly_headcount()) for team in scenario.teams.values()) / 7
@@ -150,7 +196,8 @@ class Workload:
         runs: replications to simulate in all (points × policies × replications).
         problems: problems expected over all the runs (complaints and silent ones).
         complaints: complaints expected over all the runs.
-        largest_run_bytes: peak memory expected of the largest single replication's problems.
+        largest_run_bytes: peak memory expected of the largest single replication's problems
+            and agents.
         days: days simulated over all the runs.
         other_seconds: time beyond the problems: the days (shifts, hourly series), each run's
             set-up and tally, and a written ``timeseries.csv``.
@@ -210,16 +257,18 @@ def _per_run(scenario: Scenario, records: int) -> _PerRun:
     per_day = (
         SECONDS_PER_DAY
         + changes * SECONDS_PER_STAFF_CHANGE
+        + agent_changes_per_day(scenario) * SECONDS_PER_AGENT_CHANGE
         + len(scenario.incidents) * SECONDS_PER_INCIDENT_DAY
     )
     return _PerRun(
         problems=problems,
         complaints=complaints,
         days=days,
-        seconds=days * per_day + scopes(scenario) * SECONDS_PER_RUN_SCOPE,
-        problem_bytes=replication_bytes(
-            problems, complaints, days, records, len(scenario.channels)
-        ),
+        seconds=days * per_day
+        + scopes(scenario) * SECONDS_PER_RUN_SCOPE
+        + pile_on_seconds(scenario, complaints),
+        problem_bytes=replication_bytes(problems, complaints, days, records, len(scenario.channels))
+        + agents_at_once(scenario) * BYTES_PER_AGENT,
         day_bytes=days
         * (BYTES_PER_DAY + series * BYTES_PER_SERIES_DAY + changes * BYTES_PER_STAFF_CHANGE),
         outcome_bytes=scopes(scenario) * OUTCOME_BYTES_PER_SCOPE,
@@ -328,7 +377,8 @@ def check(workload: Workload, max_complaints: float, workers: int = 1) -> Argume
     if not one <= 0.8 * memory:  # also refuses NaN
         return ArgumentError(
             f"one replication would need {_gib(one)} of memory (this machine has "
-            f"{memory / 2**30:,.0f} GiB); lower problems.rate or run.duration"
+            f"{memory / 2**30:,.0f} GiB); lower problems.rate or run.duration (or the agents, "
+            "who are all held at once)"
         )
     if not one + workload.held_bytes <= 0.8 * memory:
         return ArgumentError(
@@ -350,13 +400,12 @@ def check(workload: Workload, max_complaints: float, workers: int = 1) -> Argume
         return ArgumentError(
             f"this would simulate {_about(workload.days, 'days')} in "
             f"{_replications(workload.runs)}, {_duration(workload, workers)}, most of it beyond "
-            "the complaints "
-            "(each day's shifts and hourly series, each replication's set-up); that is more "
-            "work than ",
+            "the complaints (each day's shifts, agent by agent, and hourly series, each "
+            "replication's set-up, pile-on comments counted one by one); that is more work than ",
             MAX_COMPLAINTS_ARG,
             f" ({max_complaints:,.0f}) allows, counting {COMPLAINTS_PER_SECOND:,} complaints "
             "a second. Raise ",
             MAX_COMPLAINTS_ARG,
-            " to run it anyway, or shorten run.duration",
+            " to run it anyway, or shorten run.duration (or word_of_mouth.attention)",
         )
     return None

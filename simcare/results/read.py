@@ -6,10 +6,7 @@ checked as it is read, and a folder that cannot be used raises `ReadError` namin
 
 from __future__ import annotations
 
-import csv
-import json
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -21,7 +18,15 @@ from simcare.core.errors import ScenarioError
 from simcare.core.units import parse_duration
 from simcare.metrics import OUTCOMES
 from simcare.results.case import Case, read_case, scenario_data
-from simcare.results.rows import from_csv_cell
+from simcare.results.records import (
+    MANIFEST_FIELDS,
+    MAX_RECORD_BYTES,
+    ReadError,
+    check_fields,
+    is_regular,
+    read_csv,
+    read_record,
+)
 from simcare.results.write import MANIFEST, SUMMARY_FILES
 
 __all__ = [
@@ -55,13 +60,6 @@ _COMPARE_COLUMNS = (
 _SWEEP_COLUMNS = ("point", "policy", *_SUMMARY_COLUMNS)
 _REQUIRED = {"run": _SUMMARY_COLUMNS, "compare": _COMPARE_COLUMNS, "sweep": _SWEEP_COLUMNS}
 _SERIES_COLUMNS = ("replication", "hour_start_min", "series", "scope", "value")
-
-
-class ReadError(Exception):
-    """A folder cannot be read: not a simcare output folder, or a file or column is missing.
-
-    ``str()`` names the folder or file and says what is wrong.
-    """
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,39 +233,13 @@ def read_manifest(
     if not folder.is_dir():
         raise ReadError(f"{folder}: no such folder")
     try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
+        manifest = read_record(path, "a simcare manifest")
     except FileNotFoundError:
         raise ReadError(
             f"{path}: missing; {folder} is not a finished simcare output folder {missing}"
         ) from None
-    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as error:
-        raise ReadError(f"{path}: cannot read: {error or 'nested too deep'}") from None
-    if not isinstance(manifest, dict):
-        raise ReadError(f"{path}: not a simcare manifest (expected a JSON object)")
+    check_fields(path, manifest, MANIFEST_FIELDS)
     return manifest
-
-
-def _read_csv(path: Path, required: Sequence[str]) -> tuple[list[str], list[dict[str, str]]]:
-    """Return a CSV file's header and rows, checking that it has the ``required`` columns."""
-    try:
-        with path.open(encoding="utf-8", newline="") as handle:
-            reader = csv.DictReader(handle)
-            header = list(reader.fieldnames or [])
-            missing = [column for column in required if column not in header]
-            if missing:
-                raise ReadError(
-                    f"{path}: missing column{'s' if len(missing) > 1 else ''} "
-                    f"{', '.join(missing)}; not a simcare results table"
-                )
-            rows = [
-                {key: from_csv_cell(value) if value else value for key, value in row.items()}
-                for row in reader
-            ]  # text as it was before the formula guard (`simcare.results.rows.csv_cell`)
-    except FileNotFoundError:
-        raise ReadError(f"{path}: missing; the folder is not a complete simcare result") from None
-    except (OSError, UnicodeDecodeError, csv.Error) as error:
-        raise ReadError(f"{path}: cannot read: {error}") from None
-    return header, rows
 
 
 def _number(text: str | None, path: Path, line: int, column: str) -> float:
@@ -308,11 +280,12 @@ def _strings(value: Any) -> list[str] | None:
 def _sweep_keys(folder: Path, header: list[str], manifest: dict[str, Any]) -> tuple[str, ...]:
     """The swept keys: from plan.json (or the manifest), else the summary's columns."""
     settings: list[str] | None = None
-    try:
-        plan = json.loads((folder / "plan.json").read_text(encoding="utf-8"))
-        settings = _strings(plan.get("settings")) if isinstance(plan, dict) else None
-    except (OSError, UnicodeDecodeError, ValueError, RecursionError):
-        settings = None
+    plan = folder / "plan.json"
+    if is_regular(plan):  # a folder or a named pipe there: the manifest says the same
+        try:
+            settings = _strings(read_record(plan, "a sweep's plan").get("settings"))
+        except ReadError:
+            settings = None
     if settings is None:
         settings = _strings(manifest.get("settings"))
     if settings is not None:
@@ -334,7 +307,7 @@ def _failed(folder: Path, keys: tuple[str, ...], manifest: dict[str, Any]) -> tu
         listed = manifest.get("failed_points")
         numbers = listed if isinstance(listed, list) else []
         return tuple(Failed(p, (), "") for p in numbers if isinstance(p, int))
-    _, table = _read_csv(path, ("point", "status"))
+    _, table = read_csv(path, ("point", "status"))
     found = []
     for line, raw in enumerate(table, start=2):
         if raw["status"] == "failed":
@@ -412,7 +385,7 @@ def read_results(folder: Path) -> Results:
             "folders"
         )
     path = folder / SUMMARY_FILES[kind]
-    header, table = _read_csv(path, _REQUIRED[kind])
+    header, table = read_csv(path, _REQUIRED[kind])
     title, currency, warmup = _scenario(folder)
     keys = _sweep_keys(folder, header, manifest) if kind == "sweep" else ()
     rows = _rows(path, table, kind, keys, str(manifest.get("policy") or "run"))
@@ -457,7 +430,7 @@ def read_timeseries(folder: Path) -> Series:
         ReadError: the file is missing, lacks a column or holds a value that is not a number.
     """
     path = Path(folder) / TIMESERIES
-    _, table = _read_csv(path, _SERIES_COLUMNS)
+    _, table = read_csv(path, _SERIES_COLUMNS)
     parsed: list[tuple[int, float, tuple[str, str], float]] = []
     for line, raw in enumerate(table, start=2):
         replication = _number(raw["replication"], path, line, "replication")
@@ -482,9 +455,20 @@ def read_timeseries(folder: Path) -> Series:
 
 
 def read_verdicts(folder: Path) -> list[str]:
-    """The verdict sentences of a compare folder's ``comparison.json`` (none if unreadable)."""
+    """The verdict sentences of a compare folder's ``comparison.json`` (none if unreadable).
+
+    Raises:
+        ReadError: it is a named pipe, a device or another special file, or too large.
+    """
+    path = folder / "comparison.json"
     try:
-        data = json.loads((folder / "comparison.json").read_text(encoding="utf-8"))
+        data = read_record(path, "a comparison's comparison.json")
         return [str(v["text"]) for v in data["verdicts"]]
-    except (OSError, ValueError, KeyError, TypeError, RecursionError):
+    except FileNotFoundError:
+        return []
+    except ReadError:
+        if not is_regular(path) or path.stat().st_size > MAX_RECORD_BYTES:
+            raise
+        return []
+    except (KeyError, TypeError):
         return []

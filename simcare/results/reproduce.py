@@ -19,6 +19,7 @@ from simcare.experiments.replicate import run_replications
 from simcare.experiments.sweep import run_sweep
 from simcare.experiments.workload import Workload, estimate
 from simcare.results.read import ReadError, read_manifest
+from simcare.results.records import MAX_TABLE_BYTES, found, read_text
 from simcare.results.rows import (
     COMPARISON_COLUMNS,
     SUMMARY_COLUMNS,
@@ -67,15 +68,36 @@ class Reproduction:
         return not self.differences
 
 
+NEEDED = {
+    "run": ("seed", "replications", "policy"),
+    "compare": ("seed", "replications", "policies", "baseline"),
+    "sweep": (),  # its plan.json says what to run
+}
+"""What `reproduce` re-runs a folder from, by kind (each checked by `read_manifest`)."""
+
+
 def _manifest(folder: Path) -> dict[str, Any]:
+    """The folder's manifest, with everything needed to re-run it (OutputError if not)."""
     try:
         manifest = read_manifest(
             folder, "(a sweep that was stopped can be finished with: simcare sweep --resume DIR)"
         )
     except ReadError as error:
-        raise OutputError(str(error)) from None
-    if manifest.get("kind", "run") not in SUMMARY_FILES:
-        raise OutputError(f"{folder / MANIFEST}: not a simcare manifest (no known 'kind')")
+        raise OutputError(f"{error}; cannot re-run from what it recorded") from None
+    path = folder / MANIFEST
+    kind = manifest.get("kind", "run")
+    if kind not in SUMMARY_FILES:
+        raise OutputError(f"{path}: not a simcare manifest (no known 'kind')")
+    missing = [key for key in NEEDED[kind] if key not in manifest]
+    if missing:
+        raise OutputError(
+            f"{path}: {', '.join(missing)}: missing; cannot re-run from what it recorded"
+        )
+    if kind == "compare" and manifest["baseline"] not in manifest["policies"]:
+        raise OutputError(
+            f"{path}: baseline: expected one of the policies "
+            f"({', '.join(manifest['policies'])}), found {found(manifest['baseline'])}"
+        )
     return manifest
 
 
@@ -113,7 +135,7 @@ def reproduce(
     failed: tuple[int, ...] = ()
     points = 0
     try:
-        recorded = summary_path.read_text(encoding="utf-8")
+        recorded = read_text(summary_path, MAX_TABLE_BYTES, "the summary simcare wrote")
         if kind == "sweep":
             again, failed, points = _sweep_again(folder, workers, scheduler, on_progress, vet)
         else:
@@ -139,6 +161,8 @@ def reproduce(
                 again = to_csv(comparison_records(comparison), COMPARISON_COLUMNS)
     except ArgumentError:
         raise  # a bad --scheduler or worker count is the caller's, not the folder's
+    except ReadError as error:  # a summary that is not a file, or too large
+        raise OutputError(str(error)) from None
     except (OSError, ScenarioError, KeyError, ValueError, TypeError, OverflowError) as error:
         raise OutputError(f"{folder}: cannot re-run from what it recorded: {error}") from None
     return Reproduction(

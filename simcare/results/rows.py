@@ -6,7 +6,7 @@ import csv
 import io
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, TextIO
 
 from simcare.experiments.compare import Comparison
@@ -183,10 +183,58 @@ class CsvWriter:
         return buffer.getvalue().removesuffix("\r\n") + "\n"
 
 
-def read_rows(handle: Iterable[str]) -> Iterable[dict[str, str]]:
+class TableError(ValueError):
+    """A CSV table is not as simcare writes it; the message says where ("line 3: ...")."""
+
+
+def read_table(
+    handle: Iterable[str], required: Sequence[str] = ()
+) -> tuple[list[str], Iterator[dict[str, str]]]:
+    """Read a CSV file simcare wrote: its header, and each row's text as it was before `csv_cell`.
+
+    The one reader of simcare's CSV files. A row is read as it is asked for; every row must
+    have as many cells as the header (a cell too many would have no column).
+
+    Raises:
+        TableError: no header, a ``required`` column missing, a malformed line (also while
+            the rows are read).
+    """
+    reader = csv.reader(handle)
+    try:
+        header = next(reader, None)
+    except csv.Error as error:
+        raise TableError(f"line 1: {error}") from None
+    if not header:
+        raise TableError("empty; expected a header line of column names")
+    missing = [column for column in required if column not in header]
+    if missing:
+        raise TableError(
+            f"missing column{'s' if len(missing) > 1 else ''} {', '.join(missing)}; "
+            "not a simcare results table"
+        )
+
+    def rows() -> Iterator[dict[str, str]]:
+        while True:
+            try:
+                row = next(reader, None)
+            except csv.Error as error:
+                raise TableError(f"line {reader.line_num}: {error}") from None
+            if row is None:
+                return
+            if not row:
+                continue  # a blank line
+            if len(row) != len(header):
+                raise TableError(
+                    f"line {reader.line_num}: {len(row)} cells; the header has {len(header)}"
+                )
+            yield {key: from_csv_cell(value) for key, value in zip(header, row, strict=True)}
+
+    return header, rows()
+
+
+def read_rows(handle: Iterable[str]) -> Iterator[dict[str, str]]:
     """Read a CSV file simcare wrote: each row's text as it was before `csv_cell`."""
-    for row in csv.DictReader(handle):
-        yield {key: from_csv_cell(value) if value else value for key, value in row.items()}
+    return read_table(handle)[1]
 
 
 def to_csv(rows: list[dict[str, Any]], columns: tuple[str, ...] | list[str]) -> str:

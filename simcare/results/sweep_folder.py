@@ -45,7 +45,16 @@ from simcare.results.folders import (
     write_atomic,
     write_error,
 )
-from simcare.results.rows import SUMMARY_COLUMNS, CsvWriter, read_rows, summary_records, to_csv
+from simcare.results.plan_record import check_plan
+from simcare.results.records import (
+    MAX_NOTE_BYTES,
+    ReadError,
+    found,
+    read_csv,
+    read_record,
+    read_text,
+)
+from simcare.results.rows import SUMMARY_COLUMNS, CsvWriter, TableError, summary_records, to_csv
 from simcare.results.write import Provenance, replication_rows, write_files
 from simcare.scenario_file import dump_scenario, scenario_from_dict
 
@@ -54,6 +63,35 @@ PART_COLUMNS = ("policy", "replication", "outcome", "scope", "value")
 
 def _point_name(point: int) -> str:
     return f"point-{point:04d}"
+
+
+def _part_values(
+    rows: list[dict[str, str]], policies: tuple[str, ...]
+) -> dict[str, list[Outcomes]]:
+    """A part's rows as each policy's replications' outcomes.
+
+    Raises:
+        TableError: a policy not in the plan, a replication out of order, a value that is
+            not a number, or no replications at all.
+    """
+    values: dict[str, list[Outcomes]] = {}
+    for line, row in enumerate(rows, start=2):
+        if row["policy"] not in policies:
+            raise TableError(f"line {line}: policy {found(row['policy'])} is not in the plan")
+        runs = values.setdefault(row["policy"], [])
+        try:
+            replication = int(row["replication"])
+            value = float(row["value"]) if row["value"] else math.nan
+        except ValueError:
+            raise TableError(f"line {line}: replication or value is not a number") from None
+        if replication == len(runs):
+            runs.append({})
+        elif not 0 <= replication < len(runs):
+            raise TableError(f"line {line}: replication {replication} is out of order")
+        runs[replication][(row["outcome"], row["scope"])] = value
+    if not values:
+        raise TableError("no replications")
+    return values
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,16 +164,27 @@ class SweepFolder:
 
     @classmethod
     def open(cls, folder: Path) -> SweepFolder:
-        """Open an existing sweep's folder to resume or reproduce it."""
+        """Open an existing sweep's folder to resume or reproduce it.
+
+        Its plan.json is a file like any other: it is checked (`check_plan`) before anything
+        is planned or run from it.
+
+        Raises:
+            OutputError: no plan, or a plan that cannot be read or is not one simcare writes
+                (naming plan.json, the key and what was expected).
+        """
         path = folder / PLAN
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
+            data = read_record(path, "a sweep's plan")
+            check_plan(path, data)
             plan = SweepPlan.from_json(data)
         except FileNotFoundError:
             raise OutputError(
                 f"{folder}: no {PLAN}; not a sweep's output folder (give the folder that "
                 "sweep --out wrote)"
             ) from None
+        except ReadError as error:
+            raise OutputError(f"{error} (cannot read the sweep's plan)") from None
         except (OSError, ValueError, KeyError, TypeError, RecursionError, OverflowError) as error:
             raise OutputError(f"{path}: cannot read the sweep's plan: {error}") from None
         return cls(folder, plan, marked=is_marked(data))
@@ -156,10 +205,12 @@ class SweepFolder:
         """Mark the folder unfinished again while the remaining points run.
 
         Also removes the temporary files a killed sweep left behind (never a finished file).
+        The finished points' parts are read first: one edited or broken by hand is named now,
+        not after the remaining points have run.
 
         Raises:
-            OutputError: the plan has no mark of simcare's (nothing here is proven its own), or
-                the folder cannot be written.
+            OutputError: the plan has no mark of simcare's (nothing here is proven its own), a
+                finished point's part cannot be read, or the folder cannot be written.
         """
         if not self.marked:
             raise OutputError(
@@ -167,6 +218,8 @@ class SweepFolder:
                 "of simcare before version 0.2); --resume writes only into a sweep folder "
                 "simcare marked as its own: run the sweep again into a new folder"
             )
+        for point in self.finished_points():
+            self._read_point(point)
         try:
             check_writable(self.folder)
             (self.folder / MANIFEST).unlink(missing_ok=True)
@@ -208,21 +261,27 @@ class SweepFolder:
         )
 
     def _read_point(self, point: int) -> dict[str, list[Outcomes]]:
-        values: dict[str, list[Outcomes]] = {}
+        """A finished point's replications, read back from its part (OutputError if bad)."""
         path = self.folder / "parts" / f"{_point_name(point)}.csv"
-        with path.open(encoding="utf-8", newline="") as handle:
-            for row in read_rows(handle):
-                runs = values.setdefault(row["policy"], [])
-                replication = int(row["replication"])
-                if replication == len(runs):
-                    runs.append({})
-                value = float(row["value"]) if row["value"] else math.nan
-                runs[replication][(row["outcome"], row["scope"])] = value
+        try:
+            _, rows = read_csv(path, PART_COLUMNS)
+            values = _part_values(rows, self.plan.policies)
+        except (ReadError, TableError) as error:
+            where = "" if str(error).startswith(str(path)) else f"{path}: "
+            raise OutputError(
+                f"{where}{error}; not a point's results as simcare writes them (remove the "
+                "file to run the point again)"
+            ) from None
         return values
 
     def _error(self, point: int) -> str | None:
         path = self.folder / "parts" / f"{_point_name(point)}.error.txt"
-        return path.read_text(encoding="utf-8").strip() if path.is_file() else None
+        try:
+            return read_text(path, MAX_NOTE_BYTES, "a failed point's error").strip()
+        except FileNotFoundError:
+            return None
+        except ReadError as error:
+            raise OutputError(str(error)) from None
 
     def finish(self, provenance: Provenance) -> SweepTally:
         """Write points.csv, replications.csv and summary.csv from the parts, then the manifest.
