@@ -41,6 +41,7 @@ from simcare.results.folders import (
     claimed,
     is_marked,
     marked,
+    own_folder,
     prepare_folder,
     write_atomic,
     write_error,
@@ -167,6 +168,7 @@ class SweepFolder:
                 "of simcare before version 0.2); --resume writes only into a sweep folder "
                 "simcare marked as its own: run the sweep again into a new folder"
             )
+        own_folder(self.folder / "parts")  # made again if removed; never a link elsewhere
         try:
             check_writable(self.folder)
             (self.folder / MANIFEST).unlink(missing_ok=True)
