@@ -227,10 +227,11 @@ def _run(
     started = now()
     where = describe_executor(workers, scheduler)
     simulations = len(plan.points) * len(plan.policies) * plan.replications
+    points, policies = len(plan.points), len(plan.policies)
     stderr.print(
         shown(
-            f"Sweep {plan.name}: {len(plan.points)} points × {len(plan.policies)} "
-            f"polic{'y' if len(plan.policies) == 1 else 'ies'} × {plan.replications} "
+            f"Sweep {plan.name}: {points} point{'s' * (points != 1)} × {policies} "
+            f"polic{'y' if policies == 1 else 'ies'} × {plan.replications} "
             f"replication{'s' * (plan.replications != 1)} ({simulations:,} runs) on {where} "
             f"→ {folder.folder}" + (f"; {len(done)} points already done" if done else "")
         ),
