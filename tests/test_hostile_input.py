@@ -1593,7 +1593,7 @@ def check_file_name(case: FileName, folder: Path) -> str:
     validated = invoke("validate", path)
     ran = invoke("run", path, "-r", "1", "-o", out, "-f", "csv")
     results = [validated, ran]
-    if not name or NAME_RULE.search(name):
+    if not name or NAME_RULE.search(name) or re.search("[\n\r]", name):  # one line, always
         for result in results:
             assert result.exit_code == 2, f"{case}: exit {result.exit_code}\n{result.output}"
             assert 'add name = "..." to the file' in result.output, f"{case}: {result.output}"
