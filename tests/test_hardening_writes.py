@@ -143,6 +143,24 @@ def test_a_temporary_file_planted_as_a_link_is_never_written_through(tmp_path: P
     assert sorted(p.name for p in folder.iterdir()) == ["chart.png", "summary.csv"]
 
 
+@POSIX
+def test_force_keeps_a_link_put_where_a_listed_file_was(made: Path, tmp_path: Path) -> None:
+    """A manifest lists comparison.csv, but a link of the user's stands there now: not
+    simcare's (it wrote a regular file), so --force refuses and keeps it."""
+    result = copy(made, "compare", tmp_path / "result")
+    victim = tmp_path / "victim.csv"
+    victim.write_text("keep", encoding="utf-8")
+    (result / "comparison.csv").unlink()
+    (result / "comparison.csv").symlink_to(victim)
+    ran = invoke(
+        "compare", made / "tiny.toml", "-p", "ignore,reply_private", "-r", "2", "-w", "1",
+        "-o", result, "--force",
+    )  # fmt: skip
+    refused(ran, result / "comparison.csv")
+    assert (result / "comparison.csv").is_symlink()
+    assert victim.read_text(encoding="utf-8") == "keep"
+
+
 def test_plot_never_replaces_a_file_it_did_not_draw(made: Path, tmp_path: Path) -> None:
     mine = tmp_path / "mine"
     mine.mkdir()
