@@ -5,6 +5,7 @@ Everything runs on the loyal-fan case cut to four days (`short_fan`), with few r
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import tomllib
@@ -60,7 +61,11 @@ def test_handout_holds_the_case_and_valid_templates(case: Path, tmp_path: Path) 
     result = invoke("workshop", case, "-o", out, "--teams", "4")
     assert result.exit_code == 0, result.output
     written = sorted(p.name for p in out.iterdir())
-    assert written == ["handout.html", *(f"team-{n}.toml" for n in range(1, 5))]
+    files = ["handout.html", *(f"team-{n}.toml" for n in range(1, 5))]
+    assert written == sorted([*files, "manifest.json"])
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["tool"] == "simcare"  # its mark: what --force may replace
+    assert manifest["files"] == [*files, "manifest.json"]
     assert str(out / "handout.html") in result.output
     handout = (out / "handout.html").read_text(encoding="utf-8")
     prepared = load_workshop(case)

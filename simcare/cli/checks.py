@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import math
+import stat
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from simcare.cli.exits import EXIT_OUTPUT, EXIT_USAGE, exit_codes, fail
-from simcare.core.errors import closest
+from simcare.core.errors import closest, shown
 from simcare.experiments import workload
 
 if TYPE_CHECKING:  # the model loads only in the commands that use it (simcare --help is quick)
@@ -113,13 +114,75 @@ def check_work(work: workload.Workload, max_complaints: float, workers: int = 1)
         fail(problem, EXIT_USAGE)
 
 
-def check_page(target: Path, force: bool, example: str) -> None:
-    """Exit 3 unless an HTML page can be written at ``target`` (before any work)."""
+def check_page(target: Path, force: bool, example: str, result: Path | None = None) -> None:
+    """Exit 3 unless an HTML page can be written at ``target`` (before any work).
+
+    ``result``: the result folder ``target`` is the default page of (see `check_replaceable`).
+    """
     from simcare.results.write import check_writable
 
     if target.is_dir():
-        fail(f"{target}: is a folder; give -o a file name such as {example}", EXIT_OUTPUT)
-    if target.exists() and not force:
-        fail(f"{target}: exists; choose another -o, or add --force to replace it", EXIT_OUTPUT)
+        fail(shown(f"{target}: is a folder; give -o a file name such as {example}"), EXIT_OUTPUT)
+    check_replaceable(
+        target, force, "exists; choose another -o, or add --force to replace it", result
+    )
     with exit_codes():
         check_writable(target.parent)
+
+
+_SPECIAL = (
+    (stat.S_ISDIR, "a folder"),
+    (stat.S_ISFIFO, "a named pipe"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISCHR, "a device"),
+    (stat.S_ISBLK, "a device"),
+)
+
+
+def check_replaceable(target: Path, force: bool, exists: str, result: Path | None = None) -> None:
+    """Exit 3 unless one file may be written at ``target``: nothing is there, or ``force``.
+
+    Anything there counts, a dangling link and a link loop too. Even with ``force``, only a
+    regular file or a link is replaced (the link itself: simcare never writes through one),
+    never a pipe, a device or a folder; and in a ``result`` folder only a file its marked
+    manifest lists, since simcare never replaces what it did not write.
+
+    Args:
+        target: The file to write.
+        force: --force was given.
+        exists: What to say after the path when something is there and not ``force``.
+        result: The result folder ``target`` belongs to by default (its report.html), if so.
+    """
+    from simcare.results.write import OutputError, owned_files
+
+    try:
+        mode = target.lstat().st_mode
+    except FileNotFoundError:
+        return
+    except OSError as error:
+        fail(shown(f"{target}: cannot check it: {error.strerror or error}"), EXIT_OUTPUT)
+    if not force:
+        fail(shown(f"{target}: {exists}"), EXIT_OUTPUT)
+    if not (stat.S_ISREG(mode) or stat.S_ISLNK(mode)):
+        kind = next((kind for test, kind in _SPECIAL if test(mode)), "a special file")
+        fail(
+            shown(
+                f"{target}: is {kind}, not a regular file; --force replaces "
+                "only a file (or a link, never what it points to): choose another name"
+            ),
+            EXIT_OUTPUT,
+        )
+    if result is None:
+        return
+    try:
+        owned = stat.S_ISREG(mode) and target.name in owned_files(result)
+    except OutputError:  # a manifest without simcare's mark proves nothing
+        owned = False
+    if not owned:
+        fail(
+            shown(
+                f"{target}: not simcare's (no simcare manifest in {result} lists it), and simcare "
+                "never replaces a file it did not write; move it away, or choose another -o"
+            ),
+            EXIT_OUTPUT,
+        )

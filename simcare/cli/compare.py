@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -17,7 +16,7 @@ from simcare.cli.checks import (
     split,
     target_precision,
 )
-from simcare.cli.console import progress, stderr, stdout
+from simcare.cli.console import progress, stderr, stdout, write_data
 from simcare.cli.exits import (
     EXIT_USAGE,
     SIMULATION_ERRORS,
@@ -42,6 +41,7 @@ from simcare.cli.options import (
     WorkersOption,
 )
 from simcare.cli.plot import draw_charts
+from simcare.core.errors import shown
 from simcare.experiments import workload
 
 if TYPE_CHECKING:
@@ -163,11 +163,11 @@ def _print_comparison(
         for text in _verdict_texts(comparison):
             stdout.print(f"- {text}", markup=False, highlight=False)
         if out is not None:
-            stderr.print(f"Results written to {out}", markup=False, highlight=False)
+            stderr.print(shown(f"Results written to {out}"), markup=False, highlight=False)
     elif output_format is OutputFormat.JSON:
         stdout.print_json(json.dumps(comparison_json(comparison, _verdict_texts(comparison))))
     else:
-        sys.stdout.write(to_csv(comparison_records(comparison), COMPARISON_COLUMNS))
+        write_data(to_csv(comparison_records(comparison), COMPARISON_COLUMNS))
 
 
 def _verdict_texts(comparison: Comparison) -> list[str]:

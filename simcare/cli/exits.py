@@ -19,7 +19,7 @@ from typing import NoReturn
 import typer
 
 from simcare.cli.console import stderr
-from simcare.core.errors import ArgumentError
+from simcare.core.errors import ArgumentError, shown
 
 EXIT_USAGE = 2
 EXIT_OUTPUT = 3
@@ -61,11 +61,22 @@ OPTION_NAMES = {
 """The library's argument names (in an `ArgumentError`) as this command line spells them."""
 
 
+MANY_LINES = ("ScenarioError", "DecisionError")
+"""Errors whose message is a problem a line, each line shown escaped already (`shown`); any
+other of simcare's errors is one line, shown escaped whole: a line break in a path too."""
+
+
 def fail(message: str | ArgumentError, code: int) -> NoReturn:
-    """Print ``error: message`` on stderr and end the command with exit code ``code``."""
+    """Print ``error: message`` on stderr and end the command with exit code ``code``.
+
+    Whatever the message holds, no control character but its line breaks reaches the terminal
+    as it is (an escape sequence in a path would recolour or retitle it): the user's parts of
+    a message are escaped where it is made, and this is the net under them.
+    """
     if isinstance(message, ArgumentError):
         message = message.spelled(OPTION_NAMES)
-    stderr.print(f"error: {message}", style="red", markup=False, highlight=False)
+    text = "\n".join(shown(line) for line in message.split("\n"))
+    stderr.print(f"error: {text}", style="red", markup=False, highlight=False)
     raise typer.Exit(code)
 
 
@@ -107,7 +118,10 @@ def exit_codes(
         code = _exit_code(error, also or {})
         if code is None:
             raise
-        fail(error if isinstance(error, ArgumentError) else str(error), code)
+        if isinstance(error, ArgumentError):
+            fail(error, code)
+        lines = type(error).__name__ in MANY_LINES or any(isinstance(error, k) for k in also or {})
+        fail(str(error) if lines else shown(str(error)), code)
 
 
 def _terminated(signum: int, frame: FrameType | None) -> None:

@@ -8,8 +8,10 @@ from typing import Annotated
 
 import typer
 
+from simcare.cli.checks import check_replaceable
 from simcare.cli.console import stdout
-from simcare.cli.exits import EXIT_OUTPUT, exit_codes, fail
+from simcare.cli.exits import exit_codes
+from simcare.core.errors import shown
 
 
 def init_command(
@@ -22,8 +24,7 @@ def init_command(
     """
     from simcare.results.write import write_atomic
 
-    if path.exists() and not force:
-        fail(f"{path}: already exists; choose another name, or add --force", EXIT_OUTPUT)
+    check_replaceable(path, force, "already exists; choose another name, or add --force")
     starter = (
         resources.files("simcare.scenario_file")
         .joinpath("starter.toml")
@@ -32,5 +33,7 @@ def init_command(
     with exit_codes():
         write_atomic(path, starter)
     stdout.print(
-        f"Wrote {path}; check it with: simcare validate {path}", markup=False, highlight=False
+        shown(f"Wrote {path}; check it with: simcare validate {path}"),
+        markup=False,
+        highlight=False,
     )

@@ -12,6 +12,7 @@ from simcare.cli.checks import check_outcomes, split
 from simcare.cli.console import stderr
 from simcare.cli.exits import exit_codes
 from simcare.cli.options import FolderArgument
+from simcare.core.errors import shown
 
 
 class ChartFormat(StrEnum):
@@ -34,7 +35,7 @@ def draw_charts(
         record_files(folder, [*written, folder / "plots" / CHART_LIST])
     where = written[0].parent if written else (out or folder / "plots")
     stderr.print(
-        f"{len(written)} charts written to {where}{_failed_note(folder)}",
+        shown(f"{len(written)} charts written to {where}{_failed_note(folder)}"),
         markup=False,
         highlight=False,
     )

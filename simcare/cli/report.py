@@ -11,6 +11,7 @@ from simcare.cli.checks import check_page
 from simcare.cli.console import stderr
 from simcare.cli.exits import exit_codes
 from simcare.cli.options import FolderArgument
+from simcare.core.errors import shown
 
 
 def report_command(
@@ -30,10 +31,11 @@ def report_command(
     from simcare.results.write import record_files, write_atomic
 
     target = out if out is not None else folder / "report.html"
-    check_page(target, force, "report.html")
+    # FOLDER/report.html is replaced only if the folder's manifest lists it (simcare's).
+    check_page(target, force, "report.html", result=folder if out is None else None)
     from simcare.reports.report import report_html  # matplotlib: only when drawing
 
     with exit_codes():
         write_atomic(target, report_html(folder))
         record_files(folder, [target])  # FOLDER/report.html: listed in its manifest, for --force
-    stderr.print(f"Report written to {target}", markup=False, highlight=False)
+    stderr.print(shown(f"Report written to {target}"), markup=False, highlight=False)

@@ -13,6 +13,7 @@ from simcare.cli.options import (
     SchedulerOption,
     WorkersOption,
 )
+from simcare.core.errors import shown
 from simcare.experiments import workload
 
 
@@ -30,7 +31,7 @@ def reproduce_command(
     from simcare.results.reproduce import reproduce
 
     processes = workers or default_workers()
-    with exit_codes(), progress(f"{folder}: re-running") as on_progress:
+    with exit_codes(), progress(shown(f"{folder}: re-running")) as on_progress:
         found = reproduce(
             folder,
             workers=processes,
@@ -46,8 +47,10 @@ def reproduce_command(
     }
     if changed:
         stderr.print(
-            "versions differ from the recorded run: "
-            + ", ".join(f"{name} {a} → {b}" for name, (a, b) in changed.items()),
+            shown(
+                "versions differ from the recorded run: "
+                + ", ".join(f"{name} {a} → {b}" for name, (a, b) in changed.items())
+            ),
             markup=False,
             highlight=False,
         )
@@ -60,17 +63,19 @@ def reproduce_command(
     )
     if found.identical:
         stdout.print(
-            f"{folder}: re-ran the {found.kind}; {found.file.name} is identical "
-            f"({found.rows:,} rows){skipped}",
+            shown(
+                f"{folder}: re-ran the {found.kind}; {found.file.name} is identical "
+                f"({found.rows:,} rows){skipped}"
+            ),
             markup=False,
             highlight=False,
         )
         return
     stdout.print(
-        f"{folder}: re-ran the {found.kind}{skipped}; {found.file.name} DIFFERS:",
+        shown(f"{folder}: re-ran the {found.kind}{skipped}; {found.file.name} DIFFERS:"),
         markup=False,
         highlight=False,
     )
     for line in found.differences:
-        stdout.print(f"  {line}", markup=False, highlight=False)
+        stdout.print(shown(f"  {line}"), markup=False, highlight=False)
     raise typer.Exit(EXIT_DIFFERENT)

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from simcare.cli.checks import check_policies, check_workload, load
-from simcare.cli.console import progress, stderr, stdout
+from simcare.cli.console import progress, stderr, stdout, write_data
 from simcare.cli.exits import EXIT_USAGE, exit_codes, fail, interrupted_writing
 from simcare.cli.options import (
     ForceOption,
@@ -20,6 +19,7 @@ from simcare.cli.options import (
     ScenarioArgument,
     SeedOption,
 )
+from simcare.core.errors import shown
 from simcare.experiments import workload
 
 if TYPE_CHECKING:
@@ -114,8 +114,8 @@ def _print_run(result: RunResult, output_format: OutputFormat, out: Path | None)
     if output_format is OutputFormat.TABLE:
         stdout.print(summary_table(result))
         if out is not None:
-            stderr.print(f"Results written to {out}", markup=False, highlight=False)
+            stderr.print(shown(f"Results written to {out}"), markup=False, highlight=False)
     elif output_format is OutputFormat.JSON:
         stdout.print_json(json.dumps(summary_records(result.summary)))
     else:
-        sys.stdout.write(to_csv(summary_records(result.summary), SUMMARY_COLUMNS))
+        write_data(to_csv(summary_records(result.summary), SUMMARY_COLUMNS))

@@ -10,6 +10,7 @@ import typer
 from simcare.cli.checks import check_policies, check_workload, load
 from simcare.cli.exits import EXIT_USAGE, exit_codes, fail
 from simcare.cli.options import ScenarioArgument, SeedOption
+from simcare.core.errors import shown
 from simcare.experiments import workload
 from simcare.reports.pick import PICK_REASONS, Pick
 
@@ -80,7 +81,7 @@ def story_command(
         journey, why = _choose(record, customer, pick, seed, replication)
         story = tell(record, loaded, journey)
     where = f"seed {seed}, replication {replication}"
-    title = loaded.title or loaded.name
+    title = shown(loaded.title or loaded.name)  # a CR in it would overwrite the line
     if twin is None:
         heading = f"{title}\nPolicy {chosen}, {where}.\n{why}".rstrip()
         sys.stdout.write(format_story(story, heading + "\n"))

@@ -29,6 +29,7 @@ from simcare.cli.options import (
     WorkersOption,
 )
 from simcare.cli.plot import draw_charts
+from simcare.core.errors import shown
 from simcare.experiments import workload
 
 if TYPE_CHECKING:
@@ -226,15 +227,18 @@ def _run(
     started = now()
     where = describe_executor(workers, scheduler)
     simulations = len(plan.points) * len(plan.policies) * plan.replications
+    points, policies = len(plan.points), len(plan.policies)
     stderr.print(
-        f"Sweep {plan.name}: {len(plan.points)} points × {len(plan.policies)} "
-        f"polic{'y' if len(plan.policies) == 1 else 'ies'} × {plan.replications} "
-        f"replications ({simulations:,} runs) on {where} → {folder.folder}"
-        + (f"; {len(done)} points already done" if done else ""),
+        shown(
+            f"Sweep {plan.name}: {points} point{'s' * (points != 1)} × {policies} "
+            f"polic{'y' if policies == 1 else 'ies'} × {plan.replications} "
+            f"replication{'s' * (plan.replications != 1)} ({simulations:,} runs) on {where} "
+            f"→ {folder.folder}" + (f"; {len(done)} points already done" if done else "")
+        ),
         markup=False,
         highlight=False,
     )
-    with progress(f"{plan.name}: runs") as on_progress:
+    with progress(shown(f"{plan.name}: runs")) as on_progress:
         result = run_sweep(
             plan,
             workers=workers,
@@ -265,7 +269,9 @@ def _conclude(folder: SweepFolder, result: SweepResult, tally: SweepTally, plots
 
     _print_sweep_table(folder.folder, folder.plan, tally.failed)
     stderr.print(
-        f"Results written to {folder.folder}: {tally.finished} of {tally.points} points done",
+        shown(
+            f"Results written to {folder.folder}: {tally.finished} of {tally.points} points done"
+        ),
         markup=False,
         highlight=False,
     )
@@ -275,11 +281,13 @@ def _conclude(folder: SweepFolder, result: SweepResult, tally: SweepTally, plots
         listed = ", ".join(str(p) for p in tally.failed[:10])
         why = next((r.error.splitlines()[-1] for r in result.runs.values() if r.error), "")
         fail(
-            f"{len(tally.failed)} point{'s' * (len(tally.failed) != 1)} failed ({listed})"
-            + (f": {why}" if why else "")
-            + "; "
-            f"see {folder.folder / 'points.csv'} and parts/*.error.txt, then "
-            f"simcare sweep --resume {folder.folder}",
+            shown(
+                f"{len(tally.failed)} point{'s' * (len(tally.failed) != 1)} failed ({listed})"
+                + (f": {why}" if why else "")
+                + "; "
+                f"see {folder.folder / 'points.csv'} and parts/*.error.txt, then "
+                f"simcare sweep --resume {folder.folder}"
+            ),
             EXIT_FAILED,
         )
 
@@ -308,9 +316,9 @@ def _print_sweep_table(folder: Path, plan: SweepPlan, failed: list[int]) -> None
     title = f"{plan.name}: sweep summary (mean ± 95% half-width)"
     if failed:
         title += f"; {len(failed)} of {len(plan.points)} points failed"
-    table = Table(title=Text(title), title_justify="left")
+    table = Table(title=Text(shown(title)), title_justify="left")
     for column in ("point", *keys, "policy"):
-        table.add_column(Text(column), no_wrap=True)
+        table.add_column(Text(shown(column)), no_wrap=True)
     for outcome in KEY_OUTCOMES:
         table.add_column(SHORT_LABELS.get(outcome, OUTCOMES[outcome].label), justify="right")
     cells: dict[tuple[int, str], dict[str, str]] = {}
@@ -328,5 +336,5 @@ def _print_sweep_table(folder: Path, plan: SweepPlan, failed: list[int]) -> None
     for (_, policy), where in sorted(cells.items(), key=lambda item: item[0][0]):
         texts = [where["point"], *(where[k] for k in keys), policy or "failed"]
         texts += [where.get(o, "—") for o in KEY_OUTCOMES]
-        table.add_row(*map(Text, texts))
+        table.add_row(*(Text(shown(text)) for text in texts))
     stdout.print(table)

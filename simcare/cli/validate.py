@@ -37,8 +37,10 @@ def validate_command(
             continue
         channels, teams = len(scenario.channels), len(scenario.teams)
         stdout.print(
-            f"{shown(source)}: ok ({scenario.name}: {channels} channel{'s' * (channels != 1)}, "
-            f"{teams} team{'s' * (teams != 1)})",
+            shown(
+                f"{source}: ok ({scenario.name}: {channels} channel{'s' * (channels != 1)}, "
+                f"{teams} team{'s' * (teams != 1)})"
+            ),
             markup=False,
             highlight=False,
         )

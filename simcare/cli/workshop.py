@@ -23,6 +23,7 @@ from simcare.cli.exits import (
     fail,
 )
 from simcare.cli.options import MaxComplaintsOption, WorkersOption
+from simcare.core.errors import shown
 from simcare.experiments import workload
 
 if TYPE_CHECKING:
@@ -141,7 +142,7 @@ def _check_handout_options(
 
 def _handout(case: str, out: Path | None, teams: int, force: bool) -> None:
     """Write the handout and the teams' decision files (``simcare workshop CASE``)."""
-    from simcare.results.write import prepare_folder, write_atomic
+    from simcare.results.write import MANIFEST, claimed, prepare_folder, write_files
     from simcare.workshop import load_workshop, template_text
 
     with exit_codes():
@@ -153,16 +154,22 @@ def _handout(case: str, out: Path | None, teams: int, force: bool) -> None:
 
     files = {"handout.html": handout_html(prepared, teams)}
     files |= {f"team-{n}.toml": template_text(prepared, n) for n in range(1, teams + 1)}
+    # A manifest with simcare's mark lists the files, so that --force replaces those and
+    # nothing else (an earlier handout's extra team files go; the teachers' own files stay).
+    manifest = {"kind": "workshop", "case": prepared.scenario.name, "teams": teams}
     with exit_codes():
-        prepare_folder(folder, force)
-        for name, text in files.items():
-            write_atomic(folder / name, text)
-    stdout.print(f"Workshop for {prepared.title}", markup=False, highlight=False)
+        prepare_folder(folder, force, files)
+        with claimed(folder, [*files, MANIFEST]):
+            write_files(folder, files, manifest)
+    stdout.print(shown(f"Workshop for {prepared.title}"), markup=False, highlight=False)
     for name in files:
-        stdout.print(f"  wrote {folder / name}", markup=False, highlight=False)
+        stdout.print(shown(f"  wrote {folder / name}"), markup=False, highlight=False)
+    stdout.print("Print the handout, give each team a decision file, then run:", markup=False)
     stdout.print(
-        f"Print the handout, give each team a decision file, then run:\n"
-        f"  simcare workshop debrief {case} {folder / 'team-*.toml'} -o {folder / 'debrief.html'}",
+        shown(
+            f"  simcare workshop debrief {case} {folder / 'team-*.toml'} "
+            f"-o {folder / 'debrief.html'}"
+        ),
         markup=False,
         highlight=False,
     )
@@ -204,7 +211,7 @@ def _debrief(
     with exit_codes():
         write_atomic(target, debrief_html(debrief, command_line(), made))
     stdout.print(scoreboard_table(debrief))
-    stderr.print(f"Debrief written to {target}", markup=False, highlight=False)
+    stderr.print(shown(f"Debrief written to {target}"), markup=False, highlight=False)
 
 
 def _read_teams(case: str, team_files: list[str]) -> tuple[Workshop, list[Decisions]]:

@@ -43,6 +43,8 @@ DASK_CONNECT_TIMEOUT = "10s"
 
 DASK_WORKERS_TIMEOUT = "60s"
 """How long to wait for a Dask cluster's first worker."""
+DASK_CLOSE_TIMEOUT = 5
+"""Seconds to close a Dask client that failed to start."""
 
 MAX_CHUNK = 50
 """At most this many replications in one task, so that progress moves and a failure costs little."""
@@ -375,11 +377,15 @@ class DaskExecutor(Executor):
             raise ExecutorError(
                 SCHEDULER, " needs Dask's distributed scheduler: pip install 'simcare[dask]'"
             ) from None
+        # Made in two steps so that a client which fails to start can be closed here: left to
+        # its __del__ at exit, it waits 20 s for an event loop already stopped and prints a
+        # TimeoutError traceback ("Exception ignored in Client.__del__").
+        self._client: Any = distributed.Client.__new__(distributed.Client)
         try:
-            self._client: Any = distributed.Client(
-                address, set_as_default=False, timeout=DASK_CONNECT_TIMEOUT
-            )
+            self._client.__init__(address, set_as_default=False, timeout=DASK_CONNECT_TIMEOUT)
         except (OSError, ValueError, TypeError) as error:
+            with suppress(Exception):
+                self._client.close(timeout=DASK_CLOSE_TIMEOUT)
             raise ExecutorError(
                 SCHEDULER, f" {address}: cannot reach a Dask scheduler there ({error})"
             ) from None

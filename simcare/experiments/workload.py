@@ -391,7 +391,7 @@ def check(workload: Workload, max_complaints: float, workers: int = 1) -> Argume
     if workload.complaints > max_complaints:
         return ArgumentError(
             f"this would simulate {_about(workload.complaints, 'complaints')} in "
-            f"{workload.runs:,} replications, {_duration(workload, workers)}; "
+            f"{_replications(workload.runs)}, {_duration(workload, workers)}; "
             "that is more than ",
             MAX_COMPLAINTS_ARG,
             f" ({max_complaints:,.0f}). Raise ",

@@ -16,7 +16,9 @@ import stat
 from collections.abc import Collection, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Any, TextIO
+from typing import IO, Any, BinaryIO, TextIO
+
+from simcare.core.errors import shown
 
 MANIFEST = "manifest.json"
 PLAN = "plan.json"
@@ -50,8 +52,10 @@ _TOP_FILES = frozenset((*RESULT_FILES, MANIFEST, CLAIM))
 _SUB_FILE = re.compile(
     r"parts/point-\d+\.(?:csv|error\.txt)|scenarios/point-\d+\.toml"
     rf"|plots/(?:[A-Za-z0-9_-][A-Za-z0-9_.-]*\.(?:png|svg)|{re.escape(CHART_LIST)})"
+    r"|handout\.html|team-\d+\.toml"
 )
-"""A sweep's file of one point, or a chart (or the list of charts) in a result's plots/."""
+"""A sweep's file of one point, a chart (or the list of charts) in a result's plots/, or a
+workshop handout's files."""
 
 
 class OutputError(Exception):
@@ -60,7 +64,7 @@ class OutputError(Exception):
 
 def write_error(path: Path, error: OSError, doing: str = "cannot write") -> OutputError:
     """An `OutputError` for a write that failed: the path, the reason and what to do about it."""
-    message = f"{path}: {doing}: {error.strerror or error}"
+    message = shown(f"{path}: {doing}: {error.strerror or error}")
     if error.errno in (errno.ENOSPC, errno.EDQUOT):
         message += "; the disk is full: free some space"
     elif isinstance(error, PermissionError) or error.errno == errno.EROFS:
@@ -147,10 +151,10 @@ def owned_files(folder: Path) -> set[str]:
         listed = _listed(path)
         if listed is None:
             raise OutputError(
-                f"{path}: has no mark of simcare's (another program's file, or one simcare wrote "
-                "before version 0.2), so simcare cannot tell which files here are its own; "
-                "--force replaces only files a marked simcare manifest lists: remove the old "
-                "files by hand, or choose another --out"
+                f"{shown(str(path))}: has no mark of simcare's (another program's file, or one "
+                "simcare wrote before version 0.2), so simcare cannot tell which files here are "
+                "its own; --force replaces only files a marked simcare manifest lists: remove "
+                "the old files by hand, or choose another --out"
             )
         owned.add(record)
         for name in listed:
@@ -177,13 +181,15 @@ def _check_not_others(folder: Path, owned: set[str], writes: Iterable[str]) -> N
                 or any(f"{name}{p.name}" not in owned for p in path.iterdir())
             ):
                 raise OutputError(
-                    f"{path}: holds files that are not simcare's; move them away, or choose "
-                    "another --out"
+                    f"{shown(str(path))}: holds files that are not simcare's; move them away, "
+                    "or choose another --out"
                 )
-        elif name not in owned:
+        elif name not in owned or not stat.S_ISREG(path.lstat().st_mode):
+            # Listed, but a link or a pipe now: simcare wrote a regular file, not this.
             raise OutputError(
-                f"{path}: not simcare's (no simcare manifest here lists it), and simcare never "
-                "replaces a file it did not write; move it away, or choose another --out"
+                f"{shown(str(path))}: not simcare's (no simcare manifest here lists it), and "
+                "simcare never replaces a file it did not write; move it away, or choose "
+                "another --out"
             )
 
 
@@ -199,12 +205,12 @@ def check_folder(folder: Path, force: bool, writes: Iterable[str] | None = None)
         The files of an earlier result there that simcare may remove (`clear_results`).
     """
     if folder.exists() and not folder.is_dir():
-        raise OutputError(f"{folder}: exists and is not a folder; choose another --out")
+        raise OutputError(f"{shown(str(folder))}: exists and is not a folder; choose another --out")
     owned: set[str] = set()
     if folder.is_dir() and any(folder.iterdir()):
         if not force:
             raise OutputError(
-                f"{folder}: the folder is not empty; choose another --out, "
+                f"{shown(str(folder))}: the folder is not empty; choose another --out, "
                 "or add --force to replace simcare's files in it"
             )
         if writes is not None:
@@ -225,6 +231,25 @@ def prepare_folder(folder: Path, force: bool, writes: Iterable[str] | None = Non
     except OSError as error:
         raise write_error(folder, error, "cannot create the folder") from None
     clear_results(folder, owned)
+
+
+def own_folder(folder: Path) -> Path:
+    """A result's folder of its own (plots/, parts/), made if missing.
+
+    Raises:
+        OutputError: it is a link or not a folder: what simcare writes into a folder it owns
+            never lands somewhere else through a link someone put there.
+    """
+    if folder.is_symlink() or (os.path.lexists(folder) and not folder.is_dir()):
+        raise OutputError(
+            f"{shown(str(folder))}: is a link or not a folder; simcare writes a result's files "
+            "only into a folder of its own, never through a link: move it away"
+        )
+    try:
+        folder.mkdir(exist_ok=True)
+    except OSError as error:
+        raise write_error(folder, error, "cannot create the folder") from None
+    return folder
 
 
 def clear_results(folder: Path, owned: Collection[str]) -> None:
@@ -301,8 +326,38 @@ def _remove_if_empty(folder: Path) -> None:
 
 
 @contextmanager
+def _replacing(path: Path) -> Iterator[Path]:
+    """The temporary file to write ``path`` under: renamed to it if the block ends without error.
+
+    On any error or interruption it is removed. A temporary file already there (left by a
+    killed write, or a link someone put there) is removed first, and the new one is created
+    exclusively, so that nothing is ever written through a link; the rename replaces a link at
+    ``path`` itself, never what it points to.
+
+    Raises:
+        OutputError: the file cannot be written (naming it, the reason and what to do).
+    """
+    partial = path.with_name(f".{path.name}.partial")
+    try:
+        if os.path.lexists(partial):
+            partial.unlink()
+        yield partial
+        partial.replace(path)
+    except OSError as error:
+        raise write_error(path, error) from None
+    finally:
+        with suppress(OSError):  # nothing to remove after the rename; never hide the error
+            partial.unlink(missing_ok=True)
+
+
+def _to_disk(handle: IO[Any]) -> None:
+    handle.flush()
+    os.fsync(handle.fileno())  # on the disk before it has its name (a crash, power)
+
+
+@contextmanager
 def atomic_text(path: Path) -> Iterator[TextIO]:
-    """Open a file for writing that appears, complete, only when the block ends without error.
+    """Open a text file for writing that appears, complete, only when the block ends without error.
 
     The text goes to a hidden temporary file beside ``path``, which is flushed to the disk and
     renamed to ``path`` only when complete; on any error or interruption it is removed.
@@ -310,18 +365,17 @@ def atomic_text(path: Path) -> Iterator[TextIO]:
     Raises:
         OutputError: the file cannot be written (naming it, the reason and what to do).
     """
-    partial = path.with_name(f".{path.name}.partial")
-    try:
-        with partial.open("w", encoding="utf-8", newline="") as handle:
-            yield handle
-            handle.flush()
-            os.fsync(handle.fileno())  # on the disk before it has its name (a crash, power)
-        partial.replace(path)
-    except OSError as error:
-        raise write_error(path, error) from None
-    finally:
-        with suppress(OSError):  # nothing to remove after the rename; never hide the error
-            partial.unlink(missing_ok=True)
+    with _replacing(path) as partial, partial.open("x", encoding="utf-8", newline="") as handle:
+        yield handle
+        _to_disk(handle)
+
+
+@contextmanager
+def atomic_bytes(path: Path) -> Iterator[BinaryIO]:
+    """`atomic_text` for a binary file (a chart)."""
+    with _replacing(path) as partial, partial.open("xb") as handle:
+        yield handle
+        _to_disk(handle)
 
 
 def write_atomic(path: Path, text: str) -> None:

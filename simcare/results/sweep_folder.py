@@ -41,6 +41,7 @@ from simcare.results.folders import (
     claimed,
     is_marked,
     marked,
+    own_folder,
     prepare_folder,
     write_atomic,
     write_error,
@@ -218,6 +219,7 @@ class SweepFolder:
                 "of simcare before version 0.2); --resume writes only into a sweep folder "
                 "simcare marked as its own: run the sweep again into a new folder"
             )
+        own_folder(self.folder / "parts")  # made again if removed; never a link elsewhere
         for point in self.finished_points():
             self._read_point(point)
         try:

@@ -82,6 +82,10 @@ def _name_from_file(default_name: str, root: Table) -> str | None:
     """
     name = default_name.strip()  # as a name key is read: "fan\n" is "fan"
     found = unsafe_character(name)
+    if found is None and ("\n" in name or "\r" in name):
+        # A name is printed on one line (titles, tables, `run`'s heading): a line break from
+        # a file's name would split it, or send the cursor back over what the line showed.
+        found = "a line break"
     if name and found is None:
         return name
     why = f"holds {found}" if found else "is blank"

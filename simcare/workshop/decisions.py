@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from simcare.core.errors import ScenarioError, did_you_mean
+from simcare.core.errors import ScenarioError, did_you_mean, shown
 from simcare.experiments.design import SettingError, point_scenario
 from simcare.scenario import Scenario
 from simcare.scenario_file import TextFileError, parse_toml, read_text_file
@@ -62,7 +62,7 @@ class DecisionError(ValueError):
         super().__init__(str(self))
 
     def __str__(self) -> str:
-        return "\n".join(self.problems)
+        return "\n".join(map(shown, self.problems))  # a file's name may hold a line break
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,13 +8,14 @@ from __future__ import annotations
 import io
 import os
 import re
-from collections.abc import Callable, Sequence
-from contextlib import suppress
+import stat
+from collections.abc import Callable, Collection, Sequence
 from functools import partial
 from pathlib import Path
 
 from matplotlib.figure import Figure
 
+from simcare.core.errors import shown
 from simcare.reports.charts.breakdowns import churn_chart, flow_chart
 from simcare.reports.charts.compare import comparison_chart, difference_chart
 from simcare.reports.charts.style import DPI, PlotError, chart_style, chosen, literal_texts
@@ -22,7 +23,16 @@ from simcare.reports.charts.sweeps import HEATMAP_OUTCOME, heatmap_chart, sweep_
 from simcare.reports.charts.timeseries import timeseries_chart
 from simcare.reports.charts.tradeoff import CHURN_RATE, tradeoff_axes, tradeoff_chart
 from simcare.results.read import ReadError, Results, read_results
-from simcare.results.write import CHART_FORMATS, CHART_LIST, OutputError, write_atomic, write_error
+from simcare.results.write import (
+    CHART_FORMATS,
+    CHART_LIST,
+    OutputError,
+    atomic_bytes,
+    own_folder,
+    owned_files,
+    write_atomic,
+    write_error,
+)
 
 FORMATS = CHART_FORMATS
 """File formats `plot_folder` writes."""
@@ -51,18 +61,11 @@ def save_figure(figure: Figure, path: Path) -> Path:
     if fmt not in FORMATS:
         raise PlotError(f"{path}: cannot write {fmt!r}; formats are {', '.join(FORMATS)}")
     metadata: dict[str, str | None] = {"Date": None} if fmt == "svg" else {"Software": None}
-    unfinished = path.with_name(f".{path.name}.partial")
     try:
-        with chart_style(), unfinished.open("wb") as handle:
+        with chart_style(), atomic_bytes(path) as handle:
             literal_texts(figure).savefig(handle, format=fmt, dpi=DPI, metadata=metadata)
-            handle.flush()
-            os.fsync(handle.fileno())  # on the disk before it has its name
-        os.replace(unfinished, path)
-    except OSError as error:
-        raise PlotError(str(write_error(path, error))) from None
-    finally:
-        with suppress(OSError):
-            unfinished.unlink(missing_ok=True)
+    except OutputError as error:
+        raise PlotError(str(error)) from None
     return path
 
 
@@ -151,20 +154,61 @@ def plot_folder(
         )
     folder = Path(folder)
     charts = _charts(read_folder(folder), outcomes)
+    own = out is None  # the result's own plots/: listed in its manifest, for --force
     target = Path(out) if out is not None else folder / "plots"
     try:
-        target.mkdir(parents=True, exist_ok=True)
+        if own:
+            own_folder(target)  # never through a link in the result's folder
+        else:
+            target.mkdir(parents=True, exist_ok=True)
+    except OutputError as error:
+        raise PlotError(str(error)) from None
     except OSError as error:
         raise PlotError(str(write_error(target, error, "cannot create the folder"))) from None
+    formats = list(dict.fromkeys(wanted))
+    names = [f"{name}.{fmt}" for name, _ in charts for fmt in formats]
+    _check_ours(target, names, _charts_drawn(target, folder if own else None))
     written: list[Path] = []
     for name, build in charts:
-        for fmt in dict.fromkeys(wanted):
+        for fmt in formats:
             # A fresh figure per format: a layout computed for one renderer shifts the other's
             # coordinates slightly, and each file must depend only on the data and its format.
             written.append(save_figure(build(), target / f"{name}.{fmt}"))
-    if target == folder / "plots":  # the result's own: listed, so that --force removes them
-        _list_charts(target, written)
+    _list_charts(target, written)
     return written
+
+
+def _charts_drawn(target: Path, result: Path | None) -> set[str]:
+    """The charts simcare drew in ``target``: its list, and those a ``result``'s manifest lists."""
+    drawn: set[str] = set()
+    listed = target / CHART_LIST
+    try:
+        if stat.S_ISREG(listed.lstat().st_mode):
+            drawn |= set(listed.read_text(encoding="utf-8").splitlines())
+    except (OSError, UnicodeDecodeError):
+        pass  # no list: nothing there is proven simcare's
+    if result is not None:
+        try:
+            owned = owned_files(result)
+        except OutputError:  # a manifest without simcare's mark proves nothing
+            owned = set()
+        drawn |= {name.removeprefix("plots/") for name in owned if name.startswith("plots/")}
+    return drawn
+
+
+def _check_ours(target: Path, names: Collection[str], drawn: Collection[str]) -> None:
+    """Refuse, before drawing anything, to replace a file that is not a chart simcare drew."""
+    for name in names:
+        path = target / name
+        if not os.path.lexists(path):
+            continue
+        if name not in drawn or not stat.S_ISREG(path.lstat().st_mode):
+            raise PlotError(
+                shown(
+                    f"{path}: not a chart simcare drew there, and simcare never replaces a "
+                    "file it did not write; move it away, or choose another --out"
+                )
+            )
 
 
 def _list_charts(target: Path, written: list[Path]) -> None:
