@@ -304,8 +304,11 @@ def test_a_plan_named_with_an_escape_is_printed_escaped(made: Path, tmp_path: Pa
     plan = json.loads((result / "plan.json").read_text(encoding="utf-8"))
     (result / "plan.json").write_text(json.dumps({**plan, "name": WEIRD}), encoding="utf-8")
     ran = invoke("sweep", "--resume", result, "-w", "1")
-    assert ran.exit_code == 0, ran.output
-    assert f"Sweep {SHOWN}: 2 points × 1 policy × 2 replications" in escaped(ran)
+    # The plan's name must be its scenario's: refused, naming the file, the name escaped.
+    assert ran.exit_code == 3, ran.output
+    assert "plan.json: name: expected the scenario's name" in ran.output
+    assert "\x1b" not in ran.output
+    assert "\n" not in ran.output.strip()
 
 
 def test_a_story_title_with_a_carriage_return_is_printed_escaped(tmp_path: Path) -> None:
