@@ -137,7 +137,7 @@ def test_the_numbers_in_the_story_are_the_records(
     assert story.negative_impressions == pytest.approx(spread.negative_impressions[posts].sum())
     assert story.pile_ons == spread.pile_ons[posts].sum()
     for p in posts:  # each post's impressions, as written under it
-        assert f"{round(spread.negative_impressions[p]):,} people see it" in text
+        assert f"it is seen {round(spread.negative_impressions[p]):,} times" in text
     assert f"{round(story.negative_impressions):,} times" in text
     assert f"{record.churn.leave_probability[j]:.0%}" in text
     told = spread.told_negative[j] or spread.told_positive[j]
