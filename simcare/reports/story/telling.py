@@ -185,7 +185,7 @@ def _complaint(told: _Journey, position: int, row: int, went_public_yet: bool) -
             "cannot delete it"
         )
         if amplification > 1:
-            text += f"; the screenshot travels {amplification:g} times as far"
+            text += f"; the screenshot travels {amplification:g} times as far among their followers"
     elif position > 0:
         previous = int(record.channel[told.complaints[told.complaints.index(row) - 1]])
         if previous == code:
