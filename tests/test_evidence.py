@@ -43,7 +43,7 @@ MARKDOWN_PATH = re.compile(r"(?<![\w/.:-])(?P<path>(?:[\w.-]+/)*[\w.-]+\.md)\b")
 
 # The lead is rewriting these modules' docstrings (issue 16); each still names the old notes.
 # Remove a file from here once it no longer does: the check below says when.
-STILL_CITING_OLD_NOTES = {"simcare/model/loyalty.py", "simcare/model/word_of_mouth.py"}
+STILL_CITING_OLD_NOTES: set[str] = set()
 THIS_FILE = Path(__file__).relative_to(ROOT).as_posix()  # names the old notes in its checks
 
 

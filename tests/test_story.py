@@ -113,14 +113,14 @@ def test_moments_are_in_time_order_for_every_kind_of_journey(
             minutes = [moment.minute for moment in story.moments]
             assert minutes == sorted(minutes)
             assert minutes[0] == record.journeys.start_min[j]
-            assert all(0 <= m <= record.end_min for m in minutes)
+            assert all(0 <= m <= record.stop_min for m in minutes)
 
 
 def test_an_open_journey_ends_with_the_run(fan: Scenario, records: dict[str, RunRecord]) -> None:
     record = records["ignore"]
     j = int(np.flatnonzero(record.journeys.end == JourneyEnd.OPEN)[0])
     story = tell(record, fan, j)
-    assert story.moments[-1].minute == record.end_min
+    assert story.moments[-1].minute == record.stop_min
     assert "the run ends" in story.moments[-1].text
     assert story.ending == JourneyEnd.OPEN.label
 
@@ -137,7 +137,7 @@ def test_the_numbers_in_the_story_are_the_records(
     assert story.negative_impressions == pytest.approx(spread.negative_impressions[posts].sum())
     assert story.pile_ons == spread.pile_ons[posts].sum()
     for p in posts:  # each post's impressions, as written under it
-        assert f"{round(spread.negative_impressions[p]):,} people see it" in text
+        assert f"it is seen {round(spread.negative_impressions[p]):,} times" in text
     assert f"{round(story.negative_impressions):,} times" in text
     assert f"{record.churn.leave_probability[j]:.0%}" in text
     told = spread.told_negative[j] or spread.told_positive[j]
@@ -231,8 +231,8 @@ def test_story_command_usage_errors_exit_2(args: list[str], named: str) -> None:
 
 
 def test_a_journey_cut_off_mid_contact_says_so_once(fan: Scenario) -> None:
-    # 9 days 11 h: the run ends on a Wednesday at 11:00, with agents at work.
-    run = dataclasses.replace(fan.run, duration_min=9 * 1440 + 11 * 60)
+    # 9 days 11 h and no drain: the run ends on a Wednesday at 11:00, with agents at work.
+    run = dataclasses.replace(fan.run, duration_min=9 * 1440 + 11 * 60, drain_min=0.0)
     short = dataclasses.replace(fan, run=run)
     record = simulate(short, SEED, 0, "delete")
     cut = record.answered & (record.result < 0)

@@ -260,17 +260,19 @@ def _per_run(scenario: Scenario, records: int) -> _PerRun:
         + agent_changes_per_day(scenario) * SECONDS_PER_AGENT_CHANGE
         + len(scenario.incidents) * SECONDS_PER_INCIDENT_DAY
     )
+    # Shifts go on through the drain after the last problem (`Scenario.drain_min`).
+    simulated_days = scenario.stop_min / MINUTES_PER_DAY
     return _PerRun(
         problems=problems,
         complaints=complaints,
         days=days,
-        seconds=days * per_day
+        seconds=simulated_days * per_day
         + scopes(scenario) * SECONDS_PER_RUN_SCOPE
         + pile_on_seconds(scenario, complaints),
         problem_bytes=replication_bytes(problems, complaints, days, records, len(scenario.channels))
         + agents_at_once(scenario) * BYTES_PER_AGENT,
-        day_bytes=days
-        * (BYTES_PER_DAY + series * BYTES_PER_SERIES_DAY + changes * BYTES_PER_STAFF_CHANGE),
+        day_bytes=days * (BYTES_PER_DAY + series * BYTES_PER_SERIES_DAY)
+        + simulated_days * changes * BYTES_PER_STAFF_CHANGE,
         outcome_bytes=scopes(scenario) * OUTCOME_BYTES_PER_SCOPE,
         series_values=_whole(days * 24) * series,
     )

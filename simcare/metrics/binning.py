@@ -101,7 +101,7 @@ def queue_intervals(record: RunRecord) -> tuple[np.ndarray, np.ndarray]:
     left = np.where(
         record.answered,
         record.service_start_min,
-        np.minimum(record.deadline_min, record.end_min),
+        np.minimum(record.deadline_min, record.stop_min),
     )
     return record.arrival_min, left
 

@@ -118,17 +118,24 @@ OUTCOMES: dict[str, OutcomeSpec] = {
     "largest_cascade": OutcomeSpec("Largest cascade (impressions of one post)", Unit.COUNT, LOWER),
     "pile_ons": OutcomeSpec("Pile-on comments", Unit.COUNT, LOWER),
     # Churn and money.
+    "customer_base": OutcomeSpec("Customer base", Unit.COUNT),
     "complainant_churn": OutcomeSpec("Complainants who leave", Unit.COUNT, LOWER),
     "complainant_churn_rate": OutcomeSpec("Churn among complainants", Unit.SHARE, LOWER),
     "silent_churn": OutcomeSpec("Silent customers who leave", Unit.COUNT, LOWER),
+    "bystanders_reached": OutcomeSpec("Customers who saw a complaint (people)", Unit.COUNT),
     "bystander_churn": OutcomeSpec("Bystanders who leave", Unit.COUNT, LOWER),
     "customers_lost": OutcomeSpec("Customers lost, all causes", Unit.COUNT, LOWER),
+    "customers_lost_share": OutcomeSpec("Customers lost, share of the base", Unit.SHARE, LOWER),
     "churned": OutcomeSpec("Customers lost, by cause", Unit.COUNT, LOWER),
     "prospects_lost": OutcomeSpec("Prospects deterred", Unit.COUNT, LOWER),
+    "prospects_won": OutcomeSpec("Prospects won", Unit.COUNT, HIGHER),
+    "prospects_value": OutcomeSpec("Value of prospects won less deterred", Unit.MONEY, HIGHER),
     "lifetime_value_lost": OutcomeSpec("Lifetime value lost", Unit.MONEY, LOWER),
     "compensation_paid": OutcomeSpec("Compensation paid", Unit.MONEY, LOWER),
     "cross_sell_revenue": OutcomeSpec("Cross-sell revenue", Unit.MONEY, HIGHER),
-    "net_value": OutcomeSpec("Net value (revenue - costs - value lost)", Unit.MONEY, HIGHER),
+    "net_value": OutcomeSpec(
+        "Net value (revenue + prospects - costs - value lost)", Unit.MONEY, HIGHER
+    ),
 }
 """Every outcome simcare reports, by key. Scopes: "all", "channel:NAME" (first response and
 resolution: journeys that began there), "team:NAME", and

@@ -10,7 +10,7 @@ from simcare.metrics.binning import Quantiles, queue_intervals, step_integral, t
 from simcare.metrics.catalogue import Outcomes
 from simcare.model.journeys import ContactKind, Result
 from simcare.model.loyalty import lifetime_value
-from simcare.model.records import RESOLVED_ENDS, JourneyEnd, RunRecord
+from simcare.model.records import RESOLVED_ENDS, Cause, JourneyEnd, RunRecord
 from simcare.scenario import Mode, Scenario
 
 
@@ -77,7 +77,7 @@ class Tally:
         self.largest_cascade = 0.0
         self.left = 0.0
         self.left_value = 0.0
-        self.causes = np.zeros(len(JourneyEnd))
+        self.causes = np.zeros(len(Cause))
         segments = list(scenario.segments.values())
         self.value = np.array([lifetime_value(s, scenario.churn) for s in segments])
 
@@ -91,7 +91,9 @@ class Tally:
     def _add_contacts(self, record: RunRecord) -> None:
         channels = len(self.live)
         counted = record.kind != ContactKind.FOLLOW_UP
+        # Contacts arriving in the measured window, followed through the drain to their end.
         measured = counted & (record.arrival_min >= record.warmup_min)
+        measured &= record.arrival_min < record.end_min
         channel = record.channel[measured]
         live = self.live[channel]
         answered = record.answered[measured]
@@ -117,7 +119,7 @@ class Tally:
             self.sums[name] += np.bincount(channel, weights=values, minlength=channels)
         queue_start, queue_end = queue_intervals(record)
         span = np.array([record.warmup_min, record.end_min])
-        ages = record.end_min - arrival
+        ages = record.stop_min - arrival
         for code in range(channels):
             chosen = counted & (record.channel == code)
             self.sums["queue_time"][code] += time_in_bins(
@@ -133,30 +135,21 @@ class Tally:
 
         First response is the first human answer in the journey (a live contact answered, an
         async reply sent; a deletion is none); resolution is the fix. Both run from the first
-        complaint; a journey without one by the end of the run counts at its time so far
+        complaint; a journey without one when the run stops counts at its time so far
         (censored), so neither can fall when the same journeys wait longer, nor when slow ones
         drop out unanswered or unfixed.
         """
         journeys = record.journeys
         measured = journeys.start_min >= record.warmup_min
-        opening = (record.attempt == 0) & (record.kind == ContactKind.COMPLAINT)
-        first_channel = np.zeros(len(journeys), dtype=np.intp)
-        first_channel[record.journey[opening]] = record.channel[opening]
-        answer_min = np.where(
-            self.live[record.channel], record.service_start_min, record.service_end_min
+        first_channel = journeys.channel.astype(np.intp)[measured]
+        answered_min = np.where(
+            np.isnan(journeys.first_response_min), record.stop_min, journeys.first_response_min
         )
-        human = (
-            (record.kind != ContactKind.FOLLOW_UP)
-            & (record.result != Result.DELETED)
-            & (answer_min <= record.end_min)  # False for NaN: never answered
+        self.first_response.add(first_channel, (answered_min - journeys.start_min)[measured])
+        fixed_min = np.where(
+            np.isin(journeys.end, RESOLVED_ENDS), journeys.end_min, record.stop_min
         )
-        first_answer_min = np.full(len(journeys), record.end_min)
-        np.minimum.at(first_answer_min, record.journey[human], answer_min[human])
-        response_min = first_answer_min - journeys.start_min
-        self.first_response.add(first_channel[measured], response_min[measured])
-        fixed_min = np.where(np.isin(journeys.end, RESOLVED_ENDS), journeys.end_min, record.end_min)
-        resolution_min = fixed_min - journeys.start_min
-        self.resolution.add(first_channel[measured], resolution_min[measured])
+        self.resolution.add(first_channel, (fixed_min - journeys.start_min)[measured])
 
     def _add_teams(self, record: RunRecord) -> None:
         window = np.array([record.warmup_min, record.end_min])
@@ -225,7 +218,7 @@ class Tally:
         left = record.churn.left & measured
         self.left += float(left.sum())
         self.left_value += float(self.value[record.journey_segment[left]].sum())
-        self.causes += np.bincount(journeys.end[left], minlength=len(JourneyEnd))
+        self.causes += np.bincount(journeys.cause[left], minlength=len(Cause))
 
     def outcomes(self, run: RunRecord) -> Outcomes:
         """Every outcome, keyed by (outcome, scope); ``run`` gives the run-wide parts."""
@@ -335,7 +328,6 @@ class Tally:
     def _consequences(self, run: RunRecord, staff_cost: float) -> Outcomes:
         """Word of mouth, churn and money, over the journeys that started after the warm-up."""
         scenario = self.scenario
-        lost = run.churn
         negative, positive = self.impressions["negative"], self.impressions["positive"]
         result: Outcomes = {
             ("told_negative", "all"): self.mouth["told_negative"] + run.silent_told,
@@ -351,31 +343,8 @@ class Tally:
             if channel.public:
                 result[("impressions_negative", f"channel:{name}")] = float(negative[code])
                 result[("impressions_positive", f"channel:{name}")] = float(positive[code])
-        segments = list(scenario.segments.values())
-        silent = int(lost.silent_left.sum())
-        shares = np.array([s.share for s in segments])
-        bystander_value = float(self.value @ shares / shares.sum())
-        value_lost = (
-            self.left_value
-            + float(self.value @ lost.silent_left.sum(axis=1))
-            + lost.bystanders_left * bystander_value
-        )
-        result.update(
-            {
-                ("complainant_churn", "all"): self.left,
-                ("complainant_churn_rate", "all"): _ratio(self.left, self.journeys["journeys"]),
-                ("silent_churn", "all"): float(silent),
-                ("bystander_churn", "all"): float(lost.bystanders_left),
-                ("customers_lost", "all"): self.left + silent + lost.bystanders_left,
-                ("prospects_lost", "all"): float(lost.prospects_lost),
-                ("lifetime_value_lost", "all"): value_lost,
-            }
-        )
-        for ending in JourneyEnd:
-            key = ("churned", f"cause:{ending.cause}")
-            result[key] = result.get(key, 0.0) + float(self.causes[ending])
-        result[("churned", "cause:silent problem")] = float(silent)
-        result[("churned", "cause:bystander")] = float(lost.bystanders_left)
+        churned, value_lost, prospects_value = self._churn(run)
+        result.update(churned)
         policy = scenario.policy(run.policy)
         resolved = self.journeys["resolved"]
         compensation = resolved * policy.compensation.cost if policy.compensation else 0.0
@@ -384,8 +353,48 @@ class Tally:
         )
         result[("compensation_paid", "all")] = compensation
         result[("cross_sell_revenue", "all")] = revenue
-        result[("net_value", "all")] = revenue - staff_cost - compensation - value_lost
+        result[("net_value", "all")] = (
+            revenue + prospects_value - staff_cost - compensation - value_lost
+        )
         return result
+
+    def _churn(self, run: RunRecord) -> tuple[Outcomes, float, float]:
+        """Customers lost and prospects, by cause; the value lost, and the prospects' value."""
+        scenario = self.scenario
+        lost = run.churn
+        result: Outcomes = {}
+        base = np.array(list(scenario.customer_base().values()))
+        silent = int(lost.silent_left.sum())
+        # A bystander or a prospect is a customer like any other: the mean over the base.
+        mean_value = float(np.average(self.value, weights=base)) if base.sum() > 0 else 0.0
+        value_lost = (
+            self.left_value
+            + float(self.value @ lost.silent_left.sum(axis=1))
+            + lost.bystanders_left * mean_value
+        )
+        prospects_value = (lost.prospects_won - lost.prospects_lost) * mean_value
+        customers_lost = min(float(base.sum()), self.left + silent + lost.bystanders_left)
+        result.update(
+            {
+                ("customer_base", "all"): float(base.sum()),
+                ("complainant_churn", "all"): self.left,
+                ("complainant_churn_rate", "all"): _ratio(self.left, self.journeys["journeys"]),
+                ("silent_churn", "all"): float(silent),
+                ("bystanders_reached", "all"): float(lost.bystanders_reached),
+                ("bystander_churn", "all"): float(lost.bystanders_left),
+                ("customers_lost", "all"): customers_lost,
+                ("customers_lost_share", "all"): _ratio(customers_lost, float(base.sum())),
+                ("prospects_lost", "all"): float(lost.prospects_lost),
+                ("prospects_won", "all"): float(lost.prospects_won),
+                ("prospects_value", "all"): prospects_value,
+                ("lifetime_value_lost", "all"): value_lost,
+            }
+        )
+        for cause in Cause:
+            result[("churned", f"cause:{cause.label}")] = float(self.causes[cause])
+        result[("churned", "cause:silent problem")] = float(silent)
+        result[("churned", "cause:bystander")] = float(lost.bystanders_left)
+        return result, value_lost, prospects_value
 
 
 def outcomes(record: RunRecord, scenario: Scenario) -> Outcomes:

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from simcare.model.journeys import assemble_journeys, assemble_posts, public_posts
-from simcare.model.loyalty import bystander_churn, leave_probability
+from simcare.model.loyalty import Heard, leave_probability, public_reach
 from simcare.model.records import ChurnResult, Journeys, Posts, RunRecord, Spread, StaffingLog
 from simcare.model.state import RunState
 from simcare.model.word_of_mouth import MouthDraws, spread
@@ -72,7 +72,7 @@ class Harvest(RunState):
     on_chunk: Callable[[RunRecord], None] | None
     keep_record: bool
     chunks: list[Chunk]
-    negative_impressions: float
+    heard: dict[str, float]
 
     def _start_harvest(
         self, on_chunk: Callable[[RunRecord], None] | None, keep_record: bool
@@ -81,7 +81,11 @@ class Harvest(RunState):
         self.on_chunk = on_chunk
         self.keep_record = keep_record
         self.chunks = []
-        self.negative_impressions = 0.0  # of the posts of measured journeys harvested so far
+        # Views and people told, of the measured journeys harvested so far (`Heard`).
+        self.heard = dict.fromkeys(
+            ("negative_impressions", "positive_impressions", "told_negative", "told_positive"),
+            0.0,
+        )
 
     def _harvest(self, now: float, final: bool = False) -> None:
         """Work out the journeys that have ended by ``now`` (every one left, if ``final``).
@@ -304,8 +308,12 @@ class Harvest(RunState):
             self.horizon,
             told_positive_factor=depth.told_positive_factor if depth else 1.0,
         )
-        measured_posts = journeys.start_min[posts.journey] >= scenario.run.warmup_min
-        self.negative_impressions += float(wom.negative_impressions[measured_posts].sum())
+        measured = journeys.start_min >= scenario.run.warmup_min
+        measured_posts = measured[posts.journey]
+        for name in ("negative_impressions", "positive_impressions"):
+            self.heard[name] += float(getattr(wom, name)[measured_posts].sum())
+        for name in ("told_negative", "told_positive"):
+            self.heard[name] += float(getattr(wom, name)[measured].sum())
         return wom
 
     def _churn(
@@ -323,6 +331,7 @@ class Harvest(RunState):
             bystanders_reached=0,
             bystanders_left=0,
             prospects_lost=0,
+            prospects_won=0,
         )
 
     def _forget(
@@ -370,7 +379,8 @@ class Harvest(RunState):
         """A `RunRecord` of some journeys: the run-wide fields empty, or as given."""
         scenario = self.scenario
         run_wide: dict[str, Any] = dict(
-            end_min=self.horizon,
+            end_min=self.arrivals_end,
+            stop_min=self.horizon,
             warmup_min=scenario.run.warmup_min,
             channel_names=tuple(scenario.channels),
             team_names=tuple(scenario.teams),
@@ -409,8 +419,15 @@ class Harvest(RunState):
         ]
         spreads = [part.spread for part in parts]
         churns = [part.churn for part in parts]
-        reached, bystanders, prospects = bystander_churn(
-            self.negative_impressions, self.scenario.word_of_mouth, self.streams["loyalty"]
+        heard = Heard(
+            **{**self.heard, "told_negative": self.heard["told_negative"] + self.silent_told}
+        )
+        reach = public_reach(
+            heard,
+            sum(self.scenario.customer_base().values()),
+            self.problems,
+            self.scenario,
+            self.streams["loyalty"],
         )
         return self._record(
             **{name: _joined(parts, name, by_contact) for name in _PER_CONTACT},
@@ -428,9 +445,10 @@ class Harvest(RunState):
                 leave_probability=_joined(churns, "leave_probability", by_journey),
                 left=_joined(churns, "left", by_journey),
                 silent_left=self.silent_left,
-                bystanders_reached=reached,
-                bystanders_left=bystanders,
-                prospects_lost=prospects,
+                bystanders_reached=reach.bystanders_reached,
+                bystanders_left=reach.bystanders_left,
+                prospects_lost=reach.prospects_lost,
+                prospects_won=reach.prospects_won,
             ),
             staffing=tuple(
                 StaffingLog(np.array(t.duty_time), np.array(t.duty_count)) for t in self.teams

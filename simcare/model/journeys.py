@@ -15,8 +15,8 @@ from typing import TypeVar
 import numpy as np
 
 from simcare.model.problems import ArrivalBatch
-from simcare.model.records import JourneyEnd, Journeys, Posts
-from simcare.scenario import Behaviour, Channel, Scenario
+from simcare.model.records import Cause, JourneyEnd, Journeys, Posts
+from simcare.scenario import Behaviour, Channel, Mode, Scenario
 from simcare.scenario.policy import Effect, Failure
 
 ArrayOrFloat = TypeVar("ArrayOrFloat", float, np.ndarray)
@@ -176,12 +176,7 @@ def assemble_journeys(
     journey = contacts["journey"]
     kind = contacts["kind"]
     complaint = kind != ContactKind.FOLLOW_UP
-    rows = np.flatnonzero(complaint)
-    rows = rows[np.lexsort((contacts["attempt"][rows], journey[rows]))]
-    owner = journey[rows]
-    is_last = np.ones(len(owner), dtype=bool)
-    is_last[:-1] = owner[1:] != owner[:-1]
-    last = rows[is_last]  # one per journey, in journey order (every journey has a contact)
+    rows, last = _complaint_rows(contacts, complaint)
     start_min = contacts["arrival_min"][:n_journeys]
     end, end_min = _journey_ends(
         contacts, last, result, service_start, handle, arrived, answered_channel, scenario
@@ -194,8 +189,66 @@ def assemble_journeys(
     anger = contacts["anger"][last] + step_of_end[end]
 
     counted = arrived & complaint
-    attempts = np.bincount(journey[counted], minlength=n_journeys)
     answered = counted & ~np.isnan(service_start) & (result != Result.DELETED)
+    escalations, went_public = _moves(contacts, rows, arrived, n_journeys, scenario)
+    first_channel = contacts["channel"][:n_journeys]
+    first_response = _first_responses(
+        contacts, answered, service_start + handle, service_start, n_journeys, scenario
+    )
+    cause = _causes(
+        contacts,
+        result,
+        service_start,
+        counted,
+        answered_channel,
+        end,
+        first_response - start_min,
+        first_channel,
+        scenario,
+    )
+    return Journeys(
+        start_min=start_min,
+        end=end,
+        end_min=end_min,
+        anger=anger,
+        attempts=np.bincount(journey[counted], minlength=n_journeys),
+        answered=np.bincount(journey[answered], minlength=n_journeys),
+        escalations=escalations,
+        went_public=went_public,
+        follow_ups=np.bincount(
+            journey[arrived & (kind == ContactKind.FOLLOW_UP)], minlength=n_journeys
+        ),
+        channel=first_channel,
+        first_response_min=first_response,
+        cause=cause,
+    )
+
+
+def _complaint_rows(
+    contacts: dict[str, np.ndarray], complaint: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The complaints' rows by journey then attempt, and each journey's last complaint."""
+    journey = contacts["journey"]
+    rows = np.flatnonzero(complaint)
+    rows = rows[np.lexsort((contacts["attempt"][rows], journey[rows]))]
+    owner = journey[rows]
+    is_last = np.ones(len(owner), dtype=bool)
+    is_last[:-1] = owner[1:] != owner[:-1]
+    return rows, rows[is_last]  # one per journey, in journey order (each has a contact)
+
+
+def _moves(
+    contacts: dict[str, np.ndarray],
+    rows: np.ndarray,
+    arrived: np.ndarray,
+    n_journeys: int,
+    scenario: Scenario,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each journey's moves to another channel, and whether it went from private to public.
+
+    ``rows`` are the complaints (not follow-ups), by journey and then attempt.
+    """
+    owner = contacts["journey"][rows]
     channel = contacts["channel"]
     moved = np.zeros(len(rows), dtype=bool)
     moved[1:] = (owner[1:] == owner[:-1]) & (channel[rows][1:] != channel[rows][:-1])
@@ -203,18 +256,70 @@ def assemble_journeys(
     public = np.array([c.public for c in scenario.channels.values()])
     later_public = arrived[rows] & public[channel[rows]] & (contacts["attempt"][rows] > 0)
     reached_public = np.bincount(owner[later_public], minlength=n_journeys) > 0
-    follow_ups = arrived & (kind == ContactKind.FOLLOW_UP)
-    return Journeys(
-        start_min=start_min,
-        end=end,
-        end_min=end_min,
-        anger=anger,
-        attempts=attempts,
-        answered=np.bincount(journey[answered], minlength=n_journeys),
-        escalations=np.bincount(owner[moved], minlength=n_journeys),
-        went_public=~public[channel[:n_journeys]] & reached_public,
-        follow_ups=np.bincount(journey[follow_ups], minlength=n_journeys),
-    )
+    went_public = ~public[channel[:n_journeys]] & reached_public
+    return np.bincount(owner[moved], minlength=n_journeys), went_public
+
+
+def _first_responses(
+    contacts: dict[str, np.ndarray],
+    answered: np.ndarray,
+    service_end: np.ndarray,
+    service_start: np.ndarray,
+    n_journeys: int,
+    scenario: Scenario,
+) -> np.ndarray:
+    """When a person first answered each journey (NaN: nobody did before the run ended).
+
+    On a live channel the customer hears back when the answer begins; on an async one when
+    the reply is sent, at the end of the handling. A deletion is not an answer.
+    """
+    live = np.array([c.mode is Mode.LIVE for c in scenario.channels.values()])
+    at = np.where(live[contacts["channel"]], service_start, service_end)
+    heard = answered & (at < scenario.stop_min)
+    first = np.full(n_journeys, np.inf)
+    np.minimum.at(first, contacts["journey"][heard], at[heard])
+    return np.where(np.isinf(first), np.nan, first)
+
+
+def _causes(
+    contacts: dict[str, np.ndarray],
+    result: np.ndarray,
+    service_start: np.ndarray,
+    counted: np.ndarray,
+    answered_channel: np.ndarray,
+    end: np.ndarray,
+    response_wait: np.ndarray,
+    first_channel: np.ndarray,
+    scenario: Scenario,
+) -> np.ndarray:
+    """The worst thing that happened in each journey (a `Cause`), from all its contacts."""
+    journey, n = contacts["journey"], len(end)
+    gave_up = counted & np.isnan(service_start) & (contacts["deadline_min"] < scenario.stop_min)
+    on_answered = answered_channel[contacts["channel"]]
+    stuck = counted & np.isinf(contacts["deadline_min"])  # with no limit: see `_journey_ends`
+
+    def any_of(happened: np.ndarray) -> np.ndarray:
+        return np.bincount(journey[happened], minlength=n) > 0
+
+    expected = np.array([c.expected_response for c in scenario.channels.values()])
+    # Never answered counts as late too: the wait ran past what anyone expects.
+    late = ~(response_wait <= expected[first_channel])
+    worst = [
+        (Cause.DELETED, any_of(counted & (result == Result.DELETED))),
+        (Cause.IGNORED, any_of(~on_answered & (gave_up | stuck))),
+        (Cause.WAITED, any_of(gave_up & on_answered)),
+        (Cause.INTRUDED, any_of(counted & (result == Result.INTRUDED))),
+        (Cause.OPEN, end == JourneyEnd.OPEN),
+        (Cause.UNRESOLVED, ~np.isin(end, RESOLVED)),
+        (Cause.LATE, late),
+    ]
+    cause = np.full(n, Cause.PROBLEM, dtype=np.int8)
+    for code, happened in reversed(worst):  # the worst written last, so it stays
+        cause[happened] = code
+    return cause
+
+
+RESOLVED = [end for end in JourneyEnd if end.resolved]
 
 
 def _journey_ends(
@@ -229,7 +334,7 @@ def _journey_ends(
 ) -> tuple[np.ndarray, np.ndarray]:
     """How and when each journey ended, from its last contact (``last``, in journey order)."""
     n_journeys = len(last)
-    horizon = scenario.run.duration_min
+    horizon = scenario.stop_min
     start_min = contacts["arrival_min"][:n_journeys]
     service_end = service_start + handle
     end = np.full(n_journeys, JourneyEnd.OPEN, dtype=np.int8)
@@ -254,6 +359,9 @@ def _journey_ends(
     end[gave_up & on_answered] = JourneyEnd.WAITED
     end[gave_up & ~on_answered] = JourneyEnd.IGNORED
     end_min[gave_up] = deadline[gave_up]
+    # Waiting with no limit on a channel nobody answers: nothing can come of it, so the
+    # journey is over at the horizon, ignored, not open.
+    end[came & ~on_answered & np.isinf(deadline)] = JourneyEnd.IGNORED
     return end, end_min
 
 

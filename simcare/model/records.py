@@ -24,9 +24,10 @@ class StaffingLog:
 class RunRecord:
     """What one replication produced. Contacts are in arrival order; times are in minutes.
 
-    A contact that was never answered has NaN service times and agent -1. It *abandoned* if its
-    patience ran out before the end of the run (at ``deadline_min``); otherwise it was still
-    waiting when the run ended.
+    Problems arise until ``end_min``, and contacts and staff are measured up to there; the
+    run goes on to ``stop_min`` (the drain) so that journeys can end. A contact that was never
+    answered has NaN service times and agent -1. It *abandoned* if its patience ran out before
+    the run stopped (at ``deadline_min``); otherwise it was still waiting when it stopped.
 
     Contacts belong to journeys (``journey``, ``attempt``; ``kind`` 0 complaint, 1 screenshot
     repost, 2 follow-up; ``result`` how an answered contact ended, -1 not finished). The
@@ -39,6 +40,7 @@ class RunRecord:
     """
 
     end_min: float
+    stop_min: float
     warmup_min: float
     channel_names: tuple[str, ...]
     team_names: tuple[str, ...]
@@ -72,13 +74,13 @@ class RunRecord:
 
     @property
     def answered(self) -> np.ndarray:
-        """Whether an agent reached each contact before the run ended."""
+        """Whether an agent reached each contact before the run stopped."""
         return ~np.isnan(self.service_start_min)
 
     @property
     def abandoned(self) -> np.ndarray:
         """Whether each contact gave up waiting before an agent reached them."""
-        return ~self.answered & (self.deadline_min < self.end_min)
+        return ~self.answered & (self.deadline_min < self.stop_min)
 
     @property
     def team(self) -> np.ndarray:
@@ -93,11 +95,11 @@ class RunRecord:
 
     @property
     def wait_min(self) -> np.ndarray:
-        """Time in queue: until answered, until giving up, or until the run ended."""
+        """Time in queue: until answered, until giving up, or until the run stopped."""
         left = np.where(
             self.answered,
             self.service_start_min,
-            np.minimum(self.deadline_min, self.end_min),
+            np.minimum(self.deadline_min, self.stop_min),
         )
         return left - self.arrival_min
 
@@ -119,19 +121,13 @@ class JourneyEnd(IntEnum):
 
     @property
     def label(self) -> str:
-        """How a report names this ending (also the cause of a churned complainant)."""
+        """How a report names this ending."""
         return _END_LABELS[self]
 
     @property
     def resolved(self) -> bool:
         """Whether the problem was fixed."""
         return self <= JourneyEnd.INTRUDED
-
-    @property
-    def cause(self) -> str:
-        """The cause given for a complainant who left after a journey that ended so."""
-        fixed_well = self.resolved and self is not JourneyEnd.INTRUDED
-        return "the problem itself (resolved)" if fixed_well else self.label
 
 
 _END_LABELS = {
@@ -143,6 +139,40 @@ _END_LABELS = {
     JourneyEnd.IGNORED: "ignored",
     JourneyEnd.DELETED: "post deleted",
     JourneyEnd.OPEN: "still open at end of run",
+}
+
+
+class Cause(IntEnum):
+    """The worst thing that happened in a journey, worst first (codes in `Journeys.cause`).
+
+    It is the cause given for a complainant who leaves: a customer whose post was deleted and
+    who was then fixed in private still left over the deletion.
+    """
+
+    DELETED = 0  # a post of theirs was deleted
+    IGNORED = 1  # they gave up on a channel nobody answers
+    WAITED = 2  # they gave up waiting on an answered channel
+    INTRUDED = 3  # approached in store, they felt watched
+    OPEN = 4  # still going at the end of the run, nothing worse so far
+    UNRESOLVED = 5  # the problem was not fixed
+    LATE = 6  # the first answer came later than the channel leads customers to expect
+    PROBLEM = 7  # nothing went wrong in the handling: the problem itself
+
+    @property
+    def label(self) -> str:
+        """How a report names this cause."""
+        return _CAUSE_LABELS[self]
+
+
+_CAUSE_LABELS = {
+    Cause.DELETED: "post deleted",
+    Cause.IGNORED: "ignored",
+    Cause.WAITED: "waited too long",
+    Cause.INTRUDED: "intruded upon",
+    Cause.OPEN: "still open at end of run",
+    Cause.UNRESOLVED: "unresolved",
+    Cause.LATE: "answered late",
+    Cause.PROBLEM: "the problem itself",
 }
 
 
@@ -164,6 +194,10 @@ class Journeys:
         escalations: moves to a different, louder channel (reposts included).
         went_public: started on a private channel and reached a public one.
         follow_ups: follow-up contacts made after resolution.
+        channel: the channel of the first complaint.
+        first_response_min: when a person first answered (a deletion is no answer: NaN if
+            nobody did); on a live channel when the answer began, else when it was sent.
+        cause: a `Cause` code: the worst thing that happened.
     """
 
     start_min: np.ndarray
@@ -175,6 +209,9 @@ class Journeys:
     escalations: np.ndarray
     went_public: np.ndarray
     follow_ups: np.ndarray
+    channel: np.ndarray
+    first_response_min: np.ndarray
+    cause: np.ndarray
 
     def __len__(self) -> int:
         return len(self.start_min)
@@ -239,9 +276,10 @@ class ChurnResult:
         leave_probability: per journey.
         left: per journey, whether the complainant left.
         silent_left: customers with a silent problem who left, by (segment, severity).
-        bystanders_reached: the brand's customers who saw a negative impression.
+        bystanders_reached: the brand's customers (without a problem) who saw a complaint.
         bystanders_left: those of them who left.
-        prospects_lost: prospective customers who saw a negative impression and stayed away.
+        prospects_lost: prospects who heard bad things and stayed away.
+        prospects_won: prospects who heard good things and became customers.
     """
 
     leave_probability: np.ndarray
@@ -250,3 +288,4 @@ class ChurnResult:
     bystanders_reached: int
     bystanders_left: int
     prospects_lost: int
+    prospects_won: int

@@ -346,7 +346,7 @@ class Replication(Staffing, Harvest):
         arrive = self._arrive
         contact = 0
         previous = 0.0
-        for start, end in self.source.windows(self.horizon):
+        for start, end in self.source.windows(self.arrivals_end):
             if self.journeys_begun - self.harvested_at >= HARVEST_EVERY:
                 self.harvested_at = self.journeys_begun
                 self._harvest(env.now)
@@ -372,7 +372,7 @@ class Replication(Staffing, Harvest):
     def run(
         self, on_chunk: Callable[[RunRecord], None] | None = None, keep_record: bool = True
     ) -> RunRecord:
-        """Simulate from time 0 to the end of the run.
+        """Simulate from time 0 to the end of the run and its drain.
 
         Journeys are worked out (their records, word of mouth and churn) in chunks as soon as
         they have ended (`_harvest`), and what the run held for them is dropped; each chunk, a

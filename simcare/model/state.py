@@ -62,7 +62,8 @@ class RunState:
         self.policy = scenario.policy(policy)
         self.env = simpy.Environment()
         self.schedule = self.env.schedule
-        self.horizon = scenario.run.duration_min
+        self.arrivals_end = scenario.run.duration_min
+        self.horizon = scenario.stop_min  # after the drain
         self.source = source or ProblemSource(scenario, streams["arrivals"], streams["customers"])
         self.behaviour = behaviour = scenario.behaviour
         channels = list(scenario.channels.values())

@@ -7,22 +7,26 @@ customer gets the same numbers under every policy, and a journey's word of mouth
 out as soon as it ends, in any order. Every count is an inverse CDF of its mean at one of those
 uniforms, so a post visible for longer never gets fewer impressions, replication by replication.
 
-Where the defaults of `simcare.scenario.WordOfMouth` come from (calibration.md):
+Where the defaults of `simcare.scenario.WordOfMouth` come from, in docs/evidence.md:
+"Who complains, and what they tell", "How posts spread", "Replying in public" and
+"Deleting complaints".
 
 - ``told_negative`` 10–16, ``told_positive`` 5–9: the ~2:1 bad-to-good ratio (Goodman/TARP,
-  1980 Coca-Cola study) and the Amex Barometer 2011 (16 bad / 9 good), §1.
-- ``told_shape`` 6: a heavy tail for "13% tell more than 20" (White House OCA, second-hand), §1.
+  1980 Coca-Cola study) and the Amex Barometer 2011 (16 bad / 9 good).
+- ``told_shape`` 6: a heavy tail for "13% tell more than 20" (White House OCA, second-hand).
 - ``reshare_share`` 0.06: 6% of tweets are retweeted, 92% of retweets within the first hour
-  (Sysomos 2010), §5.
-- ``reshare_audience`` 1,000: extra viewers per retweet (Kwak et al. 2010), §5;
+  (Sysomos 2010).
+- ``reshare_audience`` 1,000: extra viewers per retweet (Kwak et al. 2010);
   ``reshare_sigma``: the heavy tail of follower counts (same source).
 - ``reshare_branching`` 0.3: most cascades stop one hop from the post (Goel, Watts &
-  Goldstein 2012), §5.
+  Goldstein 2012).
 - ``negative_reshare_factor`` 1.4: negative messages are reposted 1.2–1.6× as often (Tsugawa &
-  Ohsaki 2015), §5.
+  Ohsaki 2015).
 - ``reply_lift`` 1.5: a public reply makes the complaint more visible (Golmohammadi et al.
-  2021), §3; the size is illustrative.
-- ``pile_on_audience`` 19: the median user's followers (Pew Research 2019), §5.
+  2021); the size is illustrative.
+- ``pile_on_audience`` 19: the median user's followers (Pew Research 2019).
+- ``deletion_seen`` 0.3: observers who see that a complaint was deleted forgive less and
+  speak worse of the brand (Liao et al. 2024); the size is illustrative.
 - ``follower_reach``, ``attention_min``, ``pile_on_per_min``: illustrative.
 """
 
@@ -237,14 +241,17 @@ def _impressions(
     good answer and L the lift (inf if none), a = amplification, h = min(1, d / 60):
 
     - followers: followers × follower_reach × a × h (seen in the first hour), negative;
-    - own audience at r = audience_per_min[channel] × a: negative over [p, min(g, v)],
+    - own audience at r = audience_per_min[channel] (not amplified: a repost is amplified in
+      its author's network, not the channel's audience): negative over [p, min(g, v)],
       positive over [max(g, p), v]; a public reply adds (reply_lift − 1) × r over [L, v],
       negative (the reply spreads the complaint);
     - reshares: R1 = Poisson⁻¹(−ln(1 − reshare_share) × negative_reshare_factor × h) first-hop
       reshares, T = Borel–Tanner⁻¹(R1, reshare_branching) in all; each brings a lognormal
       audience (mean reshare_audience, log-sd reshare_sigma) × a, negative;
     - pile-ons: Poisson⁻¹(pile_on_per_min × length of [p, min(g, v)]) comments, each
-      pile_on_audience × a negative impressions.
+      pile_on_audience × a negative impressions;
+    - a post deleted while it still drew views: its negative impressions × (1 +
+      deletion_seen), for the viewers who notice it vanish.
     """
     u_first_hop, u_cascade, u_pile_on = uniforms
     posted = np.asarray(posts.posted_min, dtype=float)
@@ -257,7 +264,9 @@ def _impressions(
     first_hour = np.minimum(1.0, np.maximum(visible_until - posted, 0.0) / 60.0)
     unanswered_until = np.minimum(answer, visible_until)
 
-    rate = audience_per_min[posts.channel] * amplification
+    # A screenshot repost is amplified in its author's network (followers, reshares,
+    # comments); the channel's own audience is the same as for any post.
+    rate = audience_per_min[posts.channel]
     negative = posts.followers * params.follower_reach * amplification * first_hour
     # The reply draws extra viewers to the complaint itself (Golmohammadi et al. 2021): they
     # count as negative even after a good answer, which is the cost of answering in public.
@@ -283,4 +292,8 @@ def _impressions(
     unanswered = np.maximum(unanswered_until - posted, 0.0)
     pile_ons = poisson_quantile(params.pile_on_per_min * unanswered, u_pile_on)
     negative = negative + pile_ons * params.pile_on_audience * amplification
+    # Viewers who notice a post vanish think worse of the brand (Liao et al. 2024): each
+    # counts as a second negative impression.
+    deleted = posts.removed_min < np.minimum(posted + params.attention_min, end_min)
+    negative = negative * np.where(deleted, 1.0 + params.deletion_seen, 1.0)
     return negative, positive, reshares, pile_ons

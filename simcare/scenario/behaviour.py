@@ -118,10 +118,19 @@ class WordOfMouth:
             the complaint (negative), the cost of answering in public.
         pile_on_per_min: comments other customers add to a visible post left unanswered.
         pile_on_audience: viewers each pile-on comment brings.
-        customer_share: share of impressions that reach the brand's own customers.
-        bystander_churn: probability that a customer who sees a negative impression leaves.
-        prospect_share: share of impressions that reach prospective customers.
-        prospect_deterred: probability that a prospect who sees a negative impression is lost.
+        customer_share: share of impressions that fall on the brand's own customers.
+        bystander_churn: probability that a customer who sees a complaint leaves.
+        good_answer_steadies: how much less likely to leave a customer is who sees a good
+            answer under a complaint, rather than the complaint alone.
+        prospect_share: share of impressions (and of people told) that fall on prospects.
+        prospects: prospective customers within reach; None: as many as the customer base.
+        prospect_deterred: probability that a prospect who hears bad things stays away.
+        prospect_won: probability that a prospect who hears good things becomes a customer.
+        deletion_seen: share of a deleted post's viewers who notice it vanish; each counts as
+            a second negative impression (observers forgive a deletion less).
+
+    Impressions are views; people are reached by drawing the views at random from a pool
+    (the customer base, the prospects), so repeated views of the same people saturate.
     """
 
     told_negative: tuple[float, float] = field(
@@ -144,7 +153,11 @@ class WordOfMouth:
     customer_share: float = field(default=0.2, metadata=in_file(FileKind.NUMBER))
     bystander_churn: float = field(default=0.002, metadata=in_file(FileKind.NUMBER))
     prospect_share: float = field(default=0.3, metadata=in_file(FileKind.NUMBER))
-    prospect_deterred: float = field(default=0.005, metadata=in_file(FileKind.NUMBER))
+    good_answer_steadies: float = field(default=0.5, metadata=in_file(FileKind.NUMBER))
+    prospects: float | None = field(default=None, metadata=in_file(FileKind.NUMBER))
+    prospect_deterred: float = field(default=0.001, metadata=in_file(FileKind.NUMBER))
+    prospect_won: float = field(default=0.001, metadata=in_file(FileKind.NUMBER))
+    deletion_seen: float = field(default=0.3, metadata=in_file(FileKind.NUMBER))
 
     @every_problem
     def __post_init__(self) -> None:
@@ -169,8 +182,13 @@ class WordOfMouth:
             "bystander_churn",
             "prospect_share",
             "prospect_deterred",
+            "prospect_won",
+            "good_answer_steadies",
+            "deletion_seen",
         ):
             _check_share(key, getattr(self, key))
+        if self.prospects is not None:
+            _check_non_negative("prospects", self.prospects)
         for key in (
             "reshare_audience",
             "reshare_sigma",
@@ -218,13 +236,22 @@ def _tarp(quick: float, fixed: float, unfixed: float, silent: float) -> dict[Out
 class Churn:
     """Who leaves after a problem, and what that costs.
 
-    The probability of leaving is ``1 - repurchase[outcome]`` for the problem's loss size, scaled
-    by ``(1 - loyalty) / (1 - reference_loyalty)`` for the customer's segment and by
-    ``1 + anger_effect * (anger - 1)``, then by the policy's modifiers, capped to [0, 1].
+    The odds of leaving start from ``1 - repurchase[outcome]`` for the problem's loss size (the
+    reference customer) and are scaled, so the probability stays inside (0, 1): by the
+    segment's odds of leaving a year against the reference's, by ``exp(anger_effect * (anger -
+    1))``, by ``exp(wait_effect * (log(1 + wait / expected) - log 2))`` for how long the first
+    answer took against what the channel leads customers to expect, and by the policy's
+    modifiers.
 
     Attributes:
         small_loss, large_loss: share who buy again, by outcome (TARP).
         reference_loyalty: the loyalty of the average customer the table describes.
+        anger_effect: log-odds of leaving per unit of anger above 1.
+        wait_effect: log-odds of leaving per unit of log(1 + wait / expected response).
+        problem_share: share of a brand's customers who have a problem in a year; it sets the
+            default customer base from the problem rate.
+        open_as_unresolved: count journeys still open at the end as unresolved (churn); by
+            default they are reported as open and nobody leaves over them.
         recovery_paradox: if on, a quick fix at the first contact of the mildest severity
             makes the customer ``paradox_boost`` more likely to buy again (satisfaction, not
             behaviour, is what the evidence supports: off by default).
@@ -240,7 +267,10 @@ class Churn:
         metadata=in_file(FileKind.NUMBERS_BY, of=Outcome),
     )
     reference_loyalty: float = field(default=0.8, metadata=in_file(FileKind.NUMBER))
-    anger_effect: float = field(default=0.25, metadata=in_file(FileKind.NUMBER))
+    anger_effect: float = field(default=0.2, metadata=in_file(FileKind.NUMBER))
+    wait_effect: float = field(default=0.3, metadata=in_file(FileKind.NUMBER))
+    problem_share: float = field(default=0.74, metadata=in_file(FileKind.NUMBER))
+    open_as_unresolved: bool = field(default=False, metadata=in_file(FileKind.FLAG))
     recovery_paradox: bool = field(default=False, metadata=in_file(FileKind.FLAG))
     paradox_boost: float = field(default=0.08, metadata=in_file(FileKind.NUMBER))
     discount_rate: float = field(default=0.1, metadata=in_file(FileKind.NUMBER))
@@ -258,6 +288,11 @@ class Churn:
                 "reference_loyalty", "a share from 0 to below 1", repr(self.reference_loyalty)
             )
         _check_non_negative("anger_effect", self.anger_effect)
+        _check_non_negative("wait_effect", self.wait_effect)
+        if not 0 < self.problem_share <= 1:
+            raise _fail_expecting(
+                "problem_share", "a share above 0, at most 1", repr(self.problem_share)
+            )
         _check_share("paradox_boost", self.paradox_boost)
         _check_non_negative("discount_rate", self.discount_rate)
 

@@ -41,6 +41,18 @@ Each person told is counted one by one: at 1e9 a replication took hours, and at 
 `told_shape` 0.001 the loyal-fan case took 2.5 minutes a replication (14 s at 1,000)."""
 
 
+MAX_DRAIN_MIN = 365 * MINUTES_PER_DAY
+"""The longest drain after the last problem (`RunSettings.drain_min`)."""
+DEFAULT_DRAIN_MIN = (MINUTES_PER_DAY, 30 * MINUTES_PER_DAY)
+"""The shortest and longest drain a scenario gets when its file does not say."""
+EXPECTED_PUBLIC_MIN = 60.0
+"""What customers who complain in public expect: an answer within the hour."""
+EXPECTED_ASYNC_MIN = 24 * 60.0
+"""What customers who write a private message (email) expect: an answer within a day."""
+EXPECTED_LIVE_MIN = 2.0
+"""What customers on a private live line (phone) expect: a few minutes (illustrative)."""
+
+
 class DistributionKind(StrEnum):
     """Shapes a duration distribution can take."""
 
@@ -100,6 +112,8 @@ class Channel:
         escalate_to: the louder channel an unhappy customer moves to next (the ladder).
         audience_per_min: people of the channel's own audience (page fans, site visitors)
             who see a visible public post, per minute it stays up.
+        expected_response_min: how soon customers expect an answer here; None takes the
+            default for the channel's kind (`Channel.expected_response`).
         geotagged: a post here carries the store it was sent from (so a clerk can find the
             customer: `approach_in_store` needs it).
         approach_team: the team of store staff who walk up to a customer posting here; they
@@ -118,6 +132,9 @@ class Channel:
         default=None, metadata=in_file(FileKind.NAME, refers_to="channels")
     )
     audience_per_min: float = field(default=0.0, metadata=in_file(FileKind.RATE, "audience"))
+    expected_response_min: float | None = field(
+        default=None, metadata=in_file(FileKind.DURATION, "expected_response")
+    )
     geotagged: bool = field(default=False, metadata=in_file(FileKind.FLAG))
     approach_team: str | None = field(
         default=None, metadata=in_file(FileKind.NAME, refers_to="teams")
@@ -127,6 +144,8 @@ class Channel:
     def __post_init__(self) -> None:
         _check_non_negative("share", self.share)
         _check_non_negative("audience", self.audience_per_min)
+        if self.expected_response_min is not None:
+            _check_positive("expected_response", self.expected_response_min)
         if self.audience_per_min > MAX_AUDIENCE_PER_MIN:
             raise _fail_expecting(
                 "audience", f"at most {MAX_AUDIENCE_PER_MIN:.0f}/min", repr(self.audience_per_min)
@@ -138,6 +157,20 @@ class Channel:
     def public(self) -> bool:
         """Whether others can see a complaint posted here."""
         return self.visibility is Visibility.PUBLIC
+
+    @property
+    def expected_response(self) -> float:
+        """Minutes within which customers expect an answer here.
+
+        As given, else an hour on a public channel (most who complain in public expect an
+        answer within the hour), a day on a private async one (email), and two minutes on a
+        private live one (phone; illustrative). Docs/evidence.md, "Expected response times".
+        """
+        if self.expected_response_min is not None:
+            return self.expected_response_min
+        if self.public:
+            return EXPECTED_PUBLIC_MIN
+        return EXPECTED_LIVE_MIN if self.mode is Mode.LIVE else EXPECTED_ASYNC_MIN
 
 
 class Loss(StrEnum):
@@ -183,6 +216,8 @@ class Segment:
         loyalty: baseline probability of staying a year with no problem.
         followers_median, followers_sigma: lognormal follower count (heavy-tailed).
         patience_multiplier: scales every channel's patience for this segment.
+        customers: the segment's customer base (people, not problems); None derives it from
+            the problem rate (`Scenario.customer_base`).
     """
 
     name: str = field(metadata=in_file(FileKind.NAME))
@@ -196,6 +231,7 @@ class Segment:
         default=1.5, metadata=in_file(FileKind.NUMBER, "followers.sigma")
     )
     patience_multiplier: float = field(default=1.0, metadata=in_file(FileKind.NUMBER))
+    customers: float | None = field(default=None, metadata=in_file(FileKind.NUMBER))
 
     @every_problem
     def __post_init__(self) -> None:
@@ -210,6 +246,10 @@ class Segment:
         if self.followers_sigma > 5:
             raise _fail_expecting("followers.sigma", "at most 5", repr(self.followers_sigma))
         _check_positive("patience_multiplier", self.patience_multiplier)
+        if self.customers is not None and not (self.customers >= 1 and self.customers.is_integer()):
+            raise _fail_expecting(
+                "customers", "a whole number of customers, at least 1", repr(self.customers)
+            )
 
 
 @dataclass(frozen=True, slots=True)
@@ -282,7 +322,11 @@ class RunSettings:
     """How long to simulate and what to measure.
 
     Attributes:
-        duration_min: problems arise from time 0 to this time; the run stops here.
+        duration_min: problems arise from time 0 to this time; contacts and staff are measured
+            up to here.
+        drain_min: after the last problem, journeys go on this long so that they can end
+            (nothing new arises, and the staff it takes is not counted); a journey still going
+            after it is reported as open. None: `Scenario.drain_min`.
         warmup_min: contacts arriving before this are simulated but not measured.
         service_level_target_min: the "Y" in "X% answered within Y".
         start_weekday: weekday of time 0 (0 = Monday); time 0 is midnight.
@@ -300,11 +344,18 @@ class RunSettings:
     policy: str = field(
         default="reply_private", metadata=in_file(FileKind.NAME, refers_to="policies")
     )
+    drain_min: float | None = field(default=None, metadata=in_file(FileKind.DURATION, "drain"))
 
     @every_problem
     def __post_init__(self) -> None:
         _check_positive("duration", self.duration_min)
         _check_non_negative("warmup", self.warmup_min)
+        if self.drain_min is not None:
+            _check_non_negative("drain", self.drain_min)
+            if self.drain_min > MAX_DRAIN_MIN:
+                raise _fail_expecting(
+                    "drain", "at most 365d", f"{self.drain_min / MINUTES_PER_DAY:g}d"
+                )
         _check_positive("service_level_target", self.service_level_target_min)
         if self.warmup_min >= self.duration_min:
             raise _fail("warmup", "the warm-up must end before the run does")

@@ -5,12 +5,15 @@ Build variants with `dataclasses.replace`; a scenario is never changed in place.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 from simcare.core.errors import Problem, ScenarioError, every_problem, unsafe_problem
+from simcare.core.units import MINUTES_PER_DAY
 from simcare.scenario.behaviour import Behaviour, Churn, WordOfMouth
 from simcare.scenario.in_file import FileKind, in_file
 from simcare.scenario.parts import (
+    DEFAULT_DRAIN_MIN,
     MAX_TOLD,
     Channel,
     Incident,
@@ -27,6 +30,8 @@ from simcare.scenario.policy import (
     builtin_policy,
 )
 from simcare.scenario.staffing import Team
+
+MINUTES_PER_YEAR = 365 * MINUTES_PER_DAY
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +113,28 @@ class Scenario:
             elif sum(item.share for item in table.values()) <= 0:
                 found.append(Problem(section, "the shares must not all be zero"))
         found.extend(self._check_teams())
+        found.extend(self._check_references())
+        found.extend(self._check_lifetime_value())
+        found.extend(self._check_customers())
+        found.extend(self._check_policies())
+        known = self.policy_names
+        if self.run.policy not in known:
+            found.append(
+                Problem("run.policy", f"unknown policy {self.run.policy!r}; policies are {known}")
+            )
+        for index, name in enumerate(self.teaching.policies):
+            if name not in known:
+                found.append(
+                    Problem(
+                        f"teaching.policies[{index}]",
+                        f"unknown policy {name!r}; policies are {known}",
+                    )
+                )
+        return found
+
+    def _check_references(self) -> list[Problem]:
+        """Names that must be entries of another section: severities, channels."""
+        found: list[Problem] = []
         for index, incident in enumerate(self.incidents):
             if incident.severity is not None and incident.severity not in self.severities:
                 found.append(
@@ -124,21 +151,6 @@ class Scenario:
                         f"channels.{rung.name}.escalate_to",
                         f"unknown channel {rung.escalate_to!r}; "
                         f"channels are {sorted(self.channels)}",
-                    )
-                )
-        found.extend(self._check_lifetime_value())
-        found.extend(self._check_policies())
-        known = self.policy_names
-        if self.run.policy not in known:
-            found.append(
-                Problem("run.policy", f"unknown policy {self.run.policy!r}; policies are {known}")
-            )
-        for index, name in enumerate(self.teaching.policies):
-            if name not in known:
-                found.append(
-                    Problem(
-                        f"teaching.policies[{index}]",
-                        f"unknown policy {name!r}; policies are {known}",
                     )
                 )
         return found
@@ -175,6 +187,85 @@ class Scenario:
                     )
                 ]
         return []
+
+    def _check_customers(self) -> list[Problem]:
+        """A segment's customer base holds at least the problems it is expected to have."""
+        expected = self.expected_problems()
+        shares = self._segment_shares()
+        found = []
+        for name, segment in self.segments.items():
+            need = expected * shares[name]
+            if segment.customers is not None and segment.customers < need:
+                found.append(
+                    Problem(
+                        f"segments.{name}.customers",
+                        f"expected at least {need:,.0f} customers (the problems this segment "
+                        f"is expected to have in the run; a customer is lost at most once); "
+                        f"found {segment.customers:,.0f}",
+                    )
+                )
+        return found
+
+    def _segment_shares(self) -> dict[str, float]:
+        total = sum(segment.share for segment in self.segments.values())
+        return {name: s.share / total if total > 0 else 0.0 for name, s in self.segments.items()}
+
+    def expected_problems(self) -> float:
+        """Problems expected in one run, incidents included.
+
+        The profiles average to 1 over a week, so this is exact for whole weeks and close
+        otherwise.
+        """
+        duration = self.run.duration_min
+        problems = self.problems.problems_per_min * duration
+        for incident in self.incidents:
+            length = min(duration, incident.start_min + incident.duration_min) - incident.start_min
+            problems += incident.extra_problems_per_min * max(0.0, length)
+        return problems
+
+    @property
+    def drain_min(self) -> float:
+        """How long journeys go on after the last problem arises (``run.drain``).
+
+        If the file does not say: long enough for a journey to use all its contacts, each
+        waiting out the longest mean patience (times the most patient segment's multiplier;
+        on a channel with no limit, the answer it expects) and a mean retry delay; at least a
+        day and at most 30 days.
+        """
+        if self.run.drain_min is not None:
+            return self.run.drain_min
+        multiplier = max(segment.patience_multiplier for segment in self.segments.values())
+        waits = [
+            channel.patience.mean_min * multiplier
+            if channel.patience is not None
+            else channel.expected_response
+            for channel in self.channels.values()
+        ]
+        behaviour = self.behaviour
+        journey = behaviour.max_attempts * (max(waits) + behaviour.retry_delay.mean_min)
+        shortest, longest = DEFAULT_DRAIN_MIN
+        return min(max(journey, shortest), longest)
+
+    @property
+    def stop_min(self) -> float:
+        """When a run stops: the end of the problems, then the drain."""
+        return self.run.duration_min + self.drain_min
+
+    def customer_base(self) -> dict[str, float]:
+        """Each segment's customers (people, not problems).
+
+        As given, else the problems the segment would have in a year at the run's rate,
+        divided by ``churn.problem_share``, the share of customers with a problem in a year
+        (docs/evidence.md, "Customers, churn and value").
+        """
+        per_year = self.expected_problems() * MINUTES_PER_YEAR / self.run.duration_min
+        shares = self._segment_shares()
+        return {
+            name: segment.customers
+            if segment.customers is not None
+            else float(math.ceil(per_year * shares[name] / self.churn.problem_share))
+            for name, segment in self.segments.items()
+        }
 
     def _check_policies(self) -> list[Problem]:
         """The scenario's own policies: their names, and the channels their actions name."""

@@ -41,7 +41,7 @@ def journey_times(
     that the checks below can tell the difference.
     """
     live = [c.mode is Mode.LIVE for c in scenario.channels.values()]
-    journeys, end = record.journeys, record.end_min
+    journeys, end = record.journeys, record.stop_min  # censored when the run stops
     answers = [end] * len(journeys)
     for row in range(len(record)):
         if record.kind[row] == ContactKind.FOLLOW_UP or np.isnan(record.service_start_min[row]):

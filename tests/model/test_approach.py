@@ -91,7 +91,7 @@ def test_with_no_store_staff_on_duty_approach_contacts_wait():
     record = run(store(store_agents=0), source, "walk_up")
     assert record.answered.tolist() == [False, False]  # the idle social desk does not step in
     assert record.abandoned.tolist() == [False, True]
-    np.testing.assert_array_equal(record.wait_min, [100.0, 30.0])
+    np.testing.assert_array_equal(record.wait_min, [record.stop_min, 30.0])  # waits to the stop
 
 
 @pytest.mark.parametrize(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -41,6 +42,7 @@ def test_two_agents_take_the_queue_as_they_free_up():
 
 def test_a_customer_still_waiting_at_the_end_is_open_not_abandoned():
     scenario = one_line(handle=constant(70.0), duration_min=60.0)
+    scenario = replace(scenario, run=replace(scenario.run, drain_min=0.0))
     record = run(scenario, ScriptedSource([0.0, 5.0], patience=[math.inf, 100.0]))
     assert record.answered.tolist() == [True, False]
     assert record.abandoned.tolist() == [False, False]
@@ -92,7 +94,7 @@ def test_a_channel_no_team_serves_is_never_answered():
         problems=Problems(1.0),
         channels={"phone": Channel("phone"), "wall": Channel("wall")},
         teams={"desk": Team("desk", ("phone",), {"phone": constant(1.0)}, always(3))},
-        run=RunSettings(duration_min=100.0),
+        run=RunSettings(duration_min=100.0, drain_min=0.0),
     )
     record = run(scenario, ScriptedSource([1.0, 2.0], patience=[50.0, 500.0], channels=[1, 1]))
     assert not record.answered.any()

@@ -117,7 +117,7 @@ class ReferenceModel:
         assert scenario.run.policy == "reply_private", "out of scope"
         assert not scenario.policies, "out of scope"
         self.env, self.scenario, self.script = simpy.Environment(), scenario, script
-        self.behaviour, self.horizon = scenario.behaviour, scenario.run.duration_min
+        self.behaviour, self.horizon = scenario.behaviour, scenario.stop_min
         self.draws = journey_draws(rng, len(script), self.behaviour.max_attempts)
         channels = list(scenario.channels.values())
         code = {channel.name: i for i, channel in enumerate(channels)}

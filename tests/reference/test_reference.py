@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -87,7 +88,7 @@ def run_both(
     engine = Replication(scenario, make_streams(*SEED), source).run()
     script = list(zip(times, channels, patience, handle_e, strict=True))
     reference = ReferenceModel(scenario, script, make_streams(*SEED)["journeys"])
-    runs = Runs(engine, reference, columns(reference.run(), scenario.run.duration_min))
+    runs = Runs(engine, reference, columns(reference.run(), scenario.stop_min))
     assert_same_records(runs, exact)
     return runs
 
@@ -254,16 +255,24 @@ def test_patience_runs_out_and_customers_answered_at_their_deadline_stay():
     )
 
 
-def test_a_channel_no_team_serves_is_never_answered():
+def no_drain(scenario: Scenario) -> Scenario:
+    """The run stops when problems stop: what is still waiting then stays open."""
+    return replace(scenario, run=replace(scenario.run, drain_min=0.0))
+
+
+@pytest.mark.parametrize(("drain", "abandoned"), [(0.0, False), (500.0, True)])
+def test_a_channel_no_team_serves_is_never_answered(drain: float, abandoned: bool) -> None:
+    # The second customer's patience (500 min) runs out after the end, within a long drain.
     channels = {"phone": Channel("phone"), "wall": Channel("wall")}
     scenario = desk(channels, ("phone",), always(3), duration_min=100.0)
+    scenario = replace(scenario, run=replace(scenario.run, drain_min=drain))
     runs = run_both(scenario, [1.0, 2.0, 3.0, 4.0], [50.0, 500.0, 5.0, 5.0], channels=[1, 1, 0, 1])
     assert runs.columns["answered"].tolist() == [False, False, True, False]
-    assert runs.columns["abandoned"].tolist() == [True, False, False, True]
+    assert runs.columns["abandoned"].tolist() == [True, abandoned, False, True]
 
 
 def test_customers_still_waiting_at_the_end_are_open_not_abandoned():
-    scenario = one_line(handle=constant(70.0), duration_min=60.0)
+    scenario = no_drain(one_line(handle=constant(70.0), duration_min=60.0))
     runs = run_both(scenario, [0.0, 5.0, 10.0, 20.0], patience=[math.inf, 100.0, 50.0, 30.0])
     assert runs.columns["abandoned"].tolist() == [False, False, False, True]
     np.testing.assert_array_equal(runs.columns["wait_min"], [0.0, 55.0, 50.0, 30.0])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 from pathlib import Path
 
@@ -11,9 +12,12 @@ from conftest import exponential
 
 from simcare.model.loyalty import (
     MOST_PEOPLE,
-    bystander_churn,
+    Heard,
+    Reach,
     leave_probability,
     lifetime_value,
+    people_reached,
+    public_reach,
     silent_churn,
 )
 from simcare.model.records import JourneyEnd, Journeys
@@ -55,6 +59,9 @@ def world(
     )
 
 
+EXPECTED = 2.0  # minutes a phone customer expects to wait (a private live channel)
+
+
 def journeys(
     ends: list[int],
     *,
@@ -62,22 +69,28 @@ def journeys(
     attempts: int | list[int] = 1,
     answered: int | list[int] = 1,
     follow_ups: int | list[int] = 0,
+    wait: float | list[float] = EXPECTED,
 ) -> Journeys:
+    """Journeys starting at 0 on the phone, first answered after ``wait`` minutes (NaN: never)."""
     n = len(ends)
 
     def column(value: object, dtype: type) -> np.ndarray:
         return np.broadcast_to(np.asarray(value, dtype=dtype), n).copy()
 
+    waited = column(wait, float)
     return Journeys(
         start_min=np.zeros(n),
         end=np.asarray(ends, dtype=np.int8),
-        end_min=np.zeros(n),
+        end_min=np.where(np.isnan(waited), EXPECTED, waited),
         anger=column(anger, float),
         attempts=column(attempts, np.int64),
         answered=column(answered, np.int64),
         escalations=np.zeros(n, dtype=np.int64),
         went_public=np.zeros(n, dtype=bool),
         follow_ups=column(follow_ups, np.int64),
+        channel=np.zeros(n, dtype=np.int16),
+        first_response_min=waited,
+        cause=np.zeros(n, dtype=np.int8),
     )
 
 
@@ -100,10 +113,18 @@ def leave(
     )
 
 
-ALL_ENDS = list(E)
+def odds(p: float) -> float:
+    return p / (1 - p)
+
+
+def probability(odds_: float) -> float:
+    return odds_ / (1 + odds_)
+
+
+ALL_ENDS = [end for end in E if end is not E.OPEN]
 # TARP repurchase (small loss: 95 / 70 / 46; large: 82 / 54 / 19): leave = 1 − repurchase.
-SMALL = [0.05, 0.30, 0.30, 0.54, 0.54, 0.54, 0.54, 0.54]
-LARGE = [0.18, 0.46, 0.46, 0.81, 0.81, 0.81, 0.81, 0.81]
+SMALL = [0.05, 0.30, 0.30, 0.54, 0.54, 0.54, 0.54]
+LARGE = [0.18, 0.46, 0.46, 0.81, 0.81, 0.81, 0.81]
 
 
 def test_lifetime_value_is_the_gupta_lehmann_multiple():
@@ -114,25 +135,46 @@ def test_lifetime_value_is_the_gupta_lehmann_multiple():
     assert lifetime_value(Segment("s", loyalty=0.0), Churn()) == 0.0
 
 
-def test_leave_probability_follows_the_tarp_row_of_each_end():
+def test_the_reference_customer_leaves_by_the_tarp_row_of_each_end():
+    # Loyalty at the reference, anger 1 and an answer as soon as expected: nothing scales.
     scenario = world()
     np.testing.assert_allclose(leave(scenario, ALL_ENDS, severity=0), SMALL)
     np.testing.assert_allclose(leave(scenario, ALL_ENDS, severity=1), LARGE)
 
 
-def test_loyalty_scales_the_risk_against_the_reference():
-    # Loyalty 0.9 halves the risk; 0.6 doubles it (0.54 × 2 is capped at 1).
+def test_a_journey_still_open_is_no_churn_unless_counted_as_unresolved():
+    assert leave(world(), [E.OPEN])[0] == 0.0
+    counted = world(churn_=Churn(open_as_unresolved=True))
+    np.testing.assert_allclose(leave(counted, [E.OPEN]), [0.54])
+
+
+def test_loyalty_scales_the_odds_against_the_reference():
+    # Leaving a year: 0.2 at the reference (odds 1/4); 0.1 (odds 1/9); 0.4 (odds 2/3).
     scenario = world((0.8, 0.9, 0.6))
     ends = [E.RESOLVED, E.UNRESOLVED] * 3
     p = leave(scenario, ends, segment=[0, 0, 1, 1, 2, 2])
-    np.testing.assert_allclose(p, [0.30, 0.54, 0.15, 0.27, 0.60, 1.0])
+    expected = [
+        probability(odds(base) * factor)
+        for factor in (1.0, (1 / 9) / (1 / 4), (2 / 3) / (1 / 4))
+        for base in (0.30, 0.54)
+    ]
+    np.testing.assert_allclose(p, expected)
+    assert p.max() < 1.0  # no customer is certain to leave because of a multiplier
 
 
-def test_anger_raises_the_risk_and_never_makes_it_negative():
+def test_anger_scales_the_odds():
     p = leave(world(), [E.UNRESOLVED] * 3, anger=[3.0, 0.0, 1.0])
-    np.testing.assert_allclose(p, [0.54 * 1.5, 0.54 * 0.75, 0.54])
-    calm = world(churn_=Churn(anger_effect=2.0))
-    np.testing.assert_allclose(leave(calm, [E.UNRESOLVED], anger=0.0), [0.0])
+    expected = [probability(odds(0.54) * math.exp(0.2 * (a - 1))) for a in (3.0, 0.0, 1.0)]
+    np.testing.assert_allclose(p, expected)
+
+
+def test_waiting_longer_than_expected_raises_the_odds_and_shorter_lowers_them():
+    # wait_effect 0.3 per log(1 + w / e), from w = e; waits past 10 e count as 10 e.
+    waits = [0.0, EXPECTED, 4 * EXPECTED, 10 * EXPECTED, 1000 * EXPECTED, math.nan]
+    p = leave(world(), [E.RESOLVED] * len(waits), wait=waits)
+    ratios = [0.0, 1.0, 4.0, 10.0, 10.0, 1.0]  # never answered: no wait term (as at 1)
+    expected = [probability(odds(0.30) * ((1 + r) / 2) ** 0.3) for r in ratios]
+    np.testing.assert_allclose(p, expected)
 
 
 def test_the_recovery_paradox_applies_only_when_on_and_only_to_a_first_mild_quick_fix():
@@ -142,7 +184,7 @@ def test_the_recovery_paradox_applies_only_when_on_and_only_to_a_first_mild_quic
     # 0.95 × 1.02 = 0.969: risk 0.031; second attempt, severe, or not quick: no boost.
     np.testing.assert_allclose(leave(on, ends, **kwargs), [0.031, 0.05, 0.18, 0.30])
     big = world(churn_=Churn(recovery_paradox=True, paradox_boost=0.08))
-    assert leave(big, ends, **kwargs)[0] == 0.0  # 0.95 × 1.08 capped at 1
+    assert leave(big, ends, **kwargs)[0] < 1e-8  # 0.95 × 1.08 capped at 1: nobody leaves
     off = world(churn_=Churn(recovery_paradox=False, paradox_boost=0.08))
     np.testing.assert_allclose(leave(off, ends, **kwargs), [0.05, 0.05, 0.18, 0.30])
 
@@ -154,26 +196,30 @@ def test_the_recovery_paradox_applies_only_when_on_and_only_to_a_first_mild_quic
         Policy("deep", depth=Depth(handle_factor=1.5, satisfaction=0.5)),
     ],
 )
-def test_compensation_and_depth_cut_the_risk_of_resolved_journeys_only(policy):
-    expected = [value * (0.5 if end.resolved else 1.0) for value, end in zip(SMALL, E, strict=True)]
+def test_compensation_and_depth_cut_the_odds_of_resolved_journeys_only(policy):
+    expected = [
+        probability(odds(value) * (0.5 if end.resolved else 1.0))
+        for value, end in zip(SMALL, ALL_ENDS, strict=True)
+    ]
     np.testing.assert_allclose(leave(world(), ALL_ENDS, policy), expected)
 
 
-def test_follow_up_cuts_the_risk_only_when_one_was_made():
+def test_follow_up_cuts_the_odds_only_when_one_was_made():
     policy = Policy("follow", follow_up=FollowUp(60.0, exponential(5.0), satisfaction=0.25))
     ends = [E.RESOLVED, E.RESOLVED, E.UNRESOLVED]
     p = leave(world(), ends, policy, follow_ups=[1, 0, 1])
-    np.testing.assert_allclose(p, [0.30 * 0.75, 0.30, 0.54])
+    np.testing.assert_allclose(p, [probability(odds(0.30) * 0.75), 0.30, 0.54])
 
 
-def test_cross_selling_raises_the_risk_of_answered_journeys():
+def test_cross_selling_raises_the_odds_of_answered_journeys():
     policy = Policy("sell", cross_sell=CrossSell(extra_min=2.0, revenue=3.0, dissatisfaction=0.5))
     ends = [E.RESOLVED, E.UNRESOLVED, E.IGNORED, E.UNRESOLVED]
     p = leave(world(), ends, policy, answered=[1, 2, 0, 0])
-    np.testing.assert_allclose(p, [0.45, 0.81, 0.54, 0.54])
+    expected = [probability(odds(0.30) * 1.5), probability(odds(0.54) * 1.5), 0.54, 0.54]
+    np.testing.assert_allclose(p, expected)
 
 
-def test_modifiers_multiply_and_the_result_is_capped():
+def test_modifiers_multiply_the_odds_and_never_reach_certainty():
     policy = Policy(
         "all",
         compensation=Compensation(cost=1.0, satisfaction=0.5),
@@ -182,7 +228,11 @@ def test_modifiers_multiply_and_the_result_is_capped():
         cross_sell=CrossSell(extra_min=1.0, revenue=1.0, dissatisfaction=3.0),
     )
     p = leave(world(), [E.RESOLVED, E.UNRESOLVED], policy, follow_ups=1)
-    np.testing.assert_allclose(p, [0.30 * 0.5 * 0.8 * 0.5 * 4, 1.0])
+    expected = [probability(odds(0.30) * 0.5 * 0.8 * 0.5 * 4), probability(odds(0.54) * 4)]
+    np.testing.assert_allclose(p, expected)
+    assert p.max() < 1.0
+    keeps_all = Policy("keep", compensation=Compensation(cost=1.0, satisfaction=1.0))
+    assert leave(world(), [E.RESOLVED], keeps_all, anger=1e300)[0] == 0.0
 
 
 def test_the_share_who_leave_matches_the_probability_in_a_run():
@@ -215,11 +265,13 @@ def test_a_riskier_journey_never_has_fewer_leavers_under_another_policy():
 
 
 def test_silent_problems_leave_by_the_no_complaint_row():
-    # Loyalty 0.8 (scale 1) and 0.9 (scale 0.5); small loss 1 − 0.37, large loss 1 − 0.09.
+    # Small loss 1 − 0.37, large loss 1 − 0.09; loyalty 0.9 scales the odds by 4/9.
     scenario = world((0.8, 0.9))
     silent = np.array([[20_000, 20_000], [20_000, 0]])
     silent_left = silent_churn(silent, scenario, np.random.default_rng(2))
-    expected = np.array([[0.63, 0.91], [0.315, 0.455]])
+    expected = np.array(
+        [[0.63, 0.91], [probability(odds(0.63) * 4 / 9), probability(odds(0.91) * 4 / 9)]]
+    )
     assert silent_left.dtype == np.int64
     assert silent_left[1, 1] == 0
     for cell in ((0, 0), (0, 1), (1, 0)):
@@ -228,26 +280,60 @@ def test_silent_problems_leave_by_the_no_complaint_row():
         assert abs(share - p) < Z999 * math.sqrt(p * (1 - p) / silent[cell])
 
 
-def test_bystanders_and_prospects_follow_the_impressions():
-    scenario = world(
-        customer_share=0.2, bystander_churn=0.002, prospect_share=0.3, prospect_deterred=0.005
-    )
-    params = scenario.word_of_mouth
-    reached, left, prospects = bystander_churn(1e6 + 0.4, params, np.random.default_rng(0))
-    assert reached == 200_000
-    for count, trials, p in ((left, 200_000, 0.002), (prospects, 300_000, 0.005)):
+def heard(negative: float, positive: float = 0.0, told_bad: float = 0.0, told_good: float = 0.0):
+    return Heard(negative, positive, told_bad, told_good)
+
+
+def test_people_reached_saturate_at_the_pool():
+    assert people_reached(1000.0, 0.0) == 0.0
+    assert people_reached(0.0, 1e9) == 0.0
+    assert people_reached(1000.0, 10.0) == pytest.approx(1000 * (1 - math.exp(-0.01)))
+    assert people_reached(1000.0, math.inf) == 1000.0
+    views = np.geomspace(1, 1e12, 50)
+    reached = [people_reached(5e5, v) for v in views]
+    assert all(b >= a for a, b in itertools.pairwise(reached))
+    assert all(r <= min(v, 5e5) for r, v in zip(reached, views, strict=True))
+
+
+def test_bystanders_are_drawn_from_customers_without_a_problem():
+    scenario = world(customer_share=0.2, bystander_churn=0.002)
+    customers, problems = 1_000_000.0, 100_000
+    reach = public_reach(heard(1e6), customers, problems, scenario, np.random.default_rng(0))
+    pool = customers - problems
+    assert reach.bystanders_reached == round(pool * (1 - math.exp(-2e5 / pool)))
+    trials, p = reach.bystanders_reached, 0.002
+    assert abs(reach.bystanders_left - trials * p) < Z999 * math.sqrt(trials * p * (1 - p))
+
+
+def test_a_good_answer_in_view_steadies_the_customers_who_see_it():
+    scenario = world(customer_share=0.5, bystander_churn=0.01, good_answer_steadies=0.5)
+    rng = np.random.default_rng(3)
+    reach = public_reach(heard(5e5, 5e5), 1e7, 0, scenario, rng)
+    trials, p = reach.bystanders_reached, 0.01 * (1 - 0.5 * 0.5)
+    assert abs(reach.bystanders_left - trials * p) < Z999 * math.sqrt(trials * p * (1 - p))
+
+
+def test_prospects_hear_bad_and_good_things_within_their_pool():
+    scenario = world(prospect_share=0.3, prospects=1e6, prospect_deterred=0.01, prospect_won=0.02)
+    rng = np.random.default_rng(5)
+    reach = public_reach(heard(3e5, 1e5, 1e5, 2e5), 1e6, 0, scenario, rng)
+    seen = 1e6 * (1 - math.exp(-1.2e5 / 1e6))
+    bad, good = seen * 0.75 + 3e4, seen * 0.25 + 6e4
+    for count, trials, p in ((reach.prospects_lost, bad, 0.01), (reach.prospects_won, good, 0.02)):
         assert abs(count - trials * p) < Z999 * math.sqrt(trials * p * (1 - p))
-    assert bystander_churn(0.0, params, np.random.default_rng(4)) == (0, 0, 0)
 
 
 @pytest.mark.parametrize("impressions", [1e25, math.inf])
-def test_bystanders_stop_at_more_people_than_exist(impressions: float) -> None:
-    # Allowed extremes (huge audiences, amplification 100) can give impressions past what
-    # numpy's binomial takes (2**63), or past float's range.
-    params = world(customer_share=0.2, bystander_churn=0.5, prospect_share=0.3).word_of_mouth
-    reached, left, prospects = bystander_churn(impressions, params, np.random.default_rng(1))
-    assert reached == MOST_PEOPLE
-    assert abs(left - MOST_PEOPLE / 2) < Z999 * math.sqrt(MOST_PEOPLE / 4)
-    assert 0 <= prospects <= MOST_PEOPLE
-    nobody = world(customer_share=0.0, prospect_share=0.0).word_of_mouth
-    assert bystander_churn(impressions, nobody, np.random.default_rng(1)) == (0, 0, 0)
+def test_nobody_is_reached_twice_however_many_views(impressions: float) -> None:
+    scenario = world(customer_share=0.2, bystander_churn=0.5, prospect_share=0.3, prospects=1e9)
+    reach = public_reach(
+        heard(impressions, 0, impressions), 1e9, 10, scenario, np.random.default_rng(1)
+    )
+    assert reach.bystanders_reached == 1e9 - 10
+    assert abs(reach.bystanders_left - (1e9 - 10) / 2) < Z999 * math.sqrt(1e9 / 4)
+    assert 0 <= reach.prospects_lost <= 1e9
+    nobody = world(customer_share=0.0, prospect_share=0.0)
+    assert public_reach(heard(impressions), 1e9, 0, nobody, np.random.default_rng(1)) == Reach(
+        0, 0, 0, 0
+    )
+    assert MOST_PEOPLE >= 1e9

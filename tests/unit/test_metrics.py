@@ -35,9 +35,10 @@ def test_integral_of_count_matches_brute_force(intervals, points):
     np.testing.assert_allclose(integral_of_count(starts, ends, at), expected, atol=1e-9)
 
 
-def scripted_outcomes():
-    # One agent, 10-minute calls, target 1 minute; run 0..100 min.
+def scripted_outcomes(drain_min: float = 0.0):
+    # One agent, 10-minute calls, target 1 minute; run 0..100 min, then the drain.
     scenario = one_line(handle=constant(10.0), duration_min=100.0, target_min=1.0)
+    scenario = replace(scenario, run=replace(scenario.run, drain_min=drain_min))
     source = ScriptedSource(
         [0.0, 1.0, 2.0, 50.0, 95.0, 99.5], patience=[math.inf, 30.0, 5.0, 1.0, 10.0, 10.0]
     )
@@ -179,9 +180,22 @@ def test_cumulative_impressions_ramp_over_each_posts_window():
     np.testing.assert_allclose(positive, [0.0, 60.0, 60.0, 60.0])
 
 
+def test_the_drain_follows_contacts_to_their_end_and_staff_are_not_counted_in_it():
+    record, values = scripted_outcomes(drain_min=60.0)
+    # 5 (arrived at 99.5, patience 10) is served at 105, when 4 is done: waited 5.5 minutes.
+    assert record.answered.tolist() == [True, True, False, True, True, True]
+    assert values[("open_at_end", "all")] == 0
+    assert values[("asa_min", "all")] == pytest.approx((9 + 5.5) / 5)
+    # Staff as before: the measured window ends at 100 (busy 35 of 100 agent-minutes).
+    assert values[("occupancy", "all")] == pytest.approx(0.35)
+    assert values[("agent_hours_paid", "all")] == pytest.approx(100 / 60)
+
+
 def test_cumulative_impressions_of_a_run_never_fall_and_end_at_the_outcome():
     fan = load_scenario("loyal_fan_deleted_post")
-    scenario = replace(fan, run=replace(fan.run, duration_min=3 * 1440.0, warmup_min=1440.0))
+    # No drain: with one, posts keep drawing views after the last hour of the series.
+    run = replace(fan.run, duration_min=3 * 1440.0, warmup_min=1440.0, drain_min=0.0)
+    scenario = replace(fan, run=run)
     record = simulate(scenario, seed=7, replication=0, policy="reply_public")
     series = hourly_series(record, scenario.word_of_mouth.attention_min)
     values = outcomes(record, scenario)

@@ -168,6 +168,10 @@ customer_share = 0.3
 bystander_churn = 0.001
 prospect_share = 0.4
 prospect_deterred = 0.01
+prospects = 50000
+prospect_won = 0.02
+good_answer_steadies = 0.25
+deletion_seen = 0.1
 
 [churn]
 small_loss = { silent = 0.3, resolved_quickly = 0.97 }
@@ -248,6 +252,10 @@ def test_every_new_key_loads_to_the_expected_values() -> None:
         bystander_churn=0.001,
         prospect_share=0.4,
         prospect_deterred=0.01,
+        prospects=50_000.0,
+        prospect_won=0.02,
+        good_answer_steadies=0.25,
+        deletion_seen=0.1,
     )
     default = Churn()
     assert scenario.churn == Churn(

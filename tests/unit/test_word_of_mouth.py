@@ -24,7 +24,7 @@ Z999 = 3.29  # two-sided 99.9% normal quantile
 Z99 = 2.576
 
 # Only the followers and the channel's own audience: every impression is a simple product.
-PLAIN = WordOfMouth(reshare_share=0.0, pile_on_per_min=0.0, reply_lift=1.5)
+PLAIN = WordOfMouth(reshare_share=0.0, pile_on_per_min=0.0, reply_lift=1.5, deletion_seen=0.0)
 SILENCE = WordOfMouth(
     told_negative=(0.0, 0.0),
     told_positive=(0.0, 0.0),
@@ -47,6 +47,9 @@ def journeys(ends: list[int]) -> Journeys:
         escalations=zeros,
         went_public=np.zeros(n, dtype=bool),
         follow_ups=zeros,
+        channel=zeros,
+        first_response_min=np.full(n, np.nan),
+        cause=zeros,
     )
 
 
@@ -139,13 +142,23 @@ def test_the_attention_window_and_the_run_end_cut_visibility():
     assert after_end.negative_impressions[0] == 0.0
 
 
-def test_amplification_multiplies_every_impression():
+def test_amplification_multiplies_the_authors_network_not_the_channels_audience():
     kwargs = {"followers": 100, "posted_min": 10.0, "good_answer_min": 40.0, "lift_min": 70.0}
     plain = run(posts(**kwargs), end_min=100.0)
     amplified = run(posts(amplification=3.0, **kwargs), end_min=100.0)
-    # followers 100 × 0.3, audience 2 × 30 unanswered, lift 2 × 0.5 × 30, all × 3
-    assert amplified.negative_impressions[0] == pytest.approx(3 * (30 + 2 * 30 + 2 * 0.5 * 30))
-    assert amplified.positive_impressions[0] == pytest.approx(3 * plain.positive_impressions[0])
+    # followers 100 × 0.3 × 3; the audience 2 × 30 unanswered and the lift 2 × 0.5 × 30 as is
+    assert amplified.negative_impressions[0] == pytest.approx(3 * 30 + 2 * 30 + 2 * 0.5 * 30)
+    assert amplified.positive_impressions[0] == pytest.approx(plain.positive_impressions[0])
+
+
+def test_viewers_who_see_a_post_vanish_count_twice():
+    # Deleted at 50 while it still drew views: its 80 views count 1.3 times; a post that had
+    # stopped drawing views (attention 30 min) before it was deleted is not noticed.
+    seen = replace(PLAIN, deletion_seen=0.3)
+    deleted = run(posts(posted_min=10.0, removed_min=50.0), seen, end_min=100.0)
+    assert deleted.negative_impressions[0] == pytest.approx(1.3 * 2 * 40)
+    late = run(posts(posted_min=10.0, removed_min=50.0), replace(seen, attention_min=30.0))
+    assert late.negative_impressions[0] == pytest.approx(2 * 30)
 
 
 def test_each_post_uses_its_channels_audience():

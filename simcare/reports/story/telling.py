@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from simcare.model.journeys import ContactKind, Result
-from simcare.model.records import JourneyEnd, RunRecord
+from simcare.model.records import Cause, JourneyEnd, RunRecord
 from simcare.reports.story.words import (
     answer,
     between,
@@ -70,7 +70,7 @@ class Story:
         left: whether they left.
         ending: how the journey ended (`JourneyEnd.label`).
         resolved: whether the problem was fixed in the end.
-        cause: the cause given if they left (`JourneyEnd.cause`).
+        cause: the worst thing that happened, given as the cause if they left (`Cause`).
     """
 
     journey: int
@@ -185,7 +185,7 @@ def _complaint(told: _Journey, position: int, row: int, went_public_yet: bool) -
             "cannot delete it"
         )
         if amplification > 1:
-            text += f"; the screenshot travels {amplification:g} times as far"
+            text += f"; the screenshot travels {amplification:g} times as far among their followers"
     elif position > 0:
         previous = int(record.channel[told.complaints[told.complaints.index(row) - 1]])
         if previous == code:
@@ -229,17 +229,16 @@ def _outcome(told: _Journey, row: int, is_last: bool) -> tuple[Moment, bool]:
             text += "; the customer gives up"
         return Moment(done, text), False
     deadline = float(record.deadline_min[row])
-    if deadline < record.end_min:
+    if deadline < record.stop_min:
         text = f"after waiting {between(arrival, deadline)} with no answer, loses patience"
         if is_last and end in (JourneyEnd.WAITED, JourneyEnd.IGNORED):
             text += " and gives up"
         if not told.answered[code]:
             text += f": {unwatched(channel)}"
         return Moment(deadline, text), False
-    text = (
-        f"the run ends after {between(arrival, record.end_min)} with the complaint still unanswered"
-    )
-    return Moment(record.end_min, text), True
+    waited = between(arrival, record.stop_min)
+    text = f"the run ends after {waited} with the complaint still unanswered"
+    return Moment(record.stop_min, text), True
 
 
 def _moments(told: _Journey, rows: np.ndarray) -> tuple[Moment, ...]:
@@ -261,7 +260,7 @@ def _moments(told: _Journey, rows: np.ndarray) -> tuple[Moment, ...]:
     if told.end is JourneyEnd.OPEN and not run_ended:
         moments.append(
             Moment(
-                record.end_min,
+                record.stop_min,
                 "the run ends with the complaint still open (they were about to try again)",
             )
         )
@@ -315,5 +314,5 @@ def tell(record: RunRecord, scenario: Scenario, journey: int) -> Story:
         left=bool(record.churn.left[journey]),
         ending=told.end.label,
         resolved=told.end.resolved,
-        cause=told.end.cause,
+        cause=Cause(int(journeys.cause[journey])).label,
     )

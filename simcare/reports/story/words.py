@@ -140,15 +140,14 @@ def answer(result: int, channel: Channel, effect: Effect, refund: str) -> str:
 
 def reach(negative: float, positive: float, reshares: int, pile_ons: int, deleted: bool) -> str:
     """The numbers behind a public post."""
-    seen = round(negative)
+    # Views, not people: the same person may see a post more than once.
+    seen = count_of(round(negative), "time")
     if deleted:
-        text = (
-            f"before it goes, {count_of(seen, 'person', 'people')} see it with no answer under it"
-        )
+        text = f"before it goes, it is seen {seen} with no answer under it"
     else:
-        text = f"in all, {count_of(seen, 'person', 'people')} see it with no good answer under it"
+        text = f"in all, it is seen {seen} with no good answer under it"
     if round(positive):
-        text += f", and {whole_number(round(positive))} with the brand's answer"
+        text += f", and {count_of(round(positive), 'time')} with the brand's answer"
     if reshares:
         text += "; reshared once" if reshares == 1 else f"; reshared {whole_number(reshares)} times"
     if pile_ons:
