@@ -90,10 +90,16 @@ def read_text(value: Any) -> str:
 
 
 def _name(value: Any) -> str:
-    """A name: a string with something in it, without surrounding spaces."""
-    text = read_text(value).strip()
-    if not text:
+    """A name: a string with something in it, without surrounding blanks.
+
+    Blanks are refused, not trimmed: a table's own key keeps them, so a trimmed reference to
+    it would name another entry.
+    """
+    text = read_text(value)
+    if not text.strip():
         raise ReadError("expected a non-empty name")
+    if text != text.strip():
+        raise ReadError("expected a name without blanks or line breaks at either end")
     return text
 
 
