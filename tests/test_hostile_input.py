@@ -2451,8 +2451,8 @@ based_on = "delete"
 """Names that begin with a tab or a carriage return, and references to them as written."""
 HANGS = "hangs for ever: {} is opened without checking that it is a regular file"
 TRACEBACK = "a traceback: {}"
-KNOWN_FAILURES: dict[str, tuple[str, str, Change, str, str]] = {
-    # description: (folder, file changed, change, command, what happens today)
+FOUND_IN_ISSUE_23: dict[str, tuple[str, str, Change, str, str]] = {
+    # description: (folder, file changed, change, command, what happened then)
     "report of a run folder whose manifest.json is a named pipe": (
         "run",
         "manifest.json",
@@ -2553,9 +2553,9 @@ KNOWN_FAILURES: dict[str, tuple[str, str, Change, str, str]] = {
         "mean '\\rphone'?' (run.policy too)",
     ),
 }
-"""Each failure the generator found that main still has, with its exact input and command."""
+"""Failures the generator found for issue 23, each with its exact input and command; all fixed."""
 FIXED_FAILURES: dict[str, tuple[str, str, Change, str, str]] = {
-    # Once pinned above; fixed, and run by the same test as a plain check.
+    # Once pinned; fixed, and run by the same test as a plain check.
     "report -o a dangling link": (
         "output",
         "report.html",
@@ -2585,27 +2585,12 @@ FIXED_FAILURES: dict[str, tuple[str, str, Change, str, str]] = {
         "replaced the link without --force (exit 0): Path.exists() follows links",
     ),
 }
-"""Each failure the generator found, with its exact input and command."""
-FIXED = {
-    "report of a run folder whose manifest.json is a named pipe",
-    "plot of a sweep folder whose summary.csv is a named pipe",
-    "sweep --resume of a folder whose plan.json is a named pipe",
-    "report of a compare folder whose manifest.json links to /dev/zero",
-    "sweep --resume of a plan asking for 0 replications",
-    "sweep --resume of a plan asking for -1 replications",
-    "sweep --resume of a plan with no policies",
-    "sweep --resume of a plan whose point sets an unknown key",
-    "reproduce of a sweep whose plan has the setting 'x'",
-    "sweep --resume of a plan with the setting 'x'",
-    "reproduce of a compare folder whose manifest has seed -5",
-    "sweep --resume of a plan whose base is not a table",
-    "sweep --resume of a plan of 100,000 points",
-    "validate of a file whose names begin with a tab or a carriage return",
-}
-"""Those fixed since: run as plain tests, each a refusal that names the file (no pin)."""
+KNOWN_FAILURES: dict[str, tuple[str, str, Change, str, str]] = {}
+"""Failures the generator finds that main still has: pinned as strict xfails until fixed."""
+FIXED_FAILURES |= FOUND_IN_ISSUE_23
 FOUND = {**KNOWN_FAILURES, **FIXED_FAILURES}
 KNOWN_SECONDS = 2.0
-"""Each of these finishes in well under a second once fixed; today a hang ends here."""
+"""A pinned failure that hangs ends here (a fixed one finishes in well under a second)."""
 
 
 @pytest.fixture(scope="module")
@@ -2634,12 +2619,10 @@ def known_runs(
         craft = Craft(key, change)
         result, args = crafted_case(results, case, craft, folder, command, record=name)
         commands[key], where[key] = args, result
-    known = {
-        key: args for key, args in commands.items() if key in KNOWN_FAILURES and key not in FIXED
-    }
+    known = {key: args for key, args in commands.items() if key in KNOWN_FAILURES}
     ran = run_bounded(known, seconds=KNOWN_SECONDS, gib=2)
     # Fixed ones get a generated command's time: the first to draw a chart imports matplotlib.
-    fixed = {key: commands[key] for key in commands if key in FIXED_FAILURES or key in FIXED}
+    fixed = {key: commands[key] for key in FIXED_FAILURES}
     ran |= run_bounded(fixed, gib=2)
     return {key: (ran[key], where[key]) for key in commands}
 
@@ -2650,10 +2633,7 @@ def known_runs(
     "key",
     [
         *(
-            pytest.param(
-                key,
-                marks=() if key in FIXED else pytest.mark.xfail(strict=True, reason=known[-1]),
-            )
+            pytest.param(key, marks=pytest.mark.xfail(strict=True, reason=known[-1]))
             for key, known in KNOWN_FAILURES.items()
         ),
         *FIXED_FAILURES,
