@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Sequence
 
@@ -21,6 +22,7 @@ from simcare.scenario import (
     Scenario,
     Shift,
     Team,
+    WordOfMouth,
 )
 
 # Property tests explore a fixed sequence of examples: the same on every run and machine, so a
@@ -77,6 +79,26 @@ def one_line(
 
 
 QUEUE_ONLY = Behaviour(max_attempts=1)
+
+
+def silenced(scenario: Scenario) -> Scenario:
+    """The scenario with no word of mouth at all: nobody told, no views of any post."""
+    return dataclasses.replace(
+        scenario,
+        word_of_mouth=WordOfMouth(
+            told_negative=(0.0, 0.0),
+            told_positive=(0.0, 0.0),
+            follower_reach=0.0,
+            reshare_share=0.0,
+            pile_on_per_min=0.0,
+        ),
+        channels={
+            name: dataclasses.replace(channel, audience_per_min=0.0)
+            for name, channel in scenario.channels.items()
+        },
+    )
+
+
 """Journeys of one contact: nobody retries or escalates (the queueing core on its own)."""
 
 

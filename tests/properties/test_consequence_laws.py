@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import exponential
+from conftest import exponential, silenced
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -200,19 +200,7 @@ def test_the_order_holds_for_a_scenarios_own_policies() -> None:
 def test_silence_spreads_nothing_and_costs_no_bystander(
     world: Scenario, policy: str, seed: int
 ) -> None:
-    quiet = dataclasses.replace(
-        world,
-        word_of_mouth=WordOfMouth(
-            told_negative=(0.0, 0.0),
-            told_positive=(0.0, 0.0),
-            follower_reach=0.0,
-            reshare_share=0.0,
-            pile_on_per_min=0.0,
-        ),
-        channels={
-            name: dataclasses.replace(c, audience_per_min=0.0) for name, c in world.channels.items()
-        },
-    )
+    quiet = silenced(world)
     values = outcomes(simulate(quiet, seed, 0, policy), quiet)
     for key in ("impressions_negative", "impressions_positive", "told_negative", "told_positive"):
         assert values[(key, "all")] == 0, key

@@ -11,11 +11,12 @@ import dataclasses
 
 import numpy as np
 import pytest
+from conftest import silenced
 
 from simcare.core.stats import estimate
 from simcare.metrics.tally import outcomes
 from simcare.model.replication import simulate
-from simcare.scenario import Scenario, Shift, WordOfMouth
+from simcare.scenario import Scenario, Shift
 from simcare.scenario.policy import BUILTIN_POLICIES
 from simcare.scenario_file import load_scenario
 
@@ -63,20 +64,7 @@ def test_ignore_everywhere_answers_nothing(fan: Scenario) -> None:
 
 
 def test_zero_word_of_mouth_parameters_give_zero_impressions(fan: Scenario) -> None:
-    silent_world = dataclasses.replace(
-        fan,
-        word_of_mouth=WordOfMouth(
-            told_negative=(0.0, 0.0),
-            told_positive=(0.0, 0.0),
-            follower_reach=0.0,
-            reshare_share=0.0,
-            pile_on_per_min=0.0,
-        ),
-        channels={
-            name: dataclasses.replace(channel, audience_per_min=0.0)
-            for name, channel in fan.channels.items()
-        },
-    )
+    silent_world = silenced(fan)
     for policy in ("ignore", "delete", "reply_public"):
         values = outcomes(simulate(silent_world, 3, 0, policy), silent_world)
         assert values[("public_posts", "all")] > 100
