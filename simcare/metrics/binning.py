@@ -76,15 +76,35 @@ def amount_in_bins(
     )
     per_bin += np.bincount(last, weights=amount * ((high - edges[last]) / length), minlength=bins)
     # Bins strictly between the first and the last are covered whole, at amount / length per
-    # unit of time; only intervals that cover a whole bin count here, so the rate stays below
-    # amount / that bin's width and its running sum loses nothing to rounding.
+    # unit of time: a running sum of the rates that start and stop at each bin.
     whole = last > first + 1
     rate = amount[whole] / length[whole]
-    step = np.bincount(first[whole] + 1, weights=rate, minlength=bins + 1) - np.bincount(
-        last[whole], weights=rate, minlength=bins + 1
-    )
-    per_bin += np.cumsum(step)[:bins] * np.diff(edges)
+    starts_at = np.bincount(first[whole] + 1, weights=rate, minlength=bins + 1)
+    stops_at = np.bincount(last[whole], weights=rate, minlength=bins + 1)
+    per_bin += _running_sum(starts_at, stops_at)[:bins] * np.diff(edges)
     return np.maximum(per_bin, 0.0)
+
+
+def _running_sum(added: np.ndarray, removed: np.ndarray) -> np.ndarray:
+    """The running sum of ``added - removed``, without losing small terms to large ones.
+
+    An interval far shorter than its bins has a huge rate; added and removed again, it would
+    wipe out the small rates summed with it (cumsum rounds 1e80 + 0.5 - 1e80 to 0). When the
+    rates span more than 1e6 the sum is compensated (Neumaier), element by element.
+    """
+    rates = added[added > 0]
+    if len(rates) == 0 or rates.max() <= 1e6 * rates.min():
+        return np.cumsum(added - removed)
+    out = np.empty(len(added))
+    total = lost = 0.0
+    for i, (plus, minus) in enumerate(zip(added.tolist(), removed.tolist(), strict=True)):
+        for term in (plus, -minus):
+            new = total + term
+            # What the addition rounded away, from the smaller of the two.
+            lost += (total - new) + term if abs(total) >= abs(term) else (term - new) + total
+            total = new
+        out[i] = total + lost
+    return out
 
 
 def step_integral(times: np.ndarray, levels: np.ndarray, at: np.ndarray) -> np.ndarray:

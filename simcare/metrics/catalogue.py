@@ -22,8 +22,9 @@ Definitions (contacts are those arriving after the warm-up; times in minutes):
   acknowledgement is an agent's handling, so it counts when it is sent). *Resolution* (per
   journey, by first channel): from the first complaint to the fix (journey ended resolved
   quickly, resolved, or intruded upon). A journey without an answer (a fix) by the end of the
-  run counts at its time so far (censored): the median is the time by which half the journeys
-  had one, a lower bound when fewer than half did; neither can fall when the same journeys
+  run (when problems stop, not after the drain) counts at its time so far (censored): the
+  median is the time by which half the journeys had one, a lower bound when fewer than half
+  did; neither can fall when the same journeys
   wait longer, nor when slow ones drop out unanswered.
 - *Occupancy*: agent time handling contacts / agent time on duty. *Utilisation*: handling /
   paid time, where paid time adds the team's shrinkage. Staff cost is paid hours × cost.

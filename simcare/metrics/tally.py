@@ -135,20 +135,23 @@ class Tally:
 
         First response is the first human answer in the journey (a live contact answered, an
         async reply sent; a deletion is none); resolution is the fix. Both run from the first
-        complaint; a journey without one when the run stops counts at its time so far
-        (censored), so neither can fall when the same journeys wait longer, nor when slow ones
-        drop out unanswered or unfixed.
+        complaint. A journey without one by the end of the run (``end_min``: when problems stop,
+        not the drain after it) counts at its time so far then (censored), so neither can fall
+        when the same journeys wait longer, nor when slow ones drop out unanswered or unfixed,
+        and neither depends on how long the drain is.
         """
         journeys = record.journeys
         measured = journeys.start_min >= record.warmup_min
         first_channel = journeys.channel.astype(np.intp)[measured]
+        # NaN (never answered) compares False, so it is censored too.
         answered_min = np.where(
-            np.isnan(journeys.first_response_min), record.stop_min, journeys.first_response_min
+            journeys.first_response_min <= record.end_min,
+            journeys.first_response_min,
+            record.end_min,
         )
         self.first_response.add(first_channel, (answered_min - journeys.start_min)[measured])
-        fixed_min = np.where(
-            np.isin(journeys.end, RESOLVED_ENDS), journeys.end_min, record.stop_min
-        )
+        fixed = np.isin(journeys.end, RESOLVED_ENDS) & (journeys.end_min <= record.end_min)
+        fixed_min = np.where(fixed, journeys.end_min, record.end_min)
         self.resolution.add(first_channel, (fixed_min - journeys.start_min)[measured])
 
     def _add_teams(self, record: RunRecord) -> None:
@@ -373,15 +376,20 @@ class Tally:
             + lost.bystanders_left * mean_value
         )
         prospects_value = (lost.prospects_won - lost.prospects_lost) * mean_value
-        customers_lost = min(float(base.sum()), self.left + silent + lost.bystanders_left)
+        counted = self.left + silent + lost.bystanders_left
+        # More problems than customers means some customers had several: nobody is lost twice,
+        # so every count of people lost (and their value) shrinks to fit the base.
+        once = min(1.0, float(base.sum()) / counted) if counted > 0 else 1.0
+        value_lost *= once
+        customers_lost = counted * once
         result.update(
             {
                 ("customer_base", "all"): float(base.sum()),
-                ("complainant_churn", "all"): self.left,
+                ("complainant_churn", "all"): self.left * once,
                 ("complainant_churn_rate", "all"): _ratio(self.left, self.journeys["journeys"]),
-                ("silent_churn", "all"): float(silent),
+                ("silent_churn", "all"): silent * once,
                 ("bystanders_reached", "all"): float(lost.bystanders_reached),
-                ("bystander_churn", "all"): float(lost.bystanders_left),
+                ("bystander_churn", "all"): lost.bystanders_left * once,
                 ("customers_lost", "all"): customers_lost,
                 ("customers_lost_share", "all"): _ratio(customers_lost, float(base.sum())),
                 ("prospects_lost", "all"): float(lost.prospects_lost),
@@ -391,9 +399,9 @@ class Tally:
             }
         )
         for cause in Cause:
-            result[("churned", f"cause:{cause.label}")] = float(self.causes[cause])
-        result[("churned", "cause:silent problem")] = float(silent)
-        result[("churned", "cause:bystander")] = float(lost.bystanders_left)
+            result[("churned", f"cause:{cause.label}")] = float(self.causes[cause]) * once
+        result[("churned", "cause:silent problem")] = silent * once
+        result[("churned", "cause:bystander")] = lost.bystanders_left * once
         return result, value_lost, prospects_value
 
 

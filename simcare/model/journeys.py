@@ -153,7 +153,7 @@ def repost_targets(channels: list[Channel], code: dict[str, int]) -> list[int]:
     return targets
 
 
-_FAILURE_OF_END = {
+FAILURE_OF_END = {
     JourneyEnd.WAITED: Failure.WAITED,
     JourneyEnd.IGNORED: Failure.IGNORED,
     JourneyEnd.UNRESOLVED: Failure.UNRESOLVED,
@@ -184,7 +184,7 @@ def assemble_journeys(
 
     steps = scenario.behaviour.anger_steps
     step_of_end = np.zeros(len(JourneyEnd))
-    for ending, failure in _FAILURE_OF_END.items():
+    for ending, failure in FAILURE_OF_END.items():
         step_of_end[ending] = steps[failure]
     anger = contacts["anger"][last] + step_of_end[end]
 

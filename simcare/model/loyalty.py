@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from simcare.model.journeys import FAILURE_OF_END
 from simcare.model.records import RESOLVED_ENDS, JourneyEnd, Journeys
 from simcare.scenario import Churn, Outcome, Scenario, Segment
 from simcare.scenario.policy import Policy
@@ -115,10 +116,11 @@ def leave_probability(
     other end); plus
 
     - the segment's log-odds of leaving a year, less the reference customer's (loyalty);
-    - ``anger_effect`` × (anger − 1), anger at the journey's end;
+    - ``anger_effect`` × the anger of failures before the last contact (the row prices the
+      first anger and the last failure: `_anger_beyond_the_row`);
     - ``wait_effect`` × (log(1 + w / e) − log 2), w the wait for a first answer by a person
       (`waits`) and e what the first channel leads customers to expect (0 when w = e), with
-      w / e at most `LATE_CAP`; 0 if nobody answered;
+      w / e at most `LATE_CAP`, and at it if nobody answered;
     - the policy: log(1 − satisfaction) for compensation, for depth, and for a follow-up if
       one was made, on resolved journeys; log(1 + dissatisfaction) for cross-selling, on
       answered ones.
@@ -140,12 +142,14 @@ def leave_probability(
         boosted = np.minimum(1.0, repurchase * (1.0 + churn.paradox_boost))
         repurchase = np.where(paradox, boosted, repurchase)
     expected = np.array([c.expected_response for c in scenario.channels.values()])
-    ratio = np.minimum(waits(journeys) / expected[journeys.channel], LATE_CAP)
-    # Never answered: the outcome's row (not fixed) already prices a wait with no end.
-    lateness = np.nan_to_num(np.log1p(ratio) - math.log(2.0))
-    anger = np.asarray(journeys.anger, dtype=float) - 1.0
+    # Never answered (NaN) is the latest answer of all: no answer is never better than one.
+    ratio = np.fmin(waits(journeys) / expected[journeys.channel], LATE_CAP)
+    lateness = np.log1p(np.where(np.isnan(ratio), LATE_CAP, ratio)) - math.log(2.0)
     with np.errstate(invalid="ignore"):  # an effect of 0 times an infinite anger
-        terms = [churn.anger_effect * anger, churn.wait_effect * lateness]
+        terms = [
+            churn.anger_effect * _anger_beyond_the_row(journeys, severity, end, scenario),
+            churn.wait_effect * lateness,
+        ]
     x = _logit(1.0 - repurchase) + _loyalty_shift(scenario)[segment]
     x = x + sum(np.clip(np.nan_to_num(term), -_FAR, _FAR) for term in terms)
 
@@ -165,6 +169,23 @@ def leave_probability(
     if not churn.open_as_unresolved:
         p = np.where(end == JourneyEnd.OPEN, 0.0, p)
     return p
+
+
+def _anger_beyond_the_row(
+    journeys: Journeys, severity: np.ndarray, end: np.ndarray, scenario: Scenario
+) -> np.ndarray:
+    """Anger from failures before the journey's last contact.
+
+    The TARP row already prices one complaint of the problem's loss, ending as it did: the
+    customer's first anger (the severity's) and the last failure's step are in it. Only the
+    failures before, which made the journey longer, add to the odds.
+    """
+    steps = scenario.behaviour.anger_steps
+    step_of_end = np.zeros(len(JourneyEnd))
+    for ending, failure in FAILURE_OF_END.items():
+        step_of_end[ending] = steps[failure]
+    first = np.array([s.anger for s in scenario.severities.values()])[severity]
+    return np.asarray(journeys.anger, dtype=float) - first - step_of_end[end]
 
 
 def _log_keep(satisfaction: float) -> float:

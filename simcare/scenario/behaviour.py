@@ -16,6 +16,7 @@ from simcare.scenario.in_file import FileKind, in_file
 from simcare.scenario.parts import (
     MAX_ATTEMPTS,
     MAX_LIFT,
+    MAX_PEOPLE,
     MAX_PILE_ON_PER_MIN,
     MAX_TOLD,
     MIN_TOLD_SHAPE,
@@ -189,6 +190,10 @@ class WordOfMouth:
             _check_share(key, getattr(self, key))
         if self.prospects is not None:
             _check_non_negative("prospects", self.prospects)
+            if self.prospects > MAX_PEOPLE:
+                raise _fail_expecting(
+                    "prospects", f"at most {MAX_PEOPLE:.0e} people", repr(self.prospects)
+                )
         for key in (
             "reshare_audience",
             "reshare_sigma",
@@ -237,16 +242,17 @@ class Churn:
     """Who leaves after a problem, and what that costs.
 
     The odds of leaving start from ``1 - repurchase[outcome]`` for the problem's loss size (the
-    reference customer) and are scaled, so the probability stays inside (0, 1): by the
-    segment's odds of leaving a year against the reference's, by ``exp(anger_effect * (anger -
-    1))``, by ``exp(wait_effect * (log(1 + wait / expected) - log 2))`` for how long the first
-    answer took against what the channel leads customers to expect, and by the policy's
-    modifiers.
+    reference customer, after one complaint that ended so) and are scaled, so the probability
+    stays inside (0, 1): by the segment's odds of leaving a year against the reference's, by
+    ``exp(anger_effect * a)`` for the anger ``a`` of failures before the last contact, by
+    ``exp(wait_effect * (log(1 + wait / expected) - log 2))`` for how long the first answer
+    took against what the channel leads customers to expect (a wait of ten times the expected
+    one, or no answer at all, counts as ten), and by the policy's modifiers.
 
     Attributes:
         small_loss, large_loss: share who buy again, by outcome (TARP).
         reference_loyalty: the loyalty of the average customer the table describes.
-        anger_effect: log-odds of leaving per unit of anger above 1.
+        anger_effect: log-odds of leaving per unit of anger from failures before the last.
         wait_effect: log-odds of leaving per unit of log(1 + wait / expected response).
         problem_share: share of a brand's customers who have a problem in a year; it sets the
             default customer base from the problem rate.

@@ -28,6 +28,8 @@ MAX_AUDIENCE_PER_MIN = 1e6
 """A channel's own audience: viewers per minute of a visible post."""
 MAX_PILE_ON_PER_MIN = 1.0
 """Pile-on comments per minute under one post (they are counted one by one)."""
+MAX_PEOPLE = 1e10
+"""The most customers or prospects a scenario may have: more people than live on Earth."""
 MAX_LIFT = 100.0
 """The largest reply lift and repost amplification (they multiply a post's audience)."""
 MIN_TOLD_SHAPE = 0.001
@@ -246,9 +248,12 @@ class Segment:
         if self.followers_sigma > 5:
             raise _fail_expecting("followers.sigma", "at most 5", repr(self.followers_sigma))
         _check_positive("patience_multiplier", self.patience_multiplier)
-        if self.customers is not None and not (self.customers >= 1 and self.customers.is_integer()):
+        customers = self.customers
+        if customers is not None and not (1 <= customers <= MAX_PEOPLE and customers.is_integer()):
             raise _fail_expecting(
-                "customers", "a whole number of customers, at least 1", repr(self.customers)
+                "customers",
+                f"a whole number of customers, from 1 to {MAX_PEOPLE:.0e} (more than live)",
+                repr(customers),
             )
 
 

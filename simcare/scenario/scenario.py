@@ -254,11 +254,14 @@ class Scenario:
     def customer_base(self) -> dict[str, float]:
         """Each segment's customers (people, not problems).
 
-        As given, else the problems the segment would have in a year at the run's rate,
-        divided by ``churn.problem_share``, the share of customers with a problem in a year
-        (docs/evidence.md, "Customers, churn and value").
+        As given, else the problems the segment would have in a year at the base rate
+        (``problems.rate``: incidents are not a normal year, and the run's length must not
+        change the brand), divided by ``churn.problem_share``, the share of customers with a
+        problem in a year (docs/evidence.md, "Customers, churn and value"); never fewer than
+        the problems expected in the run.
         """
-        per_year = self.expected_problems() * MINUTES_PER_YEAR / self.run.duration_min
+        per_year = self.problems.problems_per_min * MINUTES_PER_YEAR
+        per_year = max(per_year, self.expected_problems())
         shares = self._segment_shares()
         return {
             name: segment.customers

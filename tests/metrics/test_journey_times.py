@@ -41,7 +41,7 @@ def journey_times(
     that the checks below can tell the difference.
     """
     live = [c.mode is Mode.LIVE for c in scenario.channels.values()]
-    journeys, end = record.journeys, record.stop_min  # censored when the run stops
+    journeys, end = record.journeys, record.end_min  # censored when problems stop
     answers = [end] * len(journeys)
     for row in range(len(record)):
         if record.kind[row] == ContactKind.FOLLOW_UP or np.isnan(record.service_start_min[row]):
@@ -58,7 +58,8 @@ def journey_times(
         start = journeys.start_min[j]
         if start < record.warmup_min:
             continue
-        fixed = journeys.end_min[j] if journeys.end[j] in RESOLVED_ENDS else end
+        fixed_in_time = journeys.end[j] in RESOLVED_ENDS and journeys.end_min[j] <= end
+        fixed = journeys.end_min[j] if fixed_in_time else end
         rows.append((channel, float(answers[j] - start), float(fixed - start)))
     return rows
 

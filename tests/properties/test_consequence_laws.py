@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from simcare.core.stats import estimate
 from simcare.metrics.tally import outcomes
+from simcare.model.journeys import FAILURE_OF_END
 from simcare.model.loyalty import leave_probability
 from simcare.model.records import Cause, JourneyEnd, Journeys
 from simcare.model.replication import simulate
@@ -140,13 +141,17 @@ def test_nobody_is_lost_twice_and_reach_has_people_behind_it(
     assert set(np.unique(record.journeys.cause)) <= set(Cause)
 
 
-def _journeys(ends: list[JourneyEnd], wait: float, anger: float) -> Journeys:
+def _journeys(ends: list[JourneyEnd], wait: float, anger: float, scenario: Scenario) -> Journeys:
+    """Journeys as angry before their last contact, each ending its own way (so the last
+    failure's step is added to the anger, as a run does)."""
     n = len(ends)
+    steps = scenario.behaviour.anger_steps
+    last_step = [steps[FAILURE_OF_END[end]] if end in FAILURE_OF_END else 0.0 for end in ends]
     return Journeys(
         start_min=np.zeros(n),
         end=np.array(ends, dtype=np.int8),
         end_min=np.full(n, wait),
-        anger=np.full(n, anger),
+        anger=anger + np.array(last_step),
         attempts=np.ones(n, dtype=np.int64),
         answered=np.ones(n, dtype=np.int64),
         escalations=np.zeros(n, dtype=np.int64),
@@ -169,12 +174,12 @@ def _journeys(ends: list[JourneyEnd], wait: float, anger: float) -> Journeys:
 def test_the_chance_of_leaving_keeps_the_order_of_outcomes(
     world: Scenario, policy: str, wait: float, anger: float, severity: int
 ) -> None:
-    # The same customer, as angry and as long kept waiting, ending three ways.
+    # The same customer, as angry before the end and as long kept waiting, ending three ways.
     ends = [JourneyEnd.RESOLVED_QUICKLY, JourneyEnd.RESOLVED, JourneyEnd.UNRESOLVED]
     n = len(ends)
     for segment in range(len(world.segments)):
         p = leave_probability(
-            _journeys(ends, wait, anger),
+            _journeys(ends, wait, anger, world),
             np.full(n, segment),
             np.full(n, severity),
             world,
@@ -190,7 +195,7 @@ def test_the_order_holds_for_a_scenarios_own_policies() -> None:
     ends = [JourneyEnd.RESOLVED_QUICKLY, JourneyEnd.RESOLVED, JourneyEnd.UNRESOLVED]
     for name in case.policy_names:
         p = leave_probability(
-            _journeys(ends, 30.0, 2.0), np.zeros(3), np.zeros(3), case, case.policy(name)
+            _journeys(ends, 30.0, 2.0, case), np.zeros(3), np.zeros(3), case, case.policy(name)
         )
         assert p[0] <= p[1] <= p[2], name
 

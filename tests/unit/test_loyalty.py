@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from conftest import exponential
 
+from simcare.model.journeys import FAILURE_OF_END
 from simcare.model.loyalty import (
     MOST_PEOPLE,
     Heard,
@@ -23,6 +24,7 @@ from simcare.model.loyalty import (
 from simcare.model.records import JourneyEnd, Journeys
 from simcare.model.replication import simulate
 from simcare.scenario import (
+    Behaviour,
     Channel,
     Churn,
     Loss,
@@ -65,7 +67,7 @@ EXPECTED = 2.0  # minutes a phone customer expects to wait (a private live chann
 def journeys(
     ends: list[int],
     *,
-    anger: float | list[float] = 1.0,
+    anger: float | list[float] | None = None,
     attempts: int | list[int] = 1,
     answered: int | list[int] = 1,
     follow_ups: int | list[int] = 0,
@@ -82,7 +84,7 @@ def journeys(
         start_min=np.zeros(n),
         end=np.asarray(ends, dtype=np.int8),
         end_min=np.where(np.isnan(waited), EXPECTED, waited),
-        anger=column(anger, float),
+        anger=column(first_anger(ends) if anger is None else anger, float),
         attempts=column(attempts, np.int64),
         answered=column(answered, np.int64),
         escalations=np.zeros(n, dtype=np.int64),
@@ -92,6 +94,14 @@ def journeys(
         first_response_min=waited,
         cause=np.zeros(n, dtype=np.int8),
     )
+
+
+def first_anger(ends: list[int]) -> list[float]:
+    """The anger of a one-contact journey that ended so: 1, plus the failure's step."""
+    steps = Behaviour().anger_steps
+    return [
+        1.0 + (steps[FAILURE_OF_END[E(end)]] if E(end) in FAILURE_OF_END else 0.0) for end in ends
+    ]
 
 
 def leave(
@@ -162,17 +172,22 @@ def test_loyalty_scales_the_odds_against_the_reference():
     assert p.max() < 1.0  # no customer is certain to leave because of a multiplier
 
 
-def test_anger_scales_the_odds():
-    p = leave(world(), [E.UNRESOLVED] * 3, anger=[3.0, 0.0, 1.0])
-    expected = [probability(odds(0.54) * math.exp(0.2 * (a - 1))) for a in (3.0, 0.0, 1.0)]
+def test_anger_from_earlier_failures_scales_the_odds():
+    # The row prices the first anger (1) and the last failure's step (unresolved: 1); failures
+    # before it (anger above 2 here) raise the odds, e^(0.2 per unit).
+    p = leave(world(), [E.UNRESOLVED] * 3, anger=[4.0, 2.0, 2.5])
+    expected = [probability(odds(0.54) * math.exp(0.2 * (a - 2))) for a in (4.0, 2.0, 2.5)]
     np.testing.assert_allclose(p, expected)
+    # A quick fix after two ignored contacts (anger 3) is no longer the row's own customer.
+    fixed = leave(world(), [E.RESOLVED_QUICKLY], anger=3.0)
+    np.testing.assert_allclose(fixed, [probability(odds(0.05) * math.exp(0.4))])
 
 
 def test_waiting_longer_than_expected_raises_the_odds_and_shorter_lowers_them():
     # wait_effect 0.3 per log(1 + w / e), from w = e; waits past 10 e count as 10 e.
     waits = [0.0, EXPECTED, 4 * EXPECTED, 10 * EXPECTED, 1000 * EXPECTED, math.nan]
     p = leave(world(), [E.RESOLVED] * len(waits), wait=waits)
-    ratios = [0.0, 1.0, 4.0, 10.0, 10.0, 1.0]  # never answered: no wait term (as at 1)
+    ratios = [0.0, 1.0, 4.0, 10.0, 10.0, 10.0]  # never answered: the latest answer of all
     expected = [probability(odds(0.30) * ((1 + r) / 2) ** 0.3) for r in ratios]
     np.testing.assert_allclose(p, expected)
 

@@ -110,6 +110,11 @@ def test_hourly_series_average_the_hour():
 # Intervals far shorter than a bin, inside one and across an edge: no amount lost to rounding.
 @example(intervals=[(0.0, 1e-235, 1.0), (1.0, 1e-300, 5.0)], points=[0.0, 1.0, 2.0])
 @example(intervals=[(0.5 - 1e-12, 2e-12, 1e6), (0.0, 1.0, 3.0)], points=[0.0, 0.5, 1.0])
+# A tiny interval covering a tiny bin whole: its huge rate must not wipe out another's.
+@example(
+    intervals=[(0.0, 2.0, 1.0), (-4.519163917165835e-86, 1.0533289942166751e-81, 1.0)],
+    points=[0.0, 1.0, 2.0, 7.098061857188635e-84, -1.0],
+)
 def test_amount_in_bins_matches_brute_force(intervals, points):
     edges = np.sort(np.array(points))
     starts = np.array([s for s, _, _ in intervals], dtype=float)
