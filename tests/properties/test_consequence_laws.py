@@ -139,6 +139,33 @@ def test_nobody_is_lost_twice_and_reach_has_people_behind_it(
     assert not churn.left[p == 0].any()
     assert (p[record.journeys.end == JourneyEnd.OPEN] == 0).all()
     assert set(np.unique(record.journeys.cause)) <= set(Cause)
+    causes = sum(v for (key, _), v in values.items() if key == "churned")
+    assert causes == pytest.approx(values[("customers_lost", "all")])
+
+
+def test_more_problems_than_customers_lose_each_customer_once_in_every_row(
+    tmp_path: Path,
+) -> None:
+    # A Monday that gets the whole week's problems (weekday profile 7, 0, ...): about 700
+    # problems among 100 customers, though the file passes the check on the average rate.
+    crowded = tmp_path / "crowded.toml"
+    crowded.write_text(
+        'name = "crowded"\n[run]\nduration = "1d"\n'
+        '[problems]\nrate = "100/day"\nweekday_profile = [7, 0, 0, 0, 0, 0, 0]\n'
+        '[severities.bad]\ncomplaint_share = 0.2\nloss = "large"\n'
+        "[segments.buyer]\nloyalty = 0.2\ncustomers = 100\n"
+        '[channels.phone]\nmode = "live"\npatience = { dist = "exponential", mean = "2min" }\n'
+        '[teams.desk]\nchannels = ["phone"]\nagents = 1\nhandle_time.phone = { mean = "10min" }\n',
+        encoding="utf-8",
+    )
+    scenario = load_scenario(crowded)
+    values = outcomes(simulate(scenario, 3), scenario)
+    assert values[("problems", "all")] > 500
+    causes = sum(v for (key, _), v in values.items() if key == "churned")
+    assert values[("customers_lost", "all")] == pytest.approx(causes)
+    assert causes <= 100 + 1e-9
+    # The value lost is that of 100 customers at most (lifetime value 0.2 / 0.9 of 100 a year).
+    assert values[("lifetime_value_lost", "all")] <= 100 * 100 * 0.2 / 0.9 + 1e-6
 
 
 def _journeys(ends: list[JourneyEnd], wait: float, anger: float, scenario: Scenario) -> Journeys:
