@@ -23,10 +23,22 @@ from simcare.experiments.design import (
     latin_hypercube,
     parse_setting,
     point_scenario,
+    point_text,
 )
 from simcare.experiments.engine import PointRun, Precision, run_points
 from simcare.experiments.execution import make_executor
-from simcare.experiments.replicate import SummaryRow, summarise
+from simcare.experiments.summary import (
+    SUMMARY_COLUMNS,
+    Group,
+    Summary,
+    SummaryRow,
+    frame,
+    groups,
+    html_table,
+    summarise,
+    summary_record,
+    text_table,
+)
 from simcare.scenario import Scenario
 from simcare.scenario_file import load_scenario_data, scenario_from_dict, scenario_to_dict
 
@@ -36,7 +48,7 @@ MAX_PROBLEMS_SHOWN = 10
 """Problems listed when a plan has bad points (the rest are counted)."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False)
 class SweepPlan:
     """What a sweep runs: the base scenario, its points, the policies, seed and replications.
 
@@ -63,6 +75,13 @@ class SweepPlan:
     def keys(self) -> list[str]:
         """The swept keys, in the order they were set."""
         return [parse_setting(text).key for text in self.settings]
+
+    def __repr__(self) -> str:
+        return (
+            f"SweepPlan: {self.name}, {len(self.points)} points ({self.design}) × "
+            f"{len(self.policies)} policies ({', '.join(self.policies)}), {self.replications} "
+            f"replications, seed {self.seed}; settings {', '.join(self.settings)}"
+        )
 
     def scenario(self, point: int) -> Scenario:
         """Return one point's scenario (validated)."""
@@ -217,7 +236,7 @@ def _check_points(plan: SweepPlan) -> None:
         raise ScenarioError(shown)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False)
 class SweepResult:
     """What `run_sweep` returns: each point's replications under each policy.
 
@@ -236,19 +255,69 @@ class SweepResult:
         """The points that raised an error, in order."""
         return sorted(i for i, run in self.runs.items() if run.error is not None)
 
-    def summary(self, point: int, policy: str) -> list[SummaryRow]:
-        """The mean and 95% CI of every outcome at one point under one policy."""
-        key = (point, policy)
-        if key not in self._summaries:
-            self._summaries[key] = summarise(self.runs[point].values[policy])
-        return self._summaries[key]
+    @property
+    def summary(self) -> Summary:
+        """The mean and 95% CI of every outcome at every point under every policy.
+
+        Points that failed, or whose values were not kept, have no rows;
+        ``summary.where(point=2, policy="delete")`` picks one point and policy.
+        """
+        rows: list[SummaryRow] = []
+        for point, run in self.runs.items():
+            for policy, values in run.values.items():
+                if (point, policy) not in self._summaries:
+                    self._summaries[point, policy] = summarise(values, policy, point)
+                rows += self._summaries[point, policy]
+        return Summary(rows)
 
     def estimate(self, point: int, policy: str, outcome: str, scope: str = "all") -> Estimate:
         """One outcome at one point under one policy; KeyError names what is missing."""
-        for row in self.summary(point, policy):
-            if (row.outcome, row.scope) == (outcome, scope):
-                return row.estimate
-        raise KeyError(f"no outcome {outcome!r} in scope {scope!r}")
+        return self.summary.estimate(outcome, scope, policy=policy, point=point)
+
+    def to_frame(self) -> Any:
+        """A pandas DataFrame: one row per point, policy, outcome and scope.
+
+        Its columns: those of `SUMMARY_COLUMNS`, with the point's value of each swept key
+        after ``point``.
+        """
+        keys = self.plan.keys
+        columns = (*SUMMARY_COLUMNS[:2], *keys, *SUMMARY_COLUMNS[2:])
+        records = []
+        for row in self.summary:
+            assert row.point is not None  # every sweep row has its point
+            settings = self.plan.points[row.point]
+            records.append({**summary_record(row), **{key: settings[key] for key in keys}})
+        return frame(records, columns)
+
+    def _labels(self) -> dict[Group, str]:
+        """Each row's point settings and policy."""
+        return {
+            (
+                point,
+                policy,
+            ): f"{point_text(self.plan.points[point]) if point is not None else ''} {policy}"
+            for point, policy in groups(self.summary)
+        }
+
+    def _title(self) -> str:
+        plan = self.plan
+        failed = f", {len(self.failed)} failed" if self.failed else ""
+        return (
+            f"{plan.name}: {len(plan.points)} points{failed} × {len(plan.policies)} policies, "
+            f"{plan.replications} replications, seed {plan.seed}"
+        )
+
+    def __repr__(self) -> str:
+        return "\n".join(
+            [
+                f"SweepResult: {self._title()}; mean ±95% half-width:",
+                *text_table(self.summary, self._labels()),
+                "(.summary and .runs hold it all; .to_frame() for a table)",
+            ]
+        )
+
+    def _repr_html_(self) -> str:
+        return html_table(self.summary, self._labels(), self._title())
 
 
 def run_sweep(
