@@ -9,12 +9,20 @@ from typing import Any
 
 from simcare.core.randomness import make_streams
 from simcare.core.stats import Estimate
-from simcare.experiments.summary import Summary, group_labels, html_table, summarise, text_table
+from simcare.experiments.summary import (
+    Summary,
+    counted,
+    group_labels,
+    html_table,
+    summarise,
+    text_table,
+)
 from simcare.metrics import Outcomes
 from simcare.metrics.series import SeriesTally, TimeSeries
 from simcare.metrics.tally import Tally
 from simcare.model.records import RunRecord
 from simcare.model.replication import Replication
+from simcare.model.replication import simulate as simulate_scenario
 from simcare.scenario import Scenario
 from simcare.scenario_file import load_scenario
 
@@ -108,8 +116,8 @@ class RunResult:
 
     def _title(self) -> str:
         return (
-            f"{self.scenario.name} under {self.policy}: {self.replications} replications, "
-            f"seed {self.seed}"
+            f"{self.scenario.name} under {self.policy}: "
+            f"{counted(self.replications, 'replication', 'replications')}, seed {self.seed}"
         )
 
     def __repr__(self) -> str:
@@ -140,6 +148,16 @@ def as_scenario(scenario: Scenario | str | Path) -> Scenario:
         "scenario: expected a Scenario, a TOML file's path or a built-in case's name, found "
         f"{type(scenario).__name__}"
     )
+
+
+def simulate(
+    scenario: Scenario | str | Path, seed: int = 0, replication: int = 0, policy: str | None = None
+) -> RunRecord:
+    """Run one replication of a scenario (or a TOML file, or a case by name); return its records.
+
+    See `simcare.model.replication.simulate`, which takes a `Scenario` only.
+    """
+    return simulate_scenario(as_scenario(scenario), seed, replication, policy)
 
 
 def run_replications(

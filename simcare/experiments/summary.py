@@ -243,6 +243,11 @@ def summary_record(row: SummaryRow) -> dict[str, Any]:
 # --- short views: a few key outcomes, one row per policy (and point) ---
 
 
+def counted(count: int, thing: str, things: str) -> str:
+    """``1 policy``, ``2 policies``."""
+    return f"{count} {thing if count == 1 else things}"
+
+
 def format_number(value: float, unit: Unit) -> str:
     """A value short enough for a table cell: 81.2%, 3.4 min, -2.67M, 1,234."""
     if math.isnan(value):

@@ -32,6 +32,7 @@ from simcare.experiments.summary import (
     Group,
     Summary,
     SummaryRow,
+    counted,
     frame,
     groups,
     html_table,
@@ -78,9 +79,11 @@ class SweepPlan:
 
     def __repr__(self) -> str:
         return (
-            f"SweepPlan: {self.name}, {len(self.points)} points ({self.design}) × "
-            f"{len(self.policies)} policies ({', '.join(self.policies)}), {self.replications} "
-            f"replications, seed {self.seed}; settings {', '.join(self.settings)}"
+            f"SweepPlan: {self.name}, {counted(len(self.points), 'point', 'points')} "
+            f"({self.design}) × {counted(len(self.policies), 'policy', 'policies')} "
+            f"({', '.join(self.policies)}), "
+            f"{counted(self.replications, 'replication', 'replications')}, seed {self.seed}; "
+            f"settings {', '.join(self.settings)}"
         )
 
     def scenario(self, point: int) -> Scenario:
@@ -132,7 +135,7 @@ class SweepPlan:
 
 def plan_sweep(
     scenario: Scenario | str | Path,
-    settings: Sequence[str],
+    settings: str | Sequence[str],
     *,
     design: str = "grid",
     samples: int | None = None,
@@ -146,7 +149,8 @@ def plan_sweep(
     Args:
         scenario: a `Scenario`, a TOML file, or a built-in case by name; the settings change
             its keys as a scenario file writes them.
-        settings: ``KEY=V1,V2,...``, ``KEY=LO:HI:STEP`` or (for ``lhs``) ``KEY=LO:HI`` texts.
+        settings: ``KEY=V1,V2,...``, ``KEY=LO:HI:STEP`` or (for ``lhs``) ``KEY=LO:HI`` texts
+            (one text alone, or a list of them).
         design: ``grid`` (every combination) or ``lhs`` (a Latin hypercube).
         samples: the Latin hypercube's points.
         policies: the policies run at every point (default: the scenario's run.policy).
@@ -169,6 +173,8 @@ def plan_sweep(
     else:
         data, source, name = load_scenario_data(scenario)
     base = scenario_from_dict(data, name)  # the base file's own problems first
+    if isinstance(settings, str):  # one setting, not a list of one-letter texts
+        settings = [settings]
     parsed: list[Setting] = [parse_setting(text) for text in settings]
     check_distinct(parsed)
     if any(s.key == "run.policy" for s in parsed):
@@ -303,8 +309,9 @@ class SweepResult:
         plan = self.plan
         failed = f", {len(self.failed)} failed" if self.failed else ""
         return (
-            f"{plan.name}: {len(plan.points)} points{failed} × {len(plan.policies)} policies, "
-            f"{plan.replications} replications, seed {plan.seed}"
+            f"{plan.name}: {counted(len(plan.points), 'point', 'points')}{failed} × "
+            f"{counted(len(plan.policies), 'policy', 'policies')}, "
+            f"{counted(plan.replications, 'replication', 'replications')}, seed {plan.seed}"
         )
 
     def __repr__(self) -> str:
@@ -376,7 +383,7 @@ def run_sweep(
 
 def sweep(
     scenario: Scenario | str | Path,
-    settings: Sequence[str],
+    settings: str | Sequence[str],
     *,
     design: str = "grid",
     samples: int | None = None,
