@@ -24,6 +24,7 @@ __version__ = "0.2.0.dev0"
 if TYPE_CHECKING:
     from simcare.experiments.compare import Comparison, compare
     from simcare.experiments.engine import Precision
+    from simcare.experiments.guard import MainGuardError
     from simcare.experiments.replicate import RunResult, run_replications, simulate
     from simcare.experiments.summary import MissingExtraError, Summary
     from simcare.experiments.sweep import SweepPlan, SweepResult, plan_sweep, run_sweep, sweep
@@ -36,6 +37,7 @@ _HOMES = {
     "Precision": "simcare.experiments.engine",
     "RunResult": "simcare.experiments.replicate",
     "run_replications": "simcare.experiments.replicate",
+    "MainGuardError": "simcare.experiments.guard",
     "MissingExtraError": "simcare.experiments.summary",
     "Summary": "simcare.experiments.summary",
     "SweepPlan": "simcare.experiments.sweep",
@@ -50,6 +52,7 @@ _HOMES = {
 
 __all__ = [
     "Comparison",
+    "MainGuardError",
     "MissingExtraError",
     "Precision",
     "RunResult",
