@@ -249,19 +249,16 @@ def counted(count: int, thing: str, things: str) -> str:
 
 
 def format_number(value: float, unit: Unit) -> str:
-    """A value short enough for a table cell: 81.2%, 3.4 min, -2.67M, 1,234."""
+    """A value short enough for a table cell: 81.2%, 3.4 min, 58.5k min, -2.67M, 1.23k."""
     if math.isnan(value):
         return "–"
     if unit is Unit.SHARE:
         return f"{100 * value:.1f}%"
-    if unit is Unit.MINUTES:
-        return f"{value:.3g} min"
-    if unit is Unit.HOURS:
-        return f"{value:.3g} h"
-    for size, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+    suffix = {Unit.MINUTES: " min", Unit.HOURS: " h"}.get(unit, "")
+    for size, scale in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
         if abs(value) >= size:
-            return f"{value / size:.3g}{suffix}"
-    return f"{value:.3g}"
+            return f"{value / size:.3g}{scale}{suffix}"
+    return f"{value:.3g}{suffix}"
 
 
 Group = tuple[int | None, str | None]
