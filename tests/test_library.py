@@ -85,7 +85,7 @@ def test_results_show_a_short_text_and_an_html_table(results: Results) -> None:
         assert "Churn" in text or text.startswith("Summary: ")
         assert result._repr_html_().startswith("<table>")
     assert "reply_public" in repr(results[1])
-    assert f"{AGENTS}=2" in repr(results[2])
+    assert "agents=2 delete" in repr(results[2])
     assert len(repr(results[2].plan)) < 300
 
 

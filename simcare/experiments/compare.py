@@ -200,10 +200,12 @@ class Comparison:
             )
         return frame(records, (*SUMMARY_COLUMNS, *DIFFERENCE_COLUMNS))
 
-    def _title(self) -> str:
+    def _title(self) -> tuple[str, str]:
+        """What was compared, and how many times."""
         return (
-            f"{self.scenario.name}: {len(self.policies)} policies on the same customers, "
-            f"{self.replications} replications, seed {self.seed}, baseline {self.baseline}"
+            f"{self.scenario.name}, baseline {self.baseline}",
+            f"{len(self.policies)} policies on the same customers, {self.replications} "
+            f"replications, seed {self.seed}",
         )
 
     def __repr__(self) -> str:
@@ -213,7 +215,7 @@ class Comparison:
         ]
         return "\n".join(
             [
-                f"Comparison: {self._title()}; mean ±95% half-width:",
+                "Comparison: {}\n{}; mean ±95% half-width:".format(*self._title()),
                 *text_table(self.summary, group_labels(self.summary)),
                 *verdicts,
                 "(.summary, .differences and .verdicts hold it all; .to_frame() for a table)",
@@ -221,7 +223,7 @@ class Comparison:
         )
 
     def _repr_html_(self) -> str:
-        return html_table(self.summary, group_labels(self.summary), self._title())
+        return html_table(self.summary, group_labels(self.summary), "; ".join(self._title()))
 
 
 def verdict(outcome: str, baseline: str, values: dict[str, list[Outcomes]]) -> Verdict:

@@ -114,23 +114,22 @@ class RunResult:
         """The summary as a pandas DataFrame, one row per outcome and scope (see `Summary`)."""
         return self.summary.to_frame()
 
-    def _title(self) -> str:
-        return (
-            f"{self.scenario.name} under {self.policy}: "
-            f"{counted(self.replications, 'replication', 'replications')}, seed {self.seed}"
-        )
+    def _title(self) -> tuple[str, str]:
+        """What ran, and how many times."""
+        runs = counted(self.replications, "replication", "replications")
+        return f"{self.scenario.name} under {self.policy}", f"{runs}, seed {self.seed}"
 
     def __repr__(self) -> str:
         return "\n".join(
             [
-                f"RunResult: {self._title()}; mean ±95% half-width:",
+                "RunResult: {}\n{}; mean ±95% half-width:".format(*self._title()),
                 *text_table(self.summary, group_labels(self.summary)),
                 f"({len(self.summary)} outcomes and scopes in .summary; .to_frame() for a table)",
             ]
         )
 
     def _repr_html_(self) -> str:
-        return html_table(self.summary, group_labels(self.summary), self._title())
+        return html_table(self.summary, group_labels(self.summary), "; ".join(self._title()))
 
 
 def as_scenario(scenario: Scenario | str | Path) -> Scenario:

@@ -296,35 +296,40 @@ class SweepResult:
         return frame(records, columns)
 
     def _labels(self) -> dict[Group, str]:
-        """Each row's point settings and policy."""
-        return {
-            (
-                point,
-                policy,
-            ): f"{point_text(self.plan.points[point]) if point is not None else ''} {policy}"
-            for point, policy in groups(self.summary)
-        }
+        """Each row's point settings (keys by their last name, if that tells them apart)."""
+        keys = self.plan.keys
+        short = [key.rsplit(".", 1)[-1] for key in keys]
+        names = dict(zip(keys, short if len(set(short)) == len(short) else keys, strict=True))
+        labels = {}
+        for point, policy in groups(self.summary):
+            settings = self.plan.points[point] if point is not None else {}
+            labels[point, policy] = (
+                f"{point_text({names[k]: v for k, v in settings.items()})} {policy}"
+            )
+        return labels
 
-    def _title(self) -> str:
+    def _title(self) -> tuple[str, str]:
+        """What was swept, and how many times."""
         plan = self.plan
         failed = f", {len(self.failed)} failed" if self.failed else ""
         return (
-            f"{plan.name}: {counted(len(plan.points), 'point', 'points')}{failed} × "
+            f"{plan.name} over {', '.join(plan.keys)}",
+            f"{counted(len(plan.points), 'point', 'points')}{failed} × "
             f"{counted(len(plan.policies), 'policy', 'policies')}, "
-            f"{counted(plan.replications, 'replication', 'replications')}, seed {plan.seed}"
+            f"{counted(plan.replications, 'replication', 'replications')}, seed {plan.seed}",
         )
 
     def __repr__(self) -> str:
         return "\n".join(
             [
-                f"SweepResult: {self._title()}; mean ±95% half-width:",
+                "SweepResult: {}\n{}; mean ±95% half-width:".format(*self._title()),
                 *text_table(self.summary, self._labels()),
                 "(.summary and .runs hold it all; .to_frame() for a table)",
             ]
         )
 
     def _repr_html_(self) -> str:
-        return html_table(self.summary, self._labels(), self._title())
+        return html_table(self.summary, self._labels(), "; ".join(self._title()))
 
 
 def run_sweep(
