@@ -212,12 +212,13 @@ class Summary(Sequence[SummaryRow]):
 
 
 def _where(policy: str | None, point: int | None) -> str:
-    parts = [
-        f"policy {policy!r}" if policy is not None else "",
-        f"point {point}" * (point is not None),
-    ]
-    named = " and ".join(part for part in parts if part)
-    return f" for {named}" if named else ""
+    """`` for policy 'delete' and point 2``: the criteria given, for a message."""
+    parts = []
+    if policy is not None:
+        parts.append(f"policy {policy!r}")
+    if point is not None:
+        parts.append(f"point {point}")
+    return f" for {' and '.join(parts)}" if parts else ""
 
 
 def summary_record(row: SummaryRow) -> dict[str, Any]:
