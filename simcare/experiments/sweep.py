@@ -268,17 +268,23 @@ class SweepResult:
         Points that failed, or whose values were not kept, have no rows;
         ``summary.where(point=2, policy="delete")`` picks one point and policy.
         """
-        rows: list[SummaryRow] = []
-        for point, run in self.runs.items():
-            for policy, values in run.values.items():
-                if (point, policy) not in self._summaries:
-                    self._summaries[point, policy] = summarise(values, policy, point)
-                rows += self._summaries[point, policy]
-        return Summary(rows)
+        return Summary(
+            row
+            for point, run in self.runs.items()
+            for policy in run.values
+            for row in self._rows(point, policy)
+        )
+
+    def _rows(self, point: int, policy: str) -> list[SummaryRow]:
+        """One point's summary under one policy, worked out once."""
+        if (point, policy) not in self._summaries:
+            values = self.runs[point].values[policy]
+            self._summaries[point, policy] = summarise(values, policy, point)
+        return self._summaries[point, policy]
 
     def estimate(self, point: int, policy: str, outcome: str, scope: str = "all") -> Estimate:
         """One outcome at one point under one policy; KeyError names what is missing."""
-        return self.summary.estimate(outcome, scope, policy=policy, point=point)
+        return Summary(self._rows(point, policy)).estimate(outcome, scope)
 
     def to_frame(self) -> Any:
         """A pandas DataFrame: one row per point, policy, outcome and scope.
