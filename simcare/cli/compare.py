@@ -96,6 +96,7 @@ def compare_command(
     from simcare.experiments.execution import default_workers
     from simcare.reports.comparison import TABLE_OUTCOMES
     from simcare.results.write import CHART_FORMATS, Provenance, command_line, now
+    from simcare.scenario.alike import alike_notes
 
     loaded = load(scenario)
     chosen = split(policies)
@@ -132,6 +133,9 @@ def compare_command(
             writing = True
             _write(comparison, out, provenance, force)
     _print_comparison(comparison, columns, output_format, out)
+    # Identical columns puzzle a reader when the cause is the scenario, not the policies.
+    for note in alike_notes(loaded, comparison.policies):
+        stderr.print(shown(f"Note: {note}"), markup=False, highlight=False)
     if plots and out is not None:
         draw_charts(out, None, list(CHART_FORMATS), split(outcomes))
 
