@@ -96,7 +96,6 @@ def compare_command(
     from simcare.experiments.execution import default_workers
     from simcare.reports.comparison import TABLE_OUTCOMES
     from simcare.results.write import CHART_FORMATS, Provenance, command_line, now
-    from simcare.scenario.alike import alike_notes
 
     loaded = load(scenario)
     chosen = split(policies)
@@ -133,9 +132,6 @@ def compare_command(
             writing = True
             _write(comparison, out, provenance, force)
     _print_comparison(comparison, columns, output_format, out)
-    # Identical columns puzzle a reader when the cause is the scenario, not the policies.
-    for note in alike_notes(loaded, comparison.policies):
-        stderr.print(shown(f"Note: {note}"), markup=False, highlight=False)
     if plots and out is not None:
         draw_charts(out, None, list(CHART_FORMATS), split(outcomes))
 
@@ -172,6 +168,15 @@ def _print_comparison(
         stdout.print_json(json.dumps(comparison_json(comparison, _verdict_texts(comparison))))
     else:
         write_data(to_csv(comparison_records(comparison), COMPARISON_COLUMNS))
+    _note_alike_policies(comparison)
+
+
+def _note_alike_policies(comparison: Comparison) -> None:
+    """Say on stderr why policies come out identical when the scenario is the cause."""
+    from simcare.scenario.alike import alike_notes
+
+    for note in alike_notes(comparison.scenario, comparison.policies):
+        stderr.print(shown(f"Note: {note}"), markup=False, highlight=False)
 
 
 def _verdict_texts(comparison: Comparison) -> list[str]:
