@@ -113,8 +113,16 @@ class Scenario:
                     "complaint_share is 0); give problems.rate, the problems, instead",
                 )
             ]
-        derived = replace(self.problems, problems_per_min=complaints / share)
-        object.__setattr__(self, "problems", derived)
+        rate = complaints / share
+        if not math.isfinite(rate):
+            return [
+                Problem(
+                    "problems.complaints",
+                    f"too many for a complaint share of {share:g}: the problems they need "
+                    "are more than can be counted",
+                )
+            ]
+        object.__setattr__(self, "problems", replace(self.problems, problems_per_min=rate))
         return []
 
     def complaint_share(self) -> float:

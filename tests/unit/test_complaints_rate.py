@@ -101,6 +101,12 @@ def test_complaints_cannot_be_met_when_no_problem_becomes_a_complaint() -> None:
     assert "problems.rate" in str(caught.value)  # says what to give instead
 
 
+def test_complaints_too_many_to_count_are_refused_naming_the_key() -> None:
+    rare = '[severities.minor]\ncomplaint_share = 1e-10\n'
+    with pytest.raises(ScenarioError, match=r"problems\.complaints: too many"):
+        loads_scenario(scenario_text('complaints = "1e300/min"', rare))
+
+
 def test_a_scenario_built_in_code_takes_complaints_too() -> None:
     scenario = Scenario(
         name="coded",
