@@ -1,29 +1,36 @@
-"""`simcare outcomes`: every outcome key, with its label and unit (for --outcomes and the like)."""
+"""`simcare outcomes`: every outcome key, with its unit and label (for --outcomes and the like)."""
 
 from __future__ import annotations
 
+import textwrap
+
 from simcare.cli.console import stdout
+
+_LEAST_LABEL_WIDTH = 20
+"""A label is wrapped to the terminal's width, but never narrower than this."""
 
 
 def outcomes_command() -> None:
-    """List every outcome key with its label and unit, for --outcomes and --target-outcome.
+    """List every outcome key with its unit and label, for --outcomes and --target-outcome.
 
     Example: simcare outcomes
     """
-    from rich.table import Table
-    from rich.text import Text
-
     from simcare.metrics import OUTCOMES
 
-    table = Table(box=None, pad_edge=False, header_style="bold")
-    table.add_column("Key", no_wrap=True)
-    table.add_column("Unit", no_wrap=True)
-    table.add_column("Label")
-    for key, spec in OUTCOMES.items():
-        table.add_row(key, spec.unit.value, Text(spec.label))
-    stdout.print(table)
+    rows = [("Key", "Unit", "Label")]
+    rows += [(key, spec.unit.value, spec.label) for key, spec in OUTCOMES.items()]
+    key_width = max(len(key) for key, _, _ in rows)
+    unit_width = max(len(unit) for _, unit, _ in rows)
+    indent = " " * (key_width + unit_width + 4)
+    # Wrapped under its own column on a narrow terminal; piped, the console is wide enough.
+    label_width = max(_LEAST_LABEL_WIDTH, stdout.width - len(indent))
+    for key, unit, label in rows:
+        first, *rest = textwrap.wrap(label, label_width)
+        lines = [f"{key:<{key_width}}  {unit:<{unit_width}}  {first}"]
+        lines += [indent + line for line in rest]
+        stdout.print("\n".join(lines), markup=False, highlight=False)
     stdout.print(
-        "Use them as: simcare compare CASE --outcomes complainant_churn_rate,net_value",
+        "\nUse them as: simcare compare CASE --outcomes complainant_churn_rate,net_value",
         markup=False,
         highlight=False,
     )
