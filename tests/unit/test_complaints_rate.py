@@ -102,7 +102,7 @@ def test_complaints_cannot_be_met_when_no_problem_becomes_a_complaint() -> None:
 
 
 def test_complaints_too_many_to_count_are_refused_naming_the_key() -> None:
-    rare = '[severities.minor]\ncomplaint_share = 1e-10\n'
+    rare = "[severities.minor]\ncomplaint_share = 1e-10\n"
     with pytest.raises(ScenarioError, match=r"problems\.complaints: too many"):
         loads_scenario(scenario_text('complaints = "1e300/min"', rare))
 
