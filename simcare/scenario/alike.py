@@ -47,14 +47,14 @@ def why_alike(scenario: Scenario, group: Sequence[str]) -> str:
     if not public:
         return (
             "no channel is public, so there is no post to delete, answer in public or "
-            "acknowledge: each answers in private. Add a public channel (visibility = "
-            '"public", as `simcare init` writes) to tell them apart'
+            "acknowledge, and each answers in private. A public channel (visibility = "
+            '"public", as `simcare init` writes) would tell them apart'
         )
     deletable = [channel for channel in public if Delete().refuses(channel) is None]
     if not deletable and any(scenario.policy(name).based_on == Delete.key for name in group):
         return (
-            "no public channel is brand-owned, so there is no post the brand may delete: "
-            "delete answers in private. Add a channel with brand_owned = true to tell them apart"
+            "no public channel is brand-owned, so delete has no post it may remove and "
+            "answers in private. A public channel with brand_owned = true would tell them apart"
         )
     return "they do the same on every channel of this scenario, with the same modifiers"
 
