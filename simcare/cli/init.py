@@ -19,6 +19,7 @@ def init_command(
         str | None,
         typer.Option(
             "--from",
+            metavar="CASE",
             help="Start from this built-in case (see `simcare cases`), named after PATH.",
         ),
     ] = None,
