@@ -3,6 +3,7 @@ note on identical policies, validate's placeholder warning, and the outcome keys
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ from simcare.metrics import OUTCOMES
 from simcare.scenario import Visibility
 from simcare.scenario.alike import alike_notes, alike_policies
 from simcare.scenario_file import builtin_scenarios, load_scenario, loads_scenario
-from simcare.scenario_file.starter import STARTER_BRIEFING, starter_text
+from simcare.scenario_file.starter import STARTER_BRIEFING, case_starter_text, starter_text
 
 BUILT_IN = ["ignore", "delete", "reply_public", "reply_private", "acknowledge_then_private"]
 PRIVATE_ONLY = """
@@ -59,6 +60,15 @@ def test_init_from_a_case_names_it_after_the_file_and_keeps_its_briefing(tmp_pat
     checked = invoke("validate", path)
     assert checked.exit_code == 0
     assert "warning" not in checked.stderr
+
+
+@pytest.mark.parametrize("case", sorted(builtin_scenarios()))
+def test_every_case_starts_a_brand_equal_to_it_but_for_its_name(case: str) -> None:
+    text = case_starter_text(case, "our_brand")
+    assert text.startswith(f"# Started from the built-in case {case} ")
+    started, original = loads_scenario(text), load_scenario(case)
+    assert started.name == "our_brand"
+    assert dataclasses.replace(started, name=original.name) == original
 
 
 def test_init_from_refuses_to_overwrite_without_force(tmp_path: Path) -> None:
@@ -152,6 +162,17 @@ def test_on_an_open_network_alone_only_delete_falls_back_to_private() -> None:
     assert alike_policies(scenario, BUILT_IN) == [["delete", "reply_private"]]
     (note,) = alike_notes(scenario, BUILT_IN)
     assert "no public channel is brand-owned" in note
+
+
+def test_a_policy_of_the_scenario_that_changes_nothing_is_named_alike() -> None:
+    own = PRIVATE_ONLY + '[policies.as_usual]\nbased_on = "reply_public"\n'
+    scenario = loads_scenario(own)
+    names = ["reply_private", "as_usual", "ignore"]
+    assert alike_policies(scenario, names) == [["reply_private", "as_usual"]]
+    (note,) = alike_notes(scenario, names)
+    assert "no channel is public" in note  # reply_public falls back to private here too
+    with_coupon = own + "compensation = { cost = 5, satisfaction = 0.1 }\n"
+    assert alike_policies(loads_scenario(with_coupon), names) == []
 
 
 def test_compare_explains_identical_policies_on_stderr(tmp_path: Path) -> None:
