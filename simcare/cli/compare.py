@@ -168,6 +168,15 @@ def _print_comparison(
         stdout.print_json(json.dumps(comparison_json(comparison, _verdict_texts(comparison))))
     else:
         write_data(to_csv(comparison_records(comparison), COMPARISON_COLUMNS))
+    _note_alike_policies(comparison)
+
+
+def _note_alike_policies(comparison: Comparison) -> None:
+    """Say on stderr why policies come out identical when the scenario is the cause."""
+    from simcare.scenario.alike import alike_notes
+
+    for note in alike_notes(comparison.scenario, comparison.policies):
+        stderr.print(shown(f"Note: {note}"), markup=False, highlight=False)
 
 
 def _verdict_texts(comparison: Comparison) -> list[str]:
