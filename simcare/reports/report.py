@@ -20,6 +20,7 @@ from simcare.reports.html import (
     definition_list,
     escape,
     figure,
+    figures,
     inline,
     inline_svg,
     join,
@@ -110,18 +111,29 @@ def _mean_text(row: Row, currency: str) -> str:
     return mean_text(row.mean, half, unit_named(row.unit), currency)
 
 
+def _identical(row: Row) -> bool:
+    """Whether a policy gave exactly the baseline's value in every replication, as the CLI says.
+
+    The difference is 0 and so is its interval (with one replication, it has none).
+    """
+    ends = (row.difference_low, row.difference_high)
+    return row.difference == 0 and (ends == (0, 0) or all(map(math.isnan, ends)))
+
+
 def _comparison_cell(results: Results, policy: str, outcome: str) -> Html:
     row = results.row(policy, outcome)
-    mean = _mean_text(row, results.currency)
+    mean = figures(_mean_text(row, results.currency))
     if policy == results.baseline:
-        return join([tag("div", mean, class_="nowrap"), tag("div", "baseline", class_="baseline")])
+        return join([tag("div", mean), tag("div", "baseline", class_="baseline")])
+    if _identical(row):
+        return join([tag("div", mean), tag("div", figures("Δ 0, identical"), class_="close")])
     unit = unit_named(row.unit)
     half = (row.difference_high - row.difference_low) / 2
     delta = f"Δ {difference_text(row.difference, unit, results.currency)}"
     if math.isfinite(half) and half > 0:
         delta += f" ±{difference_text(half, unit, results.currency, sign=False)}"
     style = _CALL_CLASSES.get(row.call, "close")
-    parts = [tag("div", mean, class_="nowrap"), tag("div", delta, class_=f"nowrap {style}")]
+    parts = [tag("div", mean), tag("div", figures(delta), class_=style)]
     if row.call:
         parts.append(tag("div", row.call, class_=style))
     return join(parts)
@@ -133,9 +145,7 @@ def _comparison(folder: Path, results: Results) -> list[Html]:
     if verdicts:
         parts += [
             tag("h2", "What the comparison says"),
-            tag(
-                "ul", join(tag("li", _unbroken_signs(text)) for text in verdicts), class_="verdicts"
-            ),
+            tag("ul", join(tag("li", figures(text)) for text in verdicts), class_="verdicts"),
         ]
     outcomes = _outcomes(results)
     rows = [
@@ -160,18 +170,13 @@ def _breakable(name: str) -> Html:
     return Html(escape(name).replace("_", "_<wbr>"))
 
 
-def _unbroken_signs(text: str) -> str:
-    """Keep a minus sign on the line of its number ("−$2.6M" never splits after the "−")."""
-    return text.replace("−", "−\u2060")
-
-
 def _run(results: Results) -> list[Html]:
     outcomes = _outcomes(results)
     policy = results.policies[0]
     rows = []
     for outcome in outcomes:
         row = results.row(policy, outcome)
-        rows.append([results.label(outcome), _mean_text(row, results.currency)])
+        rows.append([results.label(outcome), figures(_mean_text(row, results.currency))])
     caption = "The mean over replications ±95% half-width; shares in percentage points."
     return [tag("h2", "Outcomes"), table(["Outcome", "Mean ±95%"], rows, caption=caption)]
 
@@ -182,7 +187,7 @@ def _sweep(results: Results) -> list[Html]:
     for point, settings in results.points():
         for policy in results.policies:
             cells = [
-                _mean_text(results.row(policy, outcome, point=point), results.currency)
+                figures(_mean_text(results.row(policy, outcome, point=point), results.currency))
                 for outcome in outcomes
             ]
             rows.append([str(point), *settings, policy, *cells])
