@@ -107,3 +107,18 @@ def test_in_a_browser_no_number_of_a_sweep_report_splits_across_lines(tmp_path: 
     page.write_text(report_html(out), encoding="utf-8")
     # Narrow, as on a phone: the table's cells wrap, but never inside a number.
     assert _split_numbers(page, 360) == []
+
+
+def test_the_differences_chart_marks_an_identical_policy_identical(compared: Path) -> None:
+    import matplotlib.pyplot as plt
+
+    from simcare.reports.charts.compare import difference_chart
+    from simcare.results.read import read_results
+
+    assert ("reply_public", "went_public_share") in _identical_cells(compared)
+    figure = difference_chart(read_results(compared), ["went_public_share"])
+    try:
+        legend = [text.get_text() for text in figure.legends[0].get_texts()]
+    finally:
+        plt.close(figure)
+    assert "identical (the same in every replication)" in legend

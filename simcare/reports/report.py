@@ -14,7 +14,7 @@ from typing import Any
 
 from simcare.reports.charts.folder import chart_svgs, read_folder
 from simcare.reports.comparison import SHORT_LABELS, TABLE_OUTCOMES
-from simcare.reports.format import difference_text, mean_text, unit_named
+from simcare.reports.format import difference_text, identical, mean_text, unit_named
 from simcare.reports.html import (
     Html,
     definition_list,
@@ -111,21 +111,12 @@ def _mean_text(row: Row, currency: str) -> str:
     return mean_text(row.mean, half, unit_named(row.unit), currency)
 
 
-def _identical(row: Row) -> bool:
-    """Whether a policy gave exactly the baseline's value in every replication, as the CLI says.
-
-    The difference is 0 and so is its interval (with one replication, it has none).
-    """
-    ends = (row.difference_low, row.difference_high)
-    return row.difference == 0 and (ends == (0, 0) or all(map(math.isnan, ends)))
-
-
 def _comparison_cell(results: Results, policy: str, outcome: str) -> Html:
     row = results.row(policy, outcome)
     mean = figures(_mean_text(row, results.currency))
     if policy == results.baseline:
         return join([tag("div", mean), tag("div", "baseline", class_="baseline")])
-    if _identical(row):
+    if identical(row.difference, row.difference_low, row.difference_high):
         return join([tag("div", mean), tag("div", figures("Δ 0, identical"), class_="close")])
     unit = unit_named(row.unit)
     half = (row.difference_high - row.difference_low) / 2
