@@ -115,16 +115,20 @@ def _comparison_cell(results: Results, policy: str, outcome: str) -> Html:
     row = results.row(policy, outcome)
     mean = figures(_mean_text(row, results.currency))
     if policy == results.baseline:
-        return join([tag("div", mean), tag("div", "baseline", class_="baseline")])
+        return join([tag("div", mean, class_="nowrap"), tag("div", "baseline", class_="baseline")])
     if identical(row.difference, row.difference_low, row.difference_high):
-        return join([tag("div", mean), tag("div", figures("Δ 0, identical"), class_="close")])
+        said = tag("div", figures("Δ 0, identical"), class_="nowrap close")
+        return join([tag("div", mean, class_="nowrap"), said])
     unit = unit_named(row.unit)
     half = (row.difference_high - row.difference_low) / 2
     delta = f"Δ {difference_text(row.difference, unit, results.currency)}"
     if math.isfinite(half) and half > 0:
         delta += f" ±{difference_text(half, unit, results.currency, sign=False)}"
     style = _CALL_CLASSES.get(row.call, "close")
-    parts = [tag("div", mean), tag("div", figures(delta), class_=style)]
+    parts = [
+        tag("div", mean, class_="nowrap"),
+        tag("div", figures(delta), class_=f"nowrap {style}"),
+    ]
     if row.call:
         parts.append(tag("div", row.call, class_=style))
     return join(parts)
@@ -157,8 +161,8 @@ def _comparison(folder: Path, results: Results) -> list[Html]:
 
 
 def _breakable(name: str) -> Html:
-    """A policy name that may wrap after its underscores in a narrow column."""
-    return Html(escape(name).replace("_", "_<wbr>"))
+    """A policy name or dotted key that may wrap after its underscores and dots when narrow."""
+    return Html(escape(name).replace("_", "_<wbr>").replace(".", ".<wbr>"))
 
 
 def _run(results: Results) -> list[Html]:
@@ -186,7 +190,8 @@ def _sweep(results: Results) -> list[Html]:
         settings = failed.settings or ("",) * len(results.keys)
         rows.append([str(failed.point), *settings, "failed", *("—" for _ in outcomes)])
     rows.sort(key=lambda row: int(row[0]))  # by point (stable: policies keep their order)
-    headers = ["Point", *results.keys, "Policy", *(_heading(results, o) for o in outcomes)]
+    keys = [_breakable(key) for key in results.keys]
+    headers = ["Point", *keys, "Policy", *(_heading(results, o) for o in outcomes)]
     caption = "Each cell: the mean ±95% half-width; shares in percentage points."
     first_number = len(results.keys) + 2
     return [
