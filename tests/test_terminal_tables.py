@@ -209,3 +209,45 @@ def test_piped_sweep_keeps_its_keys_unbroken_on_one_row_per_point_and_policy(
     body = [line for line in lines(output) if line.startswith("│")]
     assert len(body) == 4
     assert all(len(NUMBER.findall(line)) >= 4 + 2 for line in body)
+
+
+# --- a real terminal ---
+
+
+def in_terminal(columns: int, *args: str | Path) -> str:
+    """simcare's stdout in a pseudo-terminal ``columns`` wide (no COLUMNS: its size is asked)."""
+    pty = pytest.importorskip("pty")
+    import fcntl
+    import struct
+    import termios
+
+    env = {k: v for k, v in os.environ.items() if k != "COLUMNS"}
+    env["NO_COLOR"] = "1"
+    leader, follower = pty.openpty()
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 40, columns, 0, 0))
+    with subprocess.Popen(
+        [sys.executable, "-m", "simcare", *map(str, args)],
+        stdout=follower,
+        stderr=subprocess.DEVNULL,
+        env=env,
+    ) as process:
+        os.close(follower)
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # the terminal closed: the program ended
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        os.close(leader)
+    assert process.returncode == 0
+    text = b"".join(chunks).decode("utf-8").replace("\r\n", "\n")
+    return re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", text)  # any escape sequence left
+
+
+def test_in_an_80_column_terminal_compare_asks_its_size_and_fits(fan: Path) -> None:
+    output = in_terminal(80, "compare", fan, "-p", POLICIES, "-r", "2", "-w", "1")
+    assert_fits(output, 80)
+    assert any(line.startswith("Net value (revenue") for line in lines(output))
