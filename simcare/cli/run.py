@@ -9,7 +9,14 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from simcare.cli.checks import check_policies, check_workload, load
-from simcare.cli.console import progress, stderr, stdout, write_data
+from simcare.cli.console import (
+    layout_width,
+    print_laid_out,
+    progress,
+    stderr,
+    stdout,
+    write_data,
+)
 from simcare.cli.exits import EXIT_USAGE, exit_codes, fail, interrupted_writing
 from simcare.cli.options import (
     ForceOption,
@@ -108,11 +115,12 @@ def run_command(
 
 def _print_run(result: RunResult, output_format: OutputFormat, out: Path | None) -> None:
     """Print the outcomes on stdout as a table, JSON or CSV."""
-    from simcare.reports.tables import summary_table
+    from simcare.reports.tables import summary_layout
     from simcare.results.rows import SUMMARY_COLUMNS, summary_records, to_csv
 
     if output_format is OutputFormat.TABLE:
-        stdout.print(summary_table(result))
+        width = layout_width()
+        print_laid_out(summary_layout(result, width), width)
         if out is not None:
             stderr.print(shown(f"Results written to {out}"), markup=False, highlight=False)
     elif output_format is OutputFormat.JSON:
