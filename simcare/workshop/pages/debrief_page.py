@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from simcare.experiments.design import format_value
 from simcare.reports.html import Html, definition_list, inline, join, page, table, tag
 from simcare.reports.story import Story, clock, introduce, sentence, summary_lines
 from simcare.results.write import versions
@@ -201,8 +202,10 @@ def _team_section(debrief: Debrief, team: TeamResult) -> Html:
     ]
     for lever in workshop.levers:
         value = decisions.levers[lever.key]
-        change = "as in the case" if value == lever.current else f"case: {lever.current}"
-        items.append((f"Agents, {lever.team} ({lever.shift})", f"{value} ({change})"))
+        case = format_value(lever.current)
+        change = "as in the case" if value == lever.current else f"case: {case}"
+        label = f"{lever.label} ({lever.shift})" if lever.agents else lever.label
+        items.append((label, f"{format_value(value)} ({change})"))
     if decisions.reasoning:
         items.append(("Why", decisions.reasoning))
     if decisions.source:

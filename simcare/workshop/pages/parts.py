@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 from simcare.experiments.compare import Call
+from simcare.experiments.design import format_value
 from simcare.reports.format import difference_text, mean_text
 from simcare.workshop.case import Workshop
 from simcare.workshop.debrief import TeamResult
@@ -73,14 +74,17 @@ def cell_lines(measure: Measure, team: TeamResult, currency: str) -> list[tuple[
 
 
 def decision_summary(workshop: Workshop, decisions: Decisions) -> str:
-    """The levers a team changed, in one line ("staffing as in the case" if none)."""
+    """The levers a team changed, in one line ("levers as in the case" if none)."""
     changes = decisions.changes(workshop)
     if not changes:
-        return "staffing as in the case"
+        return "levers as in the case"
     parts = []
     for key, value in changes.items():
         lever = workshop.lever(key)
-        parts.append(f"{lever.team}, {lever.shift}: {lever.current} → {value} agents")
+        if lever.agents:
+            parts.append(f"{lever.team}, {lever.shift}: {lever.current} → {value} agents")
+        else:
+            parts.append(f"{lever.key}: {format_value(lever.current)} → {format_value(value)}")
     return "; ".join(parts)
 
 
