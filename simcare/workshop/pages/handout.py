@@ -132,13 +132,15 @@ def _student_parts(
     policy_text = workshop.policy_description(scenario.run.policy)
     parts += [
         *workload_section(workload, policy_text),
-        tag("h2", "Your levers"),
-        tag(
-            "p",
-            "Everything else about the case (customers, channels, how people react) is fixed. "
-            "Levers you leave alone keep the value in the “Now” column.",
+        kept(
+            tag("h2", "Your levers"),
+            tag(
+                "p",
+                "Everything else about the case (customers, channels, how people react) is "
+                "fixed. Levers you leave alone keep the value in the “Now” column.",
+            ),
+            _levers_table(workshop),
         ),
-        _levers_table(workshop),
         *_scoring(workshop),
         tag("h2", "Questions for your team"),
         tag(
@@ -152,6 +154,11 @@ def _student_parts(
         *_decision_file(workshop, teams, template_name),
     ]
     return parts
+
+
+def kept(*parts: Html) -> Html:
+    """Parts a printed page may not split: a heading stays with the table under it."""
+    return tag("section", join(parts), class_="keep")
 
 
 def split_briefing(briefing: str) -> tuple[str, str]:

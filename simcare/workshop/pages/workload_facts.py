@@ -84,6 +84,7 @@ def workload_section(workload: Workload, policy_text: str) -> list[Html]:
     ]
     if not team_rows:
         desks = [tag("p", "No desk answers complaints in this case.")]
+    # A heading stays with its table on a printed page (the handout's .keep).
     return [tag("section", join(parts), class_="keep"), tag("section", join(desks), class_="keep")]
 
 
