@@ -258,18 +258,20 @@ def _lever(setting: Setting, data: dict[str, Any], staffing: dict[str, Lever]) -
     return replace(lever, description=f"{setting.key} in the case file")
 
 
-def _check_values(lever: Lever, data: dict[str, Any], source: str, default_name: str) -> None:
+def _check_values(
+    lever: Lever, text: str, data: dict[str, Any], source: str, default_name: str
+) -> None:
     """Every value the lever allows (a range's ends) must make a valid case."""
-    values = lever.choices or (lever.low, lever.high)
-    for value in values:
+    for value in lever.choices or (lever.low, lever.high):
         try:
             point_scenario(data, {lever.key: value}, source, default_name)
-        except (ScenarioError, SettingError) as error:
-            raise _error(
-                lever.key,
-                f"the case with {lever.key}={format_value(value)} is not valid: ",
-                str(error),
-            ) from None
+        except ScenarioError as error:
+            found = "; ".join(str(problem) for problem in error.problems)
+        except SettingError as error:
+            found = str(error)
+        else:
+            continue
+        raise _error(text, f"the case is not valid with {format_value(value)}: {found}")
 
 
 def chosen_levers(
@@ -301,6 +303,6 @@ def chosen_levers(
             raise _error(text, f"{setting.key} is already a lever; give each key once")
         given.add(setting.key)
         lever = _lever(setting, data, levers)
-        _check_values(lever, data, source, default_name)
+        _check_values(lever, text, data, source, default_name)
         levers[setting.key] = lever
     return tuple(levers.values())

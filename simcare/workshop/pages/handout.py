@@ -14,7 +14,7 @@ from simcare.experiments.design import format_value as setting_text
 from simcare.metrics import Unit
 from simcare.reports.format import format_value
 from simcare.reports.html import Html, inline, join, page, paragraphs, table, tag
-from simcare.workshop.case import Workshop
+from simcare.workshop.case import Lever, Workshop
 from simcare.workshop.debrief import DEFAULT_REPLICATIONS, DEFAULT_SEED
 from simcare.workshop.decisions import BASELINE_POLICY, BASELINE_TEAM
 from simcare.workshop.pages.parts import plural
@@ -285,24 +285,7 @@ def _levers_table(workshop: Workshop) -> Html:
         ]
     ]
     for lever in workshop.levers:
-        cost: str | Html = "—"
-        if lever.agents:
-            cost = join(
-                [
-                    tag(
-                        "span",
-                        f"{format_value(lever.weekly_cost, Unit.MONEY, currency)} a week",
-                        class_="nowrap",
-                    ),
-                    tag("div", "per agent", class_="small"),
-                    tag(
-                        "div",
-                        f"{lever.hours_per_week:g} h on duty, {lever.paid_hours_per_week:.3g} h "
-                        f"paid at {format_value(lever.cost_per_hour, Unit.MONEY, currency)}/h",
-                        class_="small",
-                    ),
-                ]
-            )
+        cost = _agent_cost(lever, currency) if lever.agents else "—"
         rows.append(
             [
                 join(
@@ -319,6 +302,26 @@ def _levers_table(workshop: Workshop) -> Html:
         )
     headers = ["Lever", "What it is", "Now", "You may choose", "Cost"]
     return tag("div", table(headers, rows, numeric_from=2), class_="wide")
+
+
+def _agent_cost(lever: Lever, currency: str) -> Html:
+    """What one more agent on a lever's shift costs, as the levers' table shows it."""
+    return join(
+        [
+            tag(
+                "span",
+                f"{format_value(lever.weekly_cost, Unit.MONEY, currency)} a week",
+                class_="nowrap",
+            ),
+            tag("div", "per agent", class_="small"),
+            tag(
+                "div",
+                f"{lever.hours_per_week:g} h on duty, {lever.paid_hours_per_week:.3g} h "
+                f"paid at {format_value(lever.cost_per_hour, Unit.MONEY, currency)}/h",
+                class_="small",
+            ),
+        ]
+    )
 
 
 def _scoreboard_items(measured_days: float) -> Html:
