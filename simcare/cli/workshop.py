@@ -233,21 +233,22 @@ def _handout(case: str, levers: list[str], out: Path | None, teams: int, force: 
     folder = out if out is not None else Path(f"workshop-{safe}")
     from simcare.workshop.pages import handout_html, teacher_html  # matplotlib
 
+    kept = _filled_in(folder) if force else set()
+    fresh = {f"team-{n}.toml": n for n in range(1, teams + 1) if f"team-{n}.toml" not in kept}
+    with exit_codes():  # refused before the simulation, not after it
+        owned = check_folder(folder, force, ["handout.html", "teacher.html", *fresh])
     with exit_codes(also=SIMULATION_ERRORS):
         facts = today_workload(prepared, seed=DEFAULT_SEED)
-    kept = _filled_in(folder) if force else set()
-    team_files = {f"team-{n}.toml": template_text(prepared, n) for n in range(1, teams + 1)}
     files = {
         "handout.html": handout_html(prepared, teams, facts),
         "teacher.html": teacher_html(prepared, teams, facts),
-    } | {name: text for name, text in team_files.items() if name not in kept}
+    } | {name: template_text(prepared, number) for name, number in fresh.items()}
     # A manifest with simcare's mark lists the files, so that --force replaces those and
     # nothing else (an earlier handout's extra team files go; the teachers' own files stay),
     # and records each team file's digest: one a team has changed is theirs, and stays.
-    written = {n: _digest(t.encode()) for n, t in files.items() if TEAM_FILE.fullmatch(n)}
+    written = {name: _digest(files[name].encode()) for name in fresh}
     manifest = {"kind": "workshop", "case": prepared.scenario.name, "teams": teams}
     with exit_codes():
-        owned = check_folder(folder, force, files)
         try:
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as error:
