@@ -248,14 +248,27 @@ def _lever(setting: Setting, data: dict[str, Any], staffing: dict[str, Lever]) -
             text, "a range of rates or durations needs a step (LO:HI:STEP), or list the values"
         )
     current = _current(data, setting.key, text)
+    parts = setting.key.split(".")
+    label = setting.key
+    if parts[0] == "policies" and len(parts) > 2:
+        label = f"{parts[1]}: {' '.join(parts[2:])}"  # "refund_and_apologise: compensation cost"
     if setting.values is None:
-        lever = Lever(setting.key, setting.key, "", current, setting.low, setting.high)
+        lever = Lever(setting.key, label, "", current, setting.low, setting.high)
     else:
-        lever = Lever(setting.key, setting.key, "", current, choices=setting.values)
+        lever = Lever(setting.key, label, "", current, choices=setting.values)
     if setting.key in staffing:  # a range of its own for agents: keep their costs
         agents = staffing[setting.key]
         return replace(agents, low=lever.low, high=lever.high, choices=lever.choices)
-    return replace(lever, description=f"{setting.key} in the case file")
+    return replace(lever, description=_described(setting.key))
+
+
+def _described(key: str) -> str:
+    """A teacher's lever in words; a policy's own value matters only to teams who choose it."""
+    parts = key.split(".")
+    if parts[0] == "policies" and len(parts) > 2:
+        setting = " ".join(parts[2:])
+        return f"The {setting} of the {parts[1]} policy (it matters only if you choose it)"
+    return f"The case's {key}, opened to teams by the teacher"
 
 
 def _check_values(

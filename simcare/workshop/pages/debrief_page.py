@@ -12,6 +12,7 @@ from simcare.workshop.debrief import Debrief, TeamResult
 from simcare.workshop.decisions import BASELINE_TEAM
 from simcare.workshop.pages.debrief_charts import debrief_charts
 from simcare.workshop.pages.parts import (
+    KEEP_TOGETHER,
     call_class,
     call_text,
     cell_lines,
@@ -88,7 +89,7 @@ def debrief_html(debrief: Debrief, command: Sequence[str] | None = None, made: s
         ]
     parts += _provenance(debrief, command, made)
     title = f"Debrief: {workshop.title} — simcare workshop"
-    return page(title, join(parts), extra_css=_DEBRIEF_STYLE)
+    return page(title, join(parts), extra_css=KEEP_TOGETHER + _DEBRIEF_STYLE)
 
 
 _EXTRAS_CAPTION = (

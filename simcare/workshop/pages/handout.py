@@ -17,7 +17,7 @@ from simcare.reports.html import Html, inline, join, page, paragraphs, table, ta
 from simcare.workshop.case import Lever, Workshop
 from simcare.workshop.debrief import DEFAULT_REPLICATIONS, DEFAULT_SEED
 from simcare.workshop.decisions import BASELINE_POLICY, BASELINE_TEAM
-from simcare.workshop.pages.parts import plural
+from simcare.workshop.pages.parts import KEEP_TOGETHER, plural
 from simcare.workshop.pages.workload_facts import workload_section
 from simcare.workshop.scoreboard import RANKING_RULE
 from simcare.workshop.template import template_text
@@ -38,11 +38,6 @@ _HANDOUT_STYLE = """
 .card td .write-in { min-width: 12rem; }
 .questions li { margin-bottom: .5rem; }
 .questions .write-in { min-height: 3.5rem; }
-/* Printed, a heading never ends a page: it stays with the table or text under it. */
-.keep, .card, table, pre, li { break-inside: avoid; page-break-inside: avoid; }
-h1, h2, h3, h4, caption { break-after: avoid; page-break-after: avoid; }
-thead { display: table-header-group; }
-tr { break-inside: avoid; page-break-inside: avoid; }
 .teacher-only { border-left: 4px solid var(--ink); padding-left: 1rem; }
 @media print {
   pre { font-size: 7.5pt; }
@@ -72,7 +67,7 @@ def handout_html(
     return page(
         title,
         join(_student_parts(workshop, teams, workload, template_name, "Workshop handout")),
-        extra_css=_HANDOUT_STYLE,
+        extra_css=KEEP_TOGETHER + _HANDOUT_STYLE,
     )
 
 
@@ -96,7 +91,7 @@ def teacher_html(
     return page(
         f"{workshop.title} — workshop, teacher's copy",
         join([*notes, *parts[1:]]),
-        extra_css=_HANDOUT_STYLE,
+        extra_css=KEEP_TOGETHER + _HANDOUT_STYLE,
     )
 
 
@@ -290,7 +285,7 @@ def _levers_table(workshop: Workshop) -> Html:
             [
                 join(
                     [
-                        tag("strong", lever.label if lever.agents else "Case value"),
+                        tag("strong", lever.label),
                         tag("div", tag("code", lever.key), class_="small"),
                     ]
                 ),

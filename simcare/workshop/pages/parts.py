@@ -13,6 +13,7 @@ from simcare.workshop.decisions import Decisions
 from simcare.workshop.scoreboard import Measure, Score
 
 __all__ = [
+    "KEEP_TOGETHER",
     "call_class",
     "call_text",
     "cell_lines",
@@ -20,6 +21,15 @@ __all__ = [
     "delta_text",
     "plural",
 ]
+
+
+KEEP_TOGETHER = """
+/* Printed, a heading never ends a page: it stays with the table or text under it. */
+.keep, table, pre, li, tr { break-inside: avoid; page-break-inside: avoid; }
+h1, h2, h3, h4, caption { break-after: avoid; page-break-after: avoid; }
+thead { display: table-header-group; }
+"""
+"""Print rules both workshop pages share (a `.keep` section is never split)."""
 
 
 def delta_text(measure: Measure, score: Score, currency: str) -> str:
@@ -84,7 +94,9 @@ def decision_summary(workshop: Workshop, decisions: Decisions) -> str:
         if lever.agents:
             parts.append(f"{lever.team}, {lever.shift}: {lever.current} → {value} agents")
         else:
-            parts.append(f"{lever.key}: {format_value(lever.current)} → {format_value(value)}")
+            # Dots as spaces: a narrow table cell wraps the key between words.
+            name = lever.key.removeprefix("policies.").replace(".", " ")
+            parts.append(f"{name}: {format_value(lever.current)} → {format_value(value)}")
     return "; ".join(parts)
 
 
