@@ -151,6 +151,26 @@ def test_any_case_value_can_be_a_lever(workshop: Workshop, tmp_path: Path) -> No
     assert scenario.teams["social_desk"].shifts[0].agents == 2
 
 
+def test_a_value_the_case_leaves_to_its_default_can_be_a_lever(case: Path, tmp_path: Path) -> None:
+    priority = "policies.refund_and_apologise.priority"
+    workshop = load_workshop(case, [f'{priority}="first_come","followers"'])
+    lever = workshop.lever(priority)
+    assert lever.current is None  # the case file does not write it
+    template = template_text(workshop, 1)
+    assert f'# "{priority}" = "first_come"' in template  # to uncomment, not a value
+    untouched = tmp_path / "team-1.toml"
+    untouched.write_text(template, encoding="utf-8")
+    assert not read_decisions(untouched, workshop).changes(workshop)
+    chosen = team_file(tmp_path, "team-2.toml", "Loud First", "refund_and_apologise")
+    chosen.write_text(
+        chosen.read_text(encoding="utf-8") + f'"{priority}" = "followers"\n', encoding="utf-8"
+    )
+    scenario = team_scenario(workshop, read_decisions(chosen, workshop))
+    assert scenario.policy("refund_and_apologise").priority.value == "followers"
+    with pytest.raises(LeverError, match=r"priorty: unknown key.*did you mean 'priority'"):
+        load_workshop(case, ['policies.refund_and_apologise.priorty="first_come"'])
+
+
 def test_a_lever_out_of_range_names_the_file_and_key(workshop: Workshop, tmp_path: Path) -> None:
     path = team_file(tmp_path, "team-1.toml", "Big Spenders", "delete", {COST: 500})
     with pytest.raises(DecisionError, match=rf'levers."{COST}": expected a whole number from 0'):
@@ -163,10 +183,12 @@ def test_a_lever_out_of_range_names_the_file_and_key(workshop: Workshop, tmp_pat
 @pytest.mark.parametrize(
     ("lever", "message"),
     [
-        ("nothing.here=1:2", "the case file does not write nothing.here"),
+        ("nothing.here=1:2", "nothing: unknown key; expected one of"),
+        (f"{COST}=0:100", "the case's own value, 120, must be allowed too"),
+        (f"{COST}.x=1:2", "goes into a value of the case file, not a table"),
         (f"{COST}", "expected KEY=V1,V2"),
         ("teams.email_desk=1:2", "is a table or a list in the case file"),
-        (f"{COST}=-50:10", "is not valid"),
+        (f"{COST}=-50:200", "the case is not valid with -50"),
         (f"{PILE_ON}=0.1/h:0.4/h", "needs a step"),
     ],
 )

@@ -222,22 +222,29 @@ def _error(text: str, *problem: str | Arg) -> LeverError:
 
 
 def _current(data: dict[str, Any], key: str, text: str) -> Any:
-    """The case file's value at a dotted key; LeverError if the file does not write one."""
+    """The case file's value at a dotted key (None where the file leaves it at its default).
+
+    A key the file does not write is checked when the lever's values are (`_check_values`):
+    the scenario names a misspelt key and what it expected.
+    """
     node: Any = data
     for segment in key.split("."):
         if isinstance(node, list) and segment.isdigit() and int(segment) < len(node):
             node = node[int(segment)]
-        elif isinstance(node, dict) and segment in node:
+        elif isinstance(node, dict):
+            if segment not in node:
+                return None
             node = node[segment]
         else:
-            raise _error(
-                text,
-                f"the case file does not write {key}; a lever changes a value the case "
-                "writes (a number or text, as simcare sweep --set takes it)",
-            )
+            raise _error(text, f"{key} goes into a value of the case file, not a table")
     if isinstance(node, dict | list):
         raise _error(text, f"{key} is a table or a list in the case file; name one value in it")
     return node
+
+
+def value_text(value: Any) -> str:
+    """A lever's value in words: 2, 0.5, "09:00", or "default" where the case sets none."""
+    return "default" if value is None else format_value(value)
 
 
 def _lever(setting: Setting, data: dict[str, Any], staffing: dict[str, Lever]) -> Lever:
@@ -316,6 +323,11 @@ def chosen_levers(
             raise _error(text, f"{setting.key} is already a lever; give each key once")
         given.add(setting.key)
         lever = _lever(setting, data, levers)
+        if lever.current is not None and not lever.accepts(lever.current):
+            # A team that leaves the lever alone keeps the case's value: it must be allowed.
+            raise _error(
+                text, f"the case's own value, {value_text(lever.current)}, must be allowed too"
+            )
         _check_values(lever, text, data, source, default_name)
         levers[setting.key] = lever
     return tuple(levers.values())

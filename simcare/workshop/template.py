@@ -92,5 +92,10 @@ def template_text(workshop: Workshop, number: int) -> str:
             lines += _comment(f"{lever.description}: {lever.allowed}.")
             if lever.agents:
                 lines += _comment(f"{_lever_cost(lever, currency)}.")
-            lines.append(f"{_toml_string(lever.key)} = {toml_value(lever.current)}")
+            if lever.current is None:  # TOML has no "default": the line is left to uncomment
+                example = lever.choices[0] if lever.choices else lever.low
+                lines.append("# The case leaves it at its default; to set it, remove the # below.")
+                lines.append(f"# {_toml_string(lever.key)} = {toml_value(example)}")
+            else:
+                lines.append(f"{_toml_string(lever.key)} = {toml_value(lever.current)}")
     return "\n".join(lines) + "\n"

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from simcare.experiments.design import format_value
 from simcare.reports.html import Html, definition_list, inline, join, page, table, tag
 from simcare.reports.story import Story, clock, introduce, sentence, summary_lines
 from simcare.results.write import versions
 from simcare.workshop.debrief import Debrief, TeamResult
 from simcare.workshop.decisions import BASELINE_TEAM
+from simcare.workshop.levers import value_text
 from simcare.workshop.pages.debrief_charts import debrief_charts
 from simcare.workshop.pages.parts import (
     KEEP_TOGETHER,
@@ -203,10 +203,10 @@ def _team_section(debrief: Debrief, team: TeamResult) -> Html:
     ]
     for lever in workshop.levers:
         value = decisions.levers[lever.key]
-        case = format_value(lever.current)
+        case = value_text(lever.current)
         change = "as in the case" if value == lever.current else f"case: {case}"
         label = f"{lever.label} ({lever.shift})" if lever.agents else lever.label
-        items.append((label, f"{format_value(value)} ({change})"))
+        items.append((label, f"{value_text(value)} ({change})"))
     if decisions.reasoning:
         items.append(("Why", decisions.reasoning))
     if decisions.source:

@@ -10,13 +10,13 @@ import shlex
 
 from simcare import __version__
 from simcare.core.units import MINUTES_PER_DAY
-from simcare.experiments.design import format_value as setting_text
 from simcare.metrics import Unit
 from simcare.reports.format import format_value
 from simcare.reports.html import Html, inline, join, page, paragraphs, table, tag
 from simcare.workshop.case import Lever, Workshop
 from simcare.workshop.debrief import DEFAULT_REPLICATIONS, DEFAULT_SEED
 from simcare.workshop.decisions import BASELINE_POLICY, BASELINE_TEAM
+from simcare.workshop.levers import value_text
 from simcare.workshop.pages.parts import KEEP_TOGETHER, plural
 from simcare.workshop.pages.workload_facts import workload_section
 from simcare.workshop.scoreboard import RANKING_RULE
@@ -290,7 +290,7 @@ def _levers_table(workshop: Workshop) -> Html:
                     ]
                 ),
                 lever.description,
-                setting_text(lever.current),
+                value_text(lever.current),
                 lever.range_text,
                 cost,
             ]
@@ -369,7 +369,7 @@ def _decision_sheet(workshop: Workshop) -> Html:
                     tag("div", lever.shift or tag("code", lever.key), class_="small"),
                 ]
             ),
-            f"{lever.range_text} (now {setting_text(lever.current)})",
+            f"{lever.range_text} (now {value_text(lever.current)})",
             tag("div", "", class_="write-in"),
         ]
         for lever in workshop.levers

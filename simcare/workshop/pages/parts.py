@@ -5,11 +5,11 @@ from __future__ import annotations
 import math
 
 from simcare.experiments.compare import Call
-from simcare.experiments.design import format_value
 from simcare.reports.format import difference_text, mean_text
 from simcare.workshop.case import Workshop
 from simcare.workshop.debrief import TeamResult
 from simcare.workshop.decisions import Decisions
+from simcare.workshop.levers import value_text
 from simcare.workshop.scoreboard import Measure, Score
 
 __all__ = [
@@ -96,7 +96,7 @@ def decision_summary(workshop: Workshop, decisions: Decisions) -> str:
         else:
             # Dots as spaces: a narrow table cell wraps the key between words.
             name = lever.key.removeprefix("policies.").replace(".", " ")
-            parts.append(f"{name}: {format_value(lever.current)} → {format_value(value)}")
+            parts.append(f"{name}: {value_text(lever.current)} → {value_text(value)}")
     return "; ".join(parts)
 
 
