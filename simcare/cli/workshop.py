@@ -77,8 +77,8 @@ LeverOption = Annotated[
         "--lever",
         "-l",
         metavar="KEY=LO:HI | KEY=V1,V2,...",
-        help="A lever teams may set besides the policy and the agents per shift: any value the "
-        "case file writes, with its range or its choices, as sweep --set writes them (such as "
+        help="A lever teams may set besides the policy and the agents per shift: any scenario "
+        "key, with its range or its choices, as sweep --set writes them (such as "
         "policies.refund_and_apologise.compensation.cost=0:200). Repeat for more; give the "
         "debrief the same.",
     ),
