@@ -59,7 +59,7 @@ def test_workload_is_the_case_today(workshop: Workshop) -> None:
         ]
         assert by_name[name].per_day == pytest.approx(np.mean(counted) / 3)
     email = by_name["email"]
-    assert (email.team, email.public, email.handle_min) == ("email_desk", False, 9)
+    assert (email.teams, email.public, email.handle_min) == (("email_desk",), False, 9)
     assert 0 < email.answered_share < 1
     assert email.wait_min > 0
     desk = {row.team: row for row in facts.teams}["email_desk"]

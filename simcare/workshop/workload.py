@@ -32,16 +32,17 @@ class ChannelLoad:
     Attributes:
         channel: its name.
         public: whether others can see a complaint there.
-        team: the desk that answers it ("" if none does).
+        teams: the desks that answer it (none: nobody does).
         per_day: complaints (contacts, retries and escalations included) a day.
         answered_share: the share of them a person answered (NaN with none).
         wait_min: the mean wait of those answered, in minutes (NaN with none answered).
-        handle_min: the mean handling time of one, in minutes (NaN if no desk answers it).
+        handle_min: the mean handling time of one, in minutes, at the first desk that answers
+            it (NaN if none does).
     """
 
     channel: str
     public: bool
-    team: str
+    teams: tuple[str, ...]
     per_day: float
     answered_share: float
     wait_min: float
@@ -57,7 +58,8 @@ class TeamLoad:
         channels: the channels it answers.
         on_duty_hours: agent-hours on duty a week, as the case staffs it.
         needed_hours: hours of handling a week, if every complaint on its channels were
-            answered once (the offered load, before any idle time between complaints).
+            answered once (the offered load, before any idle time between complaints); a
+            channel several desks answer counts in full for each.
         busy_share: the share of its on-duty time agents spent handling (NaN if never on duty).
     """
 
@@ -104,19 +106,22 @@ def today_workload(
     policy = scenario.run.policy
     runs = [simulate_outcomes(scenario, seed, r, policy) for r in range(replications)]
     days = (scenario.run.duration_min - scenario.run.warmup_min) / MINUTES_PER_DAY
-    serving = {c: t for t in scenario.teams.values() for c in t.channels}
+    serving = {
+        name: [team for team in scenario.teams.values() if name in team.channels]
+        for name in scenario.channels
+    }
     channels = []
     for name, channel in scenario.channels.items():
         scope = f"channel:{name}"
         offered = _mean(runs, "complaints", scope)
         answered = _mean(runs, "answered", scope)
-        team = serving.get(name)
-        handle = team.handle_time.get(name) if team is not None else None
+        desks = serving[name]
+        handle = desks[0].handle_time.get(name) if desks else None
         channels.append(
             ChannelLoad(
                 channel=name,
                 public=channel.public,
-                team=team.name if team is not None else "",
+                teams=tuple(team.name for team in desks),
                 per_day=offered / days,
                 answered_share=answered / offered if offered else math.nan,
                 wait_min=_mean(runs, "asa_min", scope),
@@ -129,7 +134,9 @@ def today_workload(
             channels=team.channels,
             on_duty_hours=sum(shift.agents * shift_hours(shift) for shift in team.shifts),
             needed_hours=sum(
-                row.per_day * 7 * row.handle_min / 60 for row in channels if row.team == team.name
+                row.per_day * 7 * team.handle_time[row.channel].mean_min / 60
+                for row in channels
+                if row.channel in team.channels
             ),
             busy_share=_mean(runs, "occupancy", f"team:{team.name}"),
         )

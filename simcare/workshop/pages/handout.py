@@ -178,7 +178,7 @@ def planning_questions(workshop: Workshop, workload: Workload) -> list[str]:
     busiest = max(workload.channels, key=lambda row: row.per_day, default=None)
     questions = []
     if busiest is not None:
-        who = f"the {busiest.team} desk" if busiest.team else "nobody"
+        who = f"the {' and '.join(busiest.teams)} desk" if busiest.teams else "nobody"
         questions.append(
             f"Which channel brings the most complaints a day? (Today: {busiest.channel}, "
             f"answered by {who}.) Who can see a complaint there, and what happens to it if "

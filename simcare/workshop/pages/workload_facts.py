@@ -33,7 +33,7 @@ def workload_section(workload: Workload, policy_text: str) -> list[Html]:
     channel_rows: list[list[str | Html]] = [
         [
             join([tag("strong", row.channel), tag("div", _visibility(row.public), class_="small")]),
-            row.team or "nobody",
+            ", ".join(row.teams) or "nobody",
             _number(row.per_day, 1 if row.per_day < 10 else 0),
             _duration(row.handle_min),
             _share(row.answered_share),
@@ -66,7 +66,8 @@ def workload_section(workload: Workload, policy_text: str) -> list[Html]:
     ]
     caption = (
         "Complaints count every contact: first complaints, retries and escalations. "
-        "Handling needed: complaints a day × 7 × handling time, if every one were answered once."
+        "Handling needed: complaints a day × 7 × handling time, if every one were answered once "
+        "(a channel several desks answer counts in full for each)."
     )
     intro = (
         f"What the brand meets today, as it stands (policy {workload.policy}: {policy_text}; "
