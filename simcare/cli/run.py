@@ -31,6 +31,7 @@ from simcare.experiments import workload
 
 if TYPE_CHECKING:
     from simcare.experiments.replicate import RunResult
+    from simcare.scenario import Scenario
 
 RunReplicationsOption = Annotated[
     int, typer.Option("--replications", "-r", min=1, help="Independent replications.")
@@ -85,21 +86,11 @@ def run_command(
     if events and out is None:
         fail("--events writes events.csv into the output folder; add --out DIR", EXIT_USAGE)
     loaded = load(scenario)
-    if policy is not None:
-        check_policies(loaded, [policy], "--policy")
     # Serial by default, unlike compare and sweep: a run is one policy's replications, often
     # over in seconds, where starting workers (about a second each) would cost more than they
     # give. More workers than replications would only start idle processes.
     processes = min(workers, replications)
-    check_workload(  # run keeps every replication's hourly series, and writes them at once
-        [loaded],
-        replications,
-        max_complaints,
-        processes,
-        records=replications if events else 0,
-        series=True,
-        written=out is not None,
-    )
+    _check_job(loaded, policy, replications, processes, max_complaints, events, out is not None)
     writing = False
     with exit_codes(
         also=SIMULATION_ERRORS, interrupted=lambda: interrupted_writing(out if writing else None)
@@ -124,6 +115,29 @@ def run_command(
             provenance = Provenance(command_line(), started, now(), describe_executor(processes))
             write_run(result, out, provenance, force)
     _print_run(result, output_format, out)
+
+
+def _check_job(
+    loaded: Scenario,
+    policy: str | None,
+    replications: int,
+    workers: int,
+    max_complaints: float,
+    events: bool,
+    written: bool,
+) -> None:
+    """Exit 2 before any work for an unknown --policy, or a job far too big to finish."""
+    if policy is not None:
+        check_policies(loaded, [policy], "--policy")
+    check_workload(  # run keeps every replication's hourly series, and writes them at once
+        [loaded],
+        replications,
+        max_complaints,
+        workers,
+        records=replications if events else 0,
+        series=True,
+        written=written,
+    )
 
 
 def _print_run(result: RunResult, output_format: OutputFormat, out: Path | None) -> None:
