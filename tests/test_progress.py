@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
+import io
 import re
 from pathlib import Path
 
 import pytest
 import typer
 from helpers import STAFF, invoke, short_fan
+from rich.console import Console
 
 from simcare.cli import console
 from simcare.cli.console import ProgressLog, progress_seconds
@@ -153,3 +155,19 @@ def test_an_unknown_policy_is_refused_before_anything_runs(
     monkeypatch.setattr(replicate, "make_executor", None)  # nothing may start
     with pytest.raises(ScenarioError, match="unknown policy 'shout'"):
         run_replications(load_scenario("textbook_contact_centre"), 3, 1, policy="shout")
+
+
+def test_a_progress_line_to_a_closed_stderr_is_dropped(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`simcare sweep ... 2>&1 | head -1`: the job goes on when the reader has gone."""
+    closed = io.StringIO()
+    closed.close()
+    monkeypatch.setattr(console, "stderr", Console(file=closed))
+    assert console._write_line("fan: runs 1/2 (50%)") is False
+    with console.progress_lines("fan: runs", every=0.001) as update:
+        update(1, 2)  # no exception, here or from the thread
+
+
+def test_run_replications_reports_progress_from_zero(tmp_path: Path) -> None:
+    seen: list[int] = []
+    run_replications(load_scenario(short_fan(tmp_path, days=2)), 3, 1, on_progress=seen.append)
+    assert seen == [0, 1, 2, 3]

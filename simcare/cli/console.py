@@ -148,7 +148,8 @@ def progress_lines(description: str, every: float) -> Iterator[Callable[[int, in
 
     def write_lines() -> None:
         while not stop.wait(every):
-            _write_line(log.line())
+            if not _write_line(log.line()):
+                return
             written.set()
 
     # A daemon: should the command end without leaving the block, the thread ends with it.
@@ -163,10 +164,18 @@ def progress_lines(description: str, every: float) -> Iterator[Callable[[int, in
         _write_line(log.last_line())
 
 
-def _write_line(line: str) -> None:
-    """One progress line on stderr, flushed at once so that a log file shows it now."""
-    stderr.print(line, markup=False, highlight=False)
-    stderr.file.flush()
+def _write_line(line: str) -> bool:
+    """One progress line on stderr, flushed at once so that a log file shows it now.
+
+    Returns:
+        False if stderr is gone (`2>&1 | head` has ended): the job goes on without it.
+    """
+    try:
+        stderr.print(line, markup=False, highlight=False)
+        stderr.file.flush()
+    except (OSError, ValueError):  # a broken pipe, or a closed file
+        return False
+    return True
 
 
 def _rate_text(per_second: float) -> str:

@@ -145,6 +145,8 @@ def _replicate(
             executor.submit(
                 Task(0, scenario, policy, seed, first, count, series=True, keep_record=keep_records)
             )
+        if on_progress is not None:
+            on_progress(0)  # under way: a progress line can say how much there is to do
         chunks: dict[int, list[Replicated]] = {}
         finished = 0
         while finished < replications:
