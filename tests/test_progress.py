@@ -12,8 +12,8 @@ import typer
 from helpers import STAFF, invoke, short_fan
 from rich.console import Console
 
-from simcare.cli import console
-from simcare.cli.console import ProgressLog, progress_seconds
+from simcare.cli import console, progress_log
+from simcare.cli.progress_log import PROGRESS_EVERY, ProgressLog, progress_seconds
 from simcare.core.errors import ScenarioError
 from simcare.experiments import execution, replicate
 from simcare.experiments.replicate import run_replications
@@ -64,19 +64,19 @@ def test_the_seconds_between_lines_come_from_the_environment(
     value: str | None, seconds: float | None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     if value is None:
-        monkeypatch.delenv(console.PROGRESS_EVERY, raising=False)
+        monkeypatch.delenv(PROGRESS_EVERY, raising=False)
     else:
-        monkeypatch.setenv(console.PROGRESS_EVERY, value)
-    assert progress_seconds() == seconds
+        monkeypatch.setenv(PROGRESS_EVERY, value)
+    assert progress_seconds(console.stderr) == seconds
 
 
 @pytest.mark.parametrize("value", ["ten", "-1", "nan", "inf", "10s"])
 def test_a_wrong_interval_is_a_usage_error_naming_the_variable(
     value: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    monkeypatch.setenv(console.PROGRESS_EVERY, value)
+    monkeypatch.setenv(PROGRESS_EVERY, value)
     with pytest.raises(typer.Exit) as raised:
-        progress_seconds()
+        progress_seconds(console.stderr)
     assert raised.value.exit_code == 2
     result = invoke("run", "textbook_contact_centre", "-r", "2")
     assert result.exit_code == 2
@@ -95,7 +95,7 @@ def test_without_a_terminal_progress_comes_as_lines_on_stderr(
     command: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     # Every millisecond: a job of a second or more prints lines whatever the machine's speed.
-    monkeypatch.setenv(console.PROGRESS_EVERY, "0.001")
+    monkeypatch.setenv(PROGRESS_EVERY, "0.001")
     fan = short_fan(tmp_path)
     args = {
         "run": ("run", fan, "-r", "6"),
@@ -115,7 +115,7 @@ def test_without_a_terminal_progress_comes_as_lines_on_stderr(
 def test_no_progress_lines_when_the_interval_is_zero(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    monkeypatch.setenv(console.PROGRESS_EVERY, "0")
+    monkeypatch.setenv(PROGRESS_EVERY, "0")
     result = invoke("run", short_fan(tmp_path), "-r", "3")
     assert result.exit_code == 0, result.output
     assert progress_lines(result.stderr) == ([], [])
@@ -157,13 +157,13 @@ def test_an_unknown_policy_is_refused_before_anything_runs(
         run_replications(load_scenario("textbook_contact_centre"), 3, 1, policy="shout")
 
 
-def test_a_progress_line_to_a_closed_stderr_is_dropped(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_progress_line_to_a_closed_stderr_is_dropped() -> None:
     """`simcare sweep ... 2>&1 | head -1`: the job goes on when the reader has gone."""
     closed = io.StringIO()
     closed.close()
-    monkeypatch.setattr(console, "stderr", Console(file=closed))
-    assert console._write_line("fan: runs 1/2 (50%)") is False
-    with console.progress_lines("fan: runs", every=0.001) as update:
+    gone = Console(file=closed)
+    assert progress_log._write_line(gone, "fan: runs 1/2 (50%)") is False
+    with progress_log.progress_lines("fan: runs", 0.001, gone) as update:
         update(1, 2)  # no exception, here or from the thread
 
 
