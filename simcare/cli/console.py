@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from rich.console import Console, RenderableType
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from simcare.cli.progress_log import progress_lines, progress_seconds
 from simcare.core.errors import shown
 
 # Redirected to a file, a table is read whole: give it room rather than rich's 80 columns,
@@ -65,13 +66,21 @@ def write_data(text: str) -> None:
 
 @contextmanager
 def progress(description: str) -> Iterator[Callable[[int, int], None] | None]:
-    """A progress bar on stderr with an ETA, or nothing when stderr is not a terminal.
+    """Progress on stderr: a bar with an ETA on a terminal, else a line every few seconds.
+
+    The lines come every `DEFAULT_PROGRESS_SECONDS`, or every ``$SIMCARE_PROGRESS_EVERY``
+    seconds (0: no lines), from a thread, so that they keep coming while a long task runs.
 
     Yields:
-        A callback taking (work done, work planned so far), or None.
+        A callback taking (work done, work planned so far), or None when nothing is shown.
     """
+    every = progress_seconds(stderr)
     if not stderr.is_terminal:
-        yield None
+        if every is None:
+            yield None
+            return
+        with progress_lines(shown(description), every, stderr) as update:
+            yield update
         return
     columns = (
         TextColumn("{task.description}"),
