@@ -29,7 +29,6 @@ from helpers import STAFF, invoke, short_fan, team_file
 
 from simcare.core.errors import ScenarioError
 from simcare.experiments import execution
-from simcare.experiments import replicate as replications
 from simcare.experiments.execution import (
     MAX_RESTARTS,
     ProcessExecutor,
@@ -186,7 +185,7 @@ def no_simulation(monkeypatch: pytest.MonkeyPatch) -> None:
         raise AssertionError("simulated before refusing the output folder")
 
     monkeypatch.setattr(execution, "simulate_outcomes", simulate)
-    monkeypatch.setattr(replications, "simulate_replication", simulate)
+    monkeypatch.setattr(execution, "simulate_replication", simulate)
 
 
 @pytest.fixture(scope="module")

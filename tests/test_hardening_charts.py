@@ -317,6 +317,8 @@ def long_command(name: str, case: Path, out: Path) -> list[str | Path]:
             team_file(out.parent, "team-2.toml", "Out in the Open", "reply_public"),
         ]
         return ["workshop", "debrief", case, *teams, "-w", "2", "-r", "2000", "-o", out]
+    if name == "run-workers":
+        return ["run", case, "-w", "2", "-r", "2000", "-o", out]
     return ["run", case, "-r", "2000", "-o", out]
 
 
@@ -327,8 +329,9 @@ def long_command(name: str, case: Path, out: Path) -> list[str | Path]:
         ("compare", "interrupted; nothing was written"),
         ("debrief", "interrupted; nothing was written"),
         ("run", "interrupted; nothing was written"),
+        ("run-workers", "interrupted; nothing was written"),
     ],
-    ids=["compare", "debrief", "run"],
+    ids=["compare", "debrief", "run", "run-workers"],
 )
 def test_sigterm_stops_a_command_like_ctrl_c_writing_nothing(
     name: str, said: str, fan: Path, tmp_path: Path

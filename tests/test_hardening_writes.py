@@ -198,7 +198,14 @@ def test_workshop_force_replaces_its_own_files_and_nothing_else(made: Path, tmp_
     again = invoke("workshop", case, "-o", out, "--teams", "2", "--force")
     assert again.exit_code == 0, again.output
     names = sorted(p.name for p in out.iterdir())
-    assert names == ["handout.html", "manifest.json", "notes.txt", "team-1.toml", "team-2.toml"]
+    assert names == [
+        "handout.html",
+        "manifest.json",
+        "notes.txt",
+        "teacher.html",
+        "team-1.toml",
+        "team-2.toml",
+    ]
     assert (out / "notes.txt").read_text(encoding="utf-8") == "mine"
     # A folder of the teacher's own, with no manifest of simcare's: nothing is replaced.
     theirs = tmp_path / "theirs"

@@ -149,7 +149,7 @@ def test_compare_report_holds_the_case_table_verdicts_charts_and_provenance(
         assert f"<td>{policy.replace('_', '_<wbr>')}</td>" in html
     # The baseline's cell in each column of the table says so.
     assert html.count('class="baseline"') == len(TABLE_OUTCOMES)
-    assert "Δ " in html
+    assert '<span class="nowrap">Δ\u00a0' in html  # Δ is never stranded from its number
     assert "reply_public is" in html
     assert f"simcare reproduce {folders['compare']}" in html
 

@@ -22,7 +22,13 @@ from simcare.experiments.design import apply_point
 from simcare.metrics import Better
 from simcare.model.replication import simulate
 from simcare.scenario_file import load_scenario_data
-from simcare.workshop import load_workshop, read_teams, run_debrief, template_text
+from simcare.workshop import (
+    load_workshop,
+    read_teams,
+    run_debrief,
+    template_text,
+    today_workload,
+)
 from simcare.workshop.case import Workshop
 from simcare.workshop.debrief import TeamResult, rank_teams
 from simcare.workshop.decisions import BASELINE_TEAM, DecisionError, Decisions, read_decisions
@@ -61,18 +67,27 @@ def test_handout_holds_the_case_and_valid_templates(case: Path, tmp_path: Path) 
     result = invoke("workshop", case, "-o", out, "--teams", "4")
     assert result.exit_code == 0, result.output
     written = sorted(p.name for p in out.iterdir())
-    files = ["handout.html", *(f"team-{n}.toml" for n in range(1, 5))]
+    files = ["handout.html", "teacher.html", *(f"team-{n}.toml" for n in range(1, 5))]
     assert written == sorted([*files, "manifest.json"])
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["tool"] == "simcare"  # its mark: what --force may replace
     assert manifest["files"] == [*files, "manifest.json"]
     assert str(out / "handout.html") in result.output
     handout = (out / "handout.html").read_text(encoding="utf-8")
+    teacher = (out / "teacher.html").read_text(encoding="utf-8")
     prepared = load_workshop(case)
     briefing = prepared.scenario.teaching.briefing.split()
     assert " ".join(briefing[:8]).replace("'", "&#x27;") in handout
     for question in prepared.scenario.teaching.questions:
-        assert question.split("`")[0].strip().replace("'", "&#x27;")[:40] in handout
+        # The case's questions ask to run simcare: the teacher's, not the students'.
+        asked = max(question.split("`"), key=len).strip().replace("'", "&#x27;")[:40]
+        assert asked in teacher
+        assert asked not in handout
+    assert "Today&#x27;s workload" in handout
+    assert "plan for 90 minutes" in teacher
+    assert "plan for 90 minutes" not in handout
+    assert "simcare workshop debrief" not in handout
+    assert not re.search(r"\brun (it|the case)\b", handout, re.IGNORECASE)
     for key in (STAFF, EMAIL, "Response policy", "acknowledge_then_private", BASELINE_TEAM):
         assert key in handout
     assert RANKING_RULE.split(".")[0].replace("'", "&#x27;") in handout
@@ -419,7 +434,7 @@ def test_the_page_goes_beside_the_first_team_file(case: Path, tmp_path: Path) ->
 def test_pages_keep_their_styles_in_the_head(
     workshop: Workshop, debrief_run: tuple[Path, str]
 ) -> None:
-    handout = handout_html(workshop, 2)
+    handout = handout_html(workshop, 2, today_workload(workshop, 2))
     debrief = debrief_run[0].read_text(encoding="utf-8")
     for html, own_rule in ((handout, ".choices {"), (debrief, ".rank {")):
         head, body = html.split("<body>")
@@ -453,7 +468,7 @@ def test_handout_and_debrief_render_in_headless_chromium(
     workshop: Workshop, debrief_run: tuple[Path, str], tmp_path: Path
 ) -> None:
     handout = tmp_path / "handout.html"
-    handout.write_text(handout_html(workshop, 3), encoding="utf-8")
+    handout.write_text(handout_html(workshop, 3, today_workload(workshop, 2)), encoding="utf-8")
     shown = render(handout, tmp_path / "handout.png")
     assert shown.problems == []
     assert "How you will be scored" in shown.text

@@ -12,6 +12,7 @@ from simcare.cli.compare import compare_command
 from simcare.cli.console import stdout
 from simcare.cli.exits import terminate_as_interrupt
 from simcare.cli.init import init_command
+from simcare.cli.outcomes import outcomes_command
 from simcare.cli.plot import plot_command
 from simcare.cli.report import report_command
 from simcare.cli.reproduce import reproduce_command
@@ -56,6 +57,7 @@ app.command("cases")(cases_command)
 app.command("validate")(validate_command)
 app.command("init")(init_command)
 app.command("compare")(compare_command)
+app.command("outcomes")(outcomes_command)
 app.command("sweep")(sweep_command)
 app.command("plot")(plot_command)
 app.command("report")(report_command)

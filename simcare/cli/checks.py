@@ -46,17 +46,29 @@ def check_policies(scenario: Scenario, names: list[str], option: str) -> None:
 
 
 def check_outcomes(names: list[str], option: str) -> None:
-    """Exit 2 naming the first unknown outcome key and the closest known one."""
+    """Exit 2 naming the first unknown outcome key, the closest known one and the list command."""
     from simcare.metrics import OUTCOMES
 
     for name in names:
         if name not in OUTCOMES:
-            hint = closest(name, list(OUTCOMES))
             fail(
-                f"{option}: unknown outcome {name!r}"
-                + (f" (did you mean {hint!r}?)" if hint else ""),
+                f"{option}: unknown outcome {name!r}{_outcome_hint(name, list(OUTCOMES))}"
+                + "; `simcare outcomes` lists every outcome key",
                 EXIT_USAGE,
             )
+
+
+def _outcome_hint(name: str, keys: list[str]) -> str:
+    """A did-you-mean for an outcome key: the keys holding ``name``, else the closest one."""
+    holding = [key for key in keys if name and name in key][:5]
+    if not holding:
+        close = closest(name, keys)
+        holding = [close] if close else []
+    if not holding:
+        return ""
+    if len(holding) == 1:
+        return f" (did you mean {holding[0]!r}?)"
+    return f" (did you mean one of {', '.join(map(repr, holding))}?)"
 
 
 def target_precision(

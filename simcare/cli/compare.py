@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.text import Text
 
 from simcare.cli.checks import (
     check_outcomes,
@@ -16,7 +17,14 @@ from simcare.cli.checks import (
     split,
     target_precision,
 )
-from simcare.cli.console import progress, stderr, stdout, write_data
+from simcare.cli.console import (
+    layout_width,
+    print_laid_out,
+    progress,
+    stderr,
+    stdout,
+    write_data,
+)
 from simcare.cli.exits import (
     EXIT_USAGE,
     SIMULATION_ERRORS,
@@ -154,20 +162,30 @@ def _print_comparison(
     comparison: Comparison, columns: tuple[str, ...], output_format: OutputFormat, out: Path | None
 ) -> None:
     """Print the comparison on stdout: a table and the verdicts, JSON or CSV."""
-    from simcare.reports.comparison import comparison_table
+    from simcare.reports.comparison import comparison_layout
+    from simcare.reports.tables import bullets
     from simcare.results.rows import COMPARISON_COLUMNS, comparison_json, comparison_records, to_csv
 
     if output_format is OutputFormat.TABLE:
-        stdout.print(comparison_table(comparison, columns))
-        stdout.print("Verdicts (95% confidence, paired by replication):", markup=False)
-        for text in _verdict_texts(comparison):
-            stdout.print(f"- {text}", markup=False, highlight=False)
+        width = layout_width()
+        print_laid_out(comparison_layout(comparison, columns, width), width)
+        verdicts = Text("Verdicts (95% confidence, paired by replication):")
+        print_laid_out([verdicts, *bullets(_verdict_texts(comparison), width)], width)
         if out is not None:
             stderr.print(shown(f"Results written to {out}"), markup=False, highlight=False)
     elif output_format is OutputFormat.JSON:
         stdout.print_json(json.dumps(comparison_json(comparison, _verdict_texts(comparison))))
     else:
         write_data(to_csv(comparison_records(comparison), COMPARISON_COLUMNS))
+    _note_alike_policies(comparison)
+
+
+def _note_alike_policies(comparison: Comparison) -> None:
+    """Say on stderr why policies come out identical when the scenario is the cause."""
+    from simcare.scenario.alike import alike_notes
+
+    for note in alike_notes(comparison.scenario, comparison.policies):
+        stderr.print(shown(f"Note: {note}"), markup=False, highlight=False)
 
 
 def _verdict_texts(comparison: Comparison) -> list[str]:

@@ -61,6 +61,16 @@ WorkersOption = Annotated[
     int | None,
     typer.Option("--workers", "-w", min=1, help="Local worker processes (default: the cores)."),
 ]
+RunWorkersOption = Annotated[
+    int,
+    typer.Option(
+        "--workers",
+        "-w",
+        min=1,
+        help="Local worker processes for the replications (same numbers on any count; "
+        "each takes about a second to start, so it pays on long runs).",
+    ),
+]
 SchedulerOption = Annotated[
     str | None,
     typer.Option(

@@ -9,11 +9,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 from rich.text import Text
 
 from simcare.cli.checks import check_workload, split, target_precision
-from simcare.cli.console import progress, stderr, stdout
+from simcare.cli.console import layout_width, print_laid_out, progress, stderr
 from simcare.cli.exits import EXIT_FAILED, EXIT_USAGE, PLAN_ERRORS, exit_codes, fail
 from simcare.cli.options import (
     ForceOption,
@@ -296,12 +295,54 @@ def _print_sweep_table(folder: Path, plan: SweepPlan, failed: list[int]) -> None
     """Print the key outcomes per point and policy, read back from the summary just written.
 
     Failed points are rows too ("failed"), and the title says how many: a sweep with failed
-    points never looks complete.
+    points never looks complete. Wide, a row per point and policy; narrow, a table per point.
     """
+    from simcare.experiments.compare import KEY_OUTCOMES
+    from simcare.metrics import OUTCOMES
+    from simcare.reports.comparison import SHORT_LABELS
+    from simcare.reports.tables import Grid, laid_out
+
+    keys = plan.keys
+    cells = _sweep_cells(folder, plan, failed)
+    # Text cells throughout: names, keys and values come from files and --set, not rich markup.
+    title = f"{plan.name}: sweep summary (mean ± 95% half-width)"
+    if failed:
+        title += f"; {len(failed)} of {len(plan.points)} points failed"
+    outcomes = [SHORT_LABELS.get(outcome, OUTCOMES[outcome].label) for outcome in KEY_OUTCOMES]
+    ordered = sorted(cells.items(), key=lambda item: item[0][0])
+    wide = Grid(
+        ["point", *keys, "policy", *outcomes],
+        [(None, [[Text(shown(text)) for text in texts] for _, texts in ordered])],
+        numbers_from=len(keys) + 2,
+    )
+    by_point: dict[int, list[list[Text]]] = {}
+    for (point, _), texts in ordered:
+        by_point.setdefault(point, []).append([Text(shown(t)) for t in texts[len(keys) + 1 :]])
+    narrow = Grid(
+        ["policy", *outcomes],
+        [(shown(_point_title(plan, point, cells)), rows) for point, rows in by_point.items()],
+    )
+    width = layout_width()
+    print_laid_out([Text(shown(title)), *laid_out(width, wide, narrow)], width)
+
+
+def _point_title(plan: SweepPlan, point: int, cells: dict[tuple[int, str], list[str]]) -> str:
+    """A point's heading in the narrow layout: "Point 3: key=value, key=value".
+
+    Written as ``--set`` takes them, a setting has no blank where a line could break.
+    """
+    texts = next(texts for (p, _), texts in cells.items() if p == point)
+    settings = ", ".join(f"{k}={v}" for k, v in zip(plan.keys, texts[1:], strict=False))
+    return f"Point {point}: {settings}"
+
+
+def _sweep_cells(
+    folder: Path, plan: SweepPlan, failed: list[int]
+) -> dict[tuple[int, str], list[str]]:
+    """Per (point, policy): the point, its settings, the policy and each key outcome's text."""
     from simcare.experiments.compare import KEY_OUTCOMES
     from simcare.experiments.design import format_value
     from simcare.metrics import OUTCOMES
-    from simcare.reports.comparison import SHORT_LABELS
     from simcare.reports.format import mean_text
     from simcare.results.rows import read_rows
 
@@ -312,29 +353,23 @@ def _print_sweep_table(folder: Path, plan: SweepPlan, failed: list[int]) -> None
             for row in read_rows(handle)
             if row["scope"] == "all" and row["outcome"] in KEY_OUTCOMES
         ]
-    # Text cells throughout: names, keys and values come from files and --set, not rich markup.
-    title = f"{plan.name}: sweep summary (mean ± 95% half-width)"
-    if failed:
-        title += f"; {len(failed)} of {len(plan.points)} points failed"
-    table = Table(title=Text(shown(title)), title_justify="left")
-    for column in ("point", *keys, "policy"):
-        table.add_column(Text(shown(column)), no_wrap=True)
-    for outcome in KEY_OUTCOMES:
-        table.add_column(SHORT_LABELS.get(outcome, OUTCOMES[outcome].label), justify="right")
-    cells: dict[tuple[int, str], dict[str, str]] = {}
+    found: dict[tuple[int, str], dict[str, str]] = {}
     for row in rows:
         spec = OUTCOMES[row["outcome"]]
         mean = float(row["mean"]) if row["mean"] else math.nan
         half = float(row["half_width"]) if row["half_width"] else math.nan
-        text = mean_text(mean, half, spec.unit)
-        where = cells.setdefault((int(row["point"]), row["policy"]), {"point": row["point"]})
+        where = found.setdefault((int(row["point"]), row["policy"]), {"point": row["point"]})
         where.update({k: row[k] for k in keys})
-        where[row["outcome"]] = text
+        where[row["outcome"]] = mean_text(mean, half, spec.unit)
     for point in failed:
         settings = {k: format_value(plan.points[point][k]) for k in keys}
-        cells[(point, "")] = {"point": str(point), **settings}
-    for (_, policy), where in sorted(cells.items(), key=lambda item: item[0][0]):
-        texts = [where["point"], *(where[k] for k in keys), policy or "failed"]
-        texts += [where.get(o, "—") for o in KEY_OUTCOMES]
-        table.add_row(*(Text(shown(text)) for text in texts))
-    stdout.print(table)
+        found[(point, "")] = {"point": str(point), **settings}
+    return {
+        (point, policy): [
+            where["point"],
+            *(where[k] for k in keys),
+            policy or "failed",
+            *(where.get(o, "—") for o in KEY_OUTCOMES),
+        ]
+        for (point, policy), where in found.items()
+    }

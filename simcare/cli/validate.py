@@ -16,9 +16,12 @@ def validate_command(
 ) -> None:
     """Check scenario files and report every problem in each; exit 2 if any has one.
 
+    Warnings (a briefing still the starter's placeholder) go to stderr and keep exit 0.
+
     Example: simcare validate scenarios/*.toml
     """
     from simcare.scenario_file import load_scenario
+    from simcare.scenario_file.starter import placeholder_notes
 
     failed = False
     for source in files:
@@ -44,5 +47,7 @@ def validate_command(
             markup=False,
             highlight=False,
         )
+        for note in placeholder_notes(scenario):  # valid, but not told yet: a warning
+            stderr.print(shown(f"{source}: warning: {note}"), markup=False, highlight=False)
     if failed:
         raise typer.Exit(EXIT_USAGE)

@@ -7,6 +7,8 @@ pages would change. The command reads `debrief` as its first argument instead.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -63,7 +65,23 @@ DebriefSeedOption = Annotated[
 ]
 WorkshopForceOption = Annotated[
     bool,
-    typer.Option("--force", help="Replace the handout's files, or the debrief page."),
+    typer.Option(
+        "--force",
+        help="Replace the handout's files (never a team file a team has filled in), or the "
+        "debrief page.",
+    ),
+]
+LeverOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--lever",
+        "-l",
+        metavar="KEY=LO:HI | KEY=V1,V2,...",
+        help="A lever teams may set besides the policy and the agents per shift: any scenario "
+        "key, with its range or its choices, as sweep --set writes them (such as "
+        "policies.refund_and_apologise.compensation.cost=0:200). Repeat for more; give the "
+        "debrief the same.",
+    ),
 ]
 
 
@@ -76,12 +94,16 @@ def workshop_command(
     workers: WorkersOption = None,
     force: WorkshopForceOption = False,
     max_complaints: MaxComplaintsOption = workload.MAX_COMPLAINTS,
+    lever: LeverOption = None,
 ) -> None:
     """Run a case workshop: a handout and team files before class, a ranked debrief after.
 
-    Before class, simcare workshop CASE [-o DIR] [--teams N] writes DIR/handout.html (to print:
-    the briefing, the levers teams may change, the questions, the scoreboard and the ranking
-    rule) and DIR/team-1.toml ... team-N.toml, one decision file per team.
+    Before class, simcare workshop CASE [-o DIR] [--teams N] [--lever KEY=RANGE]... writes
+    DIR/handout.html for the students (to print: the briefing, today's workload, the levers
+    teams may change, their questions, the scoreboard and the ranking rule), DIR/teacher.html
+    (the plan, the debrief's command and the case's questions, then the handout) and
+    DIR/team-1.toml ... team-N.toml, one decision file per team. With --force, a team file a
+    team has filled in is kept, never replaced.
 
     After class, simcare workshop debrief CASE TEAM_FILES... [-o FILE] [-r N] [-s SEED] [-w W]
     runs every team's decisions and an "Ignore everything" baseline team on the same customers,
@@ -89,6 +111,9 @@ def workshop_command(
     page: the ranking, the charts and each team's most telling customer story.
 
     Example: simcare workshop loyal_fan_deleted_post -o ws
+
+    Example: simcare workshop loyal_fan_deleted_post -o ws --lever
+    policies.refund_and_apologise.compensation.cost=0:200
 
     Example: simcare workshop debrief loyal_fan_deleted_post ws/team-*.toml -o ws/debrief.html
     """
@@ -101,6 +126,7 @@ def workshop_command(
             fail("give the case: simcare workshop debrief CASE TEAM_FILES...", EXIT_USAGE)
         _debrief(
             arguments[1],
+            lever or [],
             arguments[2:],
             out,
             DEFAULT_REPLICATIONS if replications is None else replications,
@@ -111,7 +137,7 @@ def workshop_command(
         )
         return
     _check_handout_options(arguments, replications, seed, workers)
-    _handout(arguments[0], out, 3 if teams is None else teams, force)
+    _handout(arguments[0], lever or [], out, 3 if teams is None else teams, force)
 
 
 def _check_handout_options(
@@ -140,43 +166,129 @@ def _check_handout_options(
         )
 
 
-def _handout(case: str, out: Path | None, teams: int, force: bool) -> None:
-    """Write the handout and the teams' decision files (``simcare workshop CASE``)."""
-    from simcare.results.write import MANIFEST, claimed, prepare_folder, write_files
-    from simcare.workshop import load_workshop, template_text
+TEAM_FILE = re.compile(r"team-\d+\.toml")
+"""A team's decision file in a handout's folder."""
+
+
+def _digest(content: bytes) -> str:
+    return hashlib.sha256(content).hexdigest()
+
+
+def _filled_in(folder: Path) -> set[str]:
+    """The team files in ``folder`` that simcare cannot prove untouched since it wrote them.
+
+    A handout's manifest records the SHA-256 of each team file it wrote; a file whose text
+    differs (a team filled it in), or that no manifest records, is a team's, and is kept.
+    """
+    from simcare.results.write import MANIFEST, is_marked
+
+    if not folder.is_dir():
+        return set()
+    try:
+        data = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError):
+        data = None
+    written = data.get("written") if is_marked(data) else None
+    written = written if isinstance(written, dict) else {}
+    kept = set()
+    for path in folder.iterdir():
+        if not TEAM_FILE.fullmatch(path.name):
+            continue
+        try:
+            untouched = path.is_file() and not path.is_symlink()
+            untouched = untouched and written.get(path.name) == _digest(path.read_bytes())
+        except OSError:
+            untouched = False
+        if not untouched:
+            kept.add(path.name)
+    return kept
+
+
+def _load(case: str, levers: list[str]) -> Workshop:
+    """The case's workshop with the teacher's levers, or exit 2 naming what is wrong."""
+    from simcare.workshop import LeverError, load_workshop
 
     with exit_codes():
-        prepared = load_workshop(case)
+        try:
+            return load_workshop(case, levers)
+        except LeverError as error:
+            fail(error.spelled({"lever": "--lever"}), EXIT_USAGE)
+
+
+def _handout(case: str, levers: list[str], out: Path | None, teams: int, force: bool) -> None:
+    """Write the handouts and the teams' decision files (``simcare workshop CASE``)."""
+    from simcare.results.write import (
+        MANIFEST,
+        check_folder,
+        claimed,
+        clear_results,
+        write_error,
+        write_files,
+    )
+    from simcare.workshop import DEFAULT_SEED, template_text, today_workload
+
+    prepared = _load(case, levers)
     # The name is the scenario file's text: keep the default folder one plain name in here.
     safe = re.sub(r"[^A-Za-z0-9_-]+", "_", prepared.scenario.name).strip("_") or "case"
     folder = out if out is not None else Path(f"workshop-{safe}")
-    from simcare.workshop.pages import handout_html  # matplotlib
+    from simcare.workshop.pages import handout_html, teacher_html  # matplotlib
 
-    files = {"handout.html": handout_html(prepared, teams)}
-    files |= {f"team-{n}.toml": template_text(prepared, n) for n in range(1, teams + 1)}
+    kept = _filled_in(folder) if force else set()
+    fresh = {f"team-{n}.toml": n for n in range(1, teams + 1) if f"team-{n}.toml" not in kept}
+    with exit_codes():  # refused before the simulation, not after it
+        owned = check_folder(folder, force, ["handout.html", "teacher.html", *fresh])
+    with exit_codes(also=SIMULATION_ERRORS):
+        facts = today_workload(prepared, seed=DEFAULT_SEED)
+    files = {
+        "handout.html": handout_html(prepared, teams, facts),
+        "teacher.html": teacher_html(prepared, teams, facts),
+    } | {name: template_text(prepared, number) for name, number in fresh.items()}
     # A manifest with simcare's mark lists the files, so that --force replaces those and
-    # nothing else (an earlier handout's extra team files go; the teachers' own files stay).
+    # nothing else (an earlier handout's extra team files go; the teachers' own files stay),
+    # and records each team file's digest: one a team has changed is theirs, and stays.
+    written = {name: _digest(files[name].encode()) for name in fresh}
     manifest = {"kind": "workshop", "case": prepared.scenario.name, "teams": teams}
     with exit_codes():
-        prepare_folder(folder, force, files)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise write_error(folder, error, "cannot create the folder") from None
+        clear_results(folder, owned - kept)
         with claimed(folder, [*files, MANIFEST]):
-            write_files(folder, files, manifest)
+            write_files(folder, files, manifest | {"levers": levers, "written": written})
+    _say_written(prepared, case, folder, files, kept)
+
+
+def _say_written(
+    prepared: Workshop, case: str, folder: Path, files: dict[str, str], kept: set[str]
+) -> None:
+    """What the handout wrote and kept, and the debrief's command."""
+    from simcare.workshop.pages.handout import debrief_command
+
     stdout.print(shown(f"Workshop for {prepared.title}"), markup=False, highlight=False)
     for name in files:
         stdout.print(shown(f"  wrote {folder / name}"), markup=False, highlight=False)
-    stdout.print("Print the handout, give each team a decision file, then run:", markup=False)
+    for name in sorted(kept):
+        stderr.print(
+            shown(
+                f"  kept {folder / name}: a team has filled it in (simcare never replaces a "
+                "team's decisions; move it away for a fresh one)"
+            ),
+            markup=False,
+            highlight=False,
+        )
     stdout.print(
-        shown(
-            f"  simcare workshop debrief {case} {folder / 'team-*.toml'} "
-            f"-o {folder / 'debrief.html'}"
-        ),
+        "Print handout.html for the students (teacher.html is yours), give each team a "
+        "decision file, then run:",
         markup=False,
-        highlight=False,
     )
+    command = debrief_command(prepared, str(folder / "team-*.toml"), str(folder / "debrief.html"))
+    stdout.print(shown(f"  {command}"), markup=False, highlight=False)
 
 
 def _debrief(
     case: str,
+    levers: list[str],
     team_files: list[str],
     out: Path | None,
     replications: int,
@@ -191,7 +303,7 @@ def _debrief(
     from simcare.workshop import run_debrief, team_scenario
     from simcare.workshop.pages import debrief_html, scoreboard_table  # matplotlib
 
-    prepared, teams = _read_teams(case, team_files)
+    prepared, teams = _read_teams(case, levers, team_files)
     target = out if out is not None else Path(team_files[0]).parent / "debrief.html"
     check_page(target, force, "debrief.html")
     processes = workers or default_workers()
@@ -214,12 +326,14 @@ def _debrief(
     stderr.print(shown(f"Debrief written to {target}"), markup=False, highlight=False)
 
 
-def _read_teams(case: str, team_files: list[str]) -> tuple[Workshop, list[Decisions]]:
+def _read_teams(
+    case: str, levers: list[str], team_files: list[str]
+) -> tuple[Workshop, list[Decisions]]:
     """The case's workshop and the teams' decisions, or exit 2 naming what is wrong."""
-    from simcare.workshop import load_workshop, read_teams
+    from simcare.workshop import read_teams
 
+    prepared = _load(case, levers)
     with exit_codes():
-        prepared = load_workshop(case)
         if not team_files:
             fail(
                 f"give the teams' decision files: simcare workshop debrief {case} team-*.toml",

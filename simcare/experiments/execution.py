@@ -34,8 +34,7 @@ from typing import Any
 
 from simcare.core.errors import Arg, ArgumentError
 from simcare.experiments.guard import check_main_guard
-from simcare.experiments.replicate import simulate_outcomes
-from simcare.metrics import Outcomes
+from simcare.experiments.single import simulate_outcomes, simulate_replication
 from simcare.scenario import Scenario
 
 TASKS_PER_WORKER = 8
@@ -62,7 +61,12 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True, slots=True)
 class Task:
-    """Replications ``first`` to ``first + count - 1`` of one point under one policy."""
+    """Replications ``first`` to ``first + count - 1`` of one point under one policy.
+
+    A task that asks for ``series`` (or ``keep_record``) gives each replication whole, as a
+    `Replicated`; any other task gives the outcomes alone, which is all a comparison or a
+    sweep keeps and the least to send back from a worker.
+    """
 
     point: int
     scenario: Scenario
@@ -70,13 +74,28 @@ class Task:
     seed: int
     first: int
     count: int
+    series: bool = False
+    keep_record: bool = False
 
 
-def run_task(task: Task) -> list[Outcomes]:
-    """Simulate a task's replications and return their outcomes, in replication order."""
+def run_task(task: Task) -> list[Any]:
+    """Simulate a task's replications, in replication order: outcomes, or `Replicated`s."""
+    replications = range(task.first, task.first + task.count)
+    if task.series or task.keep_record:
+        return [
+            simulate_replication(
+                task.scenario,
+                task.seed,
+                replication,
+                task.policy,
+                series=task.series,
+                keep_record=task.keep_record,
+            )
+            for replication in replications
+        ]
     return [
         simulate_outcomes(task.scenario, task.seed, replication, task.policy)
-        for replication in range(task.first, task.first + task.count)
+        for replication in replications
     ]
 
 
@@ -88,8 +107,8 @@ def chunk_size(simulations: int, workers: int, replications: int) -> int:
     return max(1, min(wanted, replications, MAX_CHUNK))
 
 
-Finished = tuple[Task, list[Outcomes] | BaseException]
-"""A task and what it gave: its outcomes, or the exception it raised."""
+Finished = tuple[Task, list[Any] | BaseException]
+"""A task and what it gave (`run_task`'s list: outcomes, or `Replicated`s), or what it raised."""
 
 
 class ExecutorError(ArgumentError):

@@ -1,4 +1,7 @@
-"""Replications of one scenario: one run and its outcomes, and the mean and 95% CI of many."""
+"""Replications of one scenario: their outcomes, series and records, and the mean and 95% CI.
+
+One replication alone is `simcare.experiments.single`'s (its names are here too, as before).
+"""
 
 from __future__ import annotations
 
@@ -7,10 +10,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from simcare.core.randomness import make_streams
 from simcare.core.stats import Estimate
+from simcare.experiments.execution import Task, chunk_size, make_executor
+from simcare.experiments.single import Replicated, simulate_outcomes, simulate_replication
 from simcare.experiments.summary import (
     Summary,
+    SummaryRow,
     counted,
     group_labels,
     html_table,
@@ -18,68 +23,21 @@ from simcare.experiments.summary import (
     text_table,
 )
 from simcare.metrics import Outcomes
-from simcare.metrics.series import SeriesTally, TimeSeries
-from simcare.metrics.tally import Tally
+from simcare.metrics.series import TimeSeries
 from simcare.model.records import RunRecord
-from simcare.model.replication import Replication
 from simcare.model.replication import simulate as simulate_scenario
 from simcare.scenario import Scenario
 from simcare.scenario_file import load_scenario
 
-
-@dataclass(frozen=True, slots=True)
-class Replicated:
-    """What one replication gives: its outcomes, and on request its series and record."""
-
-    outcomes: Outcomes
-    series: TimeSeries | None
-    record: RunRecord | None
-
-
-def simulate_replication(
-    scenario: Scenario,
-    seed: int = 0,
-    replication: int = 0,
-    policy: str | None = None,
-    *,
-    series: bool = False,
-    keep_record: bool = False,
-) -> Replicated:
-    """Run one replication: its outcomes, and its hourly series and whole record on request.
-
-    Outcomes and series are added up as the run harvests its journeys, so without the record
-    memory does not grow with the run's length (beyond two floats per contact for the medians
-    and p90s).
-    """
-    tally = Tally(scenario)
-    hourly = None
-    if series:
-        hourly = SeriesTally(
-            scenario.run.duration_min,
-            len(scenario.channels),
-            len(scenario.teams),
-            scenario.word_of_mouth.attention_min,
-        )
-
-    def add(chunk: RunRecord) -> None:
-        tally.add(chunk)
-        if hourly is not None:
-            hourly.add(chunk)
-
-    replica = Replication(scenario, make_streams(seed, replication), policy=policy)
-    run = replica.run(add, keep_record)
-    return Replicated(
-        tally.outcomes(run),
-        None if hourly is None else hourly.series(run),
-        run if keep_record else None,
-    )
-
-
-def simulate_outcomes(
-    scenario: Scenario, seed: int = 0, replication: int = 0, policy: str | None = None
-) -> Outcomes:
-    """Run one replication and return its outcomes alone (what compare and sweep need)."""
-    return simulate_replication(scenario, seed, replication, policy).outcomes
+__all__ = [
+    "Replicated",
+    "RunResult",
+    "SummaryRow",
+    "run_replications",
+    "simulate_outcomes",
+    "simulate_replication",
+    "summarise",
+]
 
 
 @dataclass(frozen=True, slots=True, repr=False)
@@ -166,6 +124,7 @@ def run_replications(
     *,
     policy: str | None = None,
     keep_records: bool = False,
+    workers: int = 1,
     on_progress: Callable[[int], None] | None = None,
 ) -> RunResult:
     """Run independent replications of a scenario and summarise them.
@@ -179,32 +138,61 @@ def run_replications(
         seed: base seed; replication r uses streams spawned from (seed, r).
         policy: the response policy (default: the scenario's ``run.policy``).
         keep_records: keep every replication's per-contact records (for an event log).
+        workers: local worker processes (1: in this process); the numbers are the same.
         on_progress: called with the number of replications finished so far.
+
+    Raises:
+        ScenarioError: an unknown policy, before anything runs.
+        WorkerDiedError: a worker process died (killed, out of memory) and was not replaced.
     """
     if replications < 1:
         raise ValueError("replications must be >= 1")
     scenario = as_scenario(scenario)
-    chosen = scenario.policy(policy).name
-    per_replication: list[Outcomes] = []
-    series: list[TimeSeries] = []
-    records: list[RunRecord] = []
-    for replication in range(replications):
-        done = simulate_replication(
-            scenario, seed, replication, policy, series=True, keep_record=keep_records
-        )
-        assert done.series is not None
-        per_replication.append(done.outcomes)
-        series.append(done.series)
-        if done.record is not None:
-            records.append(done.record)
-        if on_progress is not None:
-            on_progress(replication + 1)
+    name = scenario.policy(policy).name
+    done = _replicate(scenario, replications, seed, name, keep_records, workers, on_progress)
+    per_replication = [replicated.outcomes for replicated in done]
     return RunResult(
         scenario=scenario,
         seed=seed,
-        policy=chosen,
+        policy=name,
         per_replication=per_replication,
-        summary=Summary(summarise(per_replication, chosen)),
-        series=series,
-        records=records if keep_records else None,
+        summary=Summary(summarise(per_replication, name)),
+        series=[replicated.series for replicated in done if replicated.series is not None],
+        records=[r.record for r in done if r.record is not None] if keep_records else None,
     )
+
+
+def _replicate(
+    scenario: Scenario,
+    replications: int,
+    seed: int,
+    policy: str,
+    keep_records: bool,
+    workers: int,
+    on_progress: Callable[[int], None] | None,
+) -> list[Replicated]:
+    """Every replication whole (outcomes, series, record if kept), in replication order.
+
+    A replication that raises stops the run with its error (from a worker, with the worker's
+    traceback as its cause), as it would in this process.
+    """
+    with make_executor(workers) as executor:
+        size = chunk_size(replications, executor.workers, replications)
+        for first in range(0, replications, size):
+            count = min(size, replications - first)
+            executor.submit(
+                Task(0, scenario, policy, seed, first, count, series=True, keep_record=keep_records)
+            )
+        if on_progress is not None:
+            on_progress(0)  # under way: a progress line can say how much there is to do
+        chunks: dict[int, list[Replicated]] = {}
+        finished = 0
+        while finished < replications:
+            task, result = executor.next_finished()
+            if isinstance(result, BaseException):
+                raise result
+            chunks[task.first] = result
+            finished += task.count
+            if on_progress is not None:
+                on_progress(finished)
+    return [replicated for _, chunk in sorted(chunks.items()) for replicated in chunk]

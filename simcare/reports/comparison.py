@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from rich.table import Table
+from rich.console import RenderableType
 from rich.text import Text
 
 from simcare.experiments.compare import Call, Comparison, Difference, Verdict
 from simcare.metrics import OUTCOMES, Better, Unit
 from simcare.reports.format import difference_text, format_value, mean_text, short_value
+from simcare.reports.tables import Grid, laid_out
 
 __all__ = [
     "SHORT_LABELS",
     "TABLE_OUTCOMES",
-    "comparison_table",
+    "comparison_layout",
     "difference_text",  # the workshop and the command line format their cells like the table's
     "short_value",
     "verdict_text",
@@ -50,53 +51,85 @@ def _identical(diff: Difference) -> bool:
 
 
 def _cell(comparison: Comparison, policy: str, outcome: str) -> Text:
-    spec = OUTCOMES[outcome]
-    currency = comparison.scenario.currency
-    est = comparison.estimate(policy, outcome)
-    text = Text(mean_text(est.mean, est.half_width, spec.unit, currency))
-    if policy == comparison.baseline:
-        text.append("\nbaseline", style="dim")
-        return text
-    diff = comparison.difference(policy, outcome)
-    if _identical(diff):
-        text.append("\nΔ 0, identical", style="dim")
-        return text
-    style = _STYLES[diff.call]
-    half = difference_text(diff.estimate.half_width, spec.unit, currency, sign=False)
-    text.append(f"\nΔ {difference_text(diff.estimate.mean, spec.unit, currency)} ±{half}", style)
-    if spec.better is not None:
-        text.append(f"\nbetter {diff.better}/{diff.pairs}", style=style)
+    """A cell of the wide table: the mean, then Δ and the better count, one to a line."""
+    mean, delta, better = _cell_lines(comparison, policy, outcome)
+    text = Text(mean)
+    for line in (delta, better):
+        if line.plain:
+            text.append("\n")
+            text.append_text(line)
     return text
 
 
-def comparison_table(comparison: Comparison, outcomes: tuple[str, ...] = TABLE_OUTCOMES) -> Table:
-    """Policies as rows, outcomes as columns.
+def _cell_lines(comparison: Comparison, policy: str, outcome: str) -> tuple[str, Text, Text]:
+    """A policy's mean ±half-width, its Δ from the baseline ±half-width, and "better k/n"."""
+    spec = OUTCOMES[outcome]
+    currency = comparison.scenario.currency
+    est = comparison.estimate(policy, outcome)
+    mean = mean_text(est.mean, est.half_width, spec.unit, currency)
+    if policy == comparison.baseline:
+        return mean, Text("baseline", style="dim"), Text()
+    diff = comparison.difference(policy, outcome)
+    if _identical(diff):
+        return mean, Text("Δ 0, identical", style="dim"), Text()
+    style = _STYLES[diff.call]
+    half = difference_text(diff.estimate.half_width, spec.unit, currency, sign=False)
+    delta = Text(f"Δ {difference_text(diff.estimate.mean, spec.unit, currency)} ±{half}", style)
+    if spec.better is None:
+        return mean, delta, Text()
+    return mean, delta, Text(f"better {diff.better}/{diff.pairs}", style=style)
 
-    Each cell holds the mean ± its 95% half-width, then the paired difference from the baseline
-    ± its half-width, and in how many replications the policy did better.
+
+def comparison_layout(
+    comparison: Comparison, outcomes: tuple[str, ...], width: int | None
+) -> list[RenderableType]:
+    """The comparison's title and table, fitted to ``width`` (see `laid_out`).
+
+    Wide: policies as rows, outcomes as columns, each cell the mean ± its 95% half-width, the
+    paired difference from the baseline ± its half-width, and in how many replications the
+    policy did better. Narrow: the same, one block of policies per outcome.
     """
     scenario = comparison.scenario
     reported = {row.outcome for row in comparison.summary[comparison.baseline]}
     shown = [outcome for outcome in outcomes if outcome in reported]
+    policies = comparison.policies
     # Text, not str: names and titles come from the scenario file, and rich would read a
     # "[...]" in them as markup (and fail on "[/]").
-    table = Table(
-        title=Text(
-            f"{scenario.title or scenario.name}\n{len(comparison.policies)} policies on the "
-            f"same customers, {comparison.replications} replications, seed {comparison.seed}. "
-            f"Each cell: mean ±95% half-width; Δ, the paired difference from the baseline "
-            f"({comparison.baseline}) ±95% half-width; the replications where the policy did "
-            "better. Shares and their differences in percentage points."
+    title = [
+        Text(scenario.title or scenario.name),
+        Text(
+            f"{len(policies)} policies on the same customers, {comparison.replications} "
+            f"replications, seed {comparison.seed}. Each: mean ±95% half-width; Δ, the paired "
+            f"difference from the baseline ({comparison.baseline}) ±95% half-width; the "
+            "replications where the policy did better. Shares and their differences in "
+            "percentage points."
         ),
-        title_justify="left",
-        show_lines=True,
+    ]
+    wide = Grid(
+        ["Policy", *(SHORT_LABELS.get(o, OUTCOMES[o].label) for o in shown)],
+        [(None, [[Text(p), *(_cell(comparison, p, o) for o in shown)] for p in policies])],
+        lines=True,
     )
-    table.add_column("Policy", no_wrap=True)
-    for outcome in shown:
-        table.add_column(SHORT_LABELS.get(outcome, OUTCOMES[outcome].label), justify="right")
-    for policy in comparison.policies:
-        table.add_row(Text(policy), *(_cell(comparison, policy, outcome) for outcome in shown))
-    return table
+    by_outcome = Grid(
+        ["Policy", "Mean ±95%", f"Δ from {comparison.baseline} ±95%", "Better in"],
+        [
+            (
+                OUTCOMES[outcome].label,
+                [
+                    [Text(policy), *_by_outcome_cells(comparison, policy, outcome)]
+                    for policy in policies
+                ],
+            )
+            for outcome in shown
+        ],
+    )
+    return [*title, *laid_out(width, wide, by_outcome)]
+
+
+def _by_outcome_cells(comparison: Comparison, policy: str, outcome: str) -> list[Text]:
+    mean, delta, better = _cell_lines(comparison, policy, outcome)
+    delta.plain = delta.plain.removeprefix("Δ ")  # the column's heading says it
+    return [Text(mean), delta, Text(better.plain.removeprefix("better "), style=better.style)]
 
 
 def _against(diff: Difference, currency: str) -> str:

@@ -21,6 +21,7 @@ __all__ = [
     "display_unit",
     "format_duration",
     "format_value",
+    "identical",
     "mean_text",
     "percent",
     "plain_number",
@@ -152,6 +153,15 @@ def difference_text(value: float, unit: Unit, currency: str = "$", sign: bool = 
     if unit is Unit.SHARE:
         return f"{mark}{abs(value) * 100:.1f}"
     return f"{mark}{short_value(abs(value), unit, currency)}"
+
+
+def identical(difference: float, low: float, high: float) -> bool:
+    """Whether a paired difference read from a file was 0 in every replication.
+
+    Its mean is 0 and so is its 95% interval (with one replication, it has none): the report
+    and its charts then say "identical", as the command line does, not "too close to call".
+    """
+    return difference == 0 and ((low, high) == (0, 0) or (math.isnan(low) and math.isnan(high)))
 
 
 def mean_text(mean: float, half_width: float, unit: Unit, currency: str = "$") -> str:

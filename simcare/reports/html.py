@@ -17,6 +17,7 @@ __all__ = [
     "definition_list",
     "escape",
     "figure",
+    "figures",
     "inline_svg",
     "join",
     "page",
@@ -57,6 +58,23 @@ def tag(name: str, content: str | Html = "", **attributes: str) -> Html:
 
 
 _CODE = re.compile(r"`([^`]+)`")
+
+
+# A run of characters with no line-break opportunity of its own between blanks, holding a
+# digit: "−$2.67M", "±$57.5k", "(95%", "Δ\u00a0+9.7". (Not \S: it would stop at the no-break
+# space that ties "Δ" to its number.)
+_FIGURE = re.compile(r"(?<![^ \t\n])[^ \t\n]*\d[^ \t\n]*")
+
+
+def figures(text: str) -> Html:
+    """Escaped text whose numbers never break across lines: "−" and "$2.6M" stay together.
+
+    Browsers may break after a sign or currency symbol ("−" / "$2.67M"), so each number, with
+    whatever is attached to it, goes in a no-wrap span; "Δ" is tied to the number after it.
+    A line may still break at the blank between a mean and its "±half-width".
+    """
+    escaped = escape(text.replace("Δ ", "Δ\u00a0"))
+    return Html(_FIGURE.sub(lambda match: f'<span class="nowrap">{match.group(0)}</span>', escaped))
 
 
 def paragraphs(text: str) -> Html:

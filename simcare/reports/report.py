@@ -14,12 +14,13 @@ from typing import Any
 
 from simcare.reports.charts.folder import chart_svgs, read_folder
 from simcare.reports.comparison import SHORT_LABELS, TABLE_OUTCOMES
-from simcare.reports.format import difference_text, mean_text, unit_named
+from simcare.reports.format import difference_text, identical, mean_text, unit_named
 from simcare.reports.html import (
     Html,
     definition_list,
     escape,
     figure,
+    figures,
     inline,
     inline_svg,
     join,
@@ -112,16 +113,22 @@ def _mean_text(row: Row, currency: str) -> str:
 
 def _comparison_cell(results: Results, policy: str, outcome: str) -> Html:
     row = results.row(policy, outcome)
-    mean = _mean_text(row, results.currency)
+    mean = figures(_mean_text(row, results.currency))
     if policy == results.baseline:
         return join([tag("div", mean, class_="nowrap"), tag("div", "baseline", class_="baseline")])
+    if identical(row.difference, row.difference_low, row.difference_high):
+        said = tag("div", figures("Δ 0, identical"), class_="nowrap close")
+        return join([tag("div", mean, class_="nowrap"), said])
     unit = unit_named(row.unit)
     half = (row.difference_high - row.difference_low) / 2
     delta = f"Δ {difference_text(row.difference, unit, results.currency)}"
     if math.isfinite(half) and half > 0:
         delta += f" ±{difference_text(half, unit, results.currency, sign=False)}"
     style = _CALL_CLASSES.get(row.call, "close")
-    parts = [tag("div", mean, class_="nowrap"), tag("div", delta, class_=f"nowrap {style}")]
+    parts = [
+        tag("div", mean, class_="nowrap"),
+        tag("div", figures(delta), class_=f"nowrap {style}"),
+    ]
     if row.call:
         parts.append(tag("div", row.call, class_=style))
     return join(parts)
@@ -133,9 +140,7 @@ def _comparison(folder: Path, results: Results) -> list[Html]:
     if verdicts:
         parts += [
             tag("h2", "What the comparison says"),
-            tag(
-                "ul", join(tag("li", _unbroken_signs(text)) for text in verdicts), class_="verdicts"
-            ),
+            tag("ul", join(tag("li", figures(text)) for text in verdicts), class_="verdicts"),
         ]
     outcomes = _outcomes(results)
     rows = [
@@ -156,13 +161,8 @@ def _comparison(folder: Path, results: Results) -> list[Html]:
 
 
 def _breakable(name: str) -> Html:
-    """A policy name that may wrap after its underscores in a narrow column."""
-    return Html(escape(name).replace("_", "_<wbr>"))
-
-
-def _unbroken_signs(text: str) -> str:
-    """Keep a minus sign on the line of its number ("−$2.6M" never splits after the "−")."""
-    return text.replace("−", "−\u2060")
+    """A policy name or dotted key that may wrap after its underscores and dots when narrow."""
+    return Html(escape(name).replace("_", "_<wbr>").replace(".", ".<wbr>"))
 
 
 def _run(results: Results) -> list[Html]:
@@ -171,7 +171,7 @@ def _run(results: Results) -> list[Html]:
     rows = []
     for outcome in outcomes:
         row = results.row(policy, outcome)
-        rows.append([results.label(outcome), _mean_text(row, results.currency)])
+        rows.append([results.label(outcome), figures(_mean_text(row, results.currency))])
     caption = "The mean over replications ±95% half-width; shares in percentage points."
     return [tag("h2", "Outcomes"), table(["Outcome", "Mean ±95%"], rows, caption=caption)]
 
@@ -182,7 +182,7 @@ def _sweep(results: Results) -> list[Html]:
     for point, settings in results.points():
         for policy in results.policies:
             cells = [
-                _mean_text(results.row(policy, outcome, point=point), results.currency)
+                figures(_mean_text(results.row(policy, outcome, point=point), results.currency))
                 for outcome in outcomes
             ]
             rows.append([str(point), *settings, policy, *cells])
@@ -190,7 +190,8 @@ def _sweep(results: Results) -> list[Html]:
         settings = failed.settings or ("",) * len(results.keys)
         rows.append([str(failed.point), *settings, "failed", *("—" for _ in outcomes)])
     rows.sort(key=lambda row: int(row[0]))  # by point (stable: policies keep their order)
-    headers = ["Point", *results.keys, "Policy", *(_heading(results, o) for o in outcomes)]
+    keys = [_breakable(key) for key in results.keys]
+    headers = ["Point", *keys, "Policy", *(_heading(results, o) for o in outcomes)]
     caption = "Each cell: the mean ±95% half-width; shares in percentage points."
     first_number = len(results.keys) + 2
     return [

@@ -52,7 +52,7 @@ _TOP_FILES = frozenset((*RESULT_FILES, MANIFEST, CLAIM))
 _SUB_FILE = re.compile(
     r"parts/point-\d+\.(?:csv|error\.txt)|scenarios/point-\d+\.toml"
     rf"|plots/(?:[A-Za-z0-9_-][A-Za-z0-9_.-]*\.(?:png|svg)|{re.escape(CHART_LIST)})"
-    r"|handout\.html|team-\d+\.toml"
+    r"|handout\.html|teacher\.html|team-\d+\.toml"
 )
 """A sweep's file of one point, a chart (or the list of charts) in a result's plots/, or a
 workshop handout's files."""

@@ -290,19 +290,31 @@ class Problems:
 
     The profiles are relative weights; they are normalised to mean 1, so the base rate stays
     the average rate over a week.
+
+    Attributes:
+        problems_per_min: the base rate of problems, complained about or not.
+        complaints_per_min: the base rate of complaints, for a brand that knows its complaints
+            but not its problems; when given, the scenario sets ``problems_per_min`` from it
+            and the severities' complaint shares (`Scenario.complaint_share`). A file gives
+            one of the two (``rate`` or ``complaints``).
     """
 
-    problems_per_min: float = field(metadata=in_file(FileKind.RATE, "rate"))
+    problems_per_min: float = field(default=0.0, metadata=in_file(FileKind.RATE, "rate"))
     hourly_profile: tuple[float, ...] = field(
         default_factory=lambda: _flat(24), metadata=in_file(FileKind.WEIGHTS, size=24)
     )
     weekday_profile: tuple[float, ...] = field(
         default_factory=lambda: _flat(7), metadata=in_file(FileKind.WEIGHTS, size=7)
     )
+    complaints_per_min: float | None = field(
+        default=None, metadata=in_file(FileKind.RATE, "complaints")
+    )
 
     @every_problem
     def __post_init__(self) -> None:
         _check_non_negative("rate", self.problems_per_min)
+        if self.complaints_per_min is not None:
+            _check_non_negative("complaints", self.complaints_per_min)
         for key, profile, size in (
             ("hourly_profile", self.hourly_profile, 24),
             ("weekday_profile", self.weekday_profile, 7),

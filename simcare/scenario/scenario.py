@@ -6,7 +6,7 @@ Build variants with `dataclasses.replace`; a scenario is never changed in place.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from simcare.core.errors import Problem, ScenarioError, every_problem, unsafe_problem
 from simcare.core.units import MINUTES_PER_DAY
@@ -90,9 +90,48 @@ class Scenario:
 
     @every_problem
     def __post_init__(self) -> None:
-        problems = list(self._cross_check())
+        problems = self._problems_from_complaints()
+        problems.extend(self._cross_check())
         if problems:
             raise ScenarioError(problems)
+
+    def _problems_from_complaints(self) -> list[Problem]:
+        """Set the problem rate from a complaint rate given instead (each time a variant is built).
+
+        A frozen value sets its own derived field once, here, as it is built: the rate is then
+        the problems that give the complaints asked for, whatever the severities become.
+        """
+        complaints = self.problems.complaints_per_min
+        if complaints is None or not math.isfinite(complaints):
+            return []
+        share = self.complaint_share()
+        if not share > 0:
+            return [
+                Problem(
+                    "problems.complaints",
+                    "cannot be met: no problem becomes a complaint (every severity's "
+                    "complaint_share is 0); give problems.rate, the problems, instead",
+                )
+            ]
+        rate = complaints / share
+        if not math.isfinite(rate):
+            return [
+                Problem(
+                    "problems.complaints",
+                    f"too many for a complaint share of {share:g}: the problems they need "
+                    "are more than can be counted",
+                )
+            ]
+        object.__setattr__(self, "problems", replace(self.problems, problems_per_min=rate))
+        return []
+
+    def complaint_share(self) -> float:
+        """The share of problems that become complaints: the severities' complaint shares."""
+        total = sum(severity.share for severity in self.severities.values())
+        if not total > 0:
+            return 0.0
+        weighted = sum(s.share * s.complaint_share for s in self.severities.values())
+        return weighted / total
 
     def _cross_check(self) -> list[Problem]:
         """Rules that tie sections together; each returns the key at fault."""

@@ -15,7 +15,13 @@ from simcare.scenario.policy import BUILTIN_POLICIES, Policy
 from simcare.scenario_file.fields import field_spec
 from simcare.scenario_file.guards import control_character
 from simcare.scenario_file.reader import Names, read_single, read_value
-from simcare.scenario_file.shapes import read_policy, read_run, read_teaching, read_team
+from simcare.scenario_file.shapes import (
+    read_policy,
+    read_problems,
+    read_run,
+    read_teaching,
+    read_team,
+)
 from simcare.scenario_file.table import ABSENT, Table
 from simcare.scenario_file.wording import describe
 
@@ -25,7 +31,7 @@ _ENTRY_READERS: dict[type, Callable[[str, Table, Names], Any]] = {
 }
 """The entries of a table of tables that are not read by the generic reader alone."""
 _REQUIRED = {
-    "problems": 'missing; give at least [problems] rate = "200/h"',
+    "problems": 'missing; give at least [problems] rate = "200/h" (or complaints = "300/day")',
     "channels": "missing; give at least one [channels.NAME] table",
 }
 """The sections a scenario cannot do without, and what to write."""
@@ -128,8 +134,7 @@ def _read_sections(root: Table, names: Names) -> dict[str, Any]:
     }
     parts["run"] = read_run(root.sub("run"), names)
     arising = root.sub("problems")
-    cls = field_spec(Scenario, "problems").of
-    parts["problems"] = read_value(cls, arising, names) if "problems" in root.data else None
+    parts["problems"] = read_problems(arising, names) if "problems" in root.data else None
     for section, message in _REQUIRED.items():
         if section not in root.data:
             root.report(section, message)

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from simcare.core.errors import Problem
-from simcare.scenario import Distribution, RunSettings, Shift, Teaching, Team
+from simcare.scenario import Distribution, Problems, RunSettings, Shift, Teaching, Team
 from simcare.scenario.in_file import FileKind
 from simcare.scenario.policy import ACTIONS, BUILTIN_POLICIES, Policy
 from simcare.scenario_file.fields import FileField, field_spec, reading_order
@@ -28,8 +28,32 @@ from simcare.scenario_file.wording import describe
 
 _PLACEHOLDER: Distribution = STAND_INS[FileKind.DISTRIBUTION]
 """Stands in for a distribution already reported as bad, so that its team is still checked."""
+_PROBLEM_RATES = ("problems_per_min", "complaints_per_min")
+"""The fields of [problems] of which a file gives exactly one: problems or complaints."""
 _ALWAYS_ON_DUTY = "agents"
 """The key of a team's schedule that is a headcount on duty at every hour of the week."""
+
+
+def read_problems(table: Table, names: Names) -> Problems | None:
+    """Read [problems]: how many arise, given as problems (``rate``) or as ``complaints``."""
+    rate, complaints = (field_spec(Problems, name).key for name in _PROBLEM_RATES)
+    given = [key for key in (rate, complaints) if key in table.data]
+    if not given and not table.broken:
+        table.report(
+            rate,
+            f'missing; one of the two is required: {rate} = "200/h" (problems, complained '
+            f"about or not) or "
+            f'{complaints} = "300/day" (the problems then follow from the severities\' '
+            "complaint_share)",
+        )
+    elif len(given) == 2:
+        table.report(
+            complaints,
+            f"give {rate} (problems) or {complaints}, not both: the problems follow from "
+            "the complaints and the severities' complaint_share",
+        )
+    problems = read_value(Problems, table, names)
+    return None if len(given) != 1 else problems
 
 
 def read_run(table: Table, names: Names) -> RunSettings | None:

@@ -37,6 +37,8 @@ def scenario_to_dict(scenario: Scenario) -> dict[str, Any]:
         "channels",
         "teams",
     )
+    if scenario.problems.complaints_per_min is not None:
+        del data["problems"]["rate"]  # derived from the complaints: a file gives one of the two
     if scenario.incidents:
         data |= _fields(scenario, "incidents")
     data |= _fields(scenario, "behaviour", "word_of_mouth", "churn")

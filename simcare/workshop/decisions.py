@@ -80,12 +80,12 @@ class Decisions:
 
     team: str
     policy: str
-    levers: dict[str, int]
+    levers: dict[str, Any]
     source: str = ""
     reasoning: str = ""
     baseline: bool = False
 
-    def changes(self, workshop: Workshop) -> dict[str, int]:
+    def changes(self, workshop: Workshop) -> dict[str, Any]:
         """The levers this team set to something other than the case's value."""
         return {
             key: value for key, value in self.levers.items() if value != workshop.lever(key).current
@@ -164,7 +164,7 @@ def _check_policy(value: Any, workshop: Workshop, problem: Callable[[str, str], 
 
 def _check_levers(
     value: Any, workshop: Workshop, problem: Callable[[str, str], None]
-) -> dict[str, int]:
+) -> dict[str, Any]:
     chosen = {lever.key: lever.current for lever in workshop.levers}
     if value is None:
         return chosen
@@ -172,19 +172,20 @@ def _check_levers(
         problem("levers", f"expected a table [levers] of lever = value; found {value!r}")
         return chosen
     keys = [lever.key for lever in workshop.levers]
-    for key, number in _flatten(value).items():
+    for key, setting in _flatten(value).items():
         if key not in chosen:
             known = ", ".join(keys) if keys else "none: this case has only the policy"
-            problem(
-                _lever_key(key), f"unknown lever; the levers are {known}" + did_you_mean(key, keys)
+            hint = did_you_mean(key, keys) or (
+                "; if the handout was made with --lever, give the debrief the same --lever"
             )
+            problem(_lever_key(key), f"unknown lever; the levers are {known}{hint}")
             continue
         lever = workshop.lever(key)
-        whole = isinstance(number, int) and not isinstance(number, bool)
-        if not whole or not lever.low <= number <= lever.high:
-            problem(_lever_key(key), f"expected {lever.allowed} (agents), found {number!r}")
+        if not lever.accepts(setting):
+            agents = " (agents)" if lever.agents else ""
+            problem(_lever_key(key), f"expected {lever.allowed}{agents}, found {setting!r}")
             continue
-        chosen[key] = number
+        chosen[key] = setting
     return chosen
 
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import textwrap
+from typing import Any
 
 from simcare.metrics import Unit
 from simcare.reports.format import format_value
 from simcare.workshop.case import Lever, Workshop
 from simcare.workshop.decisions import CONTROL_CHARACTERS, MAX_TEAM_NAME
 
-__all__ = ["template_text"]
+__all__ = ["template_text", "toml_value"]
 
 
 def _lever_cost(lever: Lever, currency: str) -> str:
@@ -30,6 +31,15 @@ def _lever_cost(lever: Lever, currency: str) -> str:
 def _toml_string(text: str) -> str:
     """A TOML basic string (a JSON string is one, once DEL is escaped)."""
     return json.dumps(text, ensure_ascii=False).replace("\x7f", "\\u007f")
+
+
+def toml_value(value: Any) -> str:
+    """A lever's value as TOML writes it: 2, 0.5, true, "09:00-17:00"."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    return _toml_string(str(value))
 
 
 def _comment(text: str, indent: str = "# ", hang: str = "") -> list[str]:
@@ -74,13 +84,18 @@ def template_text(workshop: Workshop, number: int) -> str:
     if workshop.levers:
         lines += [
             "[levers]",
-            "# Agents on each shift. Each value below is the case's as it stands; a lever you "
-            "delete keeps it.",
+            "# Each value below is the case's as it stands; a lever you delete keeps it.",
         ]
         currency = scenario.currency
         for lever in workshop.levers:
             lines.append("")
             lines += _comment(f"{lever.description}: {lever.allowed}.")
-            lines += _comment(f"{_lever_cost(lever, currency)}.")
-            lines.append(f"{_toml_string(lever.key)} = {lever.current}")
+            if lever.agents:
+                lines += _comment(f"{_lever_cost(lever, currency)}.")
+            if lever.current is None:  # TOML has no "default": the line is left to uncomment
+                example = lever.choices[0] if lever.choices else lever.low
+                lines.append("# The case leaves it at its default; to set it, remove the # below.")
+                lines.append(f"# {_toml_string(lever.key)} = {toml_value(example)}")
+            else:
+                lines.append(f"{_toml_string(lever.key)} = {toml_value(lever.current)}")
     return "\n".join(lines) + "\n"

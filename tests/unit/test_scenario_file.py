@@ -120,7 +120,7 @@ def test_textbook_case_reads_as_written() -> None:
 
 def test_starter_loads() -> None:
     scenario = load_scenario(STARTER)
-    assert set(scenario.channels) == {"phone", "email"}
+    assert set(scenario.channels) == {"phone", "email", "brand_page", "open_network"}
     assert scenario.teams["service_desk"].channels == ("phone", "email")
     assert len(scenario.problems.hourly_profile) == 24
 

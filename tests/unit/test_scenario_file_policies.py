@@ -1068,7 +1068,7 @@ def test_the_starter_loads_with_every_option_switched_on() -> None:
     plain = load_scenario(STARTER)
     scenario = loads_scenario(_starter_with_every_option(), "starter.toml")
     assert scenario != plain
-    assert scenario.channels["email"].escalate_to == "phone"
+    assert scenario.channels["phone"].escalate_to == "email"
     assert scenario.severities["major"].loss is Loss.LARGE
     policy = scenario.policies["office_hours"]
     assert policy.hours == {"email": Hours(540.0, 1020.0)}

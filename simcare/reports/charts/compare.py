@@ -36,19 +36,21 @@ from simcare.reports.charts.style import (
     ticks,
     wrap,
 )
-from simcare.reports.format import axis_scale
+from simcare.reports.format import axis_scale, identical
 from simcare.results.read import Results, Row
 
 _CALL_STYLE = {
     "better": (OKABE_ITO["blue"], "o", "better"),
     "worse": (OKABE_ITO["vermillion"], "s", "worse"),
     "too close to call": (GREY, "o", "too close to call (95% CI includes 0)"),
+    "identical": (GREY, "x", "identical (the same in every replication)"),
     "undefined": (LIGHT_GREY, "o", "undefined (too few pairs)"),
     "neutral": (OKABE_ITO["black"], "D", "difference (neither way is better)"),
 }
 """A paired difference's call: colour, marker and legend text (colour and shape both tell).
 
-"neutral" is an outcome with no better direction (its call is always "too close to call").
+"neutral" is an outcome with no better direction (its call is always "too close to call");
+"identical", a difference of 0 in every replication, as the command line says.
 """
 _HOLLOW = ("too close to call", "undefined")
 """Calls drawn as hollow markers."""
@@ -171,6 +173,8 @@ def comparison_chart(results: Results, outcomes: Sequence[str] | None = None) ->
 
 def _call_of(row: Row, outcome: str) -> str:
     """How a difference is drawn: its call, "neutral" when neither way is better."""
+    if identical(row.difference, row.difference_low, row.difference_high):
+        return "identical"
     call = row.call if row.call in _CALL_STYLE else "undefined"
     if direction(outcome) is None and call != "undefined":
         call = "neutral"

@@ -87,10 +87,8 @@ def summary_lines(story: Story) -> list[str]:
     loyalty = f"Chance of leaving the brand: {percent(story.leave_probability, 0)}. "
     if not story.left:
         loyalty += "They stay."
-    elif story.resolved:
-        loyalty += (
-            "They leave the brand even though the problem was fixed (cause: the problem itself)."
-        )
+    elif story.resolved:  # the cause is the journey's worst moment: a deletion outlives a fix
+        loyalty += f"They leave the brand even though the problem was fixed (cause: {story.cause})."
     else:
         loyalty += f"They leave the brand (cause: {story.cause})."
     lines.append(loyalty)

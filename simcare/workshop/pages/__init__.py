@@ -5,7 +5,7 @@ like the report's (`simcare.reports.html`): escaped text, inline SVG charts, no 
 """
 
 from simcare.workshop.pages.debrief_page import debrief_html
-from simcare.workshop.pages.handout import handout_html
+from simcare.workshop.pages.handout import handout_html, teacher_html
 from simcare.workshop.pages.terminal import scoreboard_table
 
-__all__ = ["debrief_html", "handout_html", "scoreboard_table"]
+__all__ = ["debrief_html", "handout_html", "scoreboard_table", "teacher_html"]

@@ -9,8 +9,10 @@ from simcare.reports.story import Story, clock, introduce, sentence, summary_lin
 from simcare.results.write import versions
 from simcare.workshop.debrief import Debrief, TeamResult
 from simcare.workshop.decisions import BASELINE_TEAM
+from simcare.workshop.levers import value_text
 from simcare.workshop.pages.debrief_charts import debrief_charts
 from simcare.workshop.pages.parts import (
+    KEEP_TOGETHER,
     call_class,
     call_text,
     cell_lines,
@@ -87,7 +89,7 @@ def debrief_html(debrief: Debrief, command: Sequence[str] | None = None, made: s
         ]
     parts += _provenance(debrief, command, made)
     title = f"Debrief: {workshop.title} — simcare workshop"
-    return page(title, join(parts), extra_css=_DEBRIEF_STYLE)
+    return page(title, join(parts), extra_css=KEEP_TOGETHER + _DEBRIEF_STYLE)
 
 
 _EXTRAS_CAPTION = (
@@ -201,8 +203,10 @@ def _team_section(debrief: Debrief, team: TeamResult) -> Html:
     ]
     for lever in workshop.levers:
         value = decisions.levers[lever.key]
-        change = "as in the case" if value == lever.current else f"case: {lever.current}"
-        items.append((f"Agents, {lever.team} ({lever.shift})", f"{value} ({change})"))
+        case = value_text(lever.current)
+        change = "as in the case" if value == lever.current else f"case: {case}"
+        label = f"{lever.label} ({lever.shift})" if lever.agents else lever.label
+        items.append((label, f"{value_text(value)} ({change})"))
     if decisions.reasoning:
         items.append(("Why", decisions.reasoning))
     if decisions.source:

@@ -9,9 +9,11 @@ from simcare.reports.format import difference_text, mean_text
 from simcare.workshop.case import Workshop
 from simcare.workshop.debrief import TeamResult
 from simcare.workshop.decisions import Decisions
+from simcare.workshop.levers import value_text
 from simcare.workshop.scoreboard import Measure, Score
 
 __all__ = [
+    "KEEP_TOGETHER",
     "call_class",
     "call_text",
     "cell_lines",
@@ -19,6 +21,15 @@ __all__ = [
     "delta_text",
     "plural",
 ]
+
+
+KEEP_TOGETHER = """
+/* Printed, a heading never ends a page: it stays with the table or text under it. */
+.keep, table, pre, li, tr { break-inside: avoid; page-break-inside: avoid; }
+h1, h2, h3, h4, caption { break-after: avoid; page-break-after: avoid; }
+thead { display: table-header-group; }
+"""
+"""Print rules both workshop pages share (a `.keep` section is never split)."""
 
 
 def delta_text(measure: Measure, score: Score, currency: str) -> str:
@@ -73,14 +84,19 @@ def cell_lines(measure: Measure, team: TeamResult, currency: str) -> list[tuple[
 
 
 def decision_summary(workshop: Workshop, decisions: Decisions) -> str:
-    """The levers a team changed, in one line ("staffing as in the case" if none)."""
+    """The levers a team changed, in one line ("levers as in the case" if none)."""
     changes = decisions.changes(workshop)
     if not changes:
-        return "staffing as in the case"
+        return "levers as in the case"
     parts = []
     for key, value in changes.items():
         lever = workshop.lever(key)
-        parts.append(f"{lever.team}, {lever.shift}: {lever.current} → {value} agents")
+        if lever.agents:
+            parts.append(f"{lever.team}, {lever.shift}: {lever.current} → {value} agents")
+        else:
+            # Dots as spaces: a narrow table cell wraps the key between words.
+            name = lever.key.removeprefix("policies.").replace(".", " ")
+            parts.append(f"{name}: {value_text(lever.current)} → {value_text(value)}")
     return "; ".join(parts)
 
 
