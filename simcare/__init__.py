@@ -7,6 +7,8 @@ The library in one import::
     scenario = simcare.load_scenario("loyal_fan_deleted_post")
     comparison = simcare.compare(scenario, replications=20)
     result = simcare.sweep("loyal_fan_deleted_post", ["teams.social_desk.shifts.0.agents=1,2"])
+    busier = simcare.with_values(scenario, {"teams.social_desk.shifts.0.agents": 2})
+    comparison.to_frame()  # with pandas: pip install 'simcare[frames]'
 
 The names below load on first use (PEP 562), so that ``simcare --help`` starts without numpy,
 SimPy or the model.
@@ -22,9 +24,11 @@ __version__ = "0.2.0.dev0"
 if TYPE_CHECKING:
     from simcare.experiments.compare import Comparison, compare
     from simcare.experiments.engine import Precision
-    from simcare.experiments.replicate import RunResult, run_replications
+    from simcare.experiments.guard import MainGuardError
+    from simcare.experiments.replicate import RunResult, run_replications, simulate
+    from simcare.experiments.summary import MissingExtraError, Summary
     from simcare.experiments.sweep import SweepPlan, SweepResult, plan_sweep, run_sweep, sweep
-    from simcare.model.replication import simulate
+    from simcare.experiments.values import with_values
     from simcare.scenario_file import load_scenario
 
 _HOMES = {
@@ -33,19 +37,26 @@ _HOMES = {
     "Precision": "simcare.experiments.engine",
     "RunResult": "simcare.experiments.replicate",
     "run_replications": "simcare.experiments.replicate",
+    "MainGuardError": "simcare.experiments.guard",
+    "MissingExtraError": "simcare.experiments.summary",
+    "Summary": "simcare.experiments.summary",
     "SweepPlan": "simcare.experiments.sweep",
     "SweepResult": "simcare.experiments.sweep",
     "plan_sweep": "simcare.experiments.sweep",
     "run_sweep": "simcare.experiments.sweep",
     "sweep": "simcare.experiments.sweep",
-    "simulate": "simcare.model.replication",
+    "with_values": "simcare.experiments.values",
+    "simulate": "simcare.experiments.replicate",
     "load_scenario": "simcare.scenario_file",
 }
 
 __all__ = [
     "Comparison",
+    "MainGuardError",
+    "MissingExtraError",
     "Precision",
     "RunResult",
+    "Summary",
     "SweepPlan",
     "SweepResult",
     "__version__",
@@ -56,6 +67,7 @@ __all__ = [
     "run_sweep",
     "simulate",
     "sweep",
+    "with_values",
 ]
 
 

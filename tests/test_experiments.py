@@ -221,6 +221,6 @@ def test_a_sweep_takes_a_scenario_as_well_as_a_file(tmp_path: Path) -> None:
     assert by_value.plan.points == by_file.plan.points
     for point in (0, 1):
         assert by_value.plan.scenario(point) == by_file.plan.scenario(point)
-        assert by_value.summary(point, "reply_private") == by_file.summary(point, "reply_private")
+        assert by_value.summary.where(point=point) == by_file.summary.where(point=point)
     assert [by_value.plan.scenario(p).teams["agents"].max_headcount for p in (0, 1)] == [12, 14]
     assert by_value.plan.source == "scenario textbook_contact_centre"

@@ -12,13 +12,26 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from simcare.core.stats import Estimate, estimate
 from simcare.experiments.engine import Precision, run_points
 from simcare.experiments.execution import make_executor
-from simcare.experiments.replicate import SummaryRow, summarise
+from simcare.experiments.replicate import as_scenario
+from simcare.experiments.summary import (
+    SHOWN_OUTCOMES,
+    SUMMARY_COLUMNS,
+    Summary,
+    frame,
+    group_labels,
+    html_table,
+    summarise,
+    summary_record,
+    text_table,
+)
 from simcare.metrics import OUTCOMES, Better, Outcomes
 from simcare.scenario import Scenario
 
@@ -109,14 +122,28 @@ class Verdict:
     against_next: Difference | None
 
 
-@dataclass(frozen=True, slots=True)
+DIFFERENCE_COLUMNS = (
+    "baseline",
+    "difference",
+    "difference_low",
+    "difference_high",
+    "better_in",
+    "pairs",
+    "call",
+)
+"""The columns a comparison's frame adds to the summary's: the paired difference from the
+baseline (empty for the baseline itself)."""
+
+
+@dataclass(frozen=True, slots=True, repr=False)
 class Comparison:
     """What `compare` returns.
 
     Attributes:
         policies: the policies compared, baseline first.
         per_replication: per policy, the outcomes of replications 0, 1, ... in order.
-        summary: per policy, the mean and 95% CI of every outcome.
+        summary: the mean and 95% CI of every outcome, per policy (``summary[policy]`` or
+            ``summary.where(policy=...)`` for one policy's).
         differences: every other policy minus the baseline, in every outcome and scope.
         verdicts: one per key outcome (`KEY_OUTCOMES`) the scenario reports.
         executor: where it ran.
@@ -127,7 +154,7 @@ class Comparison:
     policies: tuple[str, ...]
     baseline: str
     per_replication: dict[str, list[Outcomes]]
-    summary: dict[str, list[SummaryRow]]
+    summary: Summary
     differences: list[Difference]
     verdicts: list[Verdict]
     executor: str
@@ -139,10 +166,7 @@ class Comparison:
 
     def estimate(self, policy: str, outcome: str, scope: str = "all") -> Estimate:
         """One policy's mean and CI in one outcome; KeyError names what is missing."""
-        for row in self.summary[policy]:
-            if row.outcome == outcome and row.scope == scope:
-                return row.estimate
-        raise KeyError(f"no outcome {outcome!r} in scope {scope!r}")
+        return self.summary.estimate(outcome, scope, policy=policy)
 
     def difference(self, policy: str, outcome: str, scope: str = "all") -> Difference:
         """A policy's paired difference from the baseline; KeyError names what is missing."""
@@ -150,6 +174,56 @@ class Comparison:
             if (row.policy, row.outcome, row.scope) == (policy, outcome, scope):
                 return row
         raise KeyError(f"no difference for {policy!r} in {outcome!r}, scope {scope!r}")
+
+    def to_frame(self) -> Any:
+        """A pandas DataFrame: one row per policy, outcome and scope.
+
+        Its columns: those of `SUMMARY_COLUMNS`, then the paired difference from the baseline
+        (`DIFFERENCE_COLUMNS`, empty for the baseline itself).
+        """
+        differences = {(d.policy, d.outcome, d.scope): d for d in self.differences}
+        records = []
+        for row in self.summary:
+            diff = differences.get((row.policy or "", row.outcome, row.scope))
+            est = diff.estimate if diff is not None else None
+            records.append(
+                {
+                    **summary_record(row),
+                    "baseline": self.baseline,
+                    "difference": est.mean if est else math.nan,
+                    "difference_low": est.low if est else math.nan,
+                    "difference_high": est.high if est else math.nan,
+                    "better_in": diff.better if diff else None,
+                    "pairs": diff.pairs if diff else None,
+                    "call": diff.call.value if diff else None,
+                }
+            )
+        return frame(records, (*SUMMARY_COLUMNS, *DIFFERENCE_COLUMNS))
+
+    def _title(self) -> tuple[str, str]:
+        """What was compared, and how many times."""
+        return (
+            f"{self.scenario.name}, baseline {self.baseline}",
+            f"{len(self.policies)} policies on the same customers, {self.replications} "
+            f"replications, seed {self.seed}",
+        )
+
+    def __repr__(self) -> str:
+        verdicts = [
+            f"  best mean in {SHOWN_OUTCOMES.get(v.outcome, v.outcome)}: {v.best}"
+            for v in self.verdicts
+        ]
+        return "\n".join(
+            [
+                "Comparison: {}\n{}; mean ±95% half-width:".format(*self._title()),
+                *text_table(self.summary, group_labels(self.summary)),
+                *verdicts,
+                "(.summary, .differences and .verdicts hold it all; .to_frame() for a table)",
+            ]
+        )
+
+    def _repr_html_(self) -> str:
+        return html_table(self.summary, group_labels(self.summary), "; ".join(self._title()))
 
 
 def verdict(outcome: str, baseline: str, values: dict[str, list[Outcomes]]) -> Verdict:
@@ -175,7 +249,7 @@ def verdict(outcome: str, baseline: str, values: dict[str, list[Outcomes]]) -> V
 
 
 def compare(
-    scenario: Scenario,
+    scenario: Scenario | str | Path,
     policies: Sequence[str] | None = None,
     baseline: str | None = None,
     replications: int = 20,
@@ -189,7 +263,7 @@ def compare(
     """Run policies on the same replications and compare each with a baseline.
 
     Args:
-        scenario: the world to simulate.
+        scenario: the world to simulate: a `Scenario`, a TOML file, or a built-in case by name.
         policies: the policies (default: every policy the scenario allows).
         baseline: what the others are measured against (default: the scenario's
             ``run.policy``, what the brand does now); added to ``policies`` if missing.
@@ -202,7 +276,9 @@ def compare(
 
     Raises:
         ValueError: an unknown policy or outcome, or fewer than 2 replications.
+        ScenarioError: the file or case is missing or invalid.
     """
+    scenario = as_scenario(scenario)
     chosen = list(dict.fromkeys(policies or scenario.policy_names))
     base = baseline or scenario.run.policy
     unknown = [p for p in [*chosen, base] if p not in scenario.policy_names]
@@ -237,7 +313,7 @@ def compare(
         policies=ordered,
         baseline=base,
         per_replication=values,
-        summary={policy: summarise(values[policy]) for policy in ordered},
+        summary=Summary(row for policy in ordered for row in summarise(values[policy], policy)),
         differences=[
             paired(policy, base, values, outcome, scope)
             for policy in ordered[1:]

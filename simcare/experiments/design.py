@@ -92,7 +92,8 @@ def _error(text: str, *problem: str | Arg) -> SettingError:
     return SettingError(SETTINGS, f" '{text}': ", *problem)
 
 
-def _check_key(key: str, text: str) -> None:
+def check_key(key: str, text: str) -> None:
+    """Raise `SettingError` (naming ``text``) unless ``key`` is dotted names and indices."""
     if not key:
         raise _error(text, f"the key before '=' is empty; {_USAGE}")
     for position, segment in enumerate(key.split("."), start=1):
@@ -257,7 +258,7 @@ def parse_setting(text: str) -> Setting:
     key = key.strip()
     if not equals:
         raise _error(text, _USAGE)
-    _check_key(key, text)
+    check_key(key, text)
     if not written.strip():
         raise _error(text, f"no value after '='; {_USAGE}")
     items = [item.strip() for item in written.split(",")]

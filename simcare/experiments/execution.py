@@ -5,6 +5,9 @@ that the cost of sending a task is small beside the simulation. A replication's 
 only on (seed, replication), never on the task or the worker that ran it, so every executor
 gives the same numbers, and a task lost with a worker can simply run again elsewhere.
 
+A script that asks for local workers outside its ``if __name__ == "__main__":`` guard gets a
+`MainGuardError` before any starts (see `guard`).
+
 Faults: local workers never see Ctrl-C (this process handles it, and stops them); a local worker
 that dies (killed, out of memory) is replaced and the task it was running runs again, until
 `MAX_RESTARTS` workers were replaced; after that such a task fails with `WorkerDiedError`.
@@ -30,6 +33,7 @@ from multiprocessing.connection import Connection, wait
 from typing import Any
 
 from simcare.core.errors import Arg, ArgumentError
+from simcare.experiments.guard import check_main_guard
 from simcare.experiments.single import simulate_outcomes, simulate_replication
 from simcare.scenario import Scenario
 
@@ -194,6 +198,7 @@ class ProcessExecutor(Executor):
     """
 
     def __init__(self, workers: int) -> None:
+        check_main_guard(workers)  # before a worker starts (and imports the script again)
         self.workers = workers
         self.description = describe_executor(workers)
         self.restarts = 0

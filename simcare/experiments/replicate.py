@@ -7,14 +7,27 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
-from simcare.core.stats import Estimate, estimate
+from simcare.core.stats import Estimate
 from simcare.experiments.execution import Task, chunk_size, make_executor
 from simcare.experiments.single import Replicated, simulate_outcomes, simulate_replication
+from simcare.experiments.summary import (
+    Summary,
+    SummaryRow,
+    counted,
+    group_labels,
+    html_table,
+    summarise,
+    text_table,
+)
 from simcare.metrics import Outcomes
 from simcare.metrics.series import TimeSeries
 from simcare.model.records import RunRecord
+from simcare.model.replication import simulate as simulate_scenario
 from simcare.scenario import Scenario
+from simcare.scenario_file import load_scenario
 
 __all__ = [
     "Replicated",
@@ -27,21 +40,13 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, slots=True)
-class SummaryRow:
-    """One outcome in one scope, summarised across replications."""
-
-    outcome: str
-    scope: str
-    estimate: Estimate
-
-
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False)
 class RunResult:
     """What `run_replications` returns: per-replication values, their summary, the series.
 
     Attributes:
         per_replication: one dict of outcomes per replication, in replication order.
+        summary: the mean and 95% CI of every outcome and scope (see `Summary`).
         series: hourly time series per replication.
         records: the raw per-contact records, only when asked for (they are large).
     """
@@ -50,7 +55,7 @@ class RunResult:
     seed: int
     policy: str
     per_replication: list[Outcomes]
-    summary: list[SummaryRow]
+    summary: Summary
     series: list[TimeSeries]
     records: list[RunRecord] | None = None
 
@@ -61,27 +66,59 @@ class RunResult:
 
     def estimate(self, outcome: str, scope: str = "all") -> Estimate:
         """Return the summary of one outcome; KeyError names what is missing."""
-        for row in self.summary:
-            if row.outcome == outcome and row.scope == scope:
-                return row.estimate
-        raise KeyError(f"no outcome {outcome!r} in scope {scope!r}")
+        return self.summary.estimate(outcome, scope)
 
+    def to_frame(self) -> Any:
+        """The summary as a pandas DataFrame, one row per outcome and scope (see `Summary`)."""
+        return self.summary.to_frame()
 
-def summarise(per_replication: list[Outcomes]) -> list[SummaryRow]:
-    """Return the mean and 95% CI of every outcome, in the order they were first reported."""
-    keys = list(dict.fromkeys(key for values in per_replication for key in values))
-    return [
-        SummaryRow(
-            outcome,
-            scope,
-            estimate([v.get((outcome, scope), float("nan")) for v in per_replication]),
+    def _title(self) -> tuple[str, str]:
+        """What ran, and how many times."""
+        runs = counted(self.replications, "replication", "replications")
+        return f"{self.scenario.name} under {self.policy}", f"{runs}, seed {self.seed}"
+
+    def __repr__(self) -> str:
+        return "\n".join(
+            [
+                "RunResult: {}\n{}; mean ±95% half-width:".format(*self._title()),
+                *text_table(self.summary, group_labels(self.summary)),
+                f"({len(self.summary)} outcomes and scopes in .summary; .to_frame() for a table)",
+            ]
         )
-        for outcome, scope in keys
-    ]
+
+    def _repr_html_(self) -> str:
+        return html_table(self.summary, group_labels(self.summary), "; ".join(self._title()))
+
+
+def as_scenario(scenario: Scenario | str | Path) -> Scenario:
+    """A scenario as given, or loaded from a TOML file or a built-in case's name.
+
+    Raises:
+        ScenarioError: the file or case is missing or invalid.
+        TypeError: ``scenario`` is none of these.
+    """
+    if isinstance(scenario, Scenario):
+        return scenario
+    if isinstance(scenario, str | Path):
+        return load_scenario(scenario)
+    raise TypeError(
+        "scenario: expected a Scenario, a TOML file's path or a built-in case's name, found "
+        f"{type(scenario).__name__}"
+    )
+
+
+def simulate(
+    scenario: Scenario | str | Path, seed: int = 0, replication: int = 0, policy: str | None = None
+) -> RunRecord:
+    """Run one replication of a scenario (or a TOML file, or a case by name); return its records.
+
+    See `simcare.model.replication.simulate`, which takes a `Scenario` only.
+    """
+    return simulate_scenario(as_scenario(scenario), seed, replication, policy)
 
 
 def run_replications(
-    scenario: Scenario,
+    scenario: Scenario | str | Path,
     replications: int = 20,
     seed: int = 2024,
     *,
@@ -96,7 +133,7 @@ def run_replications(
     replications, run anywhere, gives the same numbers.
 
     Args:
-        scenario: what to simulate.
+        scenario: what to simulate: a `Scenario`, a TOML file, or a built-in case by name.
         replications: how many independent runs.
         seed: base seed; replication r uses streams spawned from (seed, r).
         policy: the response policy (default: the scenario's ``run.policy``).
@@ -110,6 +147,7 @@ def run_replications(
     """
     if replications < 1:
         raise ValueError("replications must be >= 1")
+    scenario = as_scenario(scenario)
     name = scenario.policy(policy).name
     done = _replicate(scenario, replications, seed, name, keep_records, workers, on_progress)
     per_replication = [replicated.outcomes for replicated in done]
@@ -118,7 +156,7 @@ def run_replications(
         seed=seed,
         policy=name,
         per_replication=per_replication,
-        summary=summarise(per_replication),
+        summary=Summary(summarise(per_replication, name)),
         series=[replicated.series for replicated in done if replicated.series is not None],
         records=[r.record for r in done if r.record is not None] if keep_records else None,
     )

@@ -23,10 +23,23 @@ from simcare.experiments.design import (
     latin_hypercube,
     parse_setting,
     point_scenario,
+    point_text,
 )
 from simcare.experiments.engine import PointRun, Precision, run_points
 from simcare.experiments.execution import make_executor
-from simcare.experiments.replicate import SummaryRow, summarise
+from simcare.experiments.summary import (
+    SUMMARY_COLUMNS,
+    Group,
+    Summary,
+    SummaryRow,
+    counted,
+    frame,
+    groups,
+    html_table,
+    summarise,
+    summary_record,
+    text_table,
+)
 from simcare.scenario import Scenario
 from simcare.scenario_file import load_scenario_data, scenario_from_dict, scenario_to_dict
 
@@ -36,7 +49,7 @@ MAX_PROBLEMS_SHOWN = 10
 """Problems listed when a plan has bad points (the rest are counted)."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False)
 class SweepPlan:
     """What a sweep runs: the base scenario, its points, the policies, seed and replications.
 
@@ -63,6 +76,15 @@ class SweepPlan:
     def keys(self) -> list[str]:
         """The swept keys, in the order they were set."""
         return [parse_setting(text).key for text in self.settings]
+
+    def __repr__(self) -> str:
+        return (
+            f"SweepPlan: {self.name}, {counted(len(self.points), 'point', 'points')} "
+            f"({self.design}) × {counted(len(self.policies), 'policy', 'policies')} "
+            f"({', '.join(self.policies)}), "
+            f"{counted(self.replications, 'replication', 'replications')}, seed {self.seed}; "
+            f"settings {', '.join(self.settings)}"
+        )
 
     def scenario(self, point: int) -> Scenario:
         """Return one point's scenario (validated)."""
@@ -113,7 +135,7 @@ class SweepPlan:
 
 def plan_sweep(
     scenario: Scenario | str | Path,
-    settings: Sequence[str],
+    settings: str | Sequence[str],
     *,
     design: str = "grid",
     samples: int | None = None,
@@ -127,7 +149,8 @@ def plan_sweep(
     Args:
         scenario: a `Scenario`, a TOML file, or a built-in case by name; the settings change
             its keys as a scenario file writes them.
-        settings: ``KEY=V1,V2,...``, ``KEY=LO:HI:STEP`` or (for ``lhs``) ``KEY=LO:HI`` texts.
+        settings: ``KEY=V1,V2,...``, ``KEY=LO:HI:STEP`` or (for ``lhs``) ``KEY=LO:HI`` texts
+            (one text alone, or a list of them).
         design: ``grid`` (every combination) or ``lhs`` (a Latin hypercube).
         samples: the Latin hypercube's points.
         policies: the policies run at every point (default: the scenario's run.policy).
@@ -150,6 +173,8 @@ def plan_sweep(
     else:
         data, source, name = load_scenario_data(scenario)
     base = scenario_from_dict(data, name)  # the base file's own problems first
+    if isinstance(settings, str):  # one setting, not a list of one-letter texts
+        settings = [settings]
     parsed: list[Setting] = [parse_setting(text) for text in settings]
     check_distinct(parsed)
     if any(s.key == "run.policy" for s in parsed):
@@ -217,7 +242,7 @@ def _check_points(plan: SweepPlan) -> None:
         raise ScenarioError(shown)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False)
 class SweepResult:
     """What `run_sweep` returns: each point's replications under each policy.
 
@@ -236,19 +261,81 @@ class SweepResult:
         """The points that raised an error, in order."""
         return sorted(i for i, run in self.runs.items() if run.error is not None)
 
-    def summary(self, point: int, policy: str) -> list[SummaryRow]:
-        """The mean and 95% CI of every outcome at one point under one policy."""
-        key = (point, policy)
-        if key not in self._summaries:
-            self._summaries[key] = summarise(self.runs[point].values[policy])
-        return self._summaries[key]
+    @property
+    def summary(self) -> Summary:
+        """The mean and 95% CI of every outcome at every point under every policy.
+
+        Points that failed, or whose values were not kept, have no rows;
+        ``summary.where(point=2, policy="delete")`` picks one point and policy.
+        """
+        return Summary(
+            row
+            for point, run in self.runs.items()
+            for policy in run.values
+            for row in self._rows(point, policy)
+        )
+
+    def _rows(self, point: int, policy: str) -> list[SummaryRow]:
+        """One point's summary under one policy, worked out once."""
+        if (point, policy) not in self._summaries:
+            values = self.runs[point].values[policy]
+            self._summaries[point, policy] = summarise(values, policy, point)
+        return self._summaries[point, policy]
 
     def estimate(self, point: int, policy: str, outcome: str, scope: str = "all") -> Estimate:
         """One outcome at one point under one policy; KeyError names what is missing."""
-        for row in self.summary(point, policy):
-            if (row.outcome, row.scope) == (outcome, scope):
-                return row.estimate
-        raise KeyError(f"no outcome {outcome!r} in scope {scope!r}")
+        return Summary(self._rows(point, policy)).estimate(outcome, scope)
+
+    def to_frame(self) -> Any:
+        """A pandas DataFrame: one row per point, policy, outcome and scope.
+
+        Its columns: those of `SUMMARY_COLUMNS`, with the point's value of each swept key
+        after ``point``.
+        """
+        keys = self.plan.keys
+        columns = (*SUMMARY_COLUMNS[:2], *keys, *SUMMARY_COLUMNS[2:])
+        records = []
+        for row in self.summary:
+            assert row.point is not None  # every sweep row has its point
+            settings = self.plan.points[row.point]
+            records.append({**summary_record(row), **{key: settings[key] for key in keys}})
+        return frame(records, columns)
+
+    def _labels(self) -> dict[Group, str]:
+        """Each row's point settings (keys by their last name, if that tells them apart)."""
+        keys = self.plan.keys
+        short = [key.rsplit(".", 1)[-1] for key in keys]
+        names = dict(zip(keys, short if len(set(short)) == len(short) else keys, strict=True))
+        labels = {}
+        for point, policy in groups(self.summary):
+            settings = self.plan.points[point] if point is not None else {}
+            labels[point, policy] = (
+                f"{point_text({names[k]: v for k, v in settings.items()})} {policy}"
+            )
+        return labels
+
+    def _title(self) -> tuple[str, str]:
+        """What was swept, and how many times."""
+        plan = self.plan
+        failed = f", {len(self.failed)} failed" if self.failed else ""
+        return (
+            f"{plan.name} over {', '.join(plan.keys)}",
+            f"{counted(len(plan.points), 'point', 'points')}{failed} × "
+            f"{counted(len(plan.policies), 'policy', 'policies')}, "
+            f"{counted(plan.replications, 'replication', 'replications')}, seed {plan.seed}",
+        )
+
+    def __repr__(self) -> str:
+        return "\n".join(
+            [
+                "SweepResult: {}\n{}; mean ±95% half-width:".format(*self._title()),
+                *text_table(self.summary, self._labels()),
+                "(.summary and .runs hold it all; .to_frame() for a table)",
+            ]
+        )
+
+    def _repr_html_(self) -> str:
+        return html_table(self.summary, self._labels(), "; ".join(self._title()))
 
 
 def run_sweep(
@@ -307,7 +394,7 @@ def run_sweep(
 
 def sweep(
     scenario: Scenario | str | Path,
-    settings: Sequence[str],
+    settings: str | Sequence[str],
     *,
     design: str = "grid",
     samples: int | None = None,

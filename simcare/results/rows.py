@@ -10,7 +10,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, TextIO
 
 from simcare.experiments.compare import Comparison
-from simcare.experiments.replicate import SummaryRow
+from simcare.experiments.summary import SummaryRow
 from simcare.metrics import OUTCOMES
 
 SUMMARY_COLUMNS = (
@@ -41,7 +41,7 @@ COMPARISON_COLUMNS = (
 baseline (empty for the baseline itself)."""
 
 
-def summary_records(summary: list[SummaryRow]) -> list[dict[str, Any]]:
+def summary_records(summary: Iterable[SummaryRow]) -> list[dict[str, Any]]:
     """Return the summary as plain rows (one per outcome and scope), ready for CSV or JSON."""
     rows = []
     for row in summary:

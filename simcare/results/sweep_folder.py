@@ -28,7 +28,7 @@ from typing import Any
 
 from simcare.experiments.design import format_value
 from simcare.experiments.engine import PointRun
-from simcare.experiments.replicate import summarise
+from simcare.experiments.summary import summarise
 from simcare.experiments.sweep import SweepPlan
 from simcare.metrics import Outcomes
 from simcare.results.folders import (
