@@ -136,13 +136,20 @@ def format_value(value: float, unit: Unit, currency: str = "$", like: float | No
 
 
 def short_value(value: float, unit: Unit, currency: str = "$") -> str:
-    """A number for a narrow cell: money and big counts in k and M ("$2.69M", "47.5k")."""
+    """A number for a narrow cell: money and big counts in k, M and B ("$2.69M", "47.5k")."""
     if math.isnan(value) or unit not in (Unit.MONEY, Unit.COUNT) or abs(value) < 10_000:
         return format_value(value, unit, currency)
     prefix = currency if unit is Unit.MONEY else ""
     sign = "−" if value < 0 else ""
-    size, suffix = (1e6, "M") if abs(value) >= 999_500 else (1e3, "k")
-    return f"{sign}{prefix}{abs(value) / size:.3g}{suffix}"
+    size, suffix = next(
+        (size, suffix)
+        for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k"))
+        if abs(value) >= size * 0.9995 or suffix == "k"
+    )
+    number = abs(value) / size
+    # Beyond a thousand billions, digits rather than an exponent: "3,200B", never "3.2e+03B".
+    text = f"{number:,.0f}" if number >= 999.5 else f"{number:.3g}"
+    return f"{sign}{prefix}{text}{suffix}"
 
 
 def difference_text(value: float, unit: Unit, currency: str = "$", sign: bool = True) -> str:

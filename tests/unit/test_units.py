@@ -12,7 +12,8 @@ from simcare.core.units import (
     parse_rate,
     rate_text,
 )
-from simcare.reports.format import format_duration
+from simcare.metrics.catalogue import Unit
+from simcare.reports.format import format_duration, short_value
 
 # --- parse_duration ---
 
@@ -261,3 +262,20 @@ def test_format_duration_is_short_and_has_no_exponent(minutes: float) -> None:
         significant = number.replace(".", "").lstrip("-0").rstrip("0")
         assert len(significant) <= 3
         assert float(number) < (60 if unit == "s" else 120 if unit == "min" else 48)
+
+
+@pytest.mark.parametrize(
+    ("value", "count", "money"),
+    [
+        (12_345, "12.3k", "$12.3k"),
+        (999_499, "999k", "$999k"),
+        (999_500, "1M", "$1M"),
+        (2.48e9, "2.48B", "$2.48B"),
+        (-1.75e9, "−1.75B", "−$1.75B"),
+        (3.2e12, "3,200B", "$3,200B"),
+    ],
+)
+def test_short_values_never_show_an_exponent(value: float, count: str, money: str) -> None:
+    # A critic read "2.48e+03M" impressions in a compare table; billions are "B".
+    assert short_value(value, Unit.COUNT) == count
+    assert short_value(value, Unit.MONEY) == money
