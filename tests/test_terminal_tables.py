@@ -251,3 +251,12 @@ def test_in_an_80_column_terminal_compare_asks_its_size_and_fits(fan: Path) -> N
     output = in_terminal(80, "compare", fan, "-p", POLICIES, "-r", "2", "-w", "1")
     assert_fits(output, 80)
     assert any(line.startswith("Net value (revenue") for line in lines(output))
+
+
+def test_the_case_list_wraps_its_titles_under_themselves_at_80_columns() -> None:
+    narrow = at_width(80, "cases")
+    assert narrow.exit_code == 0, narrow.output
+    assert_fits(narrow.output, 80)
+    assert any(line.startswith(" " * 33) for line in lines(narrow.output))  # a wrapped title
+    piped = at_width(None, "cases")
+    assert all(not line.startswith(" ") for line in lines(piped.output))  # one line a case
