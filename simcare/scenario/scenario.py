@@ -142,6 +142,8 @@ class Scenario:
             unsafe = unsafe_problem(key, getattr(self, key))
             if unsafe is not None:
                 found.append(unsafe)
+            elif len(getattr(self, key).splitlines()) > 1 or "\t" in getattr(self, key):
+                found.append(Problem(key, "expected one line, without tabs or line breaks"))
         for section, table in (
             ("channels", self.channels),
             ("severities", self.severities),

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -88,10 +89,10 @@ def _name_from_file(default_name: str, root: Table) -> str | None:
     """
     name = default_name.strip()  # as a name key is read: "fan\n" is "fan"
     found = unsafe_character(name)
-    if found is None and ("\n" in name or "\r" in name):
+    if found is None and re.search("[\t\n\r\v\f\x85\u2028\u2029]", name):
         # A name is printed on one line (titles, tables, `run`'s heading): a line break from
         # a file's name would split it, or send the cursor back over what the line showed.
-        found = "a line break"
+        found = "a tab or a line break"
     if name and found is None:
         return name
     why = f"holds {found}" if found else "is blank"
