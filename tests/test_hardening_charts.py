@@ -350,3 +350,20 @@ def test_sigterm_stops_a_command_like_ctrl_c_writing_nothing(
     assert "Traceback" not in stderr
     assert gone(pool), "worker processes were left running"
     assert not out.exists()
+
+
+def test_a_character_the_font_lacks_is_drawn_without_a_warning_printed() -> None:
+    # The re-attack saw matplotlib's "Glyph ... missing from font" warning print the raw
+    # character and matplotlib's source lines; warnings are errors in this suite.
+    import matplotlib.pyplot as plt
+
+    from simcare.reports.charts.folder import svg_text
+    from simcare.reports.charts.style import chart_style
+
+    with chart_style():
+        figure, axes = plt.subplots()
+        axes.set_title("policy \u4e2d")  # a CJK character: DejaVu Sans has none
+    try:
+        assert "<svg" in svg_text(figure)
+    finally:
+        plt.close(figure)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import textwrap
 import threading
+import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, Literal
@@ -98,8 +99,13 @@ class PlotError(Exception):
 
 @contextmanager
 def chart_style() -> Iterator[None]:
-    """Apply simcare's chart style while a chart is built or saved (one thread at a time)."""
-    with _LOCK, mpl.rc_context(STYLE):
+    """Apply simcare's chart style while a chart is built or saved (one thread at a time).
+
+    A character the font lacks is drawn as a box; matplotlib's warning about it would print
+    the character and matplotlib's source lines to the user's terminal, so it is silenced.
+    """
+    with _LOCK, mpl.rc_context(STYLE), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r"Glyph \d+ .*missing from", category=UserWarning)
         yield
 
 
