@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import resource
 import shutil
 import stat
 import subprocess
@@ -318,12 +319,35 @@ def test_a_plan_named_with_an_escape_is_printed_escaped(made: Path, tmp_path: Pa
     assert "\n" not in ran.output.strip()
 
 
-def test_a_story_title_with_a_carriage_return_is_printed_escaped(tmp_path: Path) -> None:
+def test_a_title_with_a_carriage_return_is_refused_never_printed_raw(tmp_path: Path) -> None:
     case = tmp_path / "case.toml"
     case.write_text(TINY.replace('title = "Tiny"', 'title = "Tiny\\rOverwritten"'), "utf-8")
     ran = invoke("story", case)
-    assert ran.exit_code == 0, ran.output
-    assert "Tiny\\x0dOverwritten" in escaped(ran)
+    assert ran.exit_code == 2, ran.output
+    assert "title: expected one line" in ran.output
+    assert "\r" not in ran.output
+
+
+def test_force_never_reads_a_huge_record_whole(tmp_path: Path) -> None:
+    # The re-attack truncated a result's manifest.json to 3 GiB: --force read it whole
+    # (MemoryError). A record that big is no record simcare wrote: the folder is refused.
+    tiny = tmp_path / "tiny.toml"
+    tiny.write_text(TINY, encoding="utf-8")
+    out = tmp_path / "out"
+    assert invoke("run", tiny, "-r", "1", "-o", out).exit_code == 0
+    with (out / "manifest.json").open("r+b") as handle:
+        handle.truncate(3 * 2**30)  # sparse: no disk
+    # Within 2 GiB of address space, as the attack ran it: reading the record whole fails.
+    ran = subprocess.run(
+        [sys.executable, "-m", "simcare", "run", str(tiny), "-r", "1", "-o", str(out), "--force"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_AS, (2 * 2**30, 2 * 2**30)),
+    )
+    assert ran.returncode == 3, ran.stderr
+    assert "Traceback" not in ran.stderr
+    assert (out / "manifest.json").stat().st_size == 3 * 2**30  # not simcare's to replace
 
 
 def test_csv_on_a_terminal_is_escaped_and_unchanged_when_redirected(

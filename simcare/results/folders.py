@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import IO, Any, BinaryIO, TextIO
 
 from simcare.core.errors import shown
+from simcare.results.records import MAX_RECORD_BYTES
 
 MANIFEST = "manifest.json"
 PLAN = "plan.json"
@@ -121,8 +122,9 @@ def ownable(name: str) -> bool:
 def _listed(path: Path) -> list[str] | None:
     """The files a record (manifest, plan or claim) lists, or None if it is not simcare's."""
     try:
-        if not stat.S_ISREG(path.lstat().st_mode):
-            return None  # a link or a folder: no record simcare writes
+        info = path.lstat()
+        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_RECORD_BYTES:
+            return None  # a link, a folder or a file far bigger than a record simcare writes
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError, RecursionError):
         return None
