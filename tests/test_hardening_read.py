@@ -184,8 +184,9 @@ def _part(change: Callable[[str], str | bytes]) -> Callable[[Path], None]:
         (_part(lambda text: text + "delete,0,resolved," + "x" * 200_000 + ",1\n"), "field limit"),
         (_part(lambda text: text + "delete,7,resolved,all,1\n"), "replication 7 is out of order"),
         (_part(lambda text: text + "nobody,0,resolved,all,1\n"), '"nobody" is not in the plan'),
+        (_part(lambda text: text + "delete,0,bogus,all,1\n"), '"bogus" is not simcare\'s'),
     ],
-    ids=["header only", "not a number", "a huge field", "out of order", "unknown policy"],
+    ids=["header only", "not a number", "huge field", "out of order", "policy", "outcome"],
 )
 def test_resume_names_a_bad_part_and_how_to_run_its_point_again(
     made: Path, tmp_path: Path, change: Callable[[Path], None], expected: str

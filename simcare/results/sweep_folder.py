@@ -31,6 +31,7 @@ from simcare.experiments.engine import PointRun
 from simcare.experiments.summary import summarise
 from simcare.experiments.sweep import SweepPlan
 from simcare.metrics import Outcomes
+from simcare.metrics.catalogue import OUTCOMES
 from simcare.results.folders import (
     MANIFEST,
     PLAN,
@@ -72,8 +73,8 @@ def _part_values(
     """A part's rows as each policy's replications' outcomes.
 
     Raises:
-        TableError: a policy not in the plan, a replication out of order, a value that is
-            not a number, or no replications at all.
+        TableError: a policy not in the plan, a replication out of order, an outcome simcare
+            does not know, a value that is not a number, or no replications at all.
     """
     values: dict[str, list[Outcomes]] = {}
     for line, row in enumerate(rows, start=2):
@@ -89,6 +90,8 @@ def _part_values(
             runs.append({})
         elif not 0 <= replication < len(runs):
             raise TableError(f"line {line}: replication {replication} is out of order")
+        if row["outcome"] not in OUTCOMES:
+            raise TableError(f"line {line}: outcome {found(row['outcome'])} is not simcare's")
         runs[replication][(row["outcome"], row["scope"])] = value
     if not values:
         raise TableError("no replications")
