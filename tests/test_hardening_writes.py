@@ -418,3 +418,24 @@ def test_a_sweep_of_one_point_says_one_point(made: Path, tmp_path: Path) -> None
     )  # fmt: skip
     assert ran.exit_code == 0, ran.output
     assert "Sweep tiny: 1 point × 1 policy × 2 replications" in ran.stderr
+
+
+def test_a_file_name_of_bytes_that_are_not_text_is_refused_before_anything(
+    tmp_path: Path,
+) -> None:
+    # The re-attack ran a scenario named bad<0xff 0xfe>.toml: validate said ok, and run wrote
+    # half a folder before a UnicodeEncodeError traceback.
+    name = os.fsdecode(b"bad\xff\xfe.toml")
+    (tmp_path / name).write_text(TINY, encoding="utf-8")
+    ran = subprocess.run(
+        [sys.executable, "-m", "simcare", "run", name, "-r", "1", "-o", "out"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        errors="replace",
+        timeout=120,
+    )
+    assert ran.returncode == 2, ran.stderr
+    assert "bad\\xff\\xfe.toml: not UTF-8 text" in ran.stderr
+    assert "Traceback" not in ran.stderr
+    assert not (tmp_path / "out").exists()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Annotated
 
 import typer
@@ -9,8 +10,8 @@ import typer
 from simcare import __version__
 from simcare.cli.cases import cases_command
 from simcare.cli.compare import compare_command
-from simcare.cli.console import stdout
-from simcare.cli.exits import terminate_as_interrupt
+from simcare.cli.console import stderr, stdout
+from simcare.cli.exits import EXIT_USAGE, terminate_as_interrupt
 from simcare.cli.init import init_command
 from simcare.cli.outcomes import outcomes_command
 from simcare.cli.plot import plot_command
@@ -69,4 +70,26 @@ app.command("workshop")(workshop_command)
 def main() -> None:
     """Entry point of the ``simcare`` console script (SIGTERM stops it as Ctrl-C does)."""
     with terminate_as_interrupt():
+        _refuse_arguments_that_are_not_text()
         app()
+
+
+def _refuse_arguments_that_are_not_text() -> None:
+    """Exit 2 for an argument whose bytes are not UTF-8 (a file name made of raw bytes, say).
+
+    Python hands such bytes over as lone surrogates, which no file simcare writes, nor the
+    terminal, can hold: they would fail half-way through a command.
+    """
+    for argument in sys.argv[1:]:
+        try:
+            argument.encode("utf-8")
+        except UnicodeEncodeError:
+            raw = argument.encode("utf-8", "surrogateescape")
+            stderr.print(
+                f"error: {ascii(raw)[2:-1]}: not UTF-8 text (a file name made of other bytes?);"
+                " rename the file, or give another name",
+                style="red",
+                markup=False,
+                highlight=False,
+            )
+            raise SystemExit(EXIT_USAGE) from None
