@@ -389,3 +389,37 @@ def test_the_agents_held_at_once_are_in_the_memory_estimate(tmp_path: Path) -> N
     assert done.returncode == 2, done.stderr
     assert "one replication would need about" in done.stderr
     assert "or the agents" in " ".join(done.stderr.split())
+
+
+def test_the_memory_check_heeds_the_process_limit(tmp_path: Path) -> None:
+    # The re-attack ran under ulimit -v 4 GiB: the check compared with the machine's 24 GiB
+    # and a long run died in a MemoryError after six minutes. Under a 1 GiB limit, a run the
+    # machine could hold but the process cannot is refused at once.
+    scenario = tmp_path / "long.toml"
+    scenario.write_text(
+        'name = "long"\n[run]\nduration = "30d"\n[problems]\nrate = "3000/h"\n'
+        '[channels.phone]\nmode = "live"\n',
+        encoding="utf-8",
+    )
+    limit = 2**30
+    ran = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "simcare",
+            "run",
+            str(scenario),
+            "-r",
+            "1",
+            "--events",
+            "-o",
+            str(tmp_path / "out"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_AS, (limit, limit)),
+    )
+    assert ran.returncode == 2, ran.stderr
+    assert "this process may use 1 GiB" in " ".join(ran.stderr.split())
+    assert "Traceback" not in ran.stderr

@@ -338,11 +338,22 @@ def replication_bytes(
 
 
 def _memory_bytes() -> float:
-    """This machine's physical memory (inf where it cannot be read)."""
+    """The memory this process may use (inf where it is not known).
+
+    The machine's, or less if a limit is set on the process (``ulimit -v``, as a cluster's
+    job may run under).
+    """
     try:
-        return float(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
+        memory = float(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
     except (AttributeError, ValueError, OSError):
-        return math.inf
+        memory = math.inf
+    try:
+        import resource  # POSIX only
+
+        limit = resource.getrlimit(resource.RLIMIT_AS)[0]
+    except (ImportError, OSError, ValueError):
+        return memory
+    return memory if limit in (resource.RLIM_INFINITY, -1) else min(memory, float(limit))
 
 
 def _about(value: float, unit: str) -> str:
@@ -378,14 +389,14 @@ def check(workload: Workload, max_complaints: float, workers: int = 1) -> Argume
     one = workload.largest_run_bytes + workload.day_bytes
     if not one <= 0.8 * memory:  # also refuses NaN
         return ArgumentError(
-            f"one replication would need {_gib(one)} of memory (this machine has "
+            f"one replication would need {_gib(one)} of memory (this process may use "
             f"{memory / 2**30:,.0f} GiB); lower problems.rate or run.duration (or the agents, "
             "who are all held at once)"
         )
     if not one + workload.held_bytes <= 0.8 * memory:
         return ArgumentError(
             f"{workload.kept}, held in memory at once with a replication running, would need "
-            f"{_gib(one + workload.held_bytes)} (this machine has {memory / 2**30:,.0f} GiB); "
+            f"{_gib(one + workload.held_bytes)} (this process may use {memory / 2**30:,.0f} GiB); "
             "run fewer replications or a shorter run.duration"
         )
     if workload.complaints > max_complaints:
