@@ -266,3 +266,17 @@ def test_a_plan_of_100000_points_is_counted_before_any_is_planned(
     message = refused(folder, "sweep", "--resume", folder)
     assert "points: expected the 2 points of the settings' grid, found 100,000" in message
     assert not (folder / "parts" / "point-0001.csv").exists()
+
+
+def test_an_escape_sequence_edited_into_a_comparison_is_refused(made: Path, tmp_path: Path) -> None:
+    # The re-attack put ESC ]0;pwned BEL in a policy name of comparison.csv: report and plot
+    # drew it, and matplotlib's warning printed it raw to the terminal.
+    folder = copy(made, "compare", tmp_path)
+    path = folder / "comparison.csv"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("\nreply_public,", "\nrep\x1b]0;pwned\x07ly,", 1), "utf-8")
+    result = invoke("report", folder, "-o", tmp_path / "report.html")
+    assert result.exit_code == 3, result.output
+    assert "policy holds a control character (\\x1b)" in result.output
+    assert "\x1b" not in result.output
+    assert not (tmp_path / "report.html").exists()

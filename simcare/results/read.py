@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from simcare.core.errors import ScenarioError
+from simcare.core.errors import ScenarioError, shown, unsafe_character
 from simcare.core.units import parse_duration
 from simcare.metrics import OUTCOMES
 from simcare.results.case import Case, read_case, scenario_data
@@ -331,6 +331,12 @@ def _rows(
         def number(column: str, raw: dict[str, str] = raw, line: int = line) -> float:
             return _number(raw.get(column), path, line, column)
 
+        for column, text in raw.items():
+            # Drawn in charts and pages and printed in warnings: a hand edit may not smuggle
+            # an escape sequence in (the attack retitled a terminal through a policy name).
+            held = unsafe_character(text) if isinstance(text, str) else None
+            if held is not None:
+                raise ReadError(f"{path}: line {line}: {shown(column)} holds {held}")
         point: int | None = None
         if kind == "sweep":
             try:
