@@ -4,14 +4,17 @@ resumed sweep makes its parts/ again."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
 import resource
 import shutil
+import socket
 import stat
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -398,6 +401,46 @@ def test_a_malformed_scheduler_ends_with_exit_2_and_nothing_after(
     assert done.returncode == 2, done.stderr
     assert done.stderr.startswith(f"error: --scheduler {address}: cannot reach"), done.stderr
     assert "Exception ignored" not in done.stderr
+    assert "Traceback" not in done.stderr
+    assert len(done.stderr.splitlines()) == 1, done.stderr
+
+
+def test_a_scheduler_address_where_another_service_answers_ends_with_exit_2(
+    tmp_path: Path,
+) -> None:
+    """Was: Dask read an HTTP reply as a frame length, failed to allocate 3 EiB, and simcare
+    printed that traceback and Client.__del__'s 21 s later (the re-attack's F3)."""
+    pytest.importorskip("distributed")
+    server = socket.create_server(("127.0.0.1", 0))
+    port = server.getsockname()[1]
+
+    def answer_http() -> None:
+        with server:
+            while True:
+                try:
+                    connection, _ = server.accept()
+                except OSError:
+                    return
+                with connection, contextlib.suppress(OSError):
+                    connection.sendall(b"HTTP/1.1 400 Bad Request\r\n\r\n" * 50)
+
+    threading.Thread(target=answer_http, daemon=True).start()
+    case = tmp_path / "tiny.toml"
+    case.write_text(TINY, encoding="utf-8")
+    address = f"tcp://127.0.0.1:{port}"
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "simcare", "compare", case, "-r", "2", "--scheduler", address],
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            timeout=120,  # a guard against a hang, not a measure
+            check=False,
+        )
+    finally:
+        server.close()
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.startswith(f"error: --scheduler {address}: cannot reach"), done.stderr
     assert "Traceback" not in done.stderr
     assert len(done.stderr.splitlines()) == 1, done.stderr
 

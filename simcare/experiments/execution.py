@@ -407,11 +407,14 @@ class DaskExecutor(Executor):
         self._client: Any = distributed.Client.__new__(distributed.Client)
         try:
             self._client.__init__(address, set_as_default=False, timeout=DASK_CONNECT_TIMEOUT)
-        except (OSError, ValueError, TypeError) as error:
+        # Anything: a service there that is no Dask scheduler can make Dask's protocol read
+        # garbage as a frame length and fail to allocate exabytes (MemoryError).
+        except Exception as error:
             with suppress(Exception):
                 self._client.close(timeout=DASK_CLOSE_TIMEOUT)
+            why = str(error)[:200] or type(error).__name__
             raise ExecutorError(
-                SCHEDULER, f" {address}: cannot reach a Dask scheduler there ({error})"
+                SCHEDULER, f" {address}: cannot reach a Dask scheduler there ({why})"
             ) from None
         try:
             # A cluster that has just started may have no workers yet; chunk sizes need them.
