@@ -73,7 +73,7 @@ def test_loyalty_1_without_a_discount_rate_is_refused_naming_both_keys(
 @pytest.mark.parametrize(
     "extra",
     [
-        LOYAL_FOREVER.format(rate="1e-15"),  # finite, if huge
+        LOYAL_FOREVER.format(rate="0.001"),  # a thousand years of spend: the most allowed
         "[segments.fan]\nloyalty = 0.99\n[churn]\ndiscount_rate = 0\n",
     ],
 )
@@ -343,3 +343,22 @@ def test_validate_shows_a_file_name_with_an_escape_escaped(tmp_path: Path) -> No
     result = invoke("validate", bad)
     assert "\x1b" not in result.output
     assert "esc_\\x1b[31mred.toml" in result.output
+
+
+@pytest.mark.parametrize(
+    ("loyalty", "rate", "refused"),
+    [(0.9999999999999999, 0.0, True), (1.0, 1e-15, True), (0.99, 0.0, False), (0.8, 0.1, False)],
+)
+def test_a_lifetime_of_more_than_a_thousand_years_of_spend_is_refused(
+    tmp_path: Path, loyalty: float, rate: float, refused: bool
+) -> None:
+    # The re-attack valued a lost customer at about $1e20: loyalty next to 1, no discount.
+    path = tmp_path / "ltv.toml"
+    path.write_text(
+        f'name = "ltv"\n[problems]\nrate = "1/h"\n[channels.phone]\nmode = "live"\n'
+        f"[segments.s]\nloyalty = {loyalty!r}\n[churn]\ndiscount_rate = {rate!r}\n",
+        encoding="utf-8",
+    )
+    result = invoke("validate", path)
+    assert result.exit_code == (2 if refused else 0), result.output
+    assert ("expected at most 1,000" in result.output) is refused

@@ -32,6 +32,9 @@ from simcare.scenario.policy import (
 from simcare.scenario.staffing import Team
 
 MINUTES_PER_YEAR = 365 * MINUTES_PER_DAY
+MAX_LIFETIME_YEARS = 1000
+"""A customer's lifetime value is at most this many years of what they spend a year: beyond,
+a loyalty next to 1 with no discount makes a lost customer worth 1e16 years (a typo)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,6 +228,16 @@ class Scenario:
                         f"segments.{name}.loyalty is {segment.loyalty:g}: customers who never "
                         f"leave have an infinite lifetime value m·r / (1 + i − r); found "
                         f"{rate:g}{tiny}",
+                    )
+                ]
+            years = segment.loyalty / (1.0 + rate - segment.loyalty)
+            if years > MAX_LIFETIME_YEARS:
+                return [
+                    Problem(
+                        f"segments.{name}.loyalty",
+                        f"with churn.discount_rate {rate:g}, a customer would be worth "
+                        f"{years:,.3g} years of annual_value (m·r / (1 + i − r)); expected at "
+                        f"most {MAX_LIFETIME_YEARS:,}: lower the loyalty or raise the rate",
                     )
                 ]
         return []
