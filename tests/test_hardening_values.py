@@ -73,7 +73,7 @@ def test_loyalty_1_without_a_discount_rate_is_refused_naming_both_keys(
 @pytest.mark.parametrize(
     "extra",
     [
-        LOYAL_FOREVER.format(rate="0.001"),  # a thousand years of spend: the most allowed
+        LOYAL_FOREVER.format(rate="0.01"),  # a hundred years of spend (at most a thousand)
         "[segments.fan]\nloyalty = 0.99\n[churn]\ndiscount_rate = 0\n",
     ],
 )
