@@ -279,10 +279,10 @@ escalate_to = "-public"
 mode = "async"
 visibility = "public"
 
-[teams."\\rdesk"]
+[teams."@desk"]
 channels = ["=cmd|' /C calc'!A0", "-public"]
 agents = 2
-[teams."\\rdesk".handle_time]
+[teams."@desk".handle_time]
 "=cmd|' /C calc'!A0" = { dist = "exponential", mean = "4min" }
 "-public" = { dist = "exponential", mean = "6min" }
 

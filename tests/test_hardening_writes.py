@@ -376,7 +376,7 @@ def test_a_scenario_is_never_named_after_a_file_name_holding_a_line_break(
         path.write_text(TINY.replace('name = "tiny"\n', ""), encoding="utf-8")
         ran = invoke("validate", path)
         assert ran.exit_code == 2, ran.output
-        assert "cannot be the scenario's name: it holds a line break" in escaped(ran)
+        assert "cannot be the scenario's name: it holds a tab or a line break" in escaped(ran)
 
 
 # --- F. a malformed --scheduler ---

@@ -110,7 +110,7 @@ def test_case_text_is_escaped_and_kept_out_of_the_toml(case: Path, tmp_path: Pat
     hostile = apply_point(
         data,
         {
-            "title": "<script>alert('title')</script>\nteam = 1",
+            "title": "<script>alert('title')</script> team = 1",
             "teaching.briefing": "<img src=x onerror=alert(1)> & friends",
             "teaching.questions.0": "Is <b>this</b> bold?",
             "policies.refund_and_apologise.description": "<i>refund</i>\npolicy = 3",
