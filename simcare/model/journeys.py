@@ -15,7 +15,7 @@ from typing import TypeVar
 import numpy as np
 
 from simcare.model.problems import ArrivalBatch
-from simcare.model.records import Cause, JourneyEnd, Journeys, Posts
+from simcare.model.records import RESOLVED_ENDS, Cause, JourneyEnd, Journeys, Posts
 from simcare.scenario import Behaviour, Channel, Mode, Scenario
 from simcare.scenario.policy import Effect, Failure
 
@@ -310,16 +310,13 @@ def _causes(
         (Cause.WAITED, any_of(gave_up & on_answered)),
         (Cause.INTRUDED, any_of(counted & (result == Result.INTRUDED))),
         (Cause.OPEN, end == JourneyEnd.OPEN),
-        (Cause.UNRESOLVED, ~np.isin(end, RESOLVED)),
+        (Cause.UNRESOLVED, ~np.isin(end, RESOLVED_ENDS)),
         (Cause.LATE, late),
     ]
     cause = np.full(n, Cause.PROBLEM, dtype=np.int8)
     for code, happened in reversed(worst):  # the worst written last, so it stays
         cause[happened] = code
     return cause
-
-
-RESOLVED = [end for end in JourneyEnd if end.resolved]
 
 
 def _journey_ends(
