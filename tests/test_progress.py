@@ -4,7 +4,10 @@
 from __future__ import annotations
 
 import io
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -106,6 +109,9 @@ def test_without_a_terminal_progress_comes_as_lines_on_stderr(
     result = invoke(*args, "-o", out)
     assert result.exit_code == 0, result.output
     lines, last = progress_lines(result.stderr)
+    planned = [x for x in last if "points checked" in x]  # a sweep checks its points first
+    assert len(planned) == (command == "sweep"), result.stderr
+    last = [x for x in last if x not in planned]
     assert lines, result.stderr
     assert len(last) == 1, result.stderr
     assert LAST.match(last[0]).groups()[:2] == ("6", "6")  # each job is 6 simulations
@@ -171,3 +177,18 @@ def test_run_replications_reports_progress_from_zero(tmp_path: Path) -> None:
     seen: list[int] = []
     run_replications(load_scenario(short_fan(tmp_path, days=2)), 3, 1, on_progress=seen.append)
     assert seen == [0, 1, 2, 3]
+
+
+def test_a_large_sweep_shows_its_points_being_checked(tmp_path: Path) -> None:
+    # The re-attack waited 66 s in silence while 10,000 Latin-hypercube points were checked.
+    done = subprocess.run(
+        [sys.executable, "-m", "simcare", "sweep", "loyal_fan_deleted_post", "--design", "lhs",
+         "--samples", "1000", "--set", "teams.social_desk.shifts.0.agents=1:5",
+         "--max-complaints", "1", "-o", str(tmp_path / "out")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "SIMCARE_PROGRESS_EVERY": "0.001"},
+    )  # fmt: skip
+    assert done.returncode == 2, done.stderr  # refused after planning: too much work
+    assert "loyal_fan_deleted_post: points checked 1,000/1,000 done in" in done.stderr

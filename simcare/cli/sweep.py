@@ -148,7 +148,9 @@ def _plan(
 
     if not settings:
         fail("give at least one --set KEY=V1,V2,... to sweep over", EXIT_USAGE)
-    with exit_codes(also=PLAN_ERRORS):
+    name = Path(scenario).stem
+    # Checking every point's scenario takes a minute for 10,000 points: shown, not silent.
+    with exit_codes(also=PLAN_ERRORS), progress(f"{name}: points checked") as update:
         return plan_sweep(
             scenario,
             settings,
@@ -158,6 +160,7 @@ def _plan(
             replications=replications,
             seed=seed,
             precision=precision,
+            on_point=update,
         )
 
 

@@ -143,6 +143,7 @@ def plan_sweep(
     replications: int = 20,
     seed: int = 2024,
     precision: Precision | None = None,
+    on_point: Callable[[int, int], None] | None = None,
 ) -> SweepPlan:
     """Parse the settings, lay out the points and check every point's scenario.
 
@@ -157,6 +158,8 @@ def plan_sweep(
         replications: per point and policy (the first round, with ``precision``).
         seed: the base seed of every replication, and of the Latin hypercube.
         precision: add replications until an outcome's interval is this narrow.
+        on_point: called with (points checked, points) as each point's scenario is built:
+            checking 10,000 points takes a minute, which a user should see happen.
 
     Raises:
         SettingError: a malformed setting, or a design that does not fit the settings.
@@ -196,7 +199,7 @@ def plan_sweep(
         precision=precision,
         points=tuple(points),
     )
-    _check_points(plan)
+    _check_points(plan, on_point)
     return plan
 
 
@@ -213,10 +216,12 @@ def _points(
     return latin_hypercube(parsed, samples, seed)
 
 
-def _check_points(plan: SweepPlan) -> None:
+def _check_points(plan: SweepPlan, on_point: Callable[[int, int], None] | None = None) -> None:
     """Build every point's scenario: raise its problems, or a policy a point does not have."""
     failing: list[ScenarioError] = []
     for index in range(len(plan.points)):
+        if on_point is not None:
+            on_point(index, len(plan.points))
         try:
             checked = plan.scenario(index)
         except ScenarioError as error:
@@ -228,6 +233,8 @@ def _check_points(plan: SweepPlan) -> None:
                 f"unknown policy {unknown[0]!r} for {checked.name}; policies are "
                 f"{', '.join(checked.policy_names)}"
             )
+    if on_point is not None:
+        on_point(len(plan.points), len(plan.points))
     if failing:
         # Each problem once, at the first point that has it (its source names the file and
         # the point's settings); a bad key is usually bad at every point.
