@@ -181,6 +181,13 @@ class Comparison:
         Its columns: those of `SUMMARY_COLUMNS`, then the paired difference from the baseline
         (`DIFFERENCE_COLUMNS`, empty for the baseline itself).
         """
+        return frame(self.records(), (*SUMMARY_COLUMNS, *DIFFERENCE_COLUMNS))
+
+    def records(self) -> list[dict[str, Any]]:
+        """One plain dict per policy, outcome and scope, with its difference from the baseline.
+
+        NaN or None in the difference's columns for the baseline itself.
+        """
         differences = {(d.policy, d.outcome, d.scope): d for d in self.differences}
         records = []
         for row in self.summary:
@@ -198,7 +205,7 @@ class Comparison:
                     "call": diff.call.value if diff else None,
                 }
             )
-        return frame(records, (*SUMMARY_COLUMNS, *DIFFERENCE_COLUMNS))
+        return records
 
     def _title(self) -> tuple[str, str]:
         """What was compared, and how many times."""

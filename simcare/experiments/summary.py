@@ -18,9 +18,7 @@ from typing import Any, overload
 from simcare.core.stats import Estimate, estimate
 from simcare.metrics import OUTCOMES, Outcomes, Unit
 
-SUMMARY_COLUMNS = (
-    "policy",
-    "point",
+ESTIMATE_COLUMNS = (
     "outcome",
     "scope",
     "label",
@@ -32,6 +30,8 @@ SUMMARY_COLUMNS = (
     "std",
     "n",
 )
+"""One outcome in one scope, summarised: what a run's summary.csv holds."""
+SUMMARY_COLUMNS = ("policy", "point", *ESTIMATE_COLUMNS)
 """The tidy columns of every summary (``point`` is None outside a sweep)."""
 
 SHOWN_OUTCOMES = {

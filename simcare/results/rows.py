@@ -9,83 +9,33 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, TextIO
 
-from simcare.experiments.compare import Comparison
-from simcare.experiments.summary import SummaryRow
-from simcare.metrics import OUTCOMES
+from simcare.experiments.compare import DIFFERENCE_COLUMNS, Comparison
+from simcare.experiments.summary import ESTIMATE_COLUMNS, SummaryRow, summary_record
 
-SUMMARY_COLUMNS = (
-    "outcome",
-    "scope",
-    "label",
-    "unit",
-    "mean",
-    "ci_low",
-    "ci_high",
-    "half_width",
-    "std",
-    "n",
-)
+SUMMARY_COLUMNS = ESTIMATE_COLUMNS
+"""One row per outcome and scope (a run's summary.csv)."""
 
-COMPARISON_COLUMNS = (
-    "policy",
-    *SUMMARY_COLUMNS,
-    "baseline",
-    "difference",
-    "difference_low",
-    "difference_high",
-    "better_in",
-    "pairs",
-    "call",
-)
+COMPARISON_COLUMNS = ("policy", *SUMMARY_COLUMNS, *DIFFERENCE_COLUMNS)
 """One row per policy, outcome and scope: its summary, then its paired difference from the
 baseline (empty for the baseline itself)."""
 
 
+def _plain(record: dict[str, Any], columns: Sequence[str]) -> dict[str, Any]:
+    """A record's ``columns`` for a file: NaN, which JSON has not, as None."""
+    return {
+        name: none_if_nan(value) if isinstance(value, float) else value
+        for name, value in ((name, record[name]) for name in columns)
+    }
+
+
 def summary_records(summary: Iterable[SummaryRow]) -> list[dict[str, Any]]:
     """Return the summary as plain rows (one per outcome and scope), ready for CSV or JSON."""
-    rows = []
-    for row in summary:
-        est = row.estimate
-        spec = OUTCOMES[row.outcome]
-        rows.append(
-            {
-                "outcome": row.outcome,
-                "scope": row.scope,
-                "label": spec.label,
-                "unit": spec.unit.value,
-                "mean": none_if_nan(est.mean),
-                "ci_low": none_if_nan(est.low),
-                "ci_high": none_if_nan(est.high),
-                "half_width": none_if_nan(est.half_width),
-                "std": none_if_nan(est.std),
-                "n": est.n,
-            }
-        )
-    return rows
+    return [_plain(summary_record(row), SUMMARY_COLUMNS) for row in summary]
 
 
 def comparison_records(comparison: Comparison) -> list[dict[str, Any]]:
     """Every policy, outcome and scope with its summary and its difference from the baseline."""
-    differences = {(d.policy, d.outcome, d.scope): d for d in comparison.differences}
-    rows = []
-    for policy in comparison.policies:
-        for row in summary_records(comparison.summary[policy]):
-            diff = differences.get((policy, row["outcome"], row["scope"]))
-            est = diff.estimate if diff is not None else None
-            rows.append(
-                {
-                    "policy": policy,
-                    **row,
-                    "baseline": comparison.baseline,
-                    "difference": none_if_nan(est.mean) if est else None,
-                    "difference_low": none_if_nan(est.low) if est else None,
-                    "difference_high": none_if_nan(est.high) if est else None,
-                    "better_in": diff.better if diff else None,
-                    "pairs": diff.pairs if diff else None,
-                    "call": diff.call.value if diff else None,
-                }
-            )
-    return rows
+    return [_plain(record, COMPARISON_COLUMNS) for record in comparison.records()]
 
 
 def comparison_json(comparison: Comparison, verdict_texts: Sequence[str]) -> dict[str, Any]:
