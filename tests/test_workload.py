@@ -25,7 +25,6 @@ from simcare.experiments.workload import (
     check,
     estimate,
     expected_complaints,
-    expected_problems_and_complaints,
 )
 from simcare.model.replication import simulate
 from simcare.scenario import Incident
@@ -78,7 +77,7 @@ def test_check_refuses_a_run_that_cannot_fit_in_memory_and_a_job_over_the_cap() 
 
 def test_silent_problems_count_towards_memory() -> None:
     fan = load_scenario("loyal_fan_deleted_post")
-    problems, complaints = expected_problems_and_complaints(fan)
+    problems, complaints = fan.expected_load()
     assert problems > complaints > 0
     days = fan.run.duration_min / 1440
     assert days > DAYS_HELD

@@ -111,34 +111,9 @@ JOURNEYS_PER_HARVEST = 10_000
 once per harvest, for its posts."""
 
 
-def expected_problems_and_complaints(scenario: Scenario) -> tuple[float, float]:
-    """Problems and complaints (journeys) expected in one replication, incidents included.
-
-    The hour-of-day and day-of-week profiles average to 1 over a week, so the base rate times
-    the duration is exact for whole weeks and close otherwise.
-    """
-    severities = list(scenario.severities.values())
-    total_share = sum(severity.share for severity in severities)
-    mix = (
-        sum(s.share * s.complaint_share for s in severities) / total_share
-        if total_share > 0
-        else 0.0
-    )
-    duration = scenario.run.duration_min
-    problems = scenario.problems.problems_per_min * duration
-    complaints = problems * mix
-    for incident in scenario.incidents:
-        length = min(duration, incident.start_min + incident.duration_min) - incident.start_min
-        extra = incident.extra_problems_per_min * max(0.0, length)
-        forced = scenario.severities.get(incident.severity) if incident.severity else None
-        problems += extra
-        complaints += extra * (forced.complaint_share if forced is not None else mix)
-    return problems, complaints
-
-
 def expected_complaints(scenario: Scenario) -> float:
     """Complaints (journeys) expected in one replication: problems that are not silent."""
-    return expected_problems_and_complaints(scenario)[1]
+    return scenario.expected_load()[1]
 
 
 def series_count(scenario: Scenario) -> int:
@@ -250,7 +225,7 @@ def _whole(hours: float) -> float:
 
 
 def _per_run(scenario: Scenario, records: int) -> _PerRun:
-    problems, complaints = expected_problems_and_complaints(scenario)
+    problems, complaints = scenario.expected_load()
     days = scenario.run.duration_min / MINUTES_PER_DAY
     changes = staff_changes_per_day(scenario)
     series = series_count(scenario)

@@ -265,17 +265,26 @@ class Scenario:
         return {name: s.share / total if total > 0 else 0.0 for name, s in self.segments.items()}
 
     def expected_problems(self) -> float:
-        """Problems expected in one run, incidents included.
+        """Problems expected in one run, incidents included (see `expected_load`)."""
+        return self.expected_load()[0]
+
+    def expected_load(self) -> tuple[float, float]:
+        """Problems and complaints (journeys) expected in one run, incidents included.
 
         The profiles average to 1 over a week, so this is exact for whole weeks and close
         otherwise.
         """
+        mix = self.complaint_share()
         duration = self.run.duration_min
         problems = self.problems.problems_per_min * duration
+        complaints = problems * mix
         for incident in self.incidents:
             length = min(duration, incident.start_min + incident.duration_min) - incident.start_min
-            problems += incident.extra_problems_per_min * max(0.0, length)
-        return problems
+            extra = incident.extra_problems_per_min * max(0.0, length)
+            forced = self.severities.get(incident.severity) if incident.severity else None
+            problems += extra
+            complaints += extra * (forced.complaint_share if forced is not None else mix)
+        return problems, complaints
 
     @property
     def drain_min(self) -> float:
