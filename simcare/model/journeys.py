@@ -162,6 +162,14 @@ FAILURE_OF_END = {
 }
 
 
+def end_steps(behaviour: Behaviour) -> np.ndarray:
+    """The anger step of the failure each `JourneyEnd` code records (0 for a fix, or open)."""
+    steps = np.zeros(len(JourneyEnd))
+    for ending, failure in FAILURE_OF_END.items():
+        steps[ending] = behaviour.anger_steps[failure]
+    return steps
+
+
 def assemble_journeys(
     contacts: dict[str, np.ndarray],
     result: np.ndarray,
@@ -182,11 +190,7 @@ def assemble_journeys(
         contacts, last, result, service_start, handle, arrived, answered_channel, scenario
     )
 
-    steps = scenario.behaviour.anger_steps
-    step_of_end = np.zeros(len(JourneyEnd))
-    for ending, failure in FAILURE_OF_END.items():
-        step_of_end[ending] = steps[failure]
-    anger = contacts["anger"][last] + step_of_end[end]
+    anger = contacts["anger"][last] + end_steps(scenario.behaviour)[end]
 
     counted = arrived & complaint
     answered = counted & ~np.isnan(service_start) & (result != Result.DELETED)

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simcare.model.journeys import FAILURE_OF_END
+from simcare.model.journeys import end_steps
 from simcare.model.records import RESOLVED_ENDS, JourneyEnd, Journeys
 from simcare.scenario import Churn, Outcome, Scenario, Segment
 from simcare.scenario.policy import Policy
@@ -180,12 +180,8 @@ def _anger_beyond_the_row(
     customer's first anger (the severity's) and the last failure's step are in it. Only the
     failures before, which made the journey longer, add to the odds.
     """
-    steps = scenario.behaviour.anger_steps
-    step_of_end = np.zeros(len(JourneyEnd))
-    for ending, failure in FAILURE_OF_END.items():
-        step_of_end[ending] = steps[failure]
     first = np.array([s.anger for s in scenario.severities.values()])[severity]
-    return np.asarray(journeys.anger, dtype=float) - first - step_of_end[end]
+    return np.asarray(journeys.anger, dtype=float) - first - end_steps(scenario.behaviour)[end]
 
 
 def _log_keep(satisfaction: float) -> float:
