@@ -58,6 +58,9 @@ holds one can show as another name, so text a user gives may not hold them (Troj
 _UNSAFE = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f{DIRECTION_CONTROLS}]")
 """Characters text a user gives may not hold: those that reach a terminal or page as commands
 (an escape sequence), not text, and the direction controls. Tabs and line breaks are fine."""
+LINE_BREAKS = re.compile("[\t\n\r\v\f\x85\u2028\u2029]")
+"""What breaks a one-line text (a name, a key, a title) over lines, or jumps in it, when it is
+printed: tabs and every kind of line break."""
 _SHOWN_ESCAPED = re.compile(f"[\x00-\x1f\x7f-\x9f{DIRECTION_CONTROLS}]")
 """Characters a one-line message shows escaped: every control character, line breaks too."""
 

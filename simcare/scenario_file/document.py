@@ -6,11 +6,10 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Any
 
-from simcare.core.errors import Problem, ScenarioError, unsafe_character
+from simcare.core.errors import LINE_BREAKS, Problem, ScenarioError, unsafe_character
 from simcare.scenario import Incident, Scenario, Team
 from simcare.scenario.policy import BUILTIN_POLICIES, Policy
 from simcare.scenario_file.fields import field_spec
@@ -89,7 +88,7 @@ def _name_from_file(default_name: str, root: Table) -> str | None:
     """
     name = default_name.strip()  # as a name key is read: "fan\n" is "fan"
     found = unsafe_character(name)
-    if found is None and re.search("[\t\n\r\v\f\x85\u2028\u2029]", name):
+    if found is None and LINE_BREAKS.search(name):
         # A name is printed on one line (titles, tables, `run`'s heading): a line break from
         # a file's name would split it, or send the cursor back over what the line showed.
         found = "a tab or a line break"

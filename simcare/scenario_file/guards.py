@@ -13,7 +13,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from simcare.core.errors import Problem, ScenarioError, shown, unsafe_problem
+from simcare.core.errors import LINE_BREAKS, Problem, ScenarioError, shown, unsafe_problem
 from simcare.scenario_file.wording import describe
 
 MAX_FILE_BYTES = 1_000_000
@@ -95,10 +95,6 @@ def _too_deep(data: dict[str, Any]) -> Problem | None:
     return None
 
 
-_KEY_BREAKS = re.compile("[\t\n\r\v\f\x85\u2028\u2029]")
-"""What would break a key, which names an entry, over lines when it is printed."""
-
-
 def control_character(data: dict[str, Any]) -> Problem | None:
     r"""Say which key or text holds a control character (an escape sequence, say), if one does.
 
@@ -113,7 +109,7 @@ def control_character(data: dict[str, Any]) -> Problem | None:
         for part, value in items:
             inner = f"{key}[{part}]" if isinstance(part, int) else f"{key}.{part}" if key else part
             problem = unsafe_problem(inner, inner)
-            if problem is None and isinstance(part, str) and _KEY_BREAKS.search(part):
+            if problem is None and isinstance(part, str) and LINE_BREAKS.search(part):
                 problem = Problem(shown(inner), "a key (a name) is one line: no tabs, no breaks")
             if problem is None and isinstance(value, str):
                 problem = unsafe_problem(inner, value)

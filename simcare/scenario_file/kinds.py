@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from enum import Enum
 from typing import Any
 
-from simcare.core.errors import ScenarioError, closest, did_you_mean
+from simcare.core.errors import LINE_BREAKS, ScenarioError, closest, did_you_mean
 from simcare.core.units import (
     DURATION_HINT,
     RATE_HINT,
@@ -89,10 +89,6 @@ def read_text(value: Any) -> str:
     return value
 
 
-_LINE_BREAKS = re.compile("[\t\n\r\v\f\x85\u2028\u2029]")
-"""What would break a name over lines (or jump in it) when printed: tabs and line breaks."""
-
-
 def _name(value: Any) -> str:
     """A name: a string with something in it, without surrounding blanks.
 
@@ -104,7 +100,7 @@ def _name(value: Any) -> str:
         raise ReadError("expected a non-empty name")
     if text != text.strip():
         raise ReadError("expected a name without blanks or line breaks at either end")
-    if _LINE_BREAKS.search(text):
+    if LINE_BREAKS.search(text):
         raise ReadError("expected a name on one line, without tabs or line breaks")
     return text
 
