@@ -152,7 +152,9 @@ def _test(
     )
     defined = ~np.isnan(advantage)
     ranked = tuple(drivers(keys, inputs[defined], advantage[defined], rng))
-    rule = split_rule(keys, inputs, holds)
+    # Inputs in the drivers' order: of two rules alike, the stronger driver's is named.
+    order = [keys.index(driver.key) for driver in ranked]
+    rule = split_rule([keys[i] for i in order], inputs[:, order], holds)
     low, high = wilson(int(holds.sum()), len(worlds))
     thing = label(outcome)
     statement = (
