@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +57,8 @@ class HeldVerdict:
         rule: the threshold that best separates the worlds where it holds (None if it
             always or never holds).
         words: the plain-words line.
+        differences: per world, ``policy`` − ``other`` (mean of the paired differences).
+        held_in: per world, whether the verdict holds there.
     """
 
     outcome: str
@@ -71,6 +73,8 @@ class HeldVerdict:
     drivers: tuple[Driver, ...]
     rule: Rule | None
     words: str
+    differences: tuple[float, ...] = ()
+    held_in: tuple[bool, ...] = ()
 
     @property
     def share(self) -> float:
@@ -104,6 +108,8 @@ class HeldVerdict:
                 "accuracy": rule.accuracy,
             },
             "words": self.words,
+            "differences": [None if math.isnan(d) else d for d in self.differences],
+            "held_in": list(self.held_in),
         }
 
 
@@ -147,9 +153,8 @@ def _test(
 ) -> HeldVerdict:
     """Test one verdict in every world: how often it holds, what drives it, where it flips."""
     holds = np.array([in_world(values) for values in worlds], dtype=bool)
-    advantage = np.array(
-        [_advantage(outcome, _mean_difference(v, policy, other, outcome)) for v in worlds]
-    )
+    differences = [_mean_difference(v, policy, other, outcome) for v in worlds]
+    advantage = np.array([_advantage(outcome, d) for d in differences])
     defined = ~np.isnan(advantage)
     ranked = tuple(drivers(keys, inputs[defined], advantage[defined], rng))
     # Inputs in the drivers' order: of two rules alike, the stronger driver's is named.
@@ -175,6 +180,8 @@ def _test(
         ranked,
         rule,
         "",
+        tuple(differences),
+        tuple(bool(h) for h in holds),
     )
     return replace(held, words=_words(held, other))
 
@@ -233,6 +240,7 @@ class Robustness:
         ranges: the uncertain inputs and their plausible ranges.
         worlds: the plausible worlds that ran (failed ones are left out, and counted).
         verdicts: per key outcome, its best policy, then each policy against the baseline.
+        inputs: per uncertain input, its value in each world (in the verdicts' order).
     """
 
     scenario: str
@@ -244,6 +252,7 @@ class Robustness:
     worlds: int
     failed: int
     verdicts: tuple[HeldVerdict, ...]
+    inputs: dict[str, tuple[float, ...]] = field(default_factory=dict)
     executor: str = ""
 
     def to_json(self) -> dict[str, Any]:
@@ -268,6 +277,7 @@ class Robustness:
                 for r in self.ranges
             ],
             "verdicts": [held.to_json() for held in self.verdicts],
+            "world_inputs": {key: list(values) for key, values in self.inputs.items()},
         }
 
     def records(self) -> list[dict[str, Any]]:
@@ -275,6 +285,7 @@ class Robustness:
         rows = []
         for held in self.verdicts:
             data = held.to_json()
+            del data["differences"], data["held_in"]  # per world: in robustness.json only
             rule = data["rule"] or {}
             for rank, driver in enumerate(data["drivers"], start=1):
                 rows.append(
@@ -335,7 +346,11 @@ def analyse(
         raise ValueError("the scenario as written (point 0) did not run; see its error")
     keys = plan.keys
     ran = sorted(point for point in runs if point != NOMINAL)
-    inputs = np.array([[float(plan.points[p][k]) for k in keys] for p in ran], dtype=float)
+    inputs = np.array([[float(plan.points[p][k]) for k in keys] for p in ran], dtype=float).reshape(
+        len(ran), len(keys)
+    )
+    if len(ran) < 3:
+        raise ValueError(f"only {len(ran)} plausible worlds ran; a study needs at least 3")
     worlds = [runs[p] for p in ran]
     rng = np.random.default_rng(np.random.SeedSequence(plan.seed, spawn_key=ANALYSIS_SPAWN_KEY))
     baseline = plan.policies[0]
@@ -345,9 +360,7 @@ def analyse(
         held
         for outcome in chosen
         if outcome in present and len(plan.policies) > 1
-        for held in _verdicts(
-            outcome, baseline, nominal, worlds, inputs.reshape(len(ran), len(keys)), keys, rng
-        )
+        for held in _verdicts(outcome, baseline, nominal, worlds, inputs, keys, rng)
     ]
     return Robustness(
         scenario=plan.name,
@@ -359,6 +372,7 @@ def analyse(
         worlds=len(ran),
         failed=len(plan.points) - 1 - len(ran),
         verdicts=tuple(tested),
+        inputs={key: tuple(float(v) for v in inputs[:, i]) for i, key in enumerate(keys)},
         executor=executor,
     )
 

@@ -3,8 +3,9 @@
 Pure numpy, no simulation. Shares get a Wilson interval (the worlds are a sample of the
 plausible ones); drivers are ranked by the partial rank correlation coefficient (PRCC) of each
 input with the paired difference, the given-data measure of Latin-hypercube studies (Marino et
-al. 2008), with percentile bootstrap intervals over the worlds; the rule is the threshold on one
-input that best separates the worlds where a verdict holds from the others (a tree of depth 1).
+al. 2008), with percentile intervals from a Bayesian bootstrap over the worlds (never narrower
+than Fisher's interval for a partial correlation); the rule is the threshold on one input that
+best separates the worlds where a verdict holds from the others (a tree of depth 1).
 """
 
 from __future__ import annotations
@@ -40,18 +41,23 @@ def ranks(values: np.ndarray) -> np.ndarray:
     return result
 
 
-def _partial(ranked: np.ndarray) -> np.ndarray:
+def _partial(ranked: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """Partial correlation of each column but the last with the last, given the others.
 
-    ``ranked`` may be a stack (..., n, k + 1); a column with no spread gets 0.
+    ``ranked`` is (n, k + 1); ``weights`` (..., n) weigh the rows (each stack of weights
+    gives one answer); a column with no spread gets 0.
     """
-    centred = ranked - ranked.mean(axis=-2, keepdims=True)
-    spread = np.sqrt((centred**2).sum(axis=-2, keepdims=True))
+    mean = weights @ ranked  # (..., k + 1)
+    centred = ranked - mean[..., None, :]
+    covariance = np.swapaxes(centred * weights[..., :, None], -1, -2) @ centred
+    spread = np.sqrt(np.diagonal(covariance, axis1=-2, axis2=-1))
     flat = spread == 0
-    scaled = np.where(flat, 0.0, centred / np.where(flat, 1.0, spread))
-    correlation = np.swapaxes(scaled, -1, -2) @ scaled
+    scale = np.where(flat, 1.0, spread)
+    correlation = covariance / scale[..., :, None] / scale[..., None, :]
     diagonal = np.arange(correlation.shape[-1])
     correlation[..., diagonal, diagonal] = 1.0  # a flat column: uncorrelated with the rest
+    correlation = np.where(flat[..., :, None] | flat[..., None, :], 0.0, correlation)
+    correlation[..., diagonal, diagonal] = 1.0
     precision = np.linalg.pinv(correlation, hermitian=True)
     inputs = diagonal[:-1]
     within = precision[..., inputs, inputs] * precision[..., -1:, -1]
@@ -87,10 +93,18 @@ def drivers(
     """
     ranked = ranks(np.column_stack([inputs, difference]))
     worlds = len(difference)
-    index = _partial(ranked)
-    resamples = rng.integers(0, worlds, size=(BOOTSTRAPS, worlds))
-    booted = _partial(ranked[resamples])
+    index = _partial(ranked, np.full(worlds, 1.0 / worlds))
+    # The Bayesian bootstrap (Rubin 1981): the worlds reweighed by flat Dirichlet weights.
+    # Unlike resampling, it never repeats a world, so with a score of inputs and a few dozen
+    # worlds the correlation matrix stays of full rank and the interval stays meaningful.
+    booted = _partial(ranked, rng.dirichlet(np.ones(worlds), size=BOOTSTRAPS))
     low, high = np.percentile(booted, [2.5, 97.5], axis=0)
+    # With few worlds per input the bootstrap is too sure: widen it to at least Fisher's
+    # interval for a partial correlation, whose degrees of freedom count the inputs held.
+    freedom = max(worlds - inputs.shape[1] - 2, 1)
+    centre = np.arctanh(np.clip(index, -0.999999, 0.999999))
+    low = np.minimum(low, np.tanh(centre - Z95 / math.sqrt(freedom)))
+    high = np.maximum(high, np.tanh(centre + Z95 / math.sqrt(freedom)))
     found = [
         Driver(key, float(index[i]), float(low[i]), float(high[i])) for i, key in enumerate(keys)
     ]
