@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import html
 import json
 import math
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -12,9 +14,11 @@ from helpers import invoke
 
 from simcare.core.errors import ArgumentError, ScenarioError
 from simcare.experiments.robustness import analyse, robustness
-from simcare.experiments.robustness_design import NOMINAL, plan_robustness
+from simcare.experiments.robustness_design import plan_robustness
 from simcare.experiments.robustness_stats import drivers, split_rule, wilson
 from simcare.experiments.sweep import sweep
+from simcare.reports.charts import plot_folder
+from simcare.reports.report import report_html
 from simcare.scenario import DEFAULT_RANGES, Spread
 from simcare.scenario_file import dump_scenario, load_scenario, loads_scenario
 
@@ -44,7 +48,8 @@ def test_ranges_are_read_and_written_back(tmp_path: Path) -> None:
     )
     scenario = load_scenario(path)
     by_key = {item.key: item for item in scenario.uncertainty}
-    assert by_key[LIFT].low == 1.0 and by_key[LIFT].high == 3.0
+    assert by_key[LIFT].low == 1.0
+    assert by_key[LIFT].high == 3.0
     assert by_key["churn.wait_effect"].spread is Spread.LOG_UNIFORM
     assert by_key["behaviour.anger.deleted"].mode == 2.0
     assert loads_scenario(dump_scenario(scenario)).uncertainty == scenario.uncertainty
@@ -53,7 +58,10 @@ def test_ranges_are_read_and_written_back(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("table", "message"),
     [
-        ('"word_of_mouth.reply_lfit" = [1, 3]', r"unknown key 'reply_lfit'.*did you mean 'reply_lift'"),
+        (
+            '"word_of_mouth.reply_lfit" = [1, 3]',
+            r"unknown key 'reply_lfit'.*did you mean 'reply_lift'",
+        ),
         (f'"{LIFT}" = [3, 1]', r"reply_lift\": expected \[LOW, HIGH\] with finite LOW < HIGH"),
         (f'"{LIFT}" = [1, 2, 3]', r"reply_lift\": expected \[LOW, HIGH\], or a table"),
         (f'"{LIFT}" = {{ spread = "normal", low = 1, high = 3 }}', r"did you mean 'uniform'"),
@@ -67,7 +75,8 @@ def test_a_bad_range_names_the_file_the_key_and_what_was_expected(
 ) -> None:
     with pytest.raises(ScenarioError, match=message) as raised:
         load_scenario(_with_uncertainty(tmp_path, table))
-    assert "brand.toml" in str(raised.value) and "uncertainty." in str(raised.value)
+    assert "brand.toml" in str(raised.value)
+    assert "uncertainty." in str(raised.value)
 
 
 def test_every_default_range_is_a_number_of_every_builtin_scenario() -> None:
@@ -89,8 +98,10 @@ def test_the_docs_give_every_default_range_and_its_reason() -> None:
 
 def test_wilson_interval_matches_the_formula() -> None:
     low, high = wilson(5, 10)
-    assert low == pytest.approx(0.2366, abs=1e-4) and high == pytest.approx(0.7634, abs=1e-4)
-    assert wilson(0, 10)[0] == 0.0 and wilson(10, 10)[1] == pytest.approx(1.0)
+    assert low == pytest.approx(0.2366, abs=1e-4)
+    assert high == pytest.approx(0.7634, abs=1e-4)
+    assert wilson(0, 10)[0] == 0.0
+    assert wilson(10, 10)[1] == pytest.approx(1.0)
 
 
 def test_prcc_ranks_the_deciding_input_first_and_leaves_a_dead_one_at_zero() -> None:
@@ -101,14 +112,18 @@ def test_prcc_ranks_the_deciding_input_first_and_leaves_a_dead_one_at_zero() -> 
     assert [d.key for d in ranked] == ["alive", "weak", "dead"]
     dead = ranked[2]
     assert dead.low < 0 < dead.high
-    assert ranked[0].low > 0.8 and ranked[1].high < 0
+    assert ranked[0].low > 0.8
+    assert ranked[1].high < 0
 
 
 def test_the_rule_finds_a_threshold_and_its_side() -> None:
     values = np.linspace(0, 1, 101)[:, None]
     rule = split_rule(["x"], values, values[:, 0] > 0.42)
-    assert rule is not None and rule.key == "x" and not rule.holds_below
-    assert rule.threshold == pytest.approx(0.425) and rule.accuracy == 1.0
+    assert rule is not None
+    assert rule.key == "x"
+    assert not rule.holds_below
+    assert rule.threshold == pytest.approx(0.425)
+    assert rule.accuracy == 1.0
     assert split_rule(["x"], values, np.ones(101, dtype=bool)) is None
 
 
@@ -130,10 +145,13 @@ def test_an_input_that_alone_decides_a_verdict_ranks_first_with_its_threshold() 
         }
     result = analyse(plan, runs, ["impressions_negative"])
     (held,) = result.verdicts
-    assert held.policy == "reply_public" and held.drivers[0].key == LIFT
+    assert held.policy == "reply_public"
+    assert held.drivers[0].key == LIFT
     dead = next(d for d in held.drivers if d.key == SEEN)
     assert dead.low <= 0 <= dead.high
-    assert held.rule is not None and held.rule.key == LIFT and held.rule.holds_below
+    assert held.rule is not None
+    assert held.rule.key == LIFT
+    assert held.rule.holds_below
     assert held.rule.threshold == pytest.approx(2.1, rel=0.03)
     assert held.low <= (2.1 - 1.0) / 2.0 <= held.high  # the true share of worlds
     assert held.words.startswith(f"depends on {LIFT}: reply_public is better below 2.1")
@@ -163,13 +181,16 @@ def test_a_flip_a_plain_sweep_finds_is_found_and_a_dead_input_stays_at_zero() ->
         outcomes=["impressions_negative"],
     )  # fmt: skip
     (held,) = result.verdicts
-    assert held.drivers[0].key == LIFT and held.rule is not None and held.rule.key == LIFT
-    assert 1.0 < held.rule.threshold < 3.0 and held.rule.holds_below
+    assert held.drivers[0].key == LIFT
+    assert held.rule is not None
+    assert held.rule.key == LIFT
+    assert 1.0 < held.rule.threshold < 3.0
+    assert held.rule.holds_below
     dead = next(d for d in held.drivers if d.key == SEEN)
     assert dead.low <= 0 <= dead.high
 
 
-def _json(*args: str | Path) -> dict[str, object]:
+def _json(*args: str | Path) -> Any:
     result = invoke("robustness", BRAND, "-p", ",".join(PAIR), "--inputs", LIFT, *args)
     assert result.exit_code == 0, result.output
     return json.loads(result.stdout)
@@ -190,14 +211,29 @@ def test_the_same_seed_gives_the_same_answer_on_any_worker_count_and_after_resum
     assert resumed.exit_code == 0, resumed.output
     assert json.loads(resumed.stdout) == alone
     assert json.loads((folder / "robustness.json").read_text(encoding="utf-8")) == alone
-    assert alone["verdicts"] and not math.isnan(alone["verdicts"][0]["share"])  # type: ignore[index]
+    assert alone["verdicts"]
+    assert not math.isnan(alone["verdicts"][0]["share"])
+    # The report and the plots carry the verdicts.
+    page = report_html(folder)
+    assert "Robustness: do the verdicts hold" in page
+    assert all(v["words"] in html.unescape(page) for v in alone["verdicts"])
+    drawn = {path.name for path in plot_folder(folder, formats=["png"])}
+    assert {"tornado_impressions_negative.png", "driver_impressions_negative.png"} <= drawn
+
+
+def test_compare_points_to_robustness_when_a_verdict_rests_on_illustrative_values() -> None:
+    result = invoke("compare", BRAND, "-p", ",".join(PAIR), "-r", "3")
+    assert result.exit_code == 0, result.output
+    assert f"simcare robustness {BRAND}" in result.stdout.replace("\n", " ")
 
 
 def test_the_command_refuses_mistakes_with_a_message() -> None:
     result = invoke("robustness", BRAND, "--inputs", "word_of_mouth.reply_lft")
-    assert result.exit_code == 2 and "did you mean 'word_of_mouth.reply_lift'" in result.output
+    assert result.exit_code == 2
+    assert "did you mean 'word_of_mouth.reply_lift'" in result.output
     result = invoke("robustness", BRAND, "--outcomes", "churn")
-    assert result.exit_code == 2 and "unknown outcome" in result.output
+    assert result.exit_code == 2
+    assert "unknown outcome" in result.output
     result = invoke("robustness")
-    assert result.exit_code == 2 and "SCENARIO" in result.output
-    assert NOMINAL == 0
+    assert result.exit_code == 2
+    assert "SCENARIO" in result.output

@@ -12,8 +12,32 @@ from typing import Any
 from rich.console import RenderableType
 from rich.text import Text
 
+from simcare.experiments.compare import Call, Comparison
 from simcare.reports.html import Html, join, table, tag
 from simcare.reports.tables import Grid, bullets, laid_out
+from simcare.scenario import ranges_of
+
+
+def robustness_pointer(comparison: Comparison, source: str) -> str | None:
+    """One line sending a comparison's reader to `simcare robustness`, when it is needed.
+
+    Needed when some verdict is a call (better or worse, beyond its CI) and the scenario has
+    illustrative parameters with plausible ranges: its CIs cover simulation noise only.
+    """
+    calls = [
+        difference.call
+        for found in comparison.verdicts
+        for difference in (found.against_baseline, found.against_next)
+        if difference is not None
+    ]
+    inputs = len(ranges_of(comparison.scenario.uncertainty))
+    if not inputs or not any(call in (Call.BETTER, Call.WORSE) for call in calls):
+        return None
+    return (
+        f"These CIs cover simulation noise only; the verdicts rest on {inputs} illustrative "
+        f"parameters. Do they hold in every plausible world? simcare robustness {source}"
+    )
+
 
 HEADINGS = ("verdict (as written)", "holds in", "95% CI", "top driver (PRCC)")
 
