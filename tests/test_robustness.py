@@ -116,6 +116,13 @@ def test_prcc_ranks_the_deciding_input_first_and_leaves_a_dead_one_at_zero() -> 
     assert ranked[1].high < 0
 
 
+def test_a_perfect_correlation_keeps_its_sign() -> None:
+    values = np.linspace(0, 1, 10)[:, None]
+    (falling,) = drivers(["x"], values, -values[:, 0], np.random.default_rng(1))
+    assert falling.index < -0.99
+    assert falling.high < 0
+
+
 def test_the_rule_finds_a_threshold_and_its_side() -> None:
     values = np.linspace(0, 1, 101)[:, None]
     rule = split_rule(["x"], values, values[:, 0] > 0.42)

@@ -103,6 +103,12 @@ def robustness_command(
 
     if out is not None and resume is not None:
         fail("give --out DIR for a new study, or --resume DIR to finish one, not both", EXIT_USAGE)
+    if resume is not None and (scenario is not None or policies or baseline or inputs):
+        fail(
+            f"--resume runs the study planned in {resume}; resume with just: "
+            f"simcare robustness --resume {resume}",
+            EXIT_USAGE,
+        )
     if plots and out is None and resume is None:
         fail("--plots draws into the output folder; add --out DIR", EXIT_USAGE)
     judged = split(outcomes)

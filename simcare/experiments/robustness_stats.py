@@ -16,6 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 
 Z95 = 1.959963984540054
+RIDGE = 1e-9
+"""Added to the correlation matrix's diagonal so that it can always be inverted."""
 BOOTSTRAPS = 1000
 """Bootstrap resamples of the worlds for a driver's interval."""
 
@@ -58,7 +60,10 @@ def _partial(ranked: np.ndarray, weights: np.ndarray) -> np.ndarray:
     correlation[..., diagonal, diagonal] = 1.0  # a flat column: uncorrelated with the rest
     correlation = np.where(flat[..., :, None] | flat[..., None, :], 0.0, correlation)
     correlation[..., diagonal, diagonal] = 1.0
-    precision = np.linalg.pinv(correlation, hermitian=True)
+    # A ridge keeps a perfect correlation (a singular matrix) invertible with its sign: the
+    # pseudo-inverse of [[1, -1], [-1, 1]] would give +1.
+    correlation = correlation + RIDGE * np.eye(correlation.shape[-1])
+    precision = np.linalg.inv(correlation)
     inputs = diagonal[:-1]
     within = precision[..., inputs, inputs] * precision[..., -1:, -1]
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -146,7 +151,7 @@ def _best_split(values: np.ndarray, holds: np.ndarray) -> tuple[float, float, bo
         threshold = (sorted_values[i] + sorted_values[i - 1]) / 2
         for right, below in ((right_below[i], True), (right_above[i], False)):
             if right / count > best[0]:
-                best = (right / count, float(threshold), below)
+                best = (float(right / count), float(threshold), below)
     return best
 
 
