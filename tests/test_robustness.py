@@ -79,6 +79,27 @@ def test_a_bad_range_names_the_file_the_key_and_what_was_expected(
     assert "uncertainty." in str(raised.value)
 
 
+def test_worlds_follow_each_spread_and_whole_numbers_stay_whole(tmp_path: Path) -> None:
+    staff = "teams.social_desk.shifts.0.agents"
+    path = _with_uncertainty(
+        tmp_path,
+        f'"{staff}" = [1, 5]\n'
+        '"word_of_mouth.bystander_churn" = { spread = "log-uniform", low = 0.001, high = 0.1 }\n'
+        '"churn.wait_effect" = { spread = "triangular", low = 0, mode = 0.9, high = 1 }',
+    )
+    keys = [staff, "word_of_mouth.bystander_churn", "churn.wait_effect"]
+    plan = plan_robustness(path, inputs=keys, samples=100, replications=2, policies=PAIR)
+    worlds = plan.points[1:]
+    assert sorted({w[staff] for w in worlds}) == [1, 2, 3, 4, 5]
+    assert all(sum(w[staff] == n for w in worlds) == 20 for n in range(1, 6))  # a hypercube
+    churn = np.array([w["word_of_mouth.bystander_churn"] for w in worlds])
+    assert np.median(churn) == pytest.approx(0.01, rel=0.1)  # log-uniform: the geometric middle
+    assert np.mean(churn < 0.01) == 0.5
+    wait = np.array([w["churn.wait_effect"] for w in worlds])
+    assert np.mean(wait > 0.5) == pytest.approx(1 - 0.5**2 / 0.9, abs=0.02)  # triangular's tail
+    assert all(0 <= v <= 1 for v in wait)
+
+
 def test_every_default_range_is_a_number_of_every_builtin_scenario() -> None:
     for name in ("loyal_fan_deleted_post", BRAND, "textbook_contact_centre"):
         plan = plan_robustness(name, samples=len(DEFAULT_RANGES) + 3, replications=2, policies=[])

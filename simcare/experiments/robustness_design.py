@@ -51,6 +51,11 @@ def _world_value(item: Uncertain, u: float, nominal: Any) -> float | int:
     """A world's value of one input, whole where the scenario's value is whole."""
     value = _quantile(item, u)
     if isinstance(nominal, int) and not isinstance(nominal, bool):
+        if item.spread is Spread.UNIFORM:
+            # As the sweep's Latin hypercube: every whole number in the range equally likely.
+            low, high = math.ceil(item.low), math.floor(item.high)
+            if low <= high:
+                return min(low + math.floor(u * (high - low + 1)), high)
         return round(value)
     return float(f"{value:.{_DIGITS}g}")
 
