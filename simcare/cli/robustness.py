@@ -101,37 +101,25 @@ def robustness_command(
     """
     from simcare.experiments.execution import default_workers
 
-    if out is not None and resume is not None:
-        fail("give --out DIR for a new study, or --resume DIR to finish one, not both", EXIT_USAGE)
-    if resume is not None and (scenario is not None or policies or baseline or inputs):
-        fail(
-            f"--resume runs the study planned in {resume}; resume with just: "
-            f"simcare robustness --resume {resume}",
-            EXIT_USAGE,
-        )
-    if plots and out is None and resume is None:
-        fail("--plots draws into the output folder; add --out DIR", EXIT_USAGE)
+    _check_options(out, resume, plots, planning=bool(scenario or policies or baseline or inputs))
     judged = split(outcomes)
     if judged:
         check_outcomes(judged, "--outcomes")
     processes = workers or default_workers()
+    folder: RobustnessFolder | None = None
     with exit_codes(interrupted=lambda: _interrupted(out or resume)):
         if resume is not None:
-            reopened = _reopen(resume)
-            folder: RobustnessFolder | None = reopened
-            plan = reopened.plan
+            folder = _reopen(resume)
+            plan = folder.plan
+        elif scenario is None:
+            fail("give the SCENARIO to study (or --resume DIR)", EXIT_USAGE)
         else:
-            if scenario is None:
-                fail("give the SCENARIO to study (or --resume DIR)", EXIT_USAGE)
             plan = _plan(scenario, policies, baseline, samples, replications, seed, inputs)
-            folder = _create(out, plan, force) if out is not None else None
-        with exit_codes(also=PLAN_ERRORS):
-            check_workload(
-                (plan.scenario(i) for i in range(len(plan.points))),
-                len(plan.policies) * plan.replications,
-                max_complaints,
-                processes,
-            )
+        _check_size(plan, max_complaints, processes, folder)
+        if folder is not None:
+            folder.begin_resume()
+        elif out is not None:
+            folder = _create(out, plan, force)
         result = _run(plan, folder, judged, processes, scheduler)
     _print(result, output_format, folder)
     if plots and folder is not None:
@@ -143,6 +131,34 @@ def robustness_command(
             f"{result.failed} of {result.worlds + result.failed} worlds failed and are left out"
             + (f"; see {folder.folder / 'points.csv'}" if folder is not None else ""),
             EXIT_FAILED,
+        )
+
+
+def _check_options(out: Path | None, resume: Path | None, plots: bool, planning: bool) -> None:
+    """Exit 2 for options that do not go together."""
+    if out is not None and resume is not None:
+        fail("give --out DIR for a new study, or --resume DIR to finish one, not both", EXIT_USAGE)
+    if resume is not None and planning:
+        fail(
+            f"--resume runs the study planned in {resume}; resume with just: "
+            f"simcare robustness --resume {resume}",
+            EXIT_USAGE,
+        )
+    if plots and out is None and resume is None:
+        fail("--plots draws into the output folder; add --out DIR", EXIT_USAGE)
+
+
+def _check_size(
+    plan: SweepPlan, max_complaints: float, workers: int, folder: RobustnessFolder | None
+) -> None:
+    """Exit 2 if the worlds not yet done are far too much work (see `check_workload`)."""
+    done = set(folder.finished_points()) if folder is not None else set()
+    with exit_codes(also=PLAN_ERRORS):  # a world that a plan.json changed may not be valid
+        check_workload(
+            (plan.scenario(i) for i in range(len(plan.points)) if i not in done),
+            len(plan.policies) * plan.replications,
+            max_complaints,
+            workers,
         )
 
 
@@ -186,9 +202,7 @@ def _create(out: Path, plan: SweepPlan, force: bool) -> RobustnessFolder:
 def _reopen(resume: Path) -> RobustnessFolder:
     from simcare.results.robustness_folder import RobustnessFolder
 
-    folder = RobustnessFolder.open(resume)
-    folder.begin_resume()
-    return folder
+    return RobustnessFolder.open(resume)
 
 
 def _run(
