@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from browser import render
 from helpers import invoke
 
 from simcare.core.errors import ArgumentError, ScenarioError
@@ -247,6 +248,18 @@ def test_the_same_seed_gives_the_same_answer_on_any_worker_count_and_after_resum
     assert all(v["words"] in html.unescape(page) for v in alone["verdicts"])
     drawn = {path.name for path in plot_folder(folder, formats=["png"])}
     assert {"tornado_impressions_negative.png", "driver_impressions_negative.png"} <= drawn
+
+
+def test_the_report_renders_in_headless_chromium_without_errors(tmp_path: Path) -> None:
+    folder = tmp_path / "study"
+    _json("-n", "6", "-r", "2", "-w", "1", "--format", "json", "--out", str(folder))
+    report = tmp_path / "report.html"
+    report.write_text(report_html(folder), encoding="utf-8")
+    shown = render(report, tmp_path / "report.png")
+    assert shown.problems == []
+    assert "depends on word_of_mouth.reply_lift" in shown.text
+    assert len(shown.chart_widths) == 4  # a tornado and a driver chart per outcome
+    assert all(900 < width <= 1100 for width in shown.chart_widths)
 
 
 def test_compare_points_to_robustness_when_a_verdict_rests_on_illustrative_values() -> None:
