@@ -1,4 +1,4 @@
-"""Every benchmark of issue 6 in one command, then one table of the six targets.
+"""Every benchmark of issues 6 and 18 in one command, then one table of the seven targets.
 
 Runs, in this order, each benchmark script's ``main`` with the arguments below (each script
 still runs on its own, and prints its full report here as it would there):
@@ -16,6 +16,8 @@ still runs on its own, and prints its full report here as it would there):
 5. `bench_parallel.py --part efficiency --points 40` - a sweep of 40 points x 2 policies x
    10 replications on 2 worker processes; target >= 90% parallel efficiency.
 6. `bench_startup.py` - `simcare --help` in fresh processes; target < 0.3 s.
+7. `bench_robustness.py` - the loyal-fan case over its default ranges, 64 worlds x 5
+   policies x 5 replications on 2 workers; target < 5 minutes.
 
 ``--quick`` runs every part small (under a minute in all): a smoke check that everything runs,
 not figures to quote. The figures depend on the machine and its load; the ratios are measured
@@ -40,12 +42,13 @@ import bench_large
 import bench_memory
 import bench_parallel
 import bench_rich
+import bench_robustness
 import bench_startup
 from machine import load_average, print_machine
 
 import simcare
 
-PARTS = ("core", "rich", "memory", "large", "parallel", "startup")
+PARTS = ("core", "rich", "memory", "large", "parallel", "startup", "robustness")
 
 
 def arguments(quick: bool, repeats: int, profile: bool, dask: bool) -> dict[str, list[str]]:
@@ -70,6 +73,7 @@ def arguments(quick: bool, repeats: int, profile: bool, dask: bool) -> dict[str,
                 "--no-breakdown",
             ],
             "startup": ["--quick"],
+            "robustness": ["--quick"],
         }
     r = str(repeats)
     return {
@@ -97,6 +101,7 @@ def arguments(quick: bool, repeats: int, profile: bool, dask: bool) -> dict[str,
             "--no-profiler-off",
         ],
         "startup": ["--runs", "10", "--import-runs", "5"],
+        "robustness": [],
     }
 
 
@@ -208,6 +213,18 @@ def rows(reports: dict[str, Any]) -> list[Row]:
                 ),
             )
         )
+    study = reports.get("robustness")
+    if study is not None:
+        result.append(
+            Row(
+                f"7 robustness, {study.worlds} worlds",
+                f"{study.seconds:.1f} s",
+                f"1 run, {study.workers} workers",
+                "< 5 min",
+                study.seconds < bench_robustness.TARGET_S,
+                f"{study.simulations:,} simulations; load {study.load_before} → {study.load_after}",
+            )
+        )
     return result
 
 
@@ -240,6 +257,7 @@ def main(argv: list[str] | None = None) -> None:
         "large": bench_large.main,
         "parallel": bench_parallel.main,
         "startup": bench_startup.main,
+        "robustness": bench_robustness.main,
     }
     argv_of = arguments(args.quick, args.repeats, not args.no_profile, args.dask)
     loads = [load_average()]

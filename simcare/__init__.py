@@ -8,6 +8,7 @@ The library in one import::
     comparison = simcare.compare(scenario, replications=20)
     result = simcare.sweep("loyal_fan_deleted_post", ["teams.social_desk.shifts.0.agents=1,2"])
     busier = simcare.with_values(scenario, {"teams.social_desk.shifts.0.agents": 2})
+    held = simcare.robustness("social_brand", samples=64)  # do the verdicts hold?
     comparison.to_frame()  # with pandas: pip install 'simcare[frames]'
 
 The names below load on first use (PEP 562), so that ``simcare --help`` starts without numpy,
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from simcare.experiments.engine import Precision
     from simcare.experiments.guard import MainGuardError
     from simcare.experiments.replicate import RunResult, run_replications, simulate
+    from simcare.experiments.robustness import Robustness, robustness
     from simcare.experiments.summary import MissingExtraError, Summary
     from simcare.experiments.sweep import SweepPlan, SweepResult, plan_sweep, run_sweep, sweep
     from simcare.experiments.values import with_values
@@ -36,6 +38,8 @@ _HOMES = {
     "compare": "simcare.experiments.compare",
     "Precision": "simcare.experiments.engine",
     "RunResult": "simcare.experiments.replicate",
+    "Robustness": "simcare.experiments.robustness",
+    "robustness": "simcare.experiments.robustness",
     "run_replications": "simcare.experiments.replicate",
     "MainGuardError": "simcare.experiments.guard",
     "MissingExtraError": "simcare.experiments.summary",
@@ -55,6 +59,7 @@ __all__ = [
     "MainGuardError",
     "MissingExtraError",
     "Precision",
+    "Robustness",
     "RunResult",
     "Summary",
     "SweepPlan",
@@ -63,6 +68,7 @@ __all__ = [
     "compare",
     "load_scenario",
     "plan_sweep",
+    "robustness",
     "run_replications",
     "run_sweep",
     "simulate",

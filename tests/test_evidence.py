@@ -30,6 +30,7 @@ SECTIONS = [
     "Contact-centre definitions",
     "Erlang checks",
     "Defaults and where they come from",
+    "Plausible ranges",
     "References",
 ]
 """The sections, in order: other files cite them by name, so a renamed one breaks citations."""

@@ -17,6 +17,7 @@ from simcare.cli.outcomes import outcomes_command
 from simcare.cli.plot import plot_command
 from simcare.cli.report import report_command
 from simcare.cli.reproduce import reproduce_command
+from simcare.cli.robustness import robustness_command
 from simcare.cli.run import run_command
 from simcare.cli.story import story_command
 from simcare.cli.sweep import sweep_command
@@ -60,6 +61,7 @@ app.command("init")(init_command)
 app.command("compare")(compare_command)
 app.command("outcomes")(outcomes_command)
 app.command("sweep")(sweep_command)
+app.command("robustness")(robustness_command)
 app.command("plot")(plot_command)
 app.command("report")(report_command)
 app.command("reproduce")(reproduce_command)

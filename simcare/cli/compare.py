@@ -139,7 +139,7 @@ def compare_command(
             provenance = Provenance(command_line(), started, now(), comparison.executor)
             writing = True
             _write(comparison, out, provenance, force)
-    _print_comparison(comparison, columns, output_format, out)
+    _print_comparison(comparison, columns, output_format, out, scenario)
     if plots and out is not None:
         draw_charts(out, None, list(CHART_FORMATS), split(outcomes))
 
@@ -159,7 +159,11 @@ def _write(comparison: Comparison, out: Path, provenance: Provenance, force: boo
 
 
 def _print_comparison(
-    comparison: Comparison, columns: tuple[str, ...], output_format: OutputFormat, out: Path | None
+    comparison: Comparison,
+    columns: tuple[str, ...],
+    output_format: OutputFormat,
+    out: Path | None,
+    source: str,
 ) -> None:
     """Print the comparison on stdout: a table and the verdicts, JSON or CSV."""
     from simcare.reports.comparison import comparison_layout
@@ -171,6 +175,7 @@ def _print_comparison(
         print_laid_out(comparison_layout(comparison, columns, width), width)
         verdicts = Text("Verdicts (95% confidence, paired by replication):")
         print_laid_out([verdicts, *bullets(_verdict_texts(comparison), width)], width)
+        _point_to_robustness(comparison, source)
         if out is not None:
             stderr.print(shown(f"Results written to {out}"), markup=False, highlight=False)
     elif output_format is OutputFormat.JSON:
@@ -178,6 +183,18 @@ def _print_comparison(
     else:
         write_data(to_csv(comparison_records(comparison), COMPARISON_COLUMNS))
     _note_alike_policies(comparison)
+
+
+def _point_to_robustness(comparison: Comparison, source: str) -> None:
+    """One line under the verdicts: they rest on illustrative parameters, and how to test them.
+
+    ``source`` is the scenario as the user typed it (a file or a case): a command to paste.
+    """
+    from simcare.reports.robustness import robustness_pointer
+
+    line = robustness_pointer(comparison, shown(source))
+    if line is not None:
+        stdout.print(Text(line))
 
 
 def _note_alike_policies(comparison: Comparison) -> None:

@@ -29,7 +29,10 @@ from simcare.reports.html import (
     table,
     tag,
 )
+from simcare.reports.robustness import robustness_html
+from simcare.results.folders import ROBUSTNESS
 from simcare.results.read import SCENARIO_FILE, Case, Results, Row, read_case, read_verdicts
+from simcare.results.robustness_folder import read_robustness
 
 __all__ = ["CHART_CAPTIONS", "report_html"]
 
@@ -47,7 +50,12 @@ CHART_CAPTIONS = {
 }
 """What each chart shows, under it on the page (sweep charts are captioned by their names)."""
 
-_KINDS = {"run": "Run", "compare": "Policy comparison", "sweep": "Sweep"}
+_KINDS = {
+    "run": "Run",
+    "compare": "Policy comparison",
+    "sweep": "Sweep",
+    "robustness": "Robustness study",
+}
 _CALL_CLASSES = {"better": "better", "worse": "worse"}
 
 
@@ -65,8 +73,11 @@ def report_html(folder: Path) -> str:
     parts = [tag("h1", title), tag("p", _subtitle(results, manifest), class_="subtitle")]
     if case.briefing:
         parts += [tag("h2", "The case"), paragraphs(case.briefing)]
+    study = read_robustness(folder) if results.kind == "sweep" else None
     if results.kind == "compare":
         parts += _comparison(folder, results)
+    elif study is not None:
+        parts += robustness_html(study)  # its worlds' table is the folder's summary.csv
     elif results.kind == "sweep":
         parts += _sweep(results)
     else:
@@ -82,7 +93,8 @@ def report_html(folder: Path) -> str:
 
 
 def _subtitle(results: Results, manifest: dict[str, Any]) -> str:
-    parts = [_KINDS.get(results.kind, results.kind), str(manifest.get("scenario", ""))]
+    kind = "robustness" if (results.folder / ROBUSTNESS).is_file() else results.kind
+    parts = [_KINDS.get(kind, kind), str(manifest.get("scenario", ""))]
     if results.kind == "compare":
         parts.append(f"{len(results.policies)} policies on the same customers")
     elif results.kind == "sweep":
@@ -231,6 +243,17 @@ def _caption(name: str) -> str:
         return CHART_CAPTIONS[name]
     if name.startswith("sweep_"):
         return "The outcome against the swept setting, one line per policy, with 95% CI bands."
+    if name.startswith("tornado_"):
+        return (
+            "The uncertain inputs that move this outcome's most fragile verdict most: each "
+            "one's partial rank correlation with the policy's advantage, and its 95% CI (an "
+            "interval across 0: no clear effect)."
+        )
+    if name.startswith("driver_"):
+        return (
+            "The paired difference in each plausible world against the strongest driver; the "
+            "dashed line is the rule's threshold, the worlds where the verdict flips coloured."
+        )
     if name.startswith("heatmap_"):
         return f"Policy {name.removeprefix('heatmap_')}: the outcome over both swept settings."
     return name.replace("_", " ")

@@ -27,6 +27,7 @@ PLAN = "plan.json"
 RESULT_FILES = (
     "summary.csv", "summary.json", "replications.csv", "timeseries.csv", "events.csv",
     "comparison.csv", "comparison.json", "points.csv", "scenario.toml", "report.html", PLAN,
+    "robustness.json", "robustness.csv",
 )  # fmt: skip
 """What a run, a comparison, a sweep or a report writes into a result's folder, besides the
 manifest, the charts in plots/ and a sweep's points in parts/ and scenarios/."""
@@ -49,6 +50,10 @@ SWEEP_FILES = (
     "scenario.toml", PLAN, "points.csv", "replications.csv", "summary.csv", "parts/", "scenarios/",
 )  # fmt: skip
 """What a sweep writes, besides the manifest: files, and folders of its own (ending in /)."""
+ROBUSTNESS = "robustness.json"
+"""A robustness study's verdicts, shares, drivers and rules (its folder is a sweep's besides)."""
+ROBUSTNESS_FILES = (*SWEEP_FILES, ROBUSTNESS, "robustness.csv")
+"""What a robustness study writes, besides the manifest."""
 _TOP_FILES = frozenset((*RESULT_FILES, MANIFEST, CLAIM))
 _SUB_FILE = re.compile(
     r"parts/point-\d+\.(?:csv|error\.txt)|scenarios/point-\d+\.toml"

@@ -27,8 +27,10 @@ from simcare.scenario.parts import (
 )
 from simcare.scenario.scenario import Scenario, Teaching
 from simcare.scenario.staffing import WEEKDAYS, Shift, Team
+from simcare.scenario.uncertainty import DEFAULT_RANGES, Spread, Uncertain, ranges_of
 
 __all__ = [
+    "DEFAULT_RANGES",
     "MAX_ATTEMPTS",
     "MAX_AUDIENCE_PER_MIN",
     "MAX_LIFT",
@@ -53,8 +55,11 @@ __all__ = [
     "Segment",
     "Severity",
     "Shift",
+    "Spread",
     "Teaching",
     "Team",
+    "Uncertain",
     "Visibility",
     "WordOfMouth",
+    "ranges_of",
 ]

@@ -40,6 +40,7 @@ class FileKind(StrEnum):
     PER_CHANNEL = "per channel"  # a table keyed by channel names, each value of kind ``of``
     SCHEDULE = "schedule"  # agents = N (always on duty), or a list of shift tables
     NOTES = "notes"  # the file's [sources]: a note on each key
+    UNCERTAINTY = "uncertainty"  # the file's [uncertainty]: a plausible range per dotted key
 
 
 def in_file(kind: FileKind, key: str = "", **hints: Any) -> dict[str, Any]:

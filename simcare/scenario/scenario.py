@@ -30,6 +30,7 @@ from simcare.scenario.policy import (
     builtin_policy,
 )
 from simcare.scenario.staffing import Team
+from simcare.scenario.uncertainty import Uncertain
 
 MINUTES_PER_YEAR = 365 * MINUTES_PER_DAY
 MAX_LIFETIME_YEARS = 1000
@@ -90,6 +91,8 @@ class Scenario:
     actions: ActionHandling = field(
         default_factory=ActionHandling, metadata=in_file(FileKind.TABLE, of=ActionHandling)
     )
+    # The scenario's own plausible ranges (`simcare robustness` adds the defaults).
+    uncertainty: tuple[Uncertain, ...] = field(default=(), metadata=in_file(FileKind.UNCERTAINTY))
 
     @every_problem
     def __post_init__(self) -> None:

@@ -23,7 +23,9 @@ from simcare.scenario_file.shapes import (
     read_team,
 )
 from simcare.scenario_file.table import ABSENT, Table
+from simcare.scenario_file.uncertainty import read_uncertainty, uncertainty_problems
 from simcare.scenario_file.wording import describe
+from simcare.scenario_file.writer import scenario_to_dict
 
 _ENTRY_READERS: dict[type, Callable[[str, Table, Names], Any]] = {
     Team: read_team,
@@ -75,6 +77,9 @@ def scenario_from_dict(data: dict[str, Any], default_name: str = "scenario") -> 
         reported = {problem.key for problem in problems}
         problems.extend(problem for problem in error.problems if problem.key not in reported)
         raise ScenarioError(problems) from None
+    if scenario.uncertainty:
+        # A range's key must name a number the scenario has, defaults included: known only now.
+        problems.extend(uncertainty_problems(scenario, scenario_to_dict(scenario)))
     if problems:
         raise ScenarioError(problems)
     return scenario
@@ -149,6 +154,7 @@ def _read_sections(root: Table, names: Names) -> dict[str, Any]:
     parts["policies"] = _named(root, "policies", names)
     parts["actions"] = read_value(field_spec(Scenario, "actions").of, root.sub("actions"), names)
     parts["teaching"] = read_teaching(root.sub("teaching"), root.sub("sources"), names)
+    parts["uncertainty"] = read_uncertainty(root.sub("uncertainty"))
     return parts
 
 

@@ -16,6 +16,7 @@ from simcare.scenario.in_file import FileKind
 from simcare.scenario.policy import Policy
 from simcare.scenario_file.fields import FileField, field_spec, file_fields
 from simcare.scenario_file.kinds import writer
+from simcare.scenario_file.uncertainty import uncertainty_data
 
 
 def dump_scenario(scenario: Scenario) -> str:
@@ -48,6 +49,8 @@ def scenario_to_dict(scenario: Scenario) -> dict[str, Any]:
     data["teaching"] = to_dict(scenario.teaching, leave_out=("sources",))
     if scenario.teaching.sources:
         data |= _fields(scenario.teaching, "sources")  # the file's top-level [sources]
+    if scenario.uncertainty:
+        data["uncertainty"] = uncertainty_data(scenario.uncertainty)
     return data
 
 

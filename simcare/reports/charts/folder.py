@@ -12,17 +12,20 @@ import stat
 from collections.abc import Callable, Collection, Sequence
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 from matplotlib.figure import Figure
 
 from simcare.core.errors import shown
 from simcare.reports.charts.breakdowns import churn_chart, flow_chart
 from simcare.reports.charts.compare import comparison_chart, difference_chart
+from simcare.reports.charts.robustness import driver_chart, fragile_verdicts, tornado_chart
 from simcare.reports.charts.style import DPI, PlotError, chart_style, chosen, literal_texts
 from simcare.reports.charts.sweeps import HEATMAP_OUTCOME, heatmap_chart, sweep_chart
 from simcare.reports.charts.timeseries import timeseries_chart
 from simcare.reports.charts.tradeoff import CHURN_RATE, tradeoff_axes, tradeoff_chart
 from simcare.results.read import ReadError, Results, read_results
+from simcare.results.robustness_folder import read_robustness
 from simcare.results.write import (
     CHART_FORMATS,
     CHART_LIST,
@@ -118,9 +121,26 @@ def _charts(results: Results, outcomes: Sequence[str] | None) -> _Charts:
     series = results.series
     if results.kind == "run" and series is not None and series.values:
         charts.append(("timeseries", lambda: timeseries_chart(results, series)))
-    if results.kind == "sweep" and results.points():
+    study = _robustness(results)
+    if results.kind == "sweep" and results.points() and study is None:
         charts += _sweep_charts(results, outcomes)
+    if study is not None:  # its worlds vary a score of inputs: the sweep's charts do not fit
+        for held in fragile_verdicts(study):
+            outcome = held["outcome"]
+            charts.append((f"tornado_{outcome}", partial(tornado_chart, study, held)))
+            drawn = partial(driver_chart, study, held, results.currency)
+            charts.append((f"driver_{outcome}", drawn))
     return charts
+
+
+def _robustness(results: Results) -> dict[str, Any] | None:
+    """A robustness study's verdicts, if the folder is one (PlotError if they are unreadable)."""
+    if results.kind != "sweep":
+        return None
+    try:
+        return read_robustness(results.folder)
+    except ReadError as error:
+        raise PlotError(str(error)) from None
 
 
 def plot_folder(
