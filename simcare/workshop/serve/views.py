@@ -76,6 +76,8 @@ LIVE_JS = """\
       cell.className = "status status-" + team.status.replace(" ", "-");
       row.querySelector(".at").textContent = team.at;
     });
+    var summary = document.getElementById("summary");
+    if (summary) { summary.textContent = status.summary; }
     var bar = document.getElementById("progress");
     if (bar && status.total) { bar.max = status.total; bar.value = status.done; }
   }
@@ -428,8 +430,14 @@ def teacher_page(round_: Round, csrf: str, address: str, notice: str = "") -> st
         _notice(notice),
         tag(
             "p",
-            f"The round is {'locked' if round_.locked else 'open'}: {submitted} of "
-            f"{len(round_.teams)} teams have submitted.",
+            join(
+                [
+                    f"The round is {'locked' if round_.locked else 'open'}: ",
+                    tag("span", _summary(round_), id="summary"),
+                    ".",
+                ],
+                "",
+            ),
         ),
         _team_rows(round_),
         join(actions),
@@ -458,6 +466,11 @@ def team_status(round_: Round) -> dict[str, Any]:
     return {"stage": f"{'locked' if round_.locked else 'open'}-{round_.debrief.state}"}
 
 
+def _summary(round_: Round) -> str:
+    submitted = sum(team.submitted is not None for team in round_.teams)
+    return f"{submitted} of {len(round_.teams)} teams have submitted"
+
+
 def teacher_status(round_: Round) -> dict[str, Any]:
     """What the teacher's page polls: every team's status and the debrief's progress."""
     teams = [
@@ -470,4 +483,10 @@ def teacher_status(round_: Round) -> dict[str, Any]:
     ]
     debrief = round_.debrief
     stage = f"{len(teams)}-{'locked' if round_.locked else 'open'}-{debrief.state}"
-    return {"stage": stage, "teams": teams, "done": debrief.done, "total": debrief.total}
+    return {
+        "stage": stage,
+        "summary": _summary(round_),
+        "teams": teams,
+        "done": debrief.done,
+        "total": debrief.total,
+    }
