@@ -330,6 +330,15 @@ def test_the_teacher_locks_and_runs_the_debrief(
     assert "Alpha" in page.text
     assert (folder / "debrief.html").read_text() == page.text
     assert open_round(workshop, folder, resume=True).debrief.state == "done"
+    # The folder is a result simcare reproduce checks: the same scoreboard, then a changed one.
+    result = invoke("reproduce", folder, "-w", "1")
+    assert result.exit_code == 0, result.output
+    assert "re-ran the workshop debrief; scoreboard.csv is identical (14 rows)" in result.output
+    board = folder / "scoreboard.csv"
+    lines = board.read_text().splitlines()
+    lines[1] += "0"  # one number changed: its pairs column
+    board.write_text("\n".join(lines) + "\n")
+    assert invoke("reproduce", folder, "-w", "1").exit_code == 5
 
 
 def test_serve_refuses_a_folder_in_use(case: Path, tmp_path: Path) -> None:

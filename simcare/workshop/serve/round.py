@@ -16,7 +16,7 @@ import os
 import secrets
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +35,7 @@ from simcare.workshop.decisions import (
     read_decisions,
     team_name_problems,
 )
+from simcare.workshop.reproduce import write_debrief_record
 
 __all__ = [
     "DEBRIEF_PAGE",
@@ -205,7 +206,9 @@ class Round:
             self._check_open()
             stamp = now().isoformat(timespec="seconds")
             if submit:
-                write_atomic(self.folder / team.file_name, decision_text(decisions, stamp))
+                path = self.folder / team.file_name
+                write_atomic(path, decision_text(decisions, stamp))
+                decisions = replace(decisions, source=str(path))  # as the debrief reads it
                 team.submitted, team.submitted_at, team.draft = decisions, stamp, None
             else:
                 team.draft, team.draft_at = decisions, stamp
@@ -238,13 +241,14 @@ class Round:
             if self.debrief.state in ("running", "done"):
                 raise ClosedError(f"the debrief is {self.debrief.state} already")
             teams = [team.submitted for team in self.teams if team.submitted is not None]
+            files = [team.file_name for team in self.teams if team.submitted is not None]
             if not teams:
                 raise ClosedError("no team has submitted yet: nothing to debrief")
             self.debrief = DebriefState("running", 0, (len(teams) + 1) * replications)
             words = command(self) if command is not None else []
         thread = threading.Thread(
             target=self._debrief,
-            args=(teams, replications, seed, workers, words),
+            args=(teams, files, replications, seed, workers, words),
             name="simcare-debrief",
             daemon=True,
         )
@@ -253,12 +257,16 @@ class Round:
     def _debrief(
         self,
         teams: Sequence[Decisions],
+        files: Sequence[str],
         replications: int,
         seed: int,
         workers: int,
         command: list[str],
     ) -> None:
-        """The debrief's thread: run, write the page, then say it is done (or why it failed)."""
+        """The debrief's thread: run it, write its page and record, say it is done (or failed).
+
+        The record (`write_debrief_record`) is what `simcare reproduce` checks the folder by.
+        """
         from simcare.workshop.pages import debrief_html  # matplotlib: only when it runs
 
         def progress(done: int, total: int) -> None:
@@ -271,7 +279,7 @@ class Round:
             )
             made = f"{started} to {now().isoformat(timespec='seconds')}"
             page = debrief_html(debrief, command or None, made)
-            write_atomic(self.folder / DEBRIEF_PAGE, page)
+            write_debrief_record(self.folder, debrief, files, (DEBRIEF_PAGE, page))
         except Exception as error:  # shown on the teacher's page; the server goes on
             self.debrief = DebriefState("failed", message=shown(str(error).splitlines()[0]))
             return
