@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 from browser import CHROMIUM_ARGS, chromium
-from helpers import STAFF, short_fan
+from helpers import STAFF, invoke, short_fan
 from serving import Client
 
 EMAIL = "teams.email_desk.shifts.0.agents"
@@ -214,6 +214,9 @@ def test_a_whole_round_in_six_browsers(case: Path, tmp_path: Path) -> None:
         f"team-{n}.toml" for n in range(1, 7)
     ]
     assert "&lt;Quiet&gt; Desk" in (folder / "debrief.html").read_text()
+    result = invoke("reproduce", folder, "-w", "1")  # the round's folder is a checked result
+    assert result.exit_code == 0, result.output
+    assert "scoreboard.csv is identical (49 rows)" in result.output
 
 
 def _teacher_status(client: Client) -> dict[str, Any]:
@@ -257,3 +260,26 @@ def test_killed_mid_round_and_resumed_nothing_is_lost(case: Path, tmp_path: Path
             page = client.get("/team").text
             assert f"Team {number}" in page
             assert f'value="{POLICIES[number]}" required checked' in page
+    assert again.process.returncode == 130  # stopped by Ctrl-C, as "interrupted" says
+
+
+def test_plain_forms_work_without_javascript(case: Path, tmp_path: Path) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    with serving(case, tmp_path / "round") as server, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium(), args=CHROMIUM_ARGS)
+        team = browser.new_context(java_script_enabled=False).new_page()
+        _join(team, server.base, "No Script")
+        team.check("input[name=policy][value=reply_private]")
+        _lever(team, STAFF).fill("2")
+        team.click("button[value=submit]")
+        expect(team.locator(".notice")).to_contain_text("Submitted")
+        teacher = browser.new_context(java_script_enabled=False).new_page()
+        teacher.goto(f"{server.base}/teacher?token={server.token}")
+        expect(teacher.locator('tr[data-team="1"] .status')).to_have_text("submitted")
+        teacher.click("text=Lock the round")
+        expect(teacher.locator(".notice")).to_contain_text("The round is locked")
+        team.reload()
+        expect(_lever(team, STAFF)).to_be_disabled()
+        expect(_lever(team, STAFF)).to_have_value("2")
+        browser.close()

@@ -11,12 +11,21 @@ import ipaddress
 import re
 import socket
 from collections.abc import Callable
+from contextlib import suppress
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import typer
+
 from simcare.cli.checks import check_workload
 from simcare.cli.console import stderr, stdout
-from simcare.cli.exits import EXIT_SERVE, SIMULATION_ERRORS, exit_codes, fail
+from simcare.cli.exits import (
+    EXIT_INTERRUPTED,
+    EXIT_SERVE,
+    SIMULATION_ERRORS,
+    exit_codes,
+    fail,
+)
 from simcare.core.errors import shown
 
 if TYPE_CHECKING:
@@ -133,12 +142,15 @@ def serve_round(
             command=_debrief_words(case, prepared, replications, seed),
         )
         _say_addresses(round_, address, local, resume)
-        run_app(make_app(round_, settings), sock)
+        # uvicorn stops gracefully on Ctrl-C or SIGTERM, then raises the signal again.
+        with suppress(KeyboardInterrupt):
+            run_app(make_app(round_, settings), sock)
     stderr.print(
         shown(f"Stopped. The round is kept in {folder}; carry on with --resume."),
         markup=False,
         highlight=False,
     )
+    raise typer.Exit(EXIT_INTERRUPTED)
 
 
 def _say_addresses(round_: Round, address: str, local: bool, resume: bool) -> None:
