@@ -402,3 +402,37 @@ def test_the_round_file_is_simcares_own(workshop: Workshop, tmp_path: Path) -> N
         open_round(other, round_.folder, resume=True)
     data = tomllib.loads((Path(__file__).parent.parent / "pyproject.toml").read_text())
     assert "starlette" in " ".join(data["project"]["optional-dependencies"]["serve"])
+
+
+def test_the_teachers_levers_are_controls_too(case: Path, tmp_path: Path) -> None:
+    """A range, a list of values, and a value the case leaves to its default."""
+    cost = "policies.refund_and_apologise.compensation.cost"
+    pile_on = "word_of_mouth.pile_on"
+    priority = "policies.refund_and_apologise.priority"
+    texts = [
+        f"{cost}=0:200",
+        f"{pile_on}=0.1/h,0.2/h,0.4/h",
+        f'{priority}="first_come","followers"',
+    ]
+    workshop = load_workshop(case, texts)
+    round_ = open_round(workshop, tmp_path / "round", resume=False)
+    index = {lever.key: f"lever-{n}" for n, lever in enumerate(workshop.levers)}
+    with served(round_, _settings()) as base:
+        client = Client(base)
+        _join(client, "Refunders")
+        page = client.get("/team").text
+        assert f'<select id="{index[pile_on]}"' in page
+        assert '<option value="1" selected>0.2/h</option>' in page  # the case's value
+        assert '<option value="">the case&#x27;s default</option>' in page
+        assert f'name="{index[cost]}" min="0" max="200" step="1" value="120"' in page
+        fields = {"csrf": _csrf(client, "/team"), "policy": "refund_and_apologise"}
+        fields |= {"action": "submit", **_levers(workshop)}
+        fields |= {index[cost]: "40", index[pile_on]: "2", index[priority]: "1"}
+        assert "Submitted." in client.post("/team", fields).text
+        fields |= {index[pile_on]: "7", "csrf": _csrf(client, "/team")}
+        refused = client.post("/team", fields).text.replace("&quot;", '"')
+        assert f'levers."{pile_on}": expected one of 0.1/h, 0.2/h, 0.4/h' in refused
+    [team] = read_teams([tmp_path / "round" / "team-1.toml"], workshop)
+    assert team.levers[cost] == 40
+    assert team.levers[pile_on] == "0.4/h"
+    assert team.levers[priority] == "followers"
