@@ -204,6 +204,9 @@ def test_a_whole_round_in_six_browsers(case: Path, tmp_path: Path) -> None:
             expect(page.locator("text=The debrief is ready.")).to_be_visible(timeout=10_000)
             page.click("text=The debrief is ready.")
             expect(page.locator("body")).to_contain_text(NAMES[number - 1])
+        teams[0].goto(f"{server.base}/team")
+        teams[0].click("text=The handout")
+        expect(teams[0].locator("body")).to_contain_text("Your levers")
         browser.close()
     # The refused value (400) and the team at the teacher's door (403), and nothing else.
     refused = "error: Failed to load resource: the server responded with a status of {}"
