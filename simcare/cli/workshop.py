@@ -47,7 +47,8 @@ WorkshopOutOption = Annotated[
         "--out",
         "-o",
         help="Handout: the folder to write (default workshop-CASE). Debrief: the page to "
-        "write (default debrief.html beside the first team file).",
+        "write (default debrief.html beside the first team file). Serve: the round's folder "
+        "(default workshop-CASE-round).",
     ),
 ]
 TeamsOption = Annotated[
@@ -57,12 +58,12 @@ TeamsOption = Annotated[
 TeamReplicationsOption = Annotated[
     int | None,
     typer.Option(
-        "--replications", "-r", min=2, help="Debrief: replications per team (default 20)."
+        "--replications", "-r", min=2, help="Debrief, serve: replications per team (default 20)."
     ),
 ]
 DebriefSeedOption = Annotated[
     int | None,
-    typer.Option("--seed", "-s", min=0, help="Debrief: base seed (default 2024)."),
+    typer.Option("--seed", "-s", min=0, help="Debrief, serve: base seed (default 2024)."),
 ]
 WorkshopForceOption = Annotated[
     bool,
