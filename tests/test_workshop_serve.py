@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import socket
+import subprocess
 import sys
 import threading
 import tomllib
@@ -436,3 +437,14 @@ def test_the_teachers_levers_are_controls_too(case: Path, tmp_path: Path) -> Non
     assert team.levers[cost] == 40
     assert team.levers[pile_on] == "0.4/h"
     assert team.levers[priority] == "followers"
+
+
+def test_simcare_needs_no_web_framework_until_it_serves() -> None:
+    """Every other command, and the round itself, import neither Starlette nor uvicorn."""
+    code = (
+        "import sys, simcare.cli.app, simcare.cli.workshop_serve, simcare.workshop.serve, "
+        "simcare.workshop.reproduce; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('starlette', 'uvicorn')))"
+    )
+    found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert found.stdout.strip() == "[]"

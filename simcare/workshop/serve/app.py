@@ -41,6 +41,9 @@ TEAM_COOKIE = "simcare_team"
 TEACHER_COOKIE = "simcare_teacher"
 CSRF_COOKIE = "simcare_csrf"
 _DAY_S = 24 * 3600
+"""A team's and the teacher's cookies last a day: a class, and a break with the laptop shut."""
+
+Endpoint = Callable[[Request], Awaitable[Response]]
 
 SECURITY_HEADERS = {
     # Nothing loads from elsewhere: scripts only the server's own live.js; styles are inline
@@ -136,16 +139,16 @@ async def _form(request: Request) -> dict[str, str] | Response:
         body += chunk
         if len(body) > MAX_BODY_BYTES:
             return _refused("Too long", "The form is longer than any of this workshop's.", 413)
-    origin = request.headers.get("origin")
     try:
         fields = parse_form(body)
     except FormError as error:
         return _refused("Not this workshop's form", str(error), 400)
-    cookie = request.cookies.get(CSRF_COOKIE, "")
-    same_origin = origin is None or origin == f"{request.url.scheme}://{request.url.netloc}"
-    if not (cookie and hmac.compare_digest(fields.pop("csrf", "").encode(), cookie.encode())):
-        same_origin = False
-    if not same_origin:
+    # The form's token must be its cookie's (another site can send a form, not read a cookie),
+    # and a browser's Origin, when it sends one, this server.
+    cookie, sent = request.cookies.get(CSRF_COOKIE, ""), fields.pop("csrf", "")
+    origin = request.headers.get("origin")
+    own_origin = origin is None or origin == f"{request.url.scheme}://{request.url.netloc}"
+    if not (cookie and own_origin and hmac.compare_digest(sent.encode(), cookie.encode())):
         text = "This form was not sent from this workshop's page: reload the page, try again."
         return _refused("Refused", text, 403)
     return fields
@@ -168,9 +171,6 @@ def make_app(round_: Round, settings: Settings) -> Starlette:
     app = Starlette(routes=routes)
     app.add_middleware(_Headers)
     return app
-
-
-Endpoint = Callable[[Request], Awaitable[Response]]
 
 
 async def _live_js(request: Request) -> Response:
