@@ -448,3 +448,17 @@ def test_simcare_needs_no_web_framework_until_it_serves() -> None:
     )
     found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert found.stdout.strip() == "[]"
+
+
+def test_the_students_address_is_one_they_can_open() -> None:
+    from simcare.cli.workshop_serve import _students_address
+
+    with socket.create_server(("127.0.0.1", 0)) as local:
+        address, only_here = _students_address(local)
+        assert address == f"http://127.0.0.1:{local.getsockname()[1]}/"
+        assert only_here
+    with socket.create_server(("0.0.0.0", 0)) as everyone:
+        address, only_here = _students_address(everyone)
+        assert not only_here  # the command warns that the network can reach it
+        assert "0.0.0.0" not in address
+        assert address.endswith(f":{everyone.getsockname()[1]}/")
