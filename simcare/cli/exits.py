@@ -1,7 +1,8 @@
 """The exit codes, and the one place where simcare's errors become them with their message.
 
 0 ok; 2 a usage or scenario error; 3 the output folder cannot be used; 4 some simulations
-failed; 5 `reproduce` found different numbers; 130 interrupted (Ctrl-C, or SIGTERM: see
+failed; 5 `reproduce` found different numbers; 6 `workshop serve` cannot start (its extra is not
+installed, or the address is taken); 130 interrupted (Ctrl-C, or SIGTERM: see
 `terminate_as_interrupt`).
 """
 
@@ -25,6 +26,7 @@ EXIT_USAGE = 2
 EXIT_OUTPUT = 3
 EXIT_FAILED = 4
 EXIT_DIFFERENT = 5
+EXIT_SERVE = 6
 EXIT_INTERRUPTED = 130
 
 # The errors a command reports as a message rather than a traceback, by module and class, and

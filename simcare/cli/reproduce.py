@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
 import typer
 
 from simcare.cli.checks import check_work
@@ -15,6 +19,10 @@ from simcare.cli.options import (
 )
 from simcare.core.errors import shown
 from simcare.experiments import workload
+from simcare.experiments.workload import Workload
+
+if TYPE_CHECKING:
+    from simcare.results.reproduce import Reproduction
 
 
 def reproduce_command(
@@ -28,18 +36,10 @@ def reproduce_command(
     Example: simcare reproduce results/fan
     """
     from simcare.experiments.execution import default_workers
-    from simcare.results.reproduce import reproduce
 
     processes = workers or default_workers()
     with exit_codes(), progress(shown(f"{folder}: re-running")) as on_progress:
-        found = reproduce(
-            folder,
-            workers=processes,
-            scheduler=scheduler,
-            on_progress=on_progress,
-            # what the folder recorded is checked as the command that made it was
-            vet=lambda work: check_work(work, max_complaints, processes),
-        )
+        found = _rerun(folder, processes, scheduler, on_progress, max_complaints)
     changed = {
         name: (then, found.versions_now.get(name, "absent"))
         for name, then in found.versions_then.items()
@@ -79,3 +79,25 @@ def reproduce_command(
     for line in found.differences:
         stdout.print(shown(f"  {line}"), markup=False, highlight=False)
     raise typer.Exit(EXIT_DIFFERENT)
+
+
+def _rerun(
+    folder: Path,
+    processes: int,
+    scheduler: str | None,
+    on_progress: Callable[[int, int], None] | None,
+    max_complaints: float,
+) -> Reproduction:
+    """Re-run a run, compare or sweep folder, or a live workshop round's debrief."""
+    from simcare.results.reproduce import reproduce
+    from simcare.workshop.reproduce import is_round, reproduce_round
+
+    def vet(work: Workload) -> None:
+        # what the folder recorded is checked as the command that made it was
+        check_work(work, max_complaints, processes)
+
+    if is_round(folder):  # simcare workshop serve's folder, after its debrief
+        return reproduce_round(folder, workers=processes, on_progress=on_progress, vet=vet)
+    return reproduce(
+        folder, workers=processes, scheduler=scheduler, on_progress=on_progress, vet=vet
+    )

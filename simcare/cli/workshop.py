@@ -35,9 +35,10 @@ if TYPE_CHECKING:
 WorkshopArguments = Annotated[
     list[str],
     typer.Argument(
-        metavar="CASE | debrief CASE TEAM_FILES",
+        metavar="CASE | debrief CASE TEAM_FILES | serve CASE",
         help="A case (a scenario .toml file or a built-in case) to prepare; or the word "
-        "debrief, the case and the teams' decision files.",
+        "debrief, the case and the teams' decision files; or the word serve and the case, for "
+        "a live round in the browser.",
     ),
 ]
 WorkshopOutOption = Annotated[
@@ -46,7 +47,8 @@ WorkshopOutOption = Annotated[
         "--out",
         "-o",
         help="Handout: the folder to write (default workshop-CASE). Debrief: the page to "
-        "write (default debrief.html beside the first team file).",
+        "write (default debrief.html beside the first team file). Serve: the round's folder "
+        "(default workshop-CASE-round).",
     ),
 ]
 TeamsOption = Annotated[
@@ -56,12 +58,12 @@ TeamsOption = Annotated[
 TeamReplicationsOption = Annotated[
     int | None,
     typer.Option(
-        "--replications", "-r", min=2, help="Debrief: replications per team (default 20)."
+        "--replications", "-r", min=2, help="Debrief, serve: replications per team (default 20)."
     ),
 ]
 DebriefSeedOption = Annotated[
     int | None,
-    typer.Option("--seed", "-s", min=0, help="Debrief: base seed (default 2024)."),
+    typer.Option("--seed", "-s", min=0, help="Debrief, serve: base seed (default 2024)."),
 ]
 WorkshopForceOption = Annotated[
     bool,
@@ -70,6 +72,21 @@ WorkshopForceOption = Annotated[
         help="Replace the handout's files (never a team file a team has filled in), or the "
         "debrief page.",
     ),
+]
+HostOption = Annotated[
+    str,
+    typer.Option(
+        "--host",
+        help="Serve: the address to listen on (default 127.0.0.1, this computer only; 0.0.0.0 "
+        "lets the class's laptops in).",
+    ),
+]
+PortOption = Annotated[
+    int, typer.Option("--port", min=0, max=65535, help="Serve: the port (0: any free one).")
+]
+ResumeOption = Annotated[
+    bool,
+    typer.Option("--resume", help="Serve: carry on the round kept in --out (after a stop)."),
 ]
 LeverOption = Annotated[
     list[str] | None,
@@ -95,6 +112,9 @@ def workshop_command(
     force: WorkshopForceOption = False,
     max_complaints: MaxComplaintsOption = workload.MAX_COMPLAINTS,
     lever: LeverOption = None,
+    host: HostOption = "127.0.0.1",
+    port: PortOption = 8000,
+    resume: ResumeOption = False,
 ) -> None:
     """Run a case workshop: a handout and team files before class, a ranked debrief after.
 
@@ -115,10 +135,38 @@ def workshop_command(
     Example: simcare workshop loyal_fan_deleted_post -o ws --lever
     policies.refund_and_apologise.compensation.cost=0:200
 
+    In class, simcare workshop serve CASE [--port N] [--host H] [-o DIR] [--resume] serves a live
+    round: teams set their levers in the browser, the teacher watches, locks and runs the
+    debrief from a page with a secret token (pip install 'simcare[serve]').
+
     Example: simcare workshop debrief loyal_fan_deleted_post ws/team-*.toml -o ws/debrief.html
+
+    Example: simcare workshop serve loyal_fan_deleted_post -o round
     """
     from simcare.workshop import DEFAULT_REPLICATIONS, DEFAULT_SEED
 
+    serving = arguments[0] == "serve"
+    _check_serve_options(serving, host, port, resume, teams, force)
+    if serving:
+        if len(arguments) != 2:
+            fail("give one case: simcare workshop serve CASE", EXIT_USAGE)
+        from simcare.cli.workshop_serve import serve_round
+        from simcare.experiments.execution import default_workers
+
+        serve_round(
+            arguments[1],
+            _load(arguments[1], lever or []),
+            out,
+            (host, port),
+            resume,
+            (
+                DEFAULT_REPLICATIONS if replications is None else replications,
+                DEFAULT_SEED if seed is None else seed,
+                workers or default_workers(),
+            ),
+            max_complaints,
+        )
+        return
     if arguments[0] == "debrief":
         if teams is not None:
             fail("--teams is for the handout (simcare workshop CASE), not the debrief", EXIT_USAGE)
@@ -138,6 +186,32 @@ def workshop_command(
         return
     _check_handout_options(arguments, replications, seed, workers)
     _handout(arguments[0], lever or [], out, 3 if teams is None else teams, force)
+
+
+def _check_serve_options(
+    serving: bool, host: str, port: int, resume: bool, teams: int | None, force: bool
+) -> None:
+    """Exit 2 on serve's options given to another command, or options serve does not take."""
+    if serving:
+        wrong = "--teams" if teams is not None else "--force" if force else None
+        if wrong is not None:
+            fail(
+                f"{wrong} is not for simcare workshop serve (teams join in the browser; "
+                "--resume carries on a round)",
+                EXIT_USAGE,
+            )
+        return
+    given = [
+        name
+        for name, changed in (
+            ("--host", host != "127.0.0.1"),
+            ("--port", port != 8000),
+            ("--resume", resume),
+        )
+        if changed
+    ]
+    if given:
+        fail(f"{given[0]} is for a live round: simcare workshop serve CASE", EXIT_USAGE)
 
 
 def _check_handout_options(

@@ -101,7 +101,8 @@ def _manifest(folder: Path) -> dict[str, Any]:
     return manifest
 
 
-def _differences(before: str, after: str, limit: int = 5) -> list[str]:
+def line_differences(before: str, after: str, limit: int = 5) -> list[str]:
+    """The first lines that differ between two texts, as "line N: was ... / now ..."."""
     old, new = before.splitlines(), after.splitlines()
     found = [
         f"line {n}: was {a!r} / now {b!r}"
@@ -169,7 +170,7 @@ def reproduce(
         kind=kind,
         file=summary_path,
         rows=max(0, len(recorded.splitlines()) - 1),
-        differences=_differences(recorded, again),
+        differences=line_differences(recorded, again),
         versions_then=dict(manifest.get("versions", {})),
         versions_now=versions(),
         not_compared=failed,

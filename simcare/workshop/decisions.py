@@ -31,6 +31,7 @@ __all__ = [
     "parse_decisions",
     "read_decisions",
     "read_teams",
+    "team_name_problems",
     "team_scenario",
 ]
 
@@ -140,6 +141,13 @@ def _check_team(value: Any, problem: Callable[[str, str], None]) -> str:
     else:
         return name
     return ""
+
+
+def team_name_problems(value: Any) -> list[str]:
+    """What is wrong with a team's name, as a decision file's ``team`` is checked (none: fine)."""
+    problems: list[str] = []
+    _check_team(value, lambda _key, message: problems.append(message))
+    return problems
 
 
 def _check_policy(value: Any, workshop: Workshop, problem: Callable[[str, str], None]) -> str:
