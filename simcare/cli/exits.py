@@ -57,6 +57,7 @@ OPTION_NAMES = {
     "policies": "--policies",
     "scheduler": "--scheduler",
     "max_complaints": "--max-complaints",
+    "baseline_point": "--baseline-point",
 }
 """The library's argument names (in an `ArgumentError`) as this command line spells them."""
 
