@@ -58,6 +58,7 @@ OPTION_NAMES = {
     "scheduler": "--scheduler",
     "max_complaints": "--max-complaints",
     "baseline_point": "--baseline-point",
+    "target": "--target",
 }
 """The library's argument names (in an `ArgumentError`) as this command line spells them."""
 

@@ -131,6 +131,7 @@ def optimise(
     goal: Goal | None = None,
     seed: int = 2024,
     rounds: Rounds | None = None,
+    start: Staffing | None = None,
     workers: int = 1,
     scheduler: str | None = None,
     kept: dict[Candidate, list[Outcomes]] | None = None,
@@ -147,6 +148,8 @@ def optimise(
         goal: maximise net value (the default), or meet targets at the least total cost.
         seed: every candidate runs replications 0, 1, ... of this seed (the same customers).
         rounds: replications per first round and per decision at most; bounds of the search.
+        start: the headcount per lever (`Space.levers`) the search starts from, instead of
+            theory's (to check that it finds its way from elsewhere).
         workers: local worker processes (1: in this process).
         scheduler: a Dask scheduler address; overrides ``workers``.
         kept: replications already run (from an interrupted search: see `on_done`).
@@ -170,7 +173,9 @@ def optimise(
             f"{', '.join(scenario.policy_names)}"
         )
     space = Space.of(scenario, teams)
-    start = theory_start(space, _service_level(goal))
+    if start is not None and len(start) != len(space.levers):
+        raise ValueError(f"start: expected {len(space.levers)} headcounts, one per shift")
+    start = start or theory_start(space, _service_level(goal))
     with make_executor(workers, scheduler) as executor:
         evaluator = Evaluator(space, seed, executor, kept, on_done, on_progress)
         plans = {}
