@@ -1,4 +1,4 @@
-"""Every benchmark of issue 6 in one command, then one table of the six targets.
+"""Every benchmark of issues 6 and 19 in one command, then one table of the seven targets.
 
 Runs, in this order, each benchmark script's ``main`` with the arguments below (each script
 still runs on its own, and prints its full report here as it would there):
@@ -16,6 +16,8 @@ still runs on its own, and prints its full report here as it would there):
 5. `bench_parallel.py --part efficiency --points 40` - a sweep of 40 points x 2 policies x
    10 replications on 2 worker processes; target >= 90% parallel efficiency.
 6. `bench_startup.py` - `simcare --help` in fresh processes; target < 0.3 s.
+7. `bench_optimise.py` - `optimise` on the loyal-fan case's two teams (4 shifts) for net
+   value on 2 workers; target < 5 minutes, and its simulations against an exhaustive grid's.
 
 ``--quick`` runs every part small (under a minute in all): a smoke check that everything runs,
 not figures to quote. The figures depend on the machine and its load; the ratios are measured
@@ -38,6 +40,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bench_core
 import bench_large
 import bench_memory
+import bench_optimise
 import bench_parallel
 import bench_rich
 import bench_startup
@@ -45,7 +48,7 @@ from machine import load_average, print_machine
 
 import simcare
 
-PARTS = ("core", "rich", "memory", "large", "parallel", "startup")
+PARTS = ("core", "rich", "memory", "large", "parallel", "startup", "optimise")
 
 
 def arguments(quick: bool, repeats: int, profile: bool, dask: bool) -> dict[str, list[str]]:
@@ -70,6 +73,7 @@ def arguments(quick: bool, repeats: int, profile: bool, dask: bool) -> dict[str,
                 "--no-breakdown",
             ],
             "startup": ["--quick"],
+            "optimise": ["--quick"],
         }
     r = str(repeats)
     return {
@@ -97,6 +101,7 @@ def arguments(quick: bool, repeats: int, profile: bool, dask: bool) -> dict[str,
             "--no-profiler-off",
         ],
         "startup": ["--runs", "10", "--import-runs", "5"],
+        "optimise": [],
     }
 
 
@@ -208,6 +213,20 @@ def rows(reports: dict[str, Any]) -> list[Row]:
                 ),
             )
         )
+    optimised = reports.get("optimise")
+    if optimised is not None:
+        result.append(
+            Row(
+                "7 optimise loyal fan, 4 shifts",
+                f"{optimised.seconds:.0f} s, {optimised.simulations:,} runs",
+                "1 run",
+                f"< {bench_optimise.TARGET_S:.0f} s, {optimised.workers} workers",
+                optimised.seconds < bench_optimise.TARGET_S,
+                f"grid: {optimised.grid_most:,} runs "
+                f"({optimised.simulations / optimised.grid_most:.1%} of it); "
+                f"plan {optimised.staffing}",
+            )
+        )
     return result
 
 
@@ -240,6 +259,7 @@ def main(argv: list[str] | None = None) -> None:
         "large": bench_large.main,
         "parallel": bench_parallel.main,
         "startup": bench_startup.main,
+        "optimise": bench_optimise.main,
     }
     argv_of = arguments(args.quick, args.repeats, not args.no_profile, args.dask)
     loads = [load_average()]

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from simcare.experiments.compare import Comparison, compare
     from simcare.experiments.engine import Precision
     from simcare.experiments.guard import MainGuardError
+    from simcare.experiments.optimise import Goal, Optimised, Rounds, Target, optimise
     from simcare.experiments.replicate import RunResult, run_replications, simulate
     from simcare.experiments.summary import MissingExtraError, Summary
     from simcare.experiments.sweep import SweepPlan, SweepResult, plan_sweep, run_sweep, sweep
@@ -38,6 +39,11 @@ _HOMES = {
     "RunResult": "simcare.experiments.replicate",
     "run_replications": "simcare.experiments.replicate",
     "MainGuardError": "simcare.experiments.guard",
+    "Goal": "simcare.experiments.optimise",
+    "Optimised": "simcare.experiments.optimise",
+    "Rounds": "simcare.experiments.optimise",
+    "Target": "simcare.experiments.optimise",
+    "optimise": "simcare.experiments.optimise",
     "MissingExtraError": "simcare.experiments.summary",
     "Summary": "simcare.experiments.summary",
     "SweepPlan": "simcare.experiments.sweep",
@@ -52,16 +58,21 @@ _HOMES = {
 
 __all__ = [
     "Comparison",
+    "Goal",
     "MainGuardError",
     "MissingExtraError",
+    "Optimised",
     "Precision",
+    "Rounds",
     "RunResult",
     "Summary",
     "SweepPlan",
     "SweepResult",
+    "Target",
     "__version__",
     "compare",
     "load_scenario",
+    "optimise",
     "plan_sweep",
     "run_replications",
     "run_sweep",
