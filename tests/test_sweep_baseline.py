@@ -149,3 +149,23 @@ def test_a_hand_edited_baseline_point_is_refused_on_resume(tmp_path: Path) -> No
     resumed = invoke("sweep", "--resume", out)
     assert resumed.exit_code == 3
     assert "baseline_point: expected a point from 0 to 1, found 5" in resumed.output
+
+
+def test_the_trade_off_is_on_total_cost_and_numbers_its_points_past_six(tmp_path: Path) -> None:
+    from simcare.reports.charts.tradeoff import tradeoff_axes, tradeoff_chart
+    from simcare.results.read import read_results
+
+    out = tmp_path / "sweep"
+    staff = "teams.agents.agents"
+    args = ["sweep", "textbook_contact_centre", "--set", f"{staff}=10:17:1", "-r", "2", "-w", "1"]
+    assert invoke(*args, "-o", out).exit_code == 0
+    results = read_results(out)
+    assert tradeoff_axes(results) == ("total_cost", 1.0, results.label("total_cost"))
+    figure = tradeoff_chart(results)
+    chart, beside = figure.axes
+    listed = "\n".join(text.get_text() for text in beside.texts)
+    assert listed.startswith("Best trade-offs")
+    assert "agents=17" in listed  # every point named once, beside the chart
+    numbers = [text.get_text() for text in chart.texts]
+    assert numbers == [str(n) for n in range(1, len(numbers) + 1)]  # on the chart: numbers only
+    assert len(numbers) > 6

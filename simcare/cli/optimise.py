@@ -10,11 +10,12 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.text import Text
 
-from simcare.cli.checks import check_policies, load, split
+from simcare.cli.checks import check_policies, check_workload, load, split
 from simcare.cli.console import layout_width, print_laid_out, progress, stderr, stdout
 from simcare.cli.exits import EXIT_USAGE, SIMULATION_ERRORS, exit_codes, fail
 from simcare.cli.options import (
     ForceOption,
+    MaxComplaintsOption,
     PoliciesOption,
     ScenarioArgument,
     SchedulerOption,
@@ -22,6 +23,7 @@ from simcare.cli.options import (
     WorkersOption,
 )
 from simcare.core.errors import shown
+from simcare.experiments import workload
 
 if TYPE_CHECKING:
     from simcare.experiments.optimise import Goal, Optimised
@@ -93,7 +95,7 @@ PlanFormatOption = Annotated[
 ]
 
 
-# Over 60 lines only by its signature: fifteen options, then checks, run, write, print.
+# Over 60 lines only by its signature: sixteen options, then checks, run, write, print.
 def optimise_command(
     scenario: ScenarioArgument,
     teams: TeamsOption = None,
@@ -110,6 +112,7 @@ def optimise_command(
     resume: ResumeOption = False,
     force: ForceOption = False,
     output_format: PlanFormatOption = PlanFormat.TABLE,
+    max_complaints: MaxComplaintsOption = workload.MAX_COMPLAINTS,
 ) -> None:
     """Find the headcount per shift (and, with --policies, the policy) that does best.
 
@@ -130,6 +133,9 @@ def optimise_command(
         fail("--max-replications must be at least --replications", EXIT_USAGE)
     with exit_codes(also={ValueError: EXIT_USAGE}):
         space = Space.of(loaded, split(teams))
+    # The search holds each candidate's replications; one candidate's are a point's worth.
+    runs = max_replications * len(chosen or [loaded.run.policy])
+    check_workload([loaded], runs, max_complaints, workers or default_workers())
     started = now()
     with exit_codes(also=SIMULATION_ERRORS, interrupted=lambda: _interrupted(out)):
         folder, kept = _open(out, resume, force, space, seed)

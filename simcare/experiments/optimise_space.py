@@ -149,25 +149,48 @@ def _live_need(
     return agents
 
 
+def _patience_multiplier(scenario: Scenario) -> float:
+    """The segments' patience multipliers, averaged by their shares of problems."""
+    segments = scenario.segments.values()
+    total = sum(segment.share for segment in segments)
+    if not total > 0:
+        return 1.0
+    return sum(segment.share * segment.patience_multiplier for segment in segments) / total
+
+
 def hourly_need(scenario: Scenario, team: Team, service_level: float) -> list[int]:
-    """Agents the team needs in each hour of the week (theory, see the module's docstring)."""
+    """Agents the team needs in each hour of the week (theory, see the module's docstring).
+
+    A team's live channels share its agents: they are pooled into one Erlang A queue (the
+    arrivals summed; handling time and patience averaged, weighted by arrivals).
+    """
     target = scenario.run.service_level_target_min
     on_duty = [h for h in range(HOURS_PER_WEEK) if any(_covers(s, h) for s in team.shifts)]
     need = [0.0] * HOURS_PER_WEEK
+    live = [0.0] * HOURS_PER_WEEK  # arrivals per minute
+    work = [0.0] * HOURS_PER_WEEK  # handling minutes arriving per minute
+    waiting = [0.0] * HOURS_PER_WEEK  # arrivals × mean patience
+    multiplier = _patience_multiplier(scenario)
     for channel in team.channels:
         spec = scenario.channels[channel]
         arrivals = _hourly_arrivals(scenario, channel)
         handle = team.handle_time[channel].mean_min
         if spec.mode is Mode.LIVE:
-            patience = spec.patience.mean_min if spec.patience is not None else math.inf
+            patience = spec.patience.mean_min * multiplier if spec.patience else math.inf
             for hour, rate in enumerate(arrivals):
-                need[hour] += _live_need(rate, handle, patience, target, service_level)
+                live[hour] += rate
+                work[hour] += rate * handle
+                waiting[hour] += rate * patience
         elif on_duty:
-            # Backlog rule: the week's work, done in the hours someone is on duty.
-            # contacts a week (rate per minute × 60 each hour) × minutes each, in hours
+            # Backlog rule: the week's work (contacts a week × minutes each, in hours), done
+            # in the hours someone is on duty.
             work_hours = sum(arrivals) * 60 * handle / 60
             for hour in on_duty:
                 need[hour] += work_hours / len(on_duty)
+    for hour, rate in enumerate(live):
+        if rate > 0:
+            handle, patience = work[hour] / rate, waiting[hour] / rate
+            need[hour] += _live_need(rate, handle, patience, target, service_level)
     paid = 1.0 - team.shrinkage
     return [math.ceil(n / paid - 1e-9) for n in need]
 

@@ -23,6 +23,7 @@ from contextlib import suppress
 from pathlib import Path
 from typing import IO
 
+from simcare.core.errors import shown
 from simcare.experiments.optimise import Optimised
 from simcare.experiments.optimise_eval import Candidate
 from simcare.experiments.optimise_space import Space
@@ -152,7 +153,7 @@ class OptimiseFolder:
         header = (
             f"# Written by simcare optimise: the staffing and policy it recommends for "
             f"{result.scenario.name} (seed {result.seed}).\n"
-            f"# {provenance.command and ' '.join(provenance.command)}\n"
+            f"# {_one_line(' '.join(provenance.command))}\n"
         )
         files = {
             "plan.toml": header + dump_scenario(plan),
@@ -164,6 +165,11 @@ class OptimiseFolder:
         with suppress(OSError):  # the manifest lists the files now
             os.unlink(self.folder / CLAIM)
         return self.folder / "plan.toml"
+
+
+def _one_line(text: str) -> str:
+    """A command line as one TOML comment: control characters (a line break) escaped."""
+    return shown(text)
 
 
 def _kept(path: Path, lines: list[str]) -> dict[Candidate, list[Outcomes]]:
