@@ -16,7 +16,6 @@ from simcare.cli.exits import EXIT_USAGE, SIMULATION_ERRORS, exit_codes, fail
 from simcare.cli.options import (
     ForceOption,
     MaxComplaintsOption,
-    PoliciesOption,
     ScenarioArgument,
     SchedulerOption,
     SeedOption,
@@ -40,6 +39,15 @@ class PlanFormat(StrEnum):
     JSON = "json"
 
 
+TriedPoliciesOption = Annotated[
+    str | None,
+    typer.Option(
+        "--policies",
+        "-p",
+        help="Comma-separated policies to try, each with its best staffing; the plan takes "
+        "the best (default: the scenario's run.policy alone).",
+    ),
+]
 TeamsOption = Annotated[
     str | None,
     typer.Option("--teams", help="Comma-separated teams whose shifts may change (default: all)."),
@@ -99,7 +107,7 @@ PlanFormatOption = Annotated[
 def optimise_command(
     scenario: ScenarioArgument,
     teams: TeamsOption = None,
-    policies: PoliciesOption = None,
+    policies: TriedPoliciesOption = None,
     objective: ObjectiveOption = "net_value",
     targets: TargetsOption = None,
     budget: BudgetOption = None,
