@@ -169,3 +169,12 @@ def test_the_trade_off_is_on_total_cost_and_numbers_its_points_past_six(tmp_path
     numbers = [text.get_text() for text in chart.texts]
     assert numbers == [str(n) for n in range(1, len(numbers) + 1)]  # on the chart: numbers only
     assert len(numbers) > 6
+
+
+def test_trade_off_labels_name_keys_by_what_tells_them_apart() -> None:
+    from simcare.reports.charts.tradeoff import distinct_keys
+
+    social, email = "teams.social_desk.shifts.0.agents", "teams.email_desk.shifts.0.agents"
+    assert distinct_keys([social, email]) == ["social_desk", "email_desk"]
+    assert distinct_keys([social]) == ["agents"]
+    assert distinct_keys(["problems.rate", "run.duration"]) == ["problems.rate", "run.duration"]

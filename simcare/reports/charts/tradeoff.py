@@ -7,6 +7,7 @@ pays its savings out in refunds is no cheaper.
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Sequence
 
 import numpy as np
@@ -36,6 +37,8 @@ MAX_NAMED_BESIDE = 6
 (names written next to the points would overlap)."""
 MAX_LISTED = 24
 """Best trade-offs numbered and listed at most (spread along the front)."""
+LIST_WIDTH = 34
+"""Characters a line of the list beside the chart holds (a longer name wraps)."""
 
 _Point = tuple[str, str, float, Row]
 """A point and policy of the trade-off: policy, label, cost, churn."""
@@ -79,10 +82,29 @@ def tradeoff_axes(results: Results) -> tuple[str, float, str] | None:
     return None
 
 
+def distinct_keys(keys: Sequence[str]) -> list[str]:
+    """Dotted keys by what tells them apart: the parts all of them share dropped.
+
+    ``teams.social_desk.shifts.0.agents`` and ``teams.email_desk.shifts.0.agents`` are
+    ``social_desk`` and ``email_desk``; one key alone, or keys left with nothing, fall back to
+    `short_keys` ("agents").
+    """
+    parts = [key.split(".") for key in keys]
+    if len(parts) < 2:
+        return short_keys(keys)
+    shortest = min(len(p) for p in parts)
+    front = next((k for k in range(shortest) if len({p[k] for p in parts}) > 1), shortest)
+    back = next((k for k in range(shortest) if len({p[-1 - k] for p in parts}) > 1), shortest)
+    names = [".".join(p[front : len(p) - back]) for p in parts]
+    if not all(names) or len(set(names)) < len(names):
+        return short_keys(keys)
+    return names
+
+
 def _tradeoff_points(results: Results, cost: str, sign: float) -> list[_Point]:
     """Every point and policy, labelled by its settings (and its policy, if there are two)."""
     points = results.points() if results.kind == "sweep" else [(None, ())]
-    shorts = short_keys(results.keys)
+    shorts = distinct_keys(results.keys)
     found: list[_Point] = []
     for n, settings in points:
         for policy in results.policies:
@@ -144,7 +166,8 @@ def _numbered(ax: Axes, best_points: list[tuple[float, float, str]]) -> list[str
             fontweight="bold",
             zorder=5,
         )
-        lines.append(f"{number}  {label}")
+        wrapped = textwrap.wrap(label, LIST_WIDTH, break_on_hyphens=False) or [""]
+        lines.append(f"{number:>2}  " + "\n    ".join(wrapped))
     if len(listed) < len(best_points):
         lines.append(f"(+{len(best_points) - len(listed)} more ringed)")
     return lines
@@ -153,16 +176,19 @@ def _numbered(ax: Axes, best_points: list[tuple[float, float, str]]) -> list[str
 def _list_beside(beside: Axes, lines: list[str]) -> None:
     """The numbered best trade-offs, named in a column beside the chart."""
     beside.axis("off")
-    beside.text(
+    text = "Best trade-offs\n" + "\n".join(lines)
+    listed = beside.text(
         0.0,
         1.0,
-        "Best trade-offs\n" + "\n".join(lines),
+        text,
         va="top",
         ha="left",
-        fontsize=12 if len(lines) <= MAX_LISTED / 2 else 9,
+        fontsize=12 if text.count("\n") <= MAX_LISTED / 2 else 9,
         transform=beside.transAxes,
-        linespacing=1.5,
+        linespacing=1.4,
+        family="monospace",
     )
+    listed.set_in_layout(False)  # wrapped to the column: the chart keeps its width
 
 
 def _front(ax: Axes, best_points: list[tuple[float, float, str]], middle: float) -> None:
