@@ -51,6 +51,7 @@ def test_the_levers_are_the_chosen_teams_shifts_in_the_file_s_order() -> None:
     space = Space.of(fan, ["social_desk"])
     assert [lever.name for lever in space.levers] == ["teams.social_desk.shifts.0.agents"]
     assert space.by_team((3,)) == {"social_desk": [3]}
+    assert space.by_team((3,), every_team=True) == {"email_desk": [1], "social_desk": [3]}
     staffed = space.staffed((3,), "reply_public")
     assert staffed.teams["social_desk"].shifts[0].agents == 3
     assert staffed.teams["email_desk"] == fan.teams["email_desk"]

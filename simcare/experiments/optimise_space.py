@@ -94,11 +94,17 @@ class Space:
             scenario = replace(scenario, run=replace(scenario.run, policy=policy))
         return scenario
 
-    def by_team(self, staffing: Staffing) -> dict[str, list[int] | int]:
-        """Team → headcount per shift in the file's order (a number for ``agents = N``)."""
+    def by_team(self, staffing: Staffing, every_team: bool = False) -> dict[str, list[int] | int]:
+        """Team → headcount per shift in the file's order (a number for ``agents = N``).
+
+        The chosen teams only, or with ``every_team`` the others too, as the scenario has them.
+        """
         found: dict[str, list[int]] = {}
-        for lever, agents in zip(self.levers, staffing, strict=True):
-            found.setdefault(lever.team, []).append(agents)
+        scenario = self.staffed(staffing)
+        chosen = {lever.team for lever in self.levers}
+        for name, team in scenario.teams.items():
+            if every_team or name in chosen:
+                found[name] = [shift.agents for shift in team.shifts]
         return {
             team: counts[0] if always_on(self.scenario.teams[team]) else counts
             for team, counts in found.items()

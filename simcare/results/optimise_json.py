@@ -26,9 +26,9 @@ def _estimate(found: Estimate) -> dict[str, Any]:
 def optimised_json(result: Optimised) -> dict[str, Any]:
     """The plan as JSON data.
 
-    ``policy`` and ``staffing`` (team → headcount per shift in the file's order, or a number
-    for a team written as ``agents = N``) are the plan; ``objective`` what it was judged by;
-    ``outcomes`` the plan's and the current staffing's means and CIs, with the paired
+    ``policy`` and ``staffing`` (every team → headcount per shift in the file's order, or a
+    number for a team written as ``agents = N``; teams not optimised as they are) are the
+    plan; ``objective`` what it was judged by; ``outcomes`` the plan's and the current staffing's means and CIs, with the paired
     difference; ``targets`` each target and how sure it is met.
     """
     goal = result.goal
@@ -54,7 +54,7 @@ def optimised_json(result: Optimised) -> dict[str, Any]:
         "scenario": result.scenario.name,
         "seed": result.seed,
         "policy": result.policy,
-        "staffing": result.space.by_team(result.staffing),
+        "staffing": result.space.by_team(result.staffing, every_team=True),
         "objective": {
             "outcome": judged,
             "goal": "minimise" if goal.targets or goal.sign < 0 else "maximise",
@@ -73,7 +73,7 @@ def optimised_json(result: Optimised) -> dict[str, Any]:
         "feasible": result.feasible,
         "current": {
             "policy": result.current_policy,
-            "staffing": result.space.by_team(result.current),
+            "staffing": result.space.by_team(result.current, every_team=True),
         },
         "theory_start": result.space.by_team(result.start),
         "outcomes": outcomes,
