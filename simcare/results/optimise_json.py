@@ -28,8 +28,9 @@ def optimised_json(result: Optimised) -> dict[str, Any]:
 
     ``policy`` and ``staffing`` (every team → headcount per shift in the file's order, or a
     number for a team written as ``agents = N``; teams not optimised as they are) are the
-    plan; ``objective`` what it was judged by; ``outcomes`` the plan's and the current staffing's means and CIs, with the paired
-    difference; ``targets`` each target and how sure it is met.
+    plan; ``objective`` what it was judged by; ``outcomes`` the plan's and the current
+    staffing's means and CIs, with the paired difference; ``targets`` each target and how
+    sure it is met.
     """
     goal = result.goal
     judged = goal.outcome if not goal.targets else "total_cost"
