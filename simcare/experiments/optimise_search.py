@@ -3,7 +3,7 @@
 From a start, every neighbour (one agent more or fewer on one shift) runs the first round of
 replications. With an objective, the most promising neighbours are tested against the current
 staffing on the same replications; replications are added (doubling) until the 95% CI of the
-paired difference excludes 0, or the limit is reached, where the better mean decides. With
+paired difference excludes 0, or the limit is reached, where the cheaper of the two is kept. With
 targets, agents are added where they close the targets' gaps most until every target is met,
 then removed, the costliest first, while every target stays met; whether a target is met is
 decided the same way, adding replications until its CI is on one side of it.
@@ -96,6 +96,10 @@ class Search:
         found = estimate((a - b) * self.goal.sign)
         return found.mean, found.low, found.high
 
+    def cost(self, staffing: Staffing) -> float:
+        """A staffing's mean total cost over the replications it has."""
+        return self.evaluator.estimate(self.candidate(staffing), COST).mean
+
     def within_budget(self, staffing: Staffing) -> bool:
         """Whether a staffing's mean total cost is within the budget (always, without one)."""
         budget = self.goal.budget
@@ -112,7 +116,10 @@ class Search:
             if low > 0 or high < 0:
                 return low > 0, f"95% CI {_signed(low)} to {_signed(high)}, {count} replications"
             if count >= self.rounds.most or math.isnan(mean):
-                return mean > 0, f"too close to call at {count} replications; by the mean"
+                # Too close to call: the cheaper staffing is kept, so no agent is ever added
+                # on a coin toss (and one is removed when that is no worse on the mean).
+                cheaper = self.cost(better) < self.cost(than)
+                return mean > 0 and cheaper, f"too close to call at {count} replications"
             count = min(2 * count, self.rounds.most)
             ev.ensure([self.candidate(better), self.candidate(than)], count)
 
