@@ -1,4 +1,4 @@
-"""Every benchmark of issues 6 and 18 in one command, then one table of the seven targets.
+"""Every benchmark of issues 6, 18 and 19 in one command, then one table of the targets.
 
 Runs, in this order, each benchmark script's ``main`` with the arguments below (each script
 still runs on its own, and prints its full report here as it would there):
@@ -18,6 +18,8 @@ still runs on its own, and prints its full report here as it would there):
 6. `bench_startup.py` - `simcare --help` in fresh processes; target < 0.3 s.
 7. `bench_robustness.py` - the loyal-fan case over its default ranges, 64 worlds x 5
    policies x 5 replications on 2 workers; target < 5 minutes.
+8. `bench_optimise.py` - `optimise` on the loyal-fan case's two teams (4 shifts) for net
+   value on 2 workers; target < 5 minutes, and its simulations against an exhaustive grid's.
 
 ``--quick`` runs every part small (under a minute in all): a smoke check that everything runs,
 not figures to quote. The figures depend on the machine and its load; the ratios are measured
@@ -40,6 +42,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bench_core
 import bench_large
 import bench_memory
+import bench_optimise
 import bench_parallel
 import bench_rich
 import bench_robustness
@@ -48,7 +51,7 @@ from machine import load_average, print_machine
 
 import simcare
 
-PARTS = ("core", "rich", "memory", "large", "parallel", "startup", "robustness")
+PARTS = ("core", "rich", "memory", "large", "parallel", "startup", "robustness", "optimise")
 
 
 def arguments(quick: bool, repeats: int, profile: bool, dask: bool) -> dict[str, list[str]]:
@@ -74,6 +77,7 @@ def arguments(quick: bool, repeats: int, profile: bool, dask: bool) -> dict[str,
             ],
             "startup": ["--quick"],
             "robustness": ["--quick"],
+            "optimise": ["--quick"],
         }
     r = str(repeats)
     return {
@@ -102,6 +106,7 @@ def arguments(quick: bool, repeats: int, profile: bool, dask: bool) -> dict[str,
         ],
         "startup": ["--runs", "10", "--import-runs", "5"],
         "robustness": [],
+        "optimise": [],
     }
 
 
@@ -225,6 +230,20 @@ def rows(reports: dict[str, Any]) -> list[Row]:
                 f"{study.simulations:,} simulations; load {study.load_before} → {study.load_after}",
             )
         )
+    optimised = reports.get("optimise")
+    if optimised is not None:
+        result.append(
+            Row(
+                "8 optimise loyal fan, 4 shifts",
+                f"{optimised.seconds:.0f} s, {optimised.simulations:,} runs",
+                "1 run",
+                f"< {bench_optimise.TARGET_S:.0f} s, {optimised.workers} workers",
+                optimised.seconds < bench_optimise.TARGET_S,
+                f"grid: {optimised.grid_most:,} runs "
+                f"({optimised.simulations / optimised.grid_most:.1%} of it); "
+                f"plan {optimised.staffing}",
+            )
+        )
     return result
 
 
@@ -258,6 +277,7 @@ def main(argv: list[str] | None = None) -> None:
         "parallel": bench_parallel.main,
         "startup": bench_startup.main,
         "robustness": bench_robustness.main,
+        "optimise": bench_optimise.main,
     }
     argv_of = arguments(args.quick, args.repeats, not args.no_profile, args.dask)
     loads = [load_average()]

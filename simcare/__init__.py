@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from simcare.experiments.compare import Comparison, compare
     from simcare.experiments.engine import Precision
     from simcare.experiments.guard import MainGuardError
+    from simcare.experiments.optimise import Goal, Optimised, Rounds, Target, optimise
     from simcare.experiments.replicate import RunResult, run_replications, simulate
     from simcare.experiments.robustness import Robustness, robustness
     from simcare.experiments.summary import MissingExtraError, Summary
@@ -42,6 +43,11 @@ _HOMES = {
     "robustness": "simcare.experiments.robustness",
     "run_replications": "simcare.experiments.replicate",
     "MainGuardError": "simcare.experiments.guard",
+    "Goal": "simcare.experiments.optimise",
+    "Optimised": "simcare.experiments.optimise",
+    "Rounds": "simcare.experiments.optimise",
+    "Target": "simcare.experiments.optimise",
+    "optimise": "simcare.experiments.optimise",
     "MissingExtraError": "simcare.experiments.summary",
     "Summary": "simcare.experiments.summary",
     "SweepPlan": "simcare.experiments.sweep",
@@ -56,17 +62,22 @@ _HOMES = {
 
 __all__ = [
     "Comparison",
+    "Goal",
     "MainGuardError",
     "MissingExtraError",
+    "Optimised",
     "Precision",
     "Robustness",
+    "Rounds",
     "RunResult",
     "Summary",
     "SweepPlan",
     "SweepResult",
+    "Target",
     "__version__",
     "compare",
     "load_scenario",
+    "optimise",
     "plan_sweep",
     "robustness",
     "run_replications",

@@ -13,6 +13,7 @@ from simcare.cli.compare import compare_command
 from simcare.cli.console import stderr, stdout
 from simcare.cli.exits import EXIT_USAGE, terminate_as_interrupt
 from simcare.cli.init import init_command
+from simcare.cli.optimise import optimise_command
 from simcare.cli.outcomes import outcomes_command
 from simcare.cli.plot import plot_command
 from simcare.cli.report import report_command
@@ -62,6 +63,7 @@ app.command("compare")(compare_command)
 app.command("outcomes")(outcomes_command)
 app.command("sweep")(sweep_command)
 app.command("robustness")(robustness_command)
+app.command("optimise")(optimise_command)
 app.command("plot")(plot_command)
 app.command("report")(report_command)
 app.command("reproduce")(reproduce_command)

@@ -59,6 +59,8 @@ OPTION_NAMES = {
     "policies": "--policies",
     "scheduler": "--scheduler",
     "max_complaints": "--max-complaints",
+    "baseline_point": "--baseline-point",
+    "target": "--target",
 }
 """The library's argument names (in an `ArgumentError`) as this command line spells them."""
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.text import Text
 
-from simcare.cli.checks import check_workload, split, target_precision
+from simcare.cli.checks import check_outcomes, check_workload, split, target_precision
 from simcare.cli.console import layout_width, print_laid_out, progress, stderr
 from simcare.cli.exits import EXIT_FAILED, EXIT_USAGE, PLAN_ERRORS, exit_codes, fail
 from simcare.cli.options import (
@@ -35,6 +35,12 @@ if TYPE_CHECKING:
     from simcare.experiments.engine import Precision
     from simcare.experiments.sweep import SweepPlan, SweepResult
     from simcare.results.sweep_folder import SweepFolder, SweepTally
+
+
+SWEEP_OUTCOMES = ("complainant_churn_rate", "impressions_negative", "total_cost", "net_value")
+"""The sweep table's columns unless --outcomes asks for others (escalated_share, say): churn,
+word of mouth, and what the brand pays beside what it is worth, so that a step's cost stands
+beside what it buys (four columns fit 80 characters)."""
 
 
 class Design(StrEnum):
@@ -70,6 +76,23 @@ SweepOutOption = Annotated[
     Path | None,
     typer.Option("--out", "-o", help="The folder for the results (written as points finish)."),
 ]
+BaselinePointOption = Annotated[
+    str | None,
+    typer.Option(
+        "--baseline-point",
+        metavar="N|KEY=VALUE",
+        help="Measure every point against this one, paired by replication (the points share "
+        "customers): its number, or its settings, e.g. agents=3 (KEY=VALUE,KEY=VALUE for "
+        "several keys).",
+    ),
+]
+SweepOutcomesOption = Annotated[
+    str | None,
+    typer.Option(
+        "--outcomes",
+        help="The table's columns: comma-separated outcome keys (simcare outcomes lists them).",
+    ),
+]
 ResumeOption = Annotated[
     Path | None,
     typer.Option("--resume", help="Finish an interrupted sweep in this folder."),
@@ -87,6 +110,8 @@ def sweep_command(
     target_outcome: TargetOutcomeOption = "complainant_churn_rate",
     max_replications: MaxReplicationsOption = 500,
     seed: SeedOption = 2024,
+    baseline_point: BaselinePointOption = None,
+    outcomes: SweepOutcomesOption = None,
     workers: WorkersOption = None,
     scheduler: SchedulerOption = None,
     out: SweepOutOption = None,
@@ -98,7 +123,7 @@ def sweep_command(
     """Run a scenario over a grid or Latin hypercube of its keys, under one or more policies.
 
     Example: simcare sweep loyal_fan_deleted_post --set teams.social_desk.shifts.0.agents=1:3:1
-    --policies delete,reply_public -r 10 --out results/staffing
+    --baseline-point agents=1 -r 10 --out results/staffing
     """
     from simcare.experiments.execution import default_workers
     from simcare.results.sweep_folder import SweepFolder
@@ -110,10 +135,13 @@ def sweep_command(
         )
     precision = target_precision(target_ci, target_outcome, max_replications, replications)
     chosen = split(policies)
+    columns = tuple(split(outcomes) or SWEEP_OUTCOMES)
+    check_outcomes(list(columns), "--outcomes")
 
     def planned(source: str) -> SweepPlan:
         """The sweep these options ask for, over the scenario ``source``."""
-        return _plan(source, settings or [], design, samples, chosen, replications, seed, precision)
+        asked = _Asked(design, samples, chosen, replications, seed, precision, baseline_point)
+        return _plan(source, settings or [], asked)
 
     processes = workers or default_workers()
     started_in: Path | None = None  # the folder, once the sweep writes into it
@@ -130,19 +158,23 @@ def sweep_command(
             started_in = out
             folder = SweepFolder.create(out, plan, force)
         result, tally = _run(folder, processes, scheduler)
-    _conclude(folder, result, tally, plots)
+    _conclude(folder, result, tally, plots, columns)
 
 
-def _plan(
-    scenario: str,
-    settings: list[str],
-    design: Design,
-    samples: int | None,
-    policies: list[str] | None,
-    replications: int,
-    seed: int,
-    precision: Precision | None,
-) -> SweepPlan:
+@dataclass(frozen=True, slots=True)
+class _Asked:
+    """What the options ask of a new sweep, besides its scenario and settings."""
+
+    design: Design
+    samples: int | None
+    policies: list[str] | None
+    replications: int
+    seed: int
+    precision: Precision | None
+    baseline_point: str | None
+
+
+def _plan(scenario: str, settings: list[str], asked: _Asked) -> SweepPlan:
     """Plan a sweep, or exit 2 with every problem in the settings or the points' scenarios."""
     from simcare.experiments.sweep import plan_sweep
 
@@ -154,12 +186,13 @@ def _plan(
         return plan_sweep(
             scenario,
             settings,
-            design=design.value,
-            samples=samples,
-            policies=policies,
-            replications=replications,
-            seed=seed,
-            precision=precision,
+            design=asked.design.value,
+            samples=asked.samples,
+            policies=asked.policies,
+            replications=asked.replications,
+            seed=asked.seed,
+            precision=asked.precision,
+            baseline_point=asked.baseline_point,
             on_point=update,
         )
 
@@ -265,11 +298,17 @@ def _interrupted(started_in: Path | None) -> str:
     return f"interrupted; finished points are kept: simcare sweep --resume {started_in}"
 
 
-def _conclude(folder: SweepFolder, result: SweepResult, tally: SweepTally, plots: bool) -> None:
+def _conclude(
+    folder: SweepFolder,
+    result: SweepResult,
+    tally: SweepTally,
+    plots: bool,
+    columns: tuple[str, ...],
+) -> None:
     """Print the summary and where it is, draw the charts; exit 4 naming failed points."""
     from simcare.results.write import CHART_FORMATS
 
-    _print_sweep_table(folder.folder, folder.plan, tally.failed)
+    _print_sweep_table(folder.folder, folder.plan, tally.failed, columns)
     stderr.print(
         shown(
             f"Results written to {folder.folder}: {tally.finished} of {tally.points} points done"
@@ -294,85 +333,52 @@ def _conclude(folder: SweepFolder, result: SweepResult, tally: SweepTally, plots
         )
 
 
-def _print_sweep_table(folder: Path, plan: SweepPlan, failed: list[int]) -> None:
-    """Print the key outcomes per point and policy, read back from the summary just written.
+def _print_sweep_table(
+    folder: Path, plan: SweepPlan, failed: list[int], columns: tuple[str, ...]
+) -> None:
+    """Print the chosen outcomes per point and policy, read back from the summary just written.
 
     Failed points are rows too ("failed"), and the title says how many: a sweep with failed
     points never looks complete. Wide, a row per point and policy; narrow, a table per point.
+    With a baseline point, each cell adds the paired difference from it and "better k/n".
     """
-    from simcare.experiments.compare import KEY_OUTCOMES
+    from simcare.cli.sweep_table import SHORT_HEADINGS, sweep_cells, sweep_title
     from simcare.metrics import OUTCOMES
     from simcare.reports.comparison import SHORT_LABELS
     from simcare.reports.tables import Grid, laid_out
 
     keys = plan.keys
-    cells = _sweep_cells(folder, plan, failed)
-    # Text cells throughout: names, keys and values come from files and --set, not rich markup.
-    title = f"{plan.name}: sweep summary (mean ± 95% half-width)"
-    if failed:
-        title += f"; {len(failed)} of {len(plan.points)} points failed"
-    outcomes = [SHORT_LABELS.get(outcome, OUTCOMES[outcome].label) for outcome in KEY_OUTCOMES]
+    cells = sweep_cells(folder, plan, failed, columns)
+    headings = SHORT_LABELS | SHORT_HEADINGS
+    outcomes = [headings.get(outcome, OUTCOMES[outcome].label) for outcome in columns]
     ordered = sorted(cells.items(), key=lambda item: item[0][0])
     wide = Grid(
         ["point", *keys, "policy", *outcomes],
-        [(None, [[Text(shown(text)) for text in texts] for _, texts in ordered])],
+        [(None, [texts for _, texts in ordered])],
         numbers_from=len(keys) + 2,
+        lines=plan.baseline_point is not None,
     )
     by_point: dict[int, list[list[Text]]] = {}
     for (point, _), texts in ordered:
-        by_point.setdefault(point, []).append([Text(shown(t)) for t in texts[len(keys) + 1 :]])
+        by_point.setdefault(point, []).append(texts[len(keys) + 1 :])
     narrow = Grid(
         ["policy", *outcomes],
-        [(shown(_point_title(plan, point, cells)), rows) for point, rows in by_point.items()],
+        [(shown(_point_title(plan, point)), rows) for point, rows in by_point.items()],
+        lines=plan.baseline_point is not None,
     )
     width = layout_width()
-    print_laid_out([Text(shown(title)), *laid_out(width, wide, narrow)], width)
+    title = sweep_title(plan, failed)
+    print_laid_out([*(Text(shown(t)) for t in title), *laid_out(width, wide, narrow)], width)
 
 
-def _point_title(plan: SweepPlan, point: int, cells: dict[tuple[int, str], list[str]]) -> str:
+def _point_title(plan: SweepPlan, point: int) -> str:
     """A point's heading in the narrow layout: "Point 3: key=value, key=value".
 
     Written as ``--set`` takes them, a setting has no blank where a line could break.
     """
-    texts = next(texts for (p, _), texts in cells.items() if p == point)
-    settings = ", ".join(f"{k}={v}" for k, v in zip(plan.keys, texts[1:], strict=False))
-    return f"Point {point}: {settings}"
-
-
-def _sweep_cells(
-    folder: Path, plan: SweepPlan, failed: list[int]
-) -> dict[tuple[int, str], list[str]]:
-    """Per (point, policy): the point, its settings, the policy and each key outcome's text."""
-    from simcare.experiments.compare import KEY_OUTCOMES
     from simcare.experiments.design import format_value
-    from simcare.metrics import OUTCOMES
-    from simcare.reports.format import mean_text
-    from simcare.results.rows import read_rows
 
-    keys = plan.keys
-    with (folder / "summary.csv").open(encoding="utf-8", newline="") as handle:
-        rows = [
-            row
-            for row in read_rows(handle)
-            if row["scope"] == "all" and row["outcome"] in KEY_OUTCOMES
-        ]
-    found: dict[tuple[int, str], dict[str, str]] = {}
-    for row in rows:
-        spec = OUTCOMES[row["outcome"]]
-        mean = float(row["mean"]) if row["mean"] else math.nan
-        half = float(row["half_width"]) if row["half_width"] else math.nan
-        where = found.setdefault((int(row["point"]), row["policy"]), {"point": row["point"]})
-        where.update({k: row[k] for k in keys})
-        where[row["outcome"]] = mean_text(mean, half, spec.unit)
-    for point in failed:
-        settings = {k: format_value(plan.points[point][k]) for k in keys}
-        found[(point, "")] = {"point": str(point), **settings}
-    return {
-        (point, policy): [
-            where["point"],
-            *(where[k] for k in keys),
-            policy or "failed",
-            *(where.get(o, "—") for o in KEY_OUTCOMES),
-        ]
-        for (point, policy), where in found.items()
-    }
+    values = plan.points[point]
+    settings = ", ".join(f"{k}={format_value(values[k])}" for k in plan.keys)
+    mark = " (baseline)" if point == plan.baseline_point else ""
+    return f"Point {point}{mark}: {settings}"

@@ -13,6 +13,7 @@ from typing import Any
 
 from simcare.core.errors import Arg, ArgumentError, Problem, ScenarioError
 from simcare.core.stats import Estimate
+from simcare.experiments.compare import Difference
 from simcare.experiments.design import (
     DESIGN,
     SAMPLES,
@@ -40,6 +41,12 @@ from simcare.experiments.summary import (
     summary_record,
     text_table,
 )
+from simcare.experiments.sweep_baseline import (
+    SWEEP_DIFFERENCE_COLUMNS,
+    difference_record,
+    point_differences,
+    resolve_baseline,
+)
 from simcare.scenario import Scenario
 from simcare.scenario_file import load_scenario_data, scenario_from_dict, scenario_to_dict
 
@@ -58,6 +65,8 @@ class SweepPlan:
         base: the base scenario's TOML data, as written in its file.
         settings: the setting texts (``KEY=VALUES``), in order.
         points: per point, the value of each swept key.
+        baseline_point: the point every other point's paired differences are measured from
+            (None: no differences).
     """
 
     source: str
@@ -71,6 +80,7 @@ class SweepPlan:
     seed: int
     precision: Precision | None
     points: tuple[dict[str, Any], ...]
+    baseline_point: int | None = None
 
     @property
     def keys(self) -> list[str]:
@@ -84,6 +94,7 @@ class SweepPlan:
             f"({', '.join(self.policies)}), "
             f"{counted(self.replications, 'replication', 'replications')}, seed {self.seed}; "
             f"settings {', '.join(self.settings)}"
+            + (f"; baseline point {self.baseline_point}" if self.baseline_point is not None else "")
         )
 
     def scenario(self, point: int) -> Scenario:
@@ -112,6 +123,7 @@ class SweepPlan:
             },
             "points": list(self.points),
             "base": self.base,
+            "baseline_point": self.baseline_point,
         }
 
     @classmethod
@@ -130,6 +142,7 @@ class SweepPlan:
             seed=int(data["seed"]),
             precision=None if precision is None else Precision(**precision),
             points=tuple(dict(point) for point in data["points"]),
+            baseline_point=data.get("baseline_point"),  # absent in plans before 0.2
         )
 
 
@@ -143,6 +156,7 @@ def plan_sweep(
     replications: int = 20,
     seed: int = 2024,
     precision: Precision | None = None,
+    baseline_point: int | str | None = None,
     on_point: Callable[[int, int], None] | None = None,
 ) -> SweepPlan:
     """Parse the settings, lay out the points and check every point's scenario.
@@ -158,6 +172,8 @@ def plan_sweep(
         replications: per point and policy (the first round, with ``precision``).
         seed: the base seed of every replication, and of the Latin hypercube.
         precision: add replications until an outcome's interval is this narrow.
+        baseline_point: the point the others are measured from, paired by replication:
+            its number, or its settings as ``KEY=VALUE[,KEY=VALUE]``.
         on_point: called with (points checked, points) as each point's scenario is built:
             checking 10,000 points takes a minute, which a user should see happen.
 
@@ -198,6 +214,7 @@ def plan_sweep(
         seed=seed,
         precision=precision,
         points=tuple(points),
+        baseline_point=resolve_baseline(baseline_point, points, [s.key for s in parsed]),
     )
     _check_points(plan, on_point)
     return plan
@@ -293,19 +310,54 @@ class SweepResult:
         """One outcome at one point under one policy; KeyError names what is missing."""
         return Summary(self._rows(point, policy)).estimate(outcome, scope)
 
+    def difference(
+        self, point: int, policy: str, outcome: str, scope: str = "all"
+    ) -> Difference | None:
+        """A point minus the baseline point under one policy, paired by replication.
+
+        None at the baseline point itself; KeyError without a baseline point, or where a
+        point's values were not kept.
+        """
+        differences = self._differences(point, policy)
+        if differences is None:
+            return None
+        return differences[outcome, scope]
+
+    def _differences(self, point: int, policy: str) -> dict[tuple[str, str], Difference] | None:
+        baseline = self.plan.baseline_point
+        if baseline is None:
+            raise KeyError("the sweep has no baseline point (plan it with baseline_point=)")
+        if point == baseline:
+            return None
+        mine, theirs = self.runs[point].values[policy], self.runs[baseline].values[policy]
+        return point_differences(point, baseline, mine, theirs)
+
     def to_frame(self) -> Any:
         """A pandas DataFrame: one row per point, policy, outcome and scope.
 
         Its columns: those of `SUMMARY_COLUMNS`, with the point's value of each swept key
-        after ``point``.
+        after ``point``; with a baseline point, then `SWEEP_DIFFERENCE_COLUMNS`.
         """
         keys = self.plan.keys
+        baseline = self.plan.baseline_point
         columns = (*SUMMARY_COLUMNS[:2], *keys, *SUMMARY_COLUMNS[2:])
+        if baseline is not None:
+            columns += SWEEP_DIFFERENCE_COLUMNS
         records = []
+        found: dict[tuple[int, str], dict[tuple[str, str], Difference] | None] = {}
         for row in self.summary:
-            assert row.point is not None  # every sweep row has its point
+            assert row.point is not None  # a sweep row has its point and policy
+            assert row.policy is not None
             settings = self.plan.points[row.point]
-            records.append({**summary_record(row), **{key: settings[key] for key in keys}})
+            record = {**summary_record(row), **{key: settings[key] for key in keys}}
+            if baseline is not None and baseline in self.runs:
+                where = (row.point, row.policy)
+                if where not in found:
+                    found[where] = self._differences(*where)
+                diffs = found[where]
+                diff = diffs.get((row.outcome, row.scope)) if diffs is not None else None
+                record.update(difference_record(baseline, diff))
+            records.append(record)
         return frame(records, columns)
 
     def _labels(self) -> dict[Group, str]:
@@ -409,6 +461,7 @@ def sweep(
     replications: int = 20,
     seed: int = 2024,
     precision: Precision | None = None,
+    baseline_point: int | str | None = None,
     workers: int = 1,
     scheduler: str | None = None,
     on_progress: Callable[[int, int], None] | None = None,
@@ -429,5 +482,6 @@ def sweep(
         replications=replications,
         seed=seed,
         precision=precision,
+        baseline_point=baseline_point,
     )
     return run_sweep(plan, workers=workers, scheduler=scheduler, on_progress=on_progress)

@@ -28,6 +28,8 @@ Definitions (contacts are those arriving after the warm-up; times in minutes):
   wait longer, nor when slow ones drop out unanswered.
 - *Occupancy*: agent time handling contacts / agent time on duty. *Utilisation*: handling /
   paid time, where paid time adds the team's shrinkage. Staff cost is paid hours × cost.
+- *Total cost*: all the brand pays out: staff cost + compensation paid (refunds, coupons).
+  Customers lost are value lost, not money paid: they count in net value, not here.
 """
 
 from __future__ import annotations
@@ -134,6 +136,7 @@ OUTCOMES: dict[str, OutcomeSpec] = {
     "lifetime_value_lost": OutcomeSpec("Lifetime value lost", Unit.MONEY, LOWER),
     "compensation_paid": OutcomeSpec("Compensation paid", Unit.MONEY, LOWER),
     "cross_sell_revenue": OutcomeSpec("Cross-sell revenue", Unit.MONEY, HIGHER),
+    "total_cost": OutcomeSpec("Total cost (staff + compensation)", Unit.MONEY, LOWER),
     "net_value": OutcomeSpec(
         "Net value (revenue + prospects - costs - value lost)", Unit.MONEY, HIGHER
     ),

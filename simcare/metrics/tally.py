@@ -356,6 +356,7 @@ class Tally:
         )
         result[("compensation_paid", "all")] = compensation
         result[("cross_sell_revenue", "all")] = revenue
+        result[("total_cost", "all")] = staff_cost + compensation
         result[("net_value", "all")] = (
             revenue + prospects_value - staff_cost - compensation - value_lost
         )

@@ -125,17 +125,22 @@ def _mean_text(row: Row, currency: str) -> str:
 
 def _comparison_cell(results: Results, policy: str, outcome: str) -> Html:
     row = results.row(policy, outcome)
-    mean = figures(_mean_text(row, results.currency))
-    if policy == results.baseline:
+    return _cell_with_difference(row, policy == results.baseline, results.currency)
+
+
+def _cell_with_difference(row: Row, baseline: bool, currency: str) -> Html:
+    """A row's mean ± half-width, then its paired difference from the baseline and the call."""
+    mean = figures(_mean_text(row, currency))
+    if baseline:
         return join([tag("div", mean, class_="nowrap"), tag("div", "baseline", class_="baseline")])
     if identical(row.difference, row.difference_low, row.difference_high):
         said = tag("div", figures("Δ 0, identical"), class_="nowrap close")
         return join([tag("div", mean, class_="nowrap"), said])
     unit = unit_named(row.unit)
     half = (row.difference_high - row.difference_low) / 2
-    delta = f"Δ {difference_text(row.difference, unit, results.currency)}"
+    delta = f"Δ {difference_text(row.difference, unit, currency)}"
     if math.isfinite(half) and half > 0:
-        delta += f" ±{difference_text(half, unit, results.currency, sign=False)}"
+        delta += f" ±{difference_text(half, unit, currency, sign=False)}"
     style = _CALL_CLASSES.get(row.call, "close")
     parts = [
         tag("div", mean, class_="nowrap"),
@@ -190,12 +195,18 @@ def _run(results: Results) -> list[Html]:
 
 def _sweep(results: Results) -> list[Html]:
     outcomes = _outcomes(results)
-    rows = []
+    if results.has("total_cost") and "total_cost" not in outcomes:
+        outcomes.insert(len(outcomes) - ("net_value" in outcomes), "total_cost")
+    baseline = results.manifest.get("baseline_point")
+    rows: list[list[str | Html]] = []
     for point, settings in results.points():
         for policy in results.policies:
+            found = [results.row(policy, outcome, point=point) for outcome in outcomes]
             cells = [
-                figures(_mean_text(results.row(policy, outcome, point=point), results.currency))
-                for outcome in outcomes
+                figures(_mean_text(row, results.currency))
+                if baseline is None
+                else _cell_with_difference(row, point == baseline, results.currency)
+                for row in found
             ]
             rows.append([str(point), *settings, policy, *cells])
     for failed in results.failed:  # in the table too: a failed point is never just missing
@@ -205,6 +216,12 @@ def _sweep(results: Results) -> list[Html]:
     keys = [_breakable(key) for key in results.keys]
     headers = ["Point", *keys, "Policy", *(_heading(results, o) for o in outcomes)]
     caption = "Each cell: the mean ±95% half-width; shares in percentage points."
+    if baseline is not None:
+        caption = (
+            "Each cell: the mean ±95% half-width, then Δ, the paired difference from point "
+            f"{baseline} under the same policy ±95% half-width (the points share customers, "
+            "replication by replication); shares in percentage points."
+        )
     first_number = len(results.keys) + 2
     return [
         tag("h2", "The sweep"),

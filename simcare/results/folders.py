@@ -28,9 +28,10 @@ RESULT_FILES = (
     "summary.csv", "summary.json", "replications.csv", "timeseries.csv", "events.csv",
     "comparison.csv", "comparison.json", "points.csv", "scenario.toml", "report.html", PLAN,
     "robustness.json", "robustness.csv",
+    "plan.toml", "optimise.json", "evaluations.jsonl",
 )  # fmt: skip
-"""What a run, a comparison, a sweep or a report writes into a result's folder, besides the
-manifest, the charts in plots/ and a sweep's points in parts/ and scenarios/."""
+"""What a run, a comparison, a sweep, an optimisation or a report writes into a result's folder,
+besides the manifest, the charts in plots/ and a sweep's points in parts/ and scenarios/."""
 CHART_LIST = ".simcare-charts"
 """In a result's plots/ folder: the charts simcare drew there, a name a line."""
 TOOL = "simcare"

@@ -79,6 +79,14 @@ PLAN_FIELDS = {
 }
 """What each value of a plan must be (all of them are needed)."""
 
+BASELINE_FIELD = {
+    "baseline_point": (
+        lambda value: value is None or whole(0)(value),
+        "null or a point's number (a whole number >= 0)",
+    )
+}
+"""A value a plan may have (plans before 0.2 have none)."""
+
 
 def check_plan(path: Path, data: dict[str, Any]) -> None:
     """Check a plan read from ``path`` before a sweep is resumed or re-run from it.
@@ -93,13 +101,19 @@ def check_plan(path: Path, data: dict[str, Any]) -> None:
     missing = [key for key in PLAN_FIELDS if key not in data]
     if missing:
         raise ReadError(f"{path}: {', '.join(missing)}: missing; not a sweep's plan")
-    check_fields(path, data, PLAN_FIELDS)
+    check_fields(path, data, PLAN_FIELDS | BASELINE_FIELD)
     try:
         settings = [parse_setting(setting) for setting in data["settings"]]
         check_distinct(settings)
     except SettingError as error:
         raise ReadError(f"{path}: settings: {error}") from None
     _check_points(path, data, settings)
+    baseline = data.get("baseline_point")
+    if baseline is not None and baseline >= len(data["points"]):
+        raise ReadError(
+            f"{path}: baseline_point: expected a point from 0 to {len(data['points']) - 1}, "
+            f"found {baseline}"
+        )
     try:
         base = scenario_from_dict(data["base"], data["name"])
     except ScenarioError as error:

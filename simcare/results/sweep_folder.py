@@ -11,6 +11,7 @@ Layout::
     points.csv              at the end: every point's settings, status and replications
     replications.csv        at the end: point, settings, policy, replication, outcome, scope, value
     summary.csv             at the end: mean and 95% CI per point, policy, outcome and scope
+                            (and, with a baseline point, the paired difference from it)
     manifest.json           last: how it was made; a folder without one is unfinished
 
 The final files are built from the parts on disk, so a resumed sweep ends with the same files,
@@ -30,6 +31,11 @@ from simcare.experiments.design import format_value
 from simcare.experiments.engine import PointRun
 from simcare.experiments.summary import summarise
 from simcare.experiments.sweep import SweepPlan
+from simcare.experiments.sweep_baseline import (
+    SWEEP_DIFFERENCE_COLUMNS,
+    difference_record,
+    point_differences,
+)
 from simcare.metrics import Outcomes
 from simcare.metrics.catalogue import OUTCOMES
 from simcare.results.folders import (
@@ -56,7 +62,14 @@ from simcare.results.records import (
     read_record,
     read_text,
 )
-from simcare.results.rows import SUMMARY_COLUMNS, CsvWriter, TableError, summary_records, to_csv
+from simcare.results.rows import (
+    SUMMARY_COLUMNS,
+    CsvWriter,
+    TableError,
+    none_if_nan,
+    summary_records,
+    to_csv,
+)
 from simcare.results.write import Provenance, replication_rows, write_files
 from simcare.scenario_file import dump_scenario, scenario_from_dict
 
@@ -306,6 +319,8 @@ class SweepFolder:
         failed = [p for p in range(len(plan.points)) if p not in finished]
         point_rows = []
         summary_rows: list[dict[str, Any]] = []
+        baseline = plan.baseline_point
+        base_values = self._read_point(baseline) if baseline in finished else None
         columns = ("point", *keys, "policy", "replication", "outcome", "scope", "value")
         with atomic_text(self.folder / "replications.csv") as handle:
             writer = CsvWriter(handle, columns)
@@ -321,12 +336,17 @@ class SweepFolder:
                 point_rows.append({**where, "status": "done", "replications": count})
                 for policy, runs in values.items():
                     writer.rows(replication_rows(runs, **where, policy=policy))
-                    summary_rows.extend(
+                    rows = [
                         {**where, "policy": policy, **row}
                         for row in summary_records(summarise(runs))
-                    )
+                    ]
+                    if baseline is not None:
+                        _add_differences(rows, point, baseline, runs, base_values, policy)
+                    summary_rows.extend(rows)
         point_columns = ("point", *keys, "status", "replications", "error")
-        summary_columns = ("point", *keys, "policy", *SUMMARY_COLUMNS)
+        summary_columns: tuple[str, ...] = ("point", *keys, "policy", *SUMMARY_COLUMNS)
+        if baseline is not None:
+            summary_columns += SWEEP_DIFFERENCE_COLUMNS
         manifest = provenance.manifest(
             "sweep",
             scenario=plan.name,
@@ -337,6 +357,7 @@ class SweepFolder:
             settings=list(plan.settings),
             points=len(plan.points),
             failed_points=failed,
+            baseline_point=plan.baseline_point,
         )
         files = {
             "points.csv": to_csv(point_rows, point_columns),
@@ -345,3 +366,26 @@ class SweepFolder:
         written = [name for name in self.files() if (self.folder / name).is_file()]
         write_files(self.folder, files, manifest, listed=written)
         return SweepTally(len(plan.points), len(finished), failed)
+
+
+def _add_differences(
+    rows: list[dict[str, Any]],
+    point: int,
+    baseline: int,
+    runs: list[Outcomes],
+    base_values: dict[str, list[Outcomes]] | None,
+    policy: str,
+) -> None:
+    """Add each summary row's paired difference from the baseline point (same policy).
+
+    Empty at the baseline point itself, and everywhere when the baseline point failed.
+    """
+    found = (
+        point_differences(point, baseline, runs, base_values[policy])
+        if base_values is not None and point != baseline
+        else {}
+    )
+    for row in rows:
+        diff = found.get((row["outcome"], row["scope"]))
+        record = difference_record(baseline, diff)
+        row.update({k: none_if_nan(v) if isinstance(v, float) else v for k, v in record.items()})
