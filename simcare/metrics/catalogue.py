@@ -109,6 +109,9 @@ OUTCOMES: dict[str, OutcomeSpec] = {
     "reposts": OutcomeSpec("Reposts with a screenshot", Unit.COUNT, LOWER),
     "follow_ups": OutcomeSpec("Follow-ups made", Unit.COUNT),
     "ended": OutcomeSpec("Journeys that ended", Unit.COUNT),
+    "contagion_journeys": OutcomeSpec("Journeys started by contagion", Unit.COUNT, LOWER),
+    "contagion_share": OutcomeSpec("Share of journeys started by contagion", Unit.SHARE, LOWER),
+    "largest_wave": OutcomeSpec("Largest wave (contagion journeys in a day)", Unit.COUNT, LOWER),
     # Word of mouth: negative and positive never netted.
     "told_negative": OutcomeSpec("People told, negative (incl. silent)", Unit.COUNT, LOWER),
     "told_positive": OutcomeSpec("People told, positive", Unit.COUNT, HIGHER),

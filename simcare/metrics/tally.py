@@ -346,6 +346,12 @@ class Tally:
             if channel.public:
                 result[("impressions_negative", f"channel:{name}")] = float(negative[code])
                 result[("impressions_positive", f"channel:{name}")] = float(positive[code])
+        came_forward = np.asarray(run.came_forward)
+        result[("contagion_journeys", "all")] = float(came_forward.sum())
+        result[("contagion_share", "all")] = _ratio(
+            float(came_forward.sum()), self.journeys["journeys"]
+        )
+        result[("largest_wave", "all")] = float(came_forward.max()) if len(came_forward) else 0.0
         churned, value_lost, prospects_value = self._churn(run)
         result.update(churned)
         policy = scenario.policy(run.policy)

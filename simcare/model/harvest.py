@@ -147,6 +147,10 @@ class Harvest(RunState):
             (arrival < now) & np.isinf(deadline) & ~self.answered_channel[channel]
         )
         ended[answered] = service_end < now
+        if self.feed is not None:
+            # Posts share their views with the posts in view at the same hours: wait until the
+            # journey's posts have faded, and their last hour is over (`Feed`).
+            ended &= arrival + self.feed.attention_min < 60.0 * (now // 60.0)
         return ended
 
     def _chunk(
@@ -307,6 +311,7 @@ class Harvest(RunState):
             scenario.word_of_mouth,
             self.horizon,
             told_positive_factor=depth.told_positive_factor if depth else 1.0,
+            shared_minutes=None if self.feed is None else self.feed.shared_minutes(),
         )
         measured = journeys.start_min >= scenario.run.warmup_min
         measured_posts = measured[posts.journey]
@@ -456,6 +461,9 @@ class Harvest(RunState):
             silent=self.silent,
             silent_told=self.silent_told,
             problems=self.problems,
+            came_forward=np.zeros(0, np.int64)
+            if self.groundswell is None
+            else self.groundswell.daily.copy(),
         )
 
 

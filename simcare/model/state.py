@@ -16,6 +16,8 @@ import simpy
 
 from simcare.core.randomness import Streams
 from simcare.model.arrivals import ArrivalSource, Window
+from simcare.model.attention import Feed
+from simcare.model.contagion import Groundswell
 from simcare.model.journeys import EffectTable, repost_targets
 from simcare.model.problems import ArrivalBatch, ProblemSource
 from simcare.model.queues import PriorityQueue, Queue, TeamState
@@ -90,6 +92,8 @@ class RunState:
         self.queues: list[Queue] = [self._new_queue() for _ in channels]
         self._add_teams(channel_code)
         self.answered_channel = np.array([bool(teams) for teams in self.channel_teams])
+        self.public_channel = np.array([c.public for c in channels])
+        self._start_spreading()
         self.effect_table = EffectTable(self.effects, behaviour)
         # The draws are float32; numpy compares them with a Python float share in float32.
         # The Python paths compare exact float32 values with the share rounded to float32.
@@ -99,6 +103,22 @@ class RunState:
         self._repost_share = float(np.float32(behaviour.repost_share))
         self._escalate_share = float(np.float32(behaviour.escalate_share))
         self._start_columns()
+
+    def _start_spreading(self) -> None:
+        """The ledgers of posts in view (`Feed`) and of contagion (`Groundswell`), if used."""
+        scenario = self.scenario
+        in_view = scenario.word_of_mouth.posts_in_view
+        channels = len(scenario.channels)
+        self.feed = (
+            None
+            if in_view is None
+            else Feed(channels, self.horizon, scenario.word_of_mouth.attention_min, in_view)
+        )
+        self.groundswell = (
+            None
+            if scenario.contagion.cause is None
+            else Groundswell(scenario, self.streams["contagion"], self.horizon)
+        )
 
     def _new_queue(self) -> Queue:
         priority = self.policy.priority
