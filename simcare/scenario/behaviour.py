@@ -241,16 +241,20 @@ class Contagion:
             unanswered complaint about it, complains in turn.
         affinity: how many times as likely as another customer one with the problem is to see
             a complaint about it (they look for it: the forum, the hashtag).
+        memory_min: a silent problem stays on the customer's mind this long; after it, they no
+            longer come forward.
     """
 
     cause: str | None = field(default=None, metadata=in_file(FileKind.NAME, refers_to="severities"))
     come_forward: float = field(default=0.1, metadata=in_file(FileKind.NUMBER))
     affinity: float = field(default=10.0, metadata=in_file(FileKind.NUMBER))
+    memory_min: float = field(default=30 * 24 * 60.0, metadata=in_file(FileKind.DURATION, "memory"))
 
     @every_problem
     def __post_init__(self) -> None:
         _check_share("come_forward", self.come_forward)
         _check_positive("affinity", self.affinity)
+        _check_positive("memory", self.memory_min)
 
 
 class Outcome(StrEnum):

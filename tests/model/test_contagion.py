@@ -75,3 +75,25 @@ def test_largest_wave_is_the_busiest_day(swell: Scenario) -> None:
     assert values[("contagion_journeys", "all")] == record.came_forward.sum() > 0
     assert values[("largest_wave", "all")] == record.came_forward.max()
     assert 0 < values[("contagion_share", "all")] < 1
+
+
+def test_contagion_does_not_depend_on_when_journeys_are_harvested(
+    swell: Scenario, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    whole = outcomes(simulate(swell, 9, 0, "acknowledge_then_private"), swell)
+    monkeypatch.setattr("simcare.model.replication.HARVEST_EVERY", 1)
+    chunked = outcomes(simulate(swell, 9, 0, "acknowledge_then_private"), swell)
+    assert chunked.keys() == whole.keys()
+    for key, value in whole.items():
+        assert chunked[key] == pytest.approx(value, rel=1e-9, abs=1e-9, nan_ok=True), key
+
+
+def test_a_shorter_memory_never_recruits_more(swell: Scenario) -> None:
+    # The same customers, exposed for less long: the recruits can only be fewer.
+    forgetful = dataclasses.replace(
+        swell, contagion=dataclasses.replace(swell.contagion, memory_min=12 * 60.0)
+    )
+    for replication in range(2):
+        short = simulate(forgetful, 4, replication, "ignore").came_forward.sum()
+        full = simulate(swell, 4, replication, "ignore").came_forward.sum()
+        assert short < full
