@@ -143,6 +143,7 @@ def test_a_run_manifest_without_a_kind_is_read_as_a_run(
     written = plot_folder(old, out=tmp_path / "charts", formats=["png"])
     assert sorted(p.name for p in written) == [
         "churn_by_cause.png",
+        "complaints_over_time.png",
         "escalation_flows.png",
         "timeseries.png",
     ]
