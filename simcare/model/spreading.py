@@ -99,6 +99,8 @@ class Spreading(RunState):
         told = self.scenario.word_of_mouth.told_negative
         self.silent_told = max(0, self.silent_told - round(recruits.sum() * sum(told) / 2))
         first = self.journeys_begun
+        self.recruit_first.append(first)
+        self.recruit_count.append(len(batch))
         streams = {name: rng for name in ("journeys", "word_of_mouth", "loyalty")}
         window, told_now, left_now = window_of(batch, streams, self.scenario, first)
         batch, acts = self._add_window(window, told_now, left_now)

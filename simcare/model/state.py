@@ -44,6 +44,11 @@ def duration(params: tuple[int, float, float], e: float, z: float) -> float:
     return a * e if kind == EXPONENTIAL else math.exp(a + b * z) if kind == LOGNORMAL else a
 
 
+_RECRUIT_KEY = 1 << 39
+"""Added to a journey's key when contagion started it: after every other journey, and before
+the later contacts' keys (`simcare.model.harvest`)."""
+
+
 class RunState:
     """What one replication holds while it runs, and look-ups into it.
 
@@ -177,6 +182,9 @@ class RunState:
         self.windows: list[Window] = []
         self.window_first: list[int] = []  # each window's first journey, for bisect
         self.journeys_begun = 0
+        # The journeys contagion started: the first id and the count of each of its windows.
+        self.recruit_first: list[int] = []
+        self.recruit_count: list[int] = []
         self.silent = np.zeros((len(scenario.segments), len(scenario.severities)), np.int64)
         self.silent_left = np.zeros_like(self.silent)
         self.silent_told = 0
@@ -202,6 +210,25 @@ class RunState:
         self.extra_deadline = array("d")
         self.extra_anger = array("d")
         self.extra_result = array("b")
+
+    def _journey_key(self, ids: np.ndarray) -> np.ndarray:
+        """Sort keys that put journeys in order of their complaints, contagion's last.
+
+        The customers who were there anyway keep their places whatever contagion adds, so a
+        customer is the same journey under every policy (common random numbers).
+        """
+        ids = np.asarray(ids, dtype=np.int64)
+        if not self.recruit_first:
+            return ids
+        first = np.asarray(self.recruit_first, dtype=np.int64)
+        count = np.asarray(self.recruit_count, dtype=np.int64)
+        before = np.concatenate([[0], np.cumsum(count)])
+        window = np.searchsorted(first, ids, side="right") - 1  # the last window from below
+        at = np.maximum(window, 0)
+        inside = np.clip(ids - first[at], 0, count[at])
+        recruits_below = np.where(window >= 0, before[at] + inside, 0)
+        recruited = (window >= 0) & (ids < first[at] + count[at])
+        return np.where(recruited, _RECRUIT_KEY + ids, ids - recruits_below)
 
     # --- journey look-ups (off the hot path: only for journeys that go on) -----------------
 

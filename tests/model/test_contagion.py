@@ -97,3 +97,25 @@ def test_a_shorter_memory_never_recruits_more(swell: Scenario) -> None:
         short = simulate(forgetful, 4, replication, "ignore").came_forward.sum()
         full = simulate(swell, 4, replication, "ignore").came_forward.sum()
         assert short < full
+
+
+def test_every_policy_meets_the_same_customers_and_recruits_come_last(swell: Scenario) -> None:
+    # The journeys that were there anyway keep their places, whatever contagion adds.
+    cause = _cause(swell)
+    records = [simulate(swell, 6, 0, policy) for policy in ("ignore", "acknowledge_then_private")]
+    bases = []
+    for record in records:
+        recruits = int(record.came_forward.sum())
+        assert recruits > 0
+        base = len(record.journeys) - recruits
+        bases.append(record.journeys.start_min[:base])
+        # Recruits complain about the cause; each journey's contacts and posts stay its own.
+        assert (record.journey_severity[base:] == cause).all()
+        first = record.attempt == 0
+        np.testing.assert_array_equal(
+            np.sort(record.arrival_min[first]), np.sort(record.journeys.start_min)
+        )
+        np.testing.assert_array_equal(
+            record.arrival_min[first][np.argsort(record.journey[first])], record.journeys.start_min
+        )
+    np.testing.assert_array_equal(bases[0], bases[1])
