@@ -28,6 +28,9 @@ Where the defaults of `simcare.scenario.WordOfMouth` come from, in docs/evidence
 - ``deletion_seen`` 0.3: observers who see that a complaint was deleted forgive less and
   speak worse of the brand (Liao et al. 2024); the size is illustrative.
 - ``follower_reach``, ``attention_min``, ``pile_on_per_min``: illustrative.
+- ``posts_in_view`` 5: a channel's audience is shared among the brand's posts in view at once
+  (`simcare.model.attention`; attention is limited, Weng et al. 2012); the size is
+  illustrative.
 """
 
 from __future__ import annotations
