@@ -100,7 +100,13 @@ def test_compare_plots_and_report_draw_dollars_as_written(
     result = invoke("compare", dollars, "-p", policies, "-r", "2", "-w", "1", "-o", out, "--plots")
     assert result.exit_code == 0, result.output
     drawn = charts(out / "plots")
-    assert set(drawn) == {"comparison", "differences", "churn_by_cause", "escalation_flows"}
+    assert set(drawn) == {
+        "comparison",
+        "differences",
+        "churn_by_cause",
+        "escalation_flows",
+        "complaints_over_time",
+    }
     for svg in drawn.values():
         drawn_literally(svg, TITLE, REFUND, MIXED)
     drawn_literally(drawn["comparison"], f"({CURRENCY})")

@@ -102,13 +102,20 @@ def test_a_compare_folder_gives_comparison_differences_churn_and_flows(
     folders: dict[str, Path],
 ) -> None:
     written = plot_folder(folders["compare"])
-    names = {"comparison", "differences", "churn_by_cause", "escalation_flows"}
+    names = {
+        "comparison",
+        "differences",
+        "churn_by_cause",
+        "escalation_flows",
+        "complaints_over_time",
+    }
     check_files(written, folders["compare"], names)
 
 
 def test_a_run_folder_gives_churn_flows_and_time_series(folders: dict[str, Path]) -> None:
     written = plot_folder(folders["run"])
-    check_files(written, folders["run"], {"churn_by_cause", "escalation_flows", "timeseries"})
+    names = {"churn_by_cause", "escalation_flows", "complaints_over_time", "timeseries"}
+    check_files(written, folders["run"], names)
 
 
 def test_a_one_key_sweep_gives_a_line_chart_per_key_outcome_and_the_tradeoff(
@@ -136,6 +143,7 @@ def test_a_run_manifest_without_a_kind_is_read_as_a_run(
     written = plot_folder(old, out=tmp_path / "charts", formats=["png"])
     assert sorted(p.name for p in written) == [
         "churn_by_cause.png",
+        "complaints_over_time.png",
         "escalation_flows.png",
         "timeseries.png",
     ]

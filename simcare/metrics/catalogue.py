@@ -111,6 +111,10 @@ OUTCOMES: dict[str, OutcomeSpec] = {
     "reposts": OutcomeSpec("Reposts with a screenshot", Unit.COUNT, LOWER),
     "follow_ups": OutcomeSpec("Follow-ups made", Unit.COUNT),
     "ended": OutcomeSpec("Journeys that ended", Unit.COUNT),
+    "contagion_journeys": OutcomeSpec("Journeys started by contagion", Unit.COUNT, LOWER),
+    "contagion_share": OutcomeSpec("Share of journeys started by contagion", Unit.SHARE, LOWER),
+    "largest_wave": OutcomeSpec("Largest wave (contagion journeys in a day)", Unit.COUNT, LOWER),
+    "journeys_by_day": OutcomeSpec("Complaint journeys started, by day", Unit.COUNT),
     # Word of mouth: negative and positive never netted.
     "told_negative": OutcomeSpec("People told, negative (incl. silent)", Unit.COUNT, LOWER),
     "told_positive": OutcomeSpec("People told, positive", Unit.COUNT, HIGHER),
@@ -143,7 +147,8 @@ OUTCOMES: dict[str, OutcomeSpec] = {
 }
 """Every outcome simcare reports, by key. Scopes: "all", "channel:NAME" (first response and
 resolution: journeys that began there), "team:NAME", and
-"flow:FROM→TO" (escalations), "end:ENDING" (journeys that ended so), "cause:CAUSE" (churn)."""
+"flow:FROM→TO" (escalations), "end:ENDING" (journeys that ended so), "cause:CAUSE" (churn),
+"day:N" (journeys started on day N of the run, from 1)."""
 
 Outcomes = dict[tuple[str, str], float]
 """Outcome values of one replication keyed by (outcome, scope)."""

@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 
+from simcare.core.units import MINUTES_PER_DAY
 from simcare.metrics.binning import Quantiles, queue_intervals, step_integral, time_in_bins
 from simcare.metrics.catalogue import Outcomes
 from simcare.model.journeys import ContactKind, Result
@@ -70,6 +71,7 @@ class Tally:
             0.0,
         )
         self.ended = np.zeros(len(JourneyEnd))
+        self.started_by_day = np.zeros(math.ceil(scenario.run.duration_min / MINUTES_PER_DAY))
         self.flows: dict[tuple[int, int], float] = {}
         self.mouth = dict.fromkeys(("told_negative", "told_positive", "reshares", "pile_ons"), 0.0)
         self.public_posts = 0.0
@@ -189,6 +191,9 @@ class Tally:
         for name, value in parts.items():
             self.journeys[name] += float(value)
         self.ended += np.bincount(ends, minlength=len(JourneyEnd))
+        day = (journeys.start_min[measured] // MINUTES_PER_DAY).astype(np.int64)
+        days = len(self.started_by_day)
+        self.started_by_day += np.bincount(np.minimum(day, days - 1), minlength=days)[:days]
         # Flows: each later contact on a different channel than the one before it.
         order = np.lexsort((record.attempt, record.journey))
         rows = order[complaint[order]]
@@ -321,6 +326,10 @@ class Tally:
         }
         for ending in JourneyEnd:
             result[("ended", f"end:{ending.label}")] = float(self.ended[ending])
+        # Days wholly in the warm-up start no measured journey: they are left out.
+        first_day = int(self.scenario.run.warmup_min // MINUTES_PER_DAY)
+        for day in range(first_day, len(self.started_by_day)):
+            result[("journeys_by_day", f"day:{day + 1}")] = float(self.started_by_day[day])
         for name in ("deletions", "reposts", "follow_ups"):
             result[(name, "all")] = sums[name]
         names = run.channel_names
@@ -346,6 +355,12 @@ class Tally:
             if channel.public:
                 result[("impressions_negative", f"channel:{name}")] = float(negative[code])
                 result[("impressions_positive", f"channel:{name}")] = float(positive[code])
+        came_forward = np.asarray(run.came_forward)
+        result[("contagion_journeys", "all")] = float(came_forward.sum())
+        result[("contagion_share", "all")] = _ratio(
+            float(came_forward.sum()), self.journeys["journeys"]
+        )
+        result[("largest_wave", "all")] = float(came_forward.max()) if len(came_forward) else 0.0
         churned, value_lost, prospects_value = self._churn(run)
         result.update(churned)
         policy = scenario.policy(run.policy)

@@ -69,7 +69,16 @@ def draw_window(
         The window; the people told by the customers of its silent problems; and those
         customers who leave, by (segment, severity).
     """
-    batch = source.window(start, end)
+    return window_of(source.window(start, end), streams, scenario, first)
+
+
+def window_of(
+    batch: ArrivalBatch, streams: Streams, scenario: Scenario, first: int
+) -> tuple[Window, int, np.ndarray]:
+    """A window of the complaints of ``batch``, with every number their journeys may need.
+
+    Returns what `draw_window` returns.
+    """
     complaints = len(batch)
     attempts = scenario.behaviour.max_attempts
     draws = draw_block(streams["journeys"], complaints, attempts)

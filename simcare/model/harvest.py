@@ -147,6 +147,10 @@ class Harvest(RunState):
             (arrival < now) & np.isinf(deadline) & ~self.answered_channel[channel]
         )
         ended[answered] = service_end < now
+        if self.feed is not None:
+            # Posts share their views with the posts in view at the same hours: wait until the
+            # journey's posts have faded, and their last hour is over (`Feed`).
+            ended &= arrival + self.feed.attention_min < 60.0 * (now // 60.0)
         return ended
 
     def _chunk(
@@ -205,7 +209,7 @@ class Harvest(RunState):
         )
         # Where each row goes in the whole record: first contacts by journey, then the later
         # contacts in the order they were scheduled.
-        order = np.concatenate([ids, _EXTRA_ORDER + self.extra_base + extra])
+        order = np.concatenate([self._journey_key(ids), _EXTRA_ORDER + self.extra_base + extra])
         return Chunk(record, ids, order[arrived], order[post_rows]), taken
 
     def _batch_column(self, at: np.ndarray, name: str, dtype: type) -> np.ndarray:
@@ -307,6 +311,7 @@ class Harvest(RunState):
             scenario.word_of_mouth,
             self.horizon,
             told_positive_factor=depth.told_positive_factor if depth else 1.0,
+            shared_minutes=None if self.feed is None else self.feed.shared_minutes(),
         )
         measured = journeys.start_min >= scenario.run.warmup_min
         measured_posts = measured[posts.journey]
@@ -398,25 +403,15 @@ class Harvest(RunState):
     def _whole_record(self) -> RunRecord:
         """The run's record: the chunks kept (none unless ``keep_record``), and run-wide parts.
 
-        Journeys come in order of their complaints; contacts first contacts first, then the
-        later contacts as they were scheduled; posts in the order of their contacts.
+        Journeys come in order of their complaints, those that contagion started last (so a
+        customer is the same journey under every policy); contacts first contacts first, then
+        the later contacts as they were scheduled; posts in the order of their contacts.
         """
         chunks = self.chunks or [self._chunk(np.zeros(0, np.int64), 0, np.zeros(0, np.int64))[0]]
         self.chunks = []
-        by_journey = np.argsort(np.concatenate([chunk.journey_ids for chunk in chunks]))
+        parts, by_journey = _in_place(chunks, self._journey_key)
         by_contact = np.argsort(np.concatenate([chunk.contact_order for chunk in chunks]))
         by_post = np.argsort(np.concatenate([chunk.post_order for chunk in chunks]))
-        # A chunk numbers its journeys from 0; the whole record by the journeys' ids.
-        parts = [
-            dataclasses.replace(
-                chunk.record,
-                journey=chunk.journey_ids[chunk.record.journey],
-                posts=dataclasses.replace(
-                    chunk.record.posts, journey=chunk.journey_ids[chunk.record.posts.journey]
-                ),
-            )
-            for chunk in chunks
-        ]
         spreads = [part.spread for part in parts]
         churns = [part.churn for part in parts]
         heard = Heard(
@@ -456,7 +451,35 @@ class Harvest(RunState):
             silent=self.silent,
             silent_told=self.silent_told,
             problems=self.problems,
+            came_forward=np.zeros(0, np.int64)
+            if self.groundswell is None
+            else self.groundswell.daily.copy(),
         )
+
+
+def _in_place(
+    chunks: list[Chunk], journey_key: Callable[[np.ndarray], np.ndarray]
+) -> tuple[list[RunRecord], np.ndarray]:
+    """The chunks' records with journeys numbered by their place in the whole record.
+
+    Returns the records and the order of the chunks' journeys, end to end, in the record.
+    """
+    ids = np.concatenate([chunk.journey_ids for chunk in chunks])
+    by_journey = np.argsort(journey_key(ids))
+    place = np.empty(max(len(ids), int(ids.max(initial=-1)) + 1), dtype=np.int64)
+    place[ids[by_journey]] = np.arange(len(ids))
+    # A chunk numbers its journeys from 0; the whole record by the journeys' places.
+    parts = [
+        dataclasses.replace(
+            chunk.record,
+            journey=place[chunk.journey_ids[chunk.record.journey]],
+            posts=dataclasses.replace(
+                chunk.record.posts, journey=place[chunk.journey_ids[chunk.record.posts.journey]]
+            ),
+        )
+        for chunk in chunks
+    ]
+    return parts, by_journey
 
 
 def _joined(items: list[Any], name: str, order: np.ndarray) -> np.ndarray:

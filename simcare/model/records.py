@@ -6,7 +6,7 @@ path only appends a few numbers per answered contact.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import IntEnum
 
 import numpy as np
@@ -37,6 +37,9 @@ class RunRecord:
     A record may hold only some journeys (a chunk harvested during the run, whose run-wide
     fields, from ``staffing`` to ``problems`` and the churn outside complainants, are empty),
     or only the run-wide fields (a run that kept no contacts).
+
+    ``came_forward``: run-wide, per day of the run, the journeys that contagion started
+    (`simcare.model.contagion`); empty without contagion.
     """
 
     end_min: float
@@ -71,6 +74,7 @@ class RunRecord:
     posts: Posts
     spread: Spread
     churn: ChurnResult
+    came_forward: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
     @property
     def answered(self) -> np.ndarray:

@@ -26,7 +26,7 @@ import numpy as np
 from simpy.events import NORMAL, Event, Timeout
 
 from simcare.core.randomness import Streams, make_streams
-from simcare.model.arrivals import ArrivalSource, draw_window
+from simcare.model.arrivals import ArrivalSource, Window, draw_window
 from simcare.model.harvest import HARVEST_EVERY, Harvest
 from simcare.model.journeys import (
     DRAWS,
@@ -39,6 +39,7 @@ from simcare.model.journeys import (
 from simcare.model.problems import ArrivalBatch
 from simcare.model.queues import TeamState
 from simcare.model.records import RunRecord
+from simcare.model.spreading import Spreading
 from simcare.model.staffing import Staffing, headcount_changes, opening_times
 from simcare.model.state import EXPONENTIAL, LOGNORMAL, duration
 from simcare.scenario import Scenario
@@ -50,7 +51,7 @@ _FOLLOW_UP_KIND = int(ContactKind.FOLLOW_UP)
 _HANDLE_E, _HANDLE_Z, _FOLLOW_UP_AT = DRAWS.handle_e, DRAWS.handle_z, DRAWS.follow_up
 
 
-class Replication(Staffing, Harvest):
+class Replication(Staffing, Harvest, Spreading):
     """One run of a scenario under a policy: build with the streams, then `run` once."""
 
     def __init__(
@@ -184,6 +185,8 @@ class Replication(Staffing, Harvest):
             result = self.first_result[contact - self.first_base]
         else:
             result = self.extra_result[~contact - self.extra_base]
+        if self.groundswell is not None and self.public_channel[channel]:
+            self._quieten(contact, channel, result)
         if result == _FOLLOW_UP or (result < _UNRESOLVED and self.follow_up is None):
             return
         journey, attempt = self._journey(contact)
@@ -285,6 +288,8 @@ class Replication(Staffing, Harvest):
         contact = ~extra
         if moment >= self.horizon:
             return
+        if kind != _FOLLOW_UP_KIND and self.public_channel[channel]:
+            self._posted(journey, channel, moment)
 
         def arrive(_: Event) -> None:
             self._arrive(contact, channel, deadline, e, z, self.env.now, acts)
@@ -325,6 +330,14 @@ class Replication(Staffing, Harvest):
         window, told, left = draw_window(
             self.source, self.streams, self.scenario, self.journeys_begun, start, end
         )
+        if self.groundswell is not None:
+            self.groundswell.problems_arose(start, end, window.batch.silent)
+        return self._add_window(window, told, left)
+
+    def _add_window(
+        self, window: Window, told: int, left: np.ndarray
+    ) -> tuple[ArrivalBatch, np.ndarray]:
+        """Hold a window of complaints for their journeys (see `_open_window`)."""
         batch, draws = window.batch, window.draws
         self.silent_told += told
         self.silent_left += left
@@ -333,6 +346,13 @@ class Replication(Staffing, Harvest):
         self.windows.append(window)
         self.window_first.append(window.first)
         self.journeys_begun += len(batch)
+        public = self.public_channel[batch.channel]
+        if self.feed is not None:
+            self.feed.posts(batch.channel[public], batch.time[public])
+        if self.groundswell is not None:
+            about = np.flatnonzero(public & (batch.severity == self.groundswell.cause))
+            for row in about.tolist():
+                self.groundswell.posted(int(batch.channel[row]), float(batch.time[row]))
         self.first_result.frombytes(
             response_results(self.effect_table, batch.channel, draws[:, 0]).tobytes()
         )
@@ -350,6 +370,7 @@ class Replication(Staffing, Harvest):
             if self.journeys_begun - self.harvested_at >= HARVEST_EVERY:
                 self.harvested_at = self.journeys_begun
                 self._harvest(env.now)
+            contact = self.journeys_begun  # contagion's windows may have come in between
             batch, acts = self._open_window(start, end)
             # Steps between arrivals, so the clock never has to go back by a rounding error.
             steps = np.diff(batch.time, prepend=previous).tolist()
@@ -392,6 +413,8 @@ class Replication(Staffing, Harvest):
             self.open[code] = hours.is_open(0.0)
             self.env.process(self._hours(code, opening_times(hours, self.horizon)))
         self._drive(self._arrivals())
+        if self.groundswell is not None:
+            self._drive(self._contagion())
         self.env.run(until=self.horizon)
         self._harvest(self.horizon, final=True)
         return self._whole_record()

@@ -16,6 +16,8 @@ import simpy
 
 from simcare.core.randomness import Streams
 from simcare.model.arrivals import ArrivalSource, Window
+from simcare.model.attention import Feed
+from simcare.model.contagion import Groundswell
 from simcare.model.journeys import EffectTable, repost_targets
 from simcare.model.problems import ArrivalBatch, ProblemSource
 from simcare.model.queues import PriorityQueue, Queue, TeamState
@@ -40,6 +42,11 @@ def duration(params: tuple[int, float, float], e: float, z: float) -> float:
     """A duration of `duration_params` from a unit exponential ``e`` and a standard normal ``z``."""
     kind, a, b = params
     return a * e if kind == EXPONENTIAL else math.exp(a + b * z) if kind == LOGNORMAL else a
+
+
+_RECRUIT_KEY = 1 << 39
+"""Added to a journey's key when contagion started it: after every other journey, and before
+the later contacts' keys (`simcare.model.harvest`)."""
 
 
 class RunState:
@@ -90,6 +97,8 @@ class RunState:
         self.queues: list[Queue] = [self._new_queue() for _ in channels]
         self._add_teams(channel_code)
         self.answered_channel = np.array([bool(teams) for teams in self.channel_teams])
+        self.public_channel = np.array([c.public for c in channels])
+        self._start_spreading()
         self.effect_table = EffectTable(self.effects, behaviour)
         # The draws are float32; numpy compares them with a Python float share in float32.
         # The Python paths compare exact float32 values with the share rounded to float32.
@@ -99,6 +108,22 @@ class RunState:
         self._repost_share = float(np.float32(behaviour.repost_share))
         self._escalate_share = float(np.float32(behaviour.escalate_share))
         self._start_columns()
+
+    def _start_spreading(self) -> None:
+        """The ledgers of posts in view (`Feed`) and of contagion (`Groundswell`), if used."""
+        scenario = self.scenario
+        in_view = scenario.word_of_mouth.posts_in_view
+        channels = len(scenario.channels)
+        self.feed = (
+            None
+            if in_view is None
+            else Feed(channels, self.horizon, scenario.word_of_mouth.attention_min, in_view)
+        )
+        self.groundswell = (
+            None
+            if scenario.contagion.cause is None
+            else Groundswell(scenario, self.streams["contagion"], self.horizon)
+        )
 
     def _new_queue(self) -> Queue:
         priority = self.policy.priority
@@ -157,6 +182,9 @@ class RunState:
         self.windows: list[Window] = []
         self.window_first: list[int] = []  # each window's first journey, for bisect
         self.journeys_begun = 0
+        # The journeys contagion started: the first id and the count of each of its windows.
+        self.recruit_first: list[int] = []
+        self.recruit_count: list[int] = []
         self.silent = np.zeros((len(scenario.segments), len(scenario.severities)), np.int64)
         self.silent_left = np.zeros_like(self.silent)
         self.silent_told = 0
@@ -182,6 +210,25 @@ class RunState:
         self.extra_deadline = array("d")
         self.extra_anger = array("d")
         self.extra_result = array("b")
+
+    def _journey_key(self, ids: np.ndarray) -> np.ndarray:
+        """Sort keys that put journeys in order of their complaints, contagion's last.
+
+        The customers who were there anyway keep their places whatever contagion adds, so a
+        customer is the same journey under every policy (common random numbers).
+        """
+        ids = np.asarray(ids, dtype=np.int64)
+        if not self.recruit_first:
+            return ids
+        first = np.asarray(self.recruit_first, dtype=np.int64)
+        count = np.asarray(self.recruit_count, dtype=np.int64)
+        before = np.concatenate([[0], np.cumsum(count)])
+        window = np.searchsorted(first, ids, side="right") - 1  # the last window from below
+        at = np.maximum(window, 0)
+        inside = np.clip(ids - first[at], 0, count[at])
+        recruits_below = np.where(window >= 0, before[at] + inside, 0)
+        recruited = (window >= 0) & (ids < first[at] + count[at])
+        return np.where(recruited, _RECRUIT_KEY + ids, ids - recruits_below)
 
     # --- journey look-ups (off the hot path: only for journeys that go on) -----------------
 

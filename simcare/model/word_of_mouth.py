@@ -28,15 +28,20 @@ Where the defaults of `simcare.scenario.WordOfMouth` come from, in docs/evidence
 - ``deletion_seen`` 0.3: observers who see that a complaint was deleted forgive less and
   speak worse of the brand (Liao et al. 2024); the size is illustrative.
 - ``follower_reach``, ``attention_min``, ``pile_on_per_min``: illustrative.
+- ``posts_in_view`` 5: a channel's audience is shared among the brand's posts in view at once
+  (`simcare.model.attention`; attention is limited, Weng et al. 2012); the size is
+  illustrative.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, fields
+from functools import partial
 
 import numpy as np
 
+from simcare.model.attention import attention_between
 from simcare.model.records import JourneyEnd, Journeys, Posts, Spread
 from simcare.scenario import WordOfMouth
 
@@ -178,6 +183,7 @@ def spread(
     params: WordOfMouth,
     end_min: float,
     told_positive_factor: float = 1.0,
+    shared_minutes: np.ndarray | None = None,
 ) -> Spread:
     """Word of mouth of journeys and their public posts.
 
@@ -196,6 +202,8 @@ def spread(
         params: the scenario's word-of-mouth parameters.
         end_min: when the run ended; nothing is seen after it.
         told_positive_factor: multiplies a happy customer's mean (`Depth`).
+        shared_minutes: each channel's attention shared among the posts in view
+            (`Feed.shared_minutes`); None: every post draws its channel's whole audience.
     """
     happy = np.isin(journeys.end, _HAPPY)
     low = np.where(happy, params.told_positive[0], params.told_negative[0])
@@ -212,6 +220,7 @@ def spread(
         end_min,
         (draws.first_hop[at], draws.cascade[at], draws.pile_on[at]),
         draws.seeds[at],
+        shared_minutes,
     )
     return Spread(
         told_negative=np.where(happy, 0, told),
@@ -234,6 +243,7 @@ def _impressions(
     end_min: float,
     uniforms: tuple[np.ndarray, np.ndarray, np.ndarray],
     seeds: np.ndarray,
+    shared_minutes: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Negative and positive impressions, reshares and pile-ons of each post.
 
@@ -242,9 +252,10 @@ def _impressions(
 
     - followers: followers × follower_reach × a × h (seen in the first hour), negative;
     - own audience at r = audience_per_min[channel] (not amplified: a repost is amplified in
-      its author's network, not the channel's audience): negative over [p, min(g, v)],
-      positive over [max(g, p), v]; a public reply adds (reply_lift − 1) × r over [L, v],
-      negative (the reply spreads the complaint);
+      its author's network, not the channel's audience), times the post's share of it while
+      many are in view (`attention_between`): negative over [p, min(g, v)], positive over
+      [max(g, p), v]; a public reply adds (reply_lift − 1) × r over [L, v], negative (the
+      reply spreads the complaint);
     - reshares: R1 = Poisson⁻¹(−ln(1 − reshare_share) × negative_reshare_factor × h) first-hop
       reshares, T = Borel–Tanner⁻¹(R1, reshare_branching) in all; each brings a lognormal
       audience (mean reshare_audience, log-sd reshare_sigma) × a, negative;
@@ -267,12 +278,16 @@ def _impressions(
     # A screenshot repost is amplified in its author's network (followers, reshares,
     # comments); the channel's own audience is the same as for any post.
     rate = audience_per_min[posts.channel]
+    if shared_minutes is None:
+        length = _length
+    else:
+        length = partial(attention_between, shared_minutes, posts.channel)
     negative = posts.followers * params.follower_reach * amplification * first_hour
     # The reply draws extra viewers to the complaint itself (Golmohammadi et al. 2021): they
     # count as negative even after a good answer, which is the cost of answering in public.
-    lifted = (params.reply_lift - 1.0) * _length(np.maximum(posted, lift), visible_until)
-    negative = negative + rate * (_length(posted, unanswered_until) + lifted)
-    positive = rate * _length(np.maximum(answer, posted), visible_until)
+    lifted = (params.reply_lift - 1.0) * length(np.maximum(posted, lift), visible_until)
+    negative = negative + rate * (length(posted, unanswered_until) + lifted)
+    positive = rate * length(np.maximum(answer, posted), visible_until)
 
     # A share of 1 would make the first-hop mean infinite; the cap bounds it anyway.
     share = min(params.reshare_share, 1.0 - 1e-12)

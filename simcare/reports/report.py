@@ -43,6 +43,8 @@ CHART_CAPTIONS = {
     "confidence interval and whether it is better, worse or too close to call.",
     "churn_by_cause": "Customers lost, by cause.",
     "escalation_flows": "Complaints that moved from one channel to another, by flow.",
+    "complaints_over_time": "Complaint journeys started each day, a line per policy with its 95% "
+    "confidence interval: where the lines part, the policy changed how many complained.",
     "timeseries": "Hour by hour: backlog per channel, public posts left unanswered, impressions "
     "so far and agents on duty and busy (mean over replications, band: lowest to highest).",
     "tradeoff": "Staff cost against churn among complainants; ringed points are the best "

@@ -5,7 +5,7 @@ minutes, every rate per minute. The names below are the scenario's interface.
 """
 
 from simcare.core.errors import Problem, ScenarioError
-from simcare.scenario.behaviour import Behaviour, Churn, Outcome, WordOfMouth
+from simcare.scenario.behaviour import Behaviour, Churn, Contagion, Outcome, WordOfMouth
 from simcare.scenario.parts import (
     MAX_ATTEMPTS,
     MAX_AUDIENCE_PER_MIN,
@@ -41,6 +41,7 @@ __all__ = [
     "Behaviour",
     "Channel",
     "Churn",
+    "Contagion",
     "Distribution",
     "DistributionKind",
     "Incident",

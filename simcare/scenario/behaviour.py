@@ -129,6 +129,9 @@ class WordOfMouth:
         prospect_won: probability that a prospect who hears good things becomes a customer.
         deletion_seen: share of a deleted post's viewers who notice it vanish; each counts as
             a second negative impression (observers forgive a deletion less).
+        posts_in_view: the brand's posts a visitor to a channel looks at, at most: when more
+            are up at once, they share the channel's audience (`simcare.model.attention`);
+            None: every post draws the whole audience, however many are up.
 
     Impressions are views; people are reached by drawing the views at random from a pool
     (the customer base, the prospects), so repeated views of the same people saturate.
@@ -159,6 +162,7 @@ class WordOfMouth:
     prospect_deterred: float = field(default=0.001, metadata=in_file(FileKind.NUMBER))
     prospect_won: float = field(default=0.001, metadata=in_file(FileKind.NUMBER))
     deletion_seen: float = field(default=0.3, metadata=in_file(FileKind.NUMBER))
+    posts_in_view: float | None = field(default=5.0, metadata=in_file(FileKind.NUMBER))
 
     @every_problem
     def __post_init__(self) -> None:
@@ -176,6 +180,8 @@ class WordOfMouth:
         if self.told_shape < MIN_TOLD_SHAPE:
             raise _fail_expecting("told_shape", f"at least {MIN_TOLD_SHAPE}", repr(self.told_shape))
         _check_positive("attention", self.attention_min)
+        if self.posts_in_view is not None:
+            _check_positive("posts_in_view", self.posts_in_view)
         for key in (
             "follower_reach",
             "reshare_share",
@@ -217,6 +223,38 @@ class WordOfMouth:
                 "a number from 0 to below 1 (cascades must die out)",
                 repr(self.reshare_branching),
             )
+
+
+@dataclass(frozen=True, slots=True)
+class Contagion:
+    """Silent problems with a shared cause come forward when complaints about it stand unanswered.
+
+    Customers of the brand whose problem has the ``cause`` severity (an incident's, say) and
+    who stayed silent may see the unanswered complaints about it; each negative view that falls
+    on such a customer makes them come forward with probability ``come_forward``. Their
+    complaints are posts others see in turn: a self-exciting process, bounded by the silent
+    problems of the cause (`simcare.model.contagion`).
+
+    Attributes:
+        cause: the severity whose problems share a cause; None: no contagion.
+        come_forward: probability that a customer with a silent problem of the cause, seeing an
+            unanswered complaint about it, complains in turn.
+        affinity: how many times as likely as another customer one with the problem is to see
+            a complaint about it (they look for it: the forum, the hashtag).
+        memory_min: a silent problem stays on the customer's mind this long; after it, they no
+            longer come forward.
+    """
+
+    cause: str | None = field(default=None, metadata=in_file(FileKind.NAME, refers_to="severities"))
+    come_forward: float = field(default=0.1, metadata=in_file(FileKind.NUMBER))
+    affinity: float = field(default=10.0, metadata=in_file(FileKind.NUMBER))
+    memory_min: float = field(default=30 * 24 * 60.0, metadata=in_file(FileKind.DURATION, "memory"))
+
+    @every_problem
+    def __post_init__(self) -> None:
+        _check_share("come_forward", self.come_forward)
+        _check_positive("affinity", self.affinity)
+        _check_positive("memory", self.memory_min)
 
 
 class Outcome(StrEnum):

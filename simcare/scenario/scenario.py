@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 
 from simcare.core.errors import Problem, ScenarioError, every_problem, unsafe_problem
 from simcare.core.units import MINUTES_PER_DAY
-from simcare.scenario.behaviour import Behaviour, Churn, WordOfMouth
+from simcare.scenario.behaviour import Behaviour, Churn, Contagion, WordOfMouth
 from simcare.scenario.in_file import FileKind, in_file
 from simcare.scenario.parts import (
     DEFAULT_DRAIN_MIN,
@@ -85,6 +85,9 @@ class Scenario:
         default_factory=WordOfMouth, metadata=in_file(FileKind.TABLE, of=WordOfMouth)
     )
     churn: Churn = field(default_factory=Churn, metadata=in_file(FileKind.TABLE, of=Churn))
+    contagion: Contagion = field(
+        default_factory=Contagion, metadata=in_file(FileKind.TABLE, of=Contagion)
+    )
     policies: dict[str, Policy] = field(
         default_factory=dict, metadata=in_file(FileKind.NAMED, of=Policy)
     )

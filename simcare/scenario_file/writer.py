@@ -43,6 +43,8 @@ def scenario_to_dict(scenario: Scenario) -> dict[str, Any]:
     if scenario.incidents:
         data |= _fields(scenario, "incidents")
     data |= _fields(scenario, "behaviour", "word_of_mouth", "churn")
+    if scenario.contagion.cause is not None:
+        data |= _fields(scenario, "contagion")
     if scenario.policies:
         data |= _fields(scenario, "policies")
     data |= _fields(scenario, "actions")

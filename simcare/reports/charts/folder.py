@@ -24,6 +24,8 @@ from simcare.reports.charts.style import DPI, PlotError, chart_style, chosen, li
 from simcare.reports.charts.sweeps import HEATMAP_OUTCOME, heatmap_chart, sweep_chart
 from simcare.reports.charts.timeseries import timeseries_chart
 from simcare.reports.charts.tradeoff import CHURN_RATE, tradeoff_axes, tradeoff_chart
+from simcare.reports.charts.waves import OUTCOME as BY_DAY
+from simcare.reports.charts.waves import complaints_chart
 from simcare.results.read import ReadError, Results, read_results
 from simcare.results.robustness_folder import read_robustness
 from simcare.results.write import (
@@ -118,6 +120,8 @@ def _charts(results: Results, outcomes: Sequence[str] | None) -> _Charts:
             charts.append(("churn_by_cause", lambda: churn_chart(results)))
         if results.scopes("escalations", "flow:"):
             charts.append(("escalation_flows", lambda: flow_chart(results)))
+        if len(results.scopes(BY_DAY, "day:")) > 1:
+            charts.append(("complaints_over_time", lambda: complaints_chart(results)))
     series = results.series
     if results.kind == "run" and series is not None and series.values:
         charts.append(("timeseries", lambda: timeseries_chart(results, series)))
