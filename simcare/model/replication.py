@@ -132,7 +132,7 @@ class Replication(Staffing, Harvest):
         if (
             contact < 0
             and self.follow_up
-            and self.extra_kind[~contact - self.extra_base] == _FOLLOW_UP_KIND
+            and self.extra_kind[self._extra_row(contact)] == _FOLLOW_UP_KIND
         ):
             handle = duration(self.follow_up, e, z)
         if self.timed:
@@ -183,7 +183,7 @@ class Replication(Staffing, Harvest):
         if contact >= 0:
             result = self.first_result[contact - self.first_base]
         else:
-            result = self.extra_result[~contact - self.extra_base]
+            result = self.extra_result[self._extra_row(contact)]
         if result == _FOLLOW_UP or (result < _UNRESOLVED and self.follow_up is None):
             return
         journey, attempt = self._journey(contact)
@@ -251,7 +251,7 @@ class Replication(Staffing, Harvest):
         draw: list[float] | None = None,
     ) -> None:
         """Add a later contact of a journey; it arrives at ``moment``."""
-        extra = self.extra_base + len(self.extra_journey)
+        extra = self.extra_base + len(self.extra_journey) - self.extra_held
         if draw is None:
             draw = self._draw(journey, attempt)
         e, z = draw[_HANDLE_E], draw[_HANDLE_Z]
