@@ -102,6 +102,35 @@ def test_a_long_run_keeps_only_the_journeys_still_going() -> None:
     assert sum(chunks) == replication.journeys_begun
 
 
+def test_journeys_left_open_pin_no_window_under_ignore() -> None:
+    # Ignored, some customers wait for months (a long patience tail): their journeys stay
+    # open, and used to keep every later window. Now the windows' rows stay within the
+    # journeys since the last harvest plus those still going (copied out), run after run.
+    scenario = load_scenario(RICH)
+    scenario = dataclasses.replace(
+        scenario, run=dataclasses.replace(scenario.run, duration_min=120 * 1440.0)
+    )
+    replication = Replication(scenario, make_streams(0, 0), policy="ignore")
+    held: list[tuple[int, int, int]] = []
+    harvest = replication._harvest
+
+    def watched(now: float, final: bool = False) -> None:
+        harvest(now, final)
+        rows = sum(len(window.open) for window in replication.windows)
+        still_going = sum(int(window.open.sum()) for window in replication.windows)
+        held.append((rows, still_going, len(replication.extra_journey)))
+
+    replication._harvest = watched  # type: ignore[method-assign]
+    replication.run(lambda chunk: None, keep_record=False)
+    assert replication.journeys_begun > 10 * HARVEST_EVERY
+    assert len(held) >= 10
+    for rows, still_going, extras in held[:-1]:
+        assert still_going > 0  # some journeys are always still going
+        assert rows <= 2 * still_going + HARVEST_EVERY // 2
+        assert extras <= HARVEST_EVERY
+    assert held[-1] == (0, 0, held[-1][2])
+
+
 def test_outcomes_and_series_without_the_record_are_those_with_it() -> None:
     scenario = load_scenario(RICH)
     for policy in scenario.policy_names:
