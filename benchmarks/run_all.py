@@ -46,6 +46,8 @@ from machine import load_average, print_machine
 import simcare
 
 PARTS = ("core", "rich", "memory", "large", "parallel", "startup")
+# The robustness and optimise workloads (their own issues) join here: a name in PARTS, its
+# arguments in `arguments`, its figure in the summary, like the six above.
 
 
 def arguments(quick: bool, repeats: int, profile: bool, dask: bool) -> dict[str, list[str]]:
