@@ -372,8 +372,9 @@ class Harvest(RunState):
     def _hold_windows(self) -> None:
         """Copy the journeys still going of the oldest windows into one `HeldWindow`.
 
-        The oldest windows, while at most half of each one's rows are still going, and a
-        `HeldWindow` before them: copying costs at most what the copy frees, at each harvest.
+        The oldest windows, while at most half of each one's rows are still going (and a
+        `HeldWindow` before them): a window is copied once at least half of it can go, and a
+        harvest copies at most the rows still going.
         """
         count = 0
         for window in self.windows:
