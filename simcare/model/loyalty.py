@@ -129,8 +129,9 @@ def leave_probability(
     fix, nor a fix than no fix, for the same customer; and no multiplier makes anyone certain
     to leave. If ``recovery_paradox`` is on, a quick fix at the first contact of the mildest
     severity (code 0) has R = min(1, R × (1 + paradox_boost)) (see docs/evidence.md,
-    "The recovery paradox"). A journey still open at the end has probability 0 unless
-    ``open_as_unresolved``.
+    "The recovery paradox"). The probability is then multiplied by ``follow_through`` (the
+    share of stated intentions to leave that are carried out). A journey still open at the end
+    has probability 0 unless ``open_as_unresolved``.
     """
     churn = scenario.churn
     segment = np.asarray(segment, dtype=np.intp)
@@ -165,7 +166,8 @@ def leave_probability(
     if policy.cross_sell is not None:
         pitched = np.asarray(journeys.answered) > 0
         x = np.where(pitched, x + math.log1p(policy.cross_sell.dissatisfaction), x)
-    p = _expit(x)
+    # Stated intentions carried into behaviour: scaling the probability keeps the TARP order.
+    p = churn.follow_through * _expit(x)
     if not churn.open_as_unresolved:
         p = np.where(end == JourneyEnd.OPEN, 0.0, p)
     return p
@@ -193,10 +195,12 @@ def silent_churn(silent: np.ndarray, scenario: Scenario, rng: np.random.Generato
     """Customers with silent problems who leave, by (segment, severity).
 
     The n silent problems of a cell: Binomial(n, p), p with the log-odds of the table's "no
-    complaint" share 1 − R_silent (TARP) plus the segment's loyalty shift (`leave_probability`).
+    complaint" share 1 − R_silent (TARP) plus the segment's loyalty shift (`leave_probability`),
+    times ``follow_through``.
     """
     silent_share = 1.0 - _repurchase_table(scenario)[:, _COLUMNS.index(Outcome.SILENT)]
     silent_p = _expit(_logit(silent_share)[None, :] + _loyalty_shift(scenario)[:, None])
+    silent_p = scenario.churn.follow_through * silent_p
     return rng.binomial(np.asarray(silent, dtype=np.int64), silent_p).astype(np.int64)
 
 

@@ -292,6 +292,8 @@ class Churn:
         reference_loyalty: the loyalty of the average customer the table describes.
         anger_effect: log-odds of leaving per unit of anger from failures before the last.
         wait_effect: log-odds of leaving per unit of log(1 + wait / expected response).
+        follow_through: share of the customers who say they will not buy again who then
+            leave: the TARP shares are stated intentions; 1 takes them at their word.
         problem_share: share of a brand's customers who have a problem in a year; it sets the
             default customer base from the problem rate.
         open_as_unresolved: count journeys still open at the end as unresolved (churn); by
@@ -313,6 +315,7 @@ class Churn:
     reference_loyalty: float = field(default=0.8, metadata=in_file(FileKind.NUMBER))
     anger_effect: float = field(default=0.2, metadata=in_file(FileKind.NUMBER))
     wait_effect: float = field(default=0.3, metadata=in_file(FileKind.NUMBER))
+    follow_through: float = field(default=1.0, metadata=in_file(FileKind.NUMBER))
     problem_share: float = field(default=0.74, metadata=in_file(FileKind.NUMBER))
     open_as_unresolved: bool = field(default=False, metadata=in_file(FileKind.FLAG))
     recovery_paradox: bool = field(default=False, metadata=in_file(FileKind.FLAG))
@@ -333,6 +336,7 @@ class Churn:
             )
         _check_non_negative("anger_effect", self.anger_effect)
         _check_non_negative("wait_effect", self.wait_effect)
+        _check_share("follow_through", self.follow_through)
         if not 0 < self.problem_share <= 1:
             raise _fail_expecting(
                 "problem_share", "a share above 0, at most 1", repr(self.problem_share)

@@ -109,6 +109,7 @@ DEFAULT_RANGES: tuple[Uncertain, ...] = (
     _range("word_of_mouth.deletion_seen", 0.1, 0.6, "direction only (Liao et al. 2024)"),
     _range("churn.anger_effect", 0.05, 0.4, "no source"),
     _range("churn.wait_effect", 0.1, 0.6, "direction only (Istanbulluoglu 2017)"),
+    _range("churn.follow_through", 0.4, 1.0, "intentions overstate behaviour; no source"),
 )
 """The plausible range of every illustrative parameter that every scenario has (per-channel
 and per-segment ones differ by scenario: a file adds those it wants varied). The short reasons

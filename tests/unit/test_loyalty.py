@@ -158,6 +158,22 @@ def test_a_journey_still_open_is_no_churn_unless_counted_as_unresolved():
     np.testing.assert_allclose(leave(counted, [E.OPEN]), [0.54])
 
 
+def test_follow_through_carries_out_a_share_of_stated_intentions_in_the_tarp_order():
+    scenario = world(churn_=Churn(follow_through=0.4))
+    np.testing.assert_allclose(leave(scenario, ALL_ENDS, severity=0), [0.4 * p for p in SMALL])
+    np.testing.assert_allclose(leave(scenario, ALL_ENDS, severity=1), [0.4 * p for p in LARGE])
+    silent = np.array([[40_000, 40_000]])
+    left = silent_churn(silent, scenario, np.random.default_rng(3))[0]
+    for cell, p in ((0, 0.4 * 0.63), (1, 0.4 * 0.91)):
+        assert abs(left[cell] / silent[0, cell] - p) < Z999 * math.sqrt(p * (1 - p) / 40_000)
+
+
+@pytest.mark.parametrize("share", [-0.1, 1.5, math.nan])
+def test_follow_through_must_be_a_share(share: float) -> None:
+    with pytest.raises(ValueError, match="follow_through"):
+        Churn(follow_through=share)
+
+
 def test_loyalty_scales_the_odds_against_the_reference():
     # Leaving a year: 0.2 at the reference (odds 1/4); 0.1 (odds 1/9); 0.4 (odds 2/3).
     scenario = world((0.8, 0.9, 0.6))
