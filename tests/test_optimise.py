@@ -158,3 +158,23 @@ def test_the_table_shows_the_plan_beside_the_current_staffing() -> None:
     assert "Target service_level_offered>=0.5: met" in result.stdout
     assert "sure the true mean meets it" in result.stdout
     assert "Δ plan − now" in result.stdout
+
+
+@pytest.mark.slow
+def test_optimise_on_a_dask_cluster_gives_the_plan_of_one_process() -> None:
+    distributed = pytest.importorskip("distributed")
+    scenario = as_scenario(CASE)
+    rounds = Rounds(3, 6)
+    with distributed.LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,  # real worker processes, as on a cluster
+        host="127.0.0.1",
+        dashboard_address=None,
+    ) as cluster:
+        on_dask = optimise(scenario, rounds=rounds, seed=5, scheduler=cluster.scheduler_address)
+    serial = optimise(scenario, rounds=rounds, seed=5, workers=1)
+    assert on_dask.executor.startswith("dask")
+    assert on_dask.simulations == serial.simulations > 0
+    assert (on_dask.policy, on_dask.staffing) == (serial.policy, serial.staffing)
+    assert on_dask.plan_runs == serial.plan_runs
