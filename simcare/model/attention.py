@@ -163,7 +163,7 @@ class Feed(Ledger):
 
     def _cumulative(self, columns: int) -> np.ndarray:
         """Cumulative minutes at the start of hours ``base`` … ``base + columns``."""
-        count = self.carried[:, None] + np.cumsum(self.change[:, :columns], axis=1)
+        count = self.in_view()[:, :columns]
         share = np.minimum(1.0, self.posts_in_view / np.maximum(count, 1))
         cumulative = np.empty((len(count), columns + 1))
         cumulative[:, 0] = self.minutes
@@ -185,10 +185,11 @@ class Feed(Ledger):
     def settle(self, now_min: float, open_posted: np.ndarray) -> None:
         """Let the hours go that nothing to come needs, as the harvest advances.
 
-        Hours that ended more than ``attention_min`` and an hour before ``now_min`` are
-        final. Their cumulative minutes are kept only where a post still to be harvested
-        (``open_posted``: when each went up) may be looked at: from its hour to the hour
-        after it fades.
+        Every hour before ``now_min``'s is final (posts go up at the present or later); those
+        that ended more than ``attention_min`` and an hour before it go, so that the many
+        recent posts of journeys still going stay in the hours held. The cumulative minutes of
+        the hours that go are kept only where a post still to be harvested (``open_posted``:
+        when each went up) may be looked at: from its hour to the hour after it fades.
         """
         floor = int(now_min // HOUR_MIN) - math.ceil(self.attention_min / HOUR_MIN) - 2
         gone = floor - self.base
