@@ -12,9 +12,10 @@ and then comes forward with probability
 the channel where they saw it. Their posts are seen in turn (the
 self-excitation); a visible good answer or a deletion takes a post out of the excitation. It
 can never recruit more than the silent problems of the cause, so a run that runs away is still
-finite. It keeps two counts per channel and hour of the run (under 0.2 MB a year for four
-channels) and a few numbers per silent customer of the cause whose problem arose within
-``memory`` (after it, they no longer come forward): nothing that grows with the contacts.
+finite. It keeps a count per channel of the hours still to come in which posts go up or fade
+(`Ledger`: the hours it has read go), and a few numbers per silent customer of the cause whose
+problem arose within ``memory`` (after it, they no longer come forward): nothing that grows
+with the contacts or with the run's length.
 
 Sources (docs/evidence.md, "How posts spread", its "Contagion"): firestorms as self-reinforcing
 negative word of mouth (Pfeffer, Zorbach & Carley 2014; Herhausen et al. 2019); self-exciting
@@ -30,12 +31,9 @@ import math
 import numpy as np
 
 from simcare.core.units import MINUTES_PER_DAY
-from simcare.model.attention import Feed
+from simcare.model.attention import HOUR_MIN, Feed, Ledger
 from simcare.model.problems import ArrivalBatch, durations_from_units
 from simcare.scenario import Scenario
-
-HOUR_MIN = 60.0
-
 
 _TRAITS = (
     "arisen",
@@ -78,7 +76,7 @@ class Groundswell:
         params = scenario.word_of_mouth
         self.audience_per_min = np.array([c.audience_per_min for c in channels])
         # Unanswered posts about the cause in view, per channel and hour.
-        self.grievances = Feed(len(channels), horizon_min, params.attention_min, 1.0)
+        self.grievances = Ledger(len(channels), horizon_min, params.attention_min)
         self.unanswered = np.zeros(len(channels), dtype=np.int64)
         self.in_view = np.zeros(len(channels), dtype=np.int64)
         self.base = float(sum(scenario.customer_base().values()))
@@ -113,35 +111,31 @@ class Groundswell:
 
     def answered(self, channel: int, posted_min: float, at_min: float) -> None:
         """A post about the cause got a visible good answer, or was deleted, at ``at_min``."""
-        feed = self.grievances
-        fade = min(posted_min + feed.attention_min, feed.horizon_min)
-        if at_min >= fade:
-            return
-        feed.change[channel, min(math.ceil(fade / HOUR_MIN), feed.hours)] += 1
-        feed.change[channel, min(math.ceil(at_min / HOUR_MIN), feed.hours)] -= 1
+        self.grievances.withdraw(channel, posted_min, at_min)
 
-    def _views(self, posts_change: np.ndarray | None) -> np.ndarray:
+    def _views(self, feed: Feed | None) -> np.ndarray:
         """Negative views per channel of the unanswered posts about the cause, in the hour."""
         hour = self.hour
-        self.unanswered += self.grievances.change[:, hour]
+        self.unanswered += self.grievances.change_at(hour)
         share = np.ones(len(self.unanswered))
-        if posts_change is not None:
-            self.in_view += posts_change[:, hour]
+        if feed is not None:
+            self.in_view += feed.change_at(hour)
             in_view = self.scenario.word_of_mouth.posts_in_view or 1.0
             share = np.minimum(1.0, in_view / np.maximum(self.in_view, 1))
         unanswered = np.maximum(self.unanswered, 0)
         return self.audience_per_min * HOUR_MIN * share * unanswered
 
-    def recruit(self, now: float, posts_change: np.ndarray | None) -> ArrivalBatch | None:
+    def recruit(self, now: float, feed: Feed | None) -> ArrivalBatch | None:
         """Close the hour before ``now``; the complaints of who comes forward in the next.
 
         Args:
             now: the start of an hour.
-            posts_change: the ledger of every brand post in view (`Feed.change`), or None if
-                each post draws its channel's whole audience.
+            feed: the ledger of every brand post in view, or None if each post draws its
+                channel's whole audience.
         """
-        views = self._views(posts_change)
+        views = self._views(feed)
         self.hour += 1
+        self.grievances.release_before(self.hour)
         # Customers whose problem arose before now are exposed from the hazard reached so far.
         arisen = self.pending["arisen"] < now
         if arisen.any():

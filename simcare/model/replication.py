@@ -439,6 +439,7 @@ class Replication(Staffing, Harvest, Spreading):
             if self.journeys_begun - self.harvested_at >= HARVEST_EVERY:
                 self.harvested_at = self.journeys_begun
                 self._harvest(env.now)
+                self._settle_feed(env.now)
             contact = self.journeys_begun  # contagion's windows may have come in between
             batch, acts = self._open_window(start, end)
             # Steps between arrivals, so the clock never has to go back by a rounding error.

@@ -14,10 +14,10 @@ import numpy as np
 from simpy.events import Event, Timeout
 
 from simcare.model.arrivals import Window, window_of
-from simcare.model.contagion import HOUR_MIN
+from simcare.model.attention import HOUR_MIN
 from simcare.model.journeys import Result
 from simcare.model.problems import ArrivalBatch
-from simcare.model.state import RunState
+from simcare.model.state import RunState, journey_ids
 
 _QUIETENS = (int(Result.RESOLVED), int(Result.INTRUDED), int(Result.UPDATED), int(Result.DELETED))
 """Results that take a post out of the contagion: a good answer in view, or its removal."""
@@ -70,6 +70,18 @@ class Spreading(RunState):
             posted = self.extra_arrival[self._extra_row(contact)]
         swell.answered(channel, posted, self.env.now)
 
+    def _settle_feed(self, now: float) -> None:
+        """After a harvest, let the ledger of posts in view go of the hours it no longer needs."""
+        if self.feed is None:
+            return
+        # When the posts of the journeys still going went up: first contacts, then later ones.
+        posted = [w.batch.time[w.open & self.public_channel[w.batch.channel]] for w in self.windows]
+        going = np.concatenate([journey_ids(w)[w.open] for w in self.windows] or [np.zeros(0)])
+        journey = np.array(self.extra_journey)
+        later = np.isin(journey, going) & self.public_channel[np.array(self.extra_channel)]
+        posted.append(np.array(self.extra_arrival)[later])
+        self.feed.settle(now, np.concatenate(posted))
+
     def _contagion(self) -> Generator[float, Any, None]:
         """Every hour until arrivals end, bring in the complaints contagion recruited."""
         swell = self.groundswell
@@ -78,7 +90,7 @@ class Spreading(RunState):
         while now + HOUR_MIN < self.arrivals_end:
             yield HOUR_MIN
             now = self.env.now
-            batch = swell.recruit(now, None if self.feed is None else self.feed.change)
+            batch = swell.recruit(now, self.feed)
             if batch is not None:
                 self._come_forward(batch)
 

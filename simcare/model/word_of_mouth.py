@@ -42,7 +42,7 @@ from statistics import NormalDist
 
 import numpy as np
 
-from simcare.model.attention import attention_between
+from simcare.model.attention import SharedMinutes, attention_between
 from simcare.model.records import JourneyEnd, Journeys, Posts, Spread
 from simcare.scenario import WordOfMouth
 
@@ -285,7 +285,7 @@ def spread(
     params: WordOfMouth,
     end_min: float,
     told_positive_factor: float = 1.0,
-    shared_minutes: np.ndarray | None = None,
+    shared_minutes: SharedMinutes | None = None,
 ) -> Spread:
     """Word of mouth of journeys and their public posts.
 
@@ -345,7 +345,7 @@ def _impressions(
     end_min: float,
     uniforms: tuple[np.ndarray, np.ndarray, np.ndarray],
     seeds: np.ndarray,
-    shared_minutes: np.ndarray | None = None,
+    shared_minutes: SharedMinutes | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Negative and positive impressions, reshares and pile-ons of each post.
 
