@@ -21,7 +21,7 @@ from simcare.cli.options import (
     SeedOption,
     WorkersOption,
 )
-from simcare.core.errors import shown
+from simcare.core.errors import ArgumentError, shown
 from simcare.experiments import workload
 
 if TYPE_CHECKING:
@@ -145,7 +145,9 @@ def optimise_command(
     runs = max_replications * len(chosen or [loaded.run.policy])
     check_workload([loaded], runs, max_complaints, workers or default_workers())
     started = now()
-    with exit_codes(also=SIMULATION_ERRORS, interrupted=lambda: _interrupted(out)):
+    # A target's scope is checked on the first replications: a wrong one is a usage error.
+    errors = {**SIMULATION_ERRORS, ArgumentError: EXIT_USAGE}
+    with exit_codes(also=errors, interrupted=lambda: _interrupted(out)):
         folder, kept = _open(out, resume, force, space, seed)
         with progress(f"{loaded.name}: simulations") as on_progress:
             result = optimise(
