@@ -8,9 +8,15 @@ range outside what its key accepts passed `validate`.
 
 from __future__ import annotations
 
+import json
+import math
+import shutil
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import pytest
 from helpers import invoke
 
 from simcare.experiments.robustness_stats import drivers
@@ -39,3 +45,116 @@ def test_a_target_in_a_scope_the_scenario_never_reports_exits_2_naming_the_scope
     assert "no first_response_p90_min in scope 'channel:twiter'" in result.output
     assert "channel:phone" in result.output  # the scopes it has
     assert "simulations" not in result.output  # refused before the search, not after it
+
+
+TINY = """
+name = "tiny"
+[run]
+duration = "1d"
+policy = "reply_private"
+[problems]
+rate = "20/h"
+[channels.phone]
+mode = "live"
+visibility = "private"
+[channels.page]
+mode = "async"
+visibility = "public"
+brand_owned = true
+[teams.agents]
+channels = ["phone", "page"]
+agents = 3
+cost_per_hour = 40
+handle_time.phone = { dist = "exponential", mean = "180s" }
+handle_time.page = { dist = "exponential", mean = "180s" }
+"""
+"""Two channels, one team, a day: a study of it takes a second."""
+STUDY = ["-n", "4", "-r", "2", "-w", "1", "--inputs", "word_of_mouth.reply_lift"]
+
+
+@pytest.fixture(scope="module")
+def study(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A finished robustness study's folder (reply_private against ignore)."""
+    folder = tmp_path_factory.mktemp("study")
+    scenario = folder / "tiny.toml"
+    scenario.write_text(TINY, encoding="utf-8")
+    out = folder / "study"
+    done = invoke("robustness", scenario, *STUDY, "--policies", "reply_private,ignore", "-o", out)
+    assert done.exit_code == 0, done.output
+    return out
+
+
+def _edited(study: Path, tmp_path: Path, edit: Callable[[dict[str, Any]], None]) -> Path:
+    copy = tmp_path / "edited"
+    shutil.copytree(study, copy)
+    data = json.loads((copy / "robustness.json").read_text(encoding="utf-8"))
+    edit(data)
+    (copy / "robustness.json").write_text(json.dumps(data), encoding="utf-8")
+    return copy
+
+
+def _first(**changes: Any) -> Callable[[dict[str, Any]], None]:
+    def edit(data: dict[str, Any]) -> None:
+        data["verdicts"][0].update(changes)
+
+    return edit
+
+
+EDITS: dict[str, Callable[[dict[str, Any]], None]] = {
+    "an unknown outcome": _first(outcome="nope"),
+    "no world_inputs": lambda data: data.pop("world_inputs"),
+    "a rule's threshold in words": _first(
+        rule={"input": "word_of_mouth.reply_lift", "threshold": "x", "holds_below": True}
+    ),
+    "a driver that is no input": _first(
+        drivers=[{"input": "zzz", "prcc": 0.5, "prcc_low": 0, "prcc_high": 1}]
+    ),
+    "more differences than worlds": _first(differences=[1.0] * 1000),
+    "fewer held_in than worlds": _first(held_in=[True]),
+    "a share of NaN": _first(share=math.nan),
+    "failed_worlds in words": lambda data: data.update(failed_worlds="many"),
+    "a policy that is a number": _first(policy=3),
+}
+
+
+@pytest.mark.parametrize("command", ["report", "plot"])
+@pytest.mark.parametrize("edit", list(EDITS), ids=list(EDITS))
+def test_a_hand_edited_robustness_json_is_refused_naming_it(
+    study: Path, tmp_path: Path, command: str, edit: str
+) -> None:
+    folder = _edited(study, tmp_path, EDITS[edit])
+    args = ["-o", tmp_path / "report.html"] if command == "report" else []
+    result = invoke(command, folder, *args)
+    assert result.exit_code == 3, result.output
+    assert "robustness.json" in result.output
+
+
+def test_the_study_as_written_still_reports_and_plots(study: Path, tmp_path: Path) -> None:
+    folder = _edited(study, tmp_path, lambda data: None)
+    assert invoke("report", folder, "-o", tmp_path / "report.html").exit_code == 0
+    assert invoke("plot", folder).exit_code == 0
+
+
+def test_resuming_a_sweep_s_folder_as_a_study_leaves_it_as_it_was(tmp_path: Path) -> None:
+    scenario = tmp_path / "tiny.toml"
+    scenario.write_text(TINY, encoding="utf-8")
+    out = tmp_path / "sweep"
+    swept = invoke("sweep", scenario, "--set", "word_of_mouth.reply_lift=1,2", "-r", "2", "-o", out)
+    assert swept.exit_code == 0, swept.output
+    before = {path.name: path.read_bytes() for path in out.iterdir() if path.is_file()}
+    result = invoke("robustness", "--resume", out)
+    assert result.exit_code == 3, result.output
+    assert "a sweep's folder, not a robustness study's" in result.output
+    assert f"simcare sweep --resume {out}" in result.output
+    # Resuming it as a study used to take its manifest away (the sweep unfinished).
+    assert {path.name: path.read_bytes() for path in out.iterdir() if path.is_file()} == before
+
+
+def test_a_study_with_no_verdict_says_so_in_its_table(tmp_path: Path) -> None:
+    scenario = tmp_path / "tiny.toml"
+    scenario.write_text(TINY, encoding="utf-8")
+    # reply_public and reply_private differ in nothing on this line: no verdict to test.
+    result = invoke("robustness", scenario, *STUDY, "--policies", "reply_public,reply_private")
+    assert result.exit_code == 0, result.output
+    assert "0 verdicts" in result.output
+    assert "no verdict to test" in result.output
