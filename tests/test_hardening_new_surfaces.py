@@ -158,3 +158,48 @@ def test_a_study_with_no_verdict_says_so_in_its_table(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "0 verdicts" in result.output
     assert "no verdict to test" in result.output
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        (
+            '"word_of_mouth.reply_lift" = [-5.0, 3.0]',
+            "its low end -5 is not a value the scenario takes: word_of_mouth.reply_lift: "
+            "expected a finite number >= 0",
+        ),
+        (
+            '"behaviour.escalate_share" = [0.5, 2.0]',
+            "its high end 2 is not a value the scenario takes: behaviour.escalate_share: "
+            "expected a share between 0 and 1",
+        ),
+        ('"teams.agents.cost_per_hour" = [-100, 100]', "its low end -100"),
+        ('"word_of_mouth.reply_lift" = [1.0, 1e12]', "its high end 1e+12"),
+        ('"teams.agents.shifts.0.agents" = [1, 1000000]', "its high end 1e+06"),
+    ],
+)
+def test_a_range_beyond_what_its_key_takes_is_refused_when_the_file_is_read(
+    tmp_path: Path, table: str, message: str
+) -> None:
+    # It used to pass validate, then fail in the middle of a study, once per world.
+    path = tmp_path / "tiny.toml"
+    path.write_text(TINY + "\n[uncertainty]\n" + table + "\n", encoding="utf-8")
+    result = invoke("validate", path)
+    assert result.exit_code == 2, result.output
+    assert "uncertainty." in result.output
+    assert message in result.output.replace("\n", " ")
+
+
+def test_a_team_s_headcount_written_as_agents_can_be_varied(tmp_path: Path) -> None:
+    # The range is checked against the scenario written out in full (shifts listed), and
+    # the worlds used to be built on the file as written: "shifts is a table, not a list".
+    path = tmp_path / "tiny.toml"
+    path.write_text(
+        TINY + '\n[uncertainty]\n"teams.agents.shifts.0.agents" = [1, 6]\n', encoding="utf-8"
+    )
+    assert invoke("validate", path).exit_code == 0
+    args = ["-n", "4", "-r", "2", "-w", "1", "--policies", "reply_private,ignore", "-f", "json"]
+    result = invoke("robustness", path, *args, "--inputs", "teams.agents.shifts.0.agents")
+    assert result.exit_code == 0, result.output
+    worlds = json.loads(result.stdout)["world_inputs"]["teams.agents.shifts.0.agents"]
+    assert all(float(value).is_integer() and 1 <= value <= 6 for value in worlds)

@@ -141,7 +141,9 @@ def plan_robustness(
     plan = SweepPlan(
         source=source,
         name=name,
-        base=data,
+        # The scenario written out in full, as its ranges were checked against: a team's
+        # `agents = 3` has its shifts listed there, so `teams.T.shifts.0.agents` can vary.
+        base=full,
         settings=tuple(f"{item.key}={item.low!r}:{item.high!r}" for item in ranges),
         design="lhs",
         samples=samples + 1,
