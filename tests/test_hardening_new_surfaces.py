@@ -20,6 +20,9 @@ import pytest
 from helpers import invoke
 
 from simcare.experiments.robustness_stats import drivers
+from simcare.workshop import load_workshop, read_teams
+from simcare.workshop.decisions import DecisionError
+from simcare.workshop.serve import open_round
 
 CASE = "textbook_contact_centre"
 QUICK = ["-r", "2", "--max-replications", "4", "-w", "1"]
@@ -203,3 +206,36 @@ def test_a_team_s_headcount_written_as_agents_can_be_varied(tmp_path: Path) -> N
     assert result.exit_code == 0, result.output
     worlds = json.loads(result.stdout)["world_inputs"]["teams.agents.shifts.0.agents"]
     assert all(float(value).is_integer() and 1 <= value <= 6 for value in worlds)
+
+
+@pytest.mark.parametrize(
+    ("name", "reasoning", "refused"),
+    [
+        ("abc\u202edef", "", r"team: holds a direction control (\u202e)"),
+        ("Plain", "we \x1b[31m think", r"reasoning: holds a control character (\x1b)"),
+        ("Plain", "rtl \u202e here", r"reasoning: holds a direction control (\u202e)"),
+    ],
+)
+def test_the_round_refuses_text_its_own_decision_file_would_refuse(
+    tmp_path: Path, name: str, reasoning: str, refused: str
+) -> None:
+    # These used to be saved as team files that `workshop debrief` and `reproduce` refuse.
+    case = tmp_path / "tiny.toml"
+    case.write_text(TINY, encoding="utf-8")
+    workshop = load_workshop(case)
+    round_ = open_round(workshop, tmp_path / "round", resume=False)
+    decisions = {"policy": "reply_private", "levers": {}, "reasoning": reasoning}
+
+    def join_and_submit() -> None:
+        team, _ = round_.join(name)
+        round_.save(team, decisions, True)
+
+    with pytest.raises(DecisionError) as raised:
+        join_and_submit()
+    assert refused in " ".join(raised.value.problems)
+    assert not list((tmp_path / "round").glob("team-*.toml"))
+    # Line breaks and tabs stay fine, and what is saved reads back as a decision file.
+    team, _ = round_.join("The Responders")
+    round_.save(team, {"policy": "reply_private", "levers": {}, "reasoning": "a\nb\tc"}, True)
+    [read] = read_teams([tmp_path / "round" / team.file_name], workshop)
+    assert read.reasoning == "a\nb\tc"

@@ -26,6 +26,7 @@ from simcare.core.errors import shown
 from simcare.results.folders import is_marked, marked, write_atomic
 from simcare.results.records import MAX_RECORD_BYTES, read_text
 from simcare.results.write import OutputError, now
+from simcare.scenario_file.guards import control_character
 from simcare.workshop.case import Workshop
 from simcare.workshop.debrief import DEFAULT_REPLICATIONS, DEFAULT_SEED, run_debrief
 from simcare.workshop.decisions import (
@@ -163,7 +164,7 @@ class Round:
             ClosedError: the round is locked or full.
         """
         name = name.strip()
-        problems = team_name_problems(name)
+        problems = team_name_problems(name) or _unsafe({"team": name})
         if problems:
             raise DecisionError(problems)
         secret = secrets.token_urlsafe(12)
@@ -196,6 +197,9 @@ class Round:
             ClosedError: the round is locked.
         """
         source = "your decisions"
+        # The guard a decision file meets when the debrief reads it back: what it would refuse
+        # (an escape sequence, a right-to-left override) is refused here, before it is written.
+        problems = [*problems, *_unsafe({**data, "team": team.name})]
         try:
             decisions = parse_decisions({**data, "team": team.name}, self.workshop, source)
         except DecisionError as error:
@@ -317,6 +321,12 @@ class Round:
         path = self.folder / ROUND_FILE
         write_atomic(path, json.dumps(marked(record, files), indent=1, ensure_ascii=False) + "\n")
         os.chmod(path, 0o600)  # it holds the teacher's token
+
+
+def _unsafe(data: dict[str, Any]) -> list[str]:
+    """The first text a decision file may not hold (as its reader says it), or none."""
+    found = control_character(data)
+    return [] if found is None else [str(found)]
 
 
 def decision_text(decisions: Decisions, stamp: str) -> str:
