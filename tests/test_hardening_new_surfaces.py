@@ -239,3 +239,11 @@ def test_the_round_refuses_text_its_own_decision_file_would_refuse(
     round_.save(team, {"policy": "reply_private", "levers": {}, "reasoning": "a\nb\tc"}, True)
     [read] = read_teams([tmp_path / "round" / team.file_name], workshop)
     assert read.reasoning == "a\nb\tc"
+
+
+@pytest.mark.parametrize("text", ["service_level_offered>=80", "complainant_churn_rate<=-0.1"])
+def test_a_share_target_outside_0_to_1_exits_2(text: str) -> None:
+    # ">=80" meant 80%: it used to double the staff chasing a target no plan can meet.
+    result = invoke("optimise", CASE, *QUICK, "--target", text)
+    assert result.exit_code == 2, result.output
+    assert "is a share: expected a value from 0 to 1" in result.output
