@@ -247,3 +247,15 @@ def test_a_share_target_outside_0_to_1_exits_2(text: str) -> None:
     result = invoke("optimise", CASE, *QUICK, "--target", text)
     assert result.exit_code == 2, result.output
     assert "is a share: expected a value from 0 to 1" in result.output
+
+
+def test_reproduce_of_an_optimise_folder_says_what_it_is_and_how_to_run_its_plan(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "plan"
+    assert invoke("optimise", CASE, *QUICK, "-o", out).exit_code == 0
+    result = invoke("reproduce", out)
+    assert result.exit_code == 3, result.output
+    # It used to say "not a simcare manifest" of simcare's own manifest.
+    assert "an optimise folder" in result.output
+    assert "simcare run" in result.output
