@@ -20,6 +20,7 @@ import pytest
 from helpers import invoke
 
 from simcare.experiments.robustness_stats import drivers
+from simcare.results.write import OutputError
 from simcare.workshop import load_workshop, read_teams
 from simcare.workshop.decisions import DecisionError
 from simcare.workshop.serve import open_round
@@ -259,3 +260,32 @@ def test_reproduce_of_an_optimise_folder_says_what_it_is_and_how_to_run_its_plan
     # It used to say "not a simcare manifest" of simcare's own manifest.
     assert "an optimise folder" in result.output
     assert "simcare run" in result.output
+
+
+@pytest.mark.parametrize(
+    ("edit", "refused"),
+    [
+        ({"token": "a\x1b" * 10}, "token: expected the teacher's token"),
+        ({"name": "a\u202eb"}, r"teams: entry 1: team: holds a direction control (\u202e)"),
+        ({"name": "a\x1bb"}, "teams: entry 1: team: must be one line of text"),
+    ],
+)
+def test_a_round_json_edited_with_what_a_page_would_refuse_is_not_resumed(
+    tmp_path: Path, edit: dict[str, str], refused: str
+) -> None:
+    # The token is printed in the teacher's link: an escape edited into it reached the terminal.
+    case = tmp_path / "tiny.toml"
+    case.write_text(TINY, encoding="utf-8")
+    workshop = load_workshop(case)
+    round_ = open_round(workshop, tmp_path / "round", resume=False)
+    round_.join("Alpha")
+    record_path = tmp_path / "round" / "round.json"
+    record = json.loads(record_path.read_text(encoding="utf-8"))
+    if "token" in edit:
+        record["token"] = edit["token"]
+    else:
+        record["teams"][0]["name"] = edit["name"]
+    record_path.write_text(json.dumps(record), encoding="utf-8")
+    with pytest.raises(OutputError, match=r"round\.json") as raised:
+        open_round(workshop, tmp_path / "round", resume=True)
+    assert refused in str(raised.value)

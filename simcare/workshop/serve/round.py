@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import secrets
 import threading
 from collections.abc import Callable, Sequence
@@ -363,6 +364,10 @@ def open_round(workshop: Workshop, folder: Path, resume: bool) -> Round:
     return made
 
 
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,128}")
+"""A teacher's token as `secrets.token_urlsafe` writes it."""
+
+
 def _bad(path: Path, what: str) -> OutputError:
     return OutputError(shown(f"{path}: {what}; is this a round simcare workshop serve kept?"))
 
@@ -387,7 +392,9 @@ def _resume(workshop: Workshop, folder: Path) -> Round:
             )
         )
     token = record.get("token")
-    if not isinstance(token, str) or len(token) < 16:
+    # As `secrets.token_urlsafe` makes it: it is printed in the teacher's link, so an escape
+    # sequence edited into it would reach the terminal.
+    if not isinstance(token, str) or not _TOKEN.fullmatch(token):
         raise _bad(path, "token: expected the teacher's token")
     made = Round(workshop, folder, token, _teams(record.get("teams"), workshop, folder, path))
     made.locked = record.get("locked") is True
@@ -413,6 +420,10 @@ def _teams(raw: Any, workshop: Workshop, folder: Path, path: Path) -> list[Team]
             and all(isinstance(entry.get(k), str) for k in ("draft_at", "submitted_at"))
         ):
             raise _bad(path, f"teams: entry {number} is not a team as simcare writes it")
+        name = entry["name"]
+        refused = [f"team: {p}" for p in team_name_problems(name)] or _unsafe({"team": name})
+        if refused:  # as a name typed on the join page would be
+            raise _bad(path, f"teams: entry {number}: {refused[0]}")
         team = Team(number, entry["name"], entry["secret_sha256"])
         try:
             if isinstance(entry.get("draft"), dict):
