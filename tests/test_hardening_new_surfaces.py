@@ -289,3 +289,14 @@ def test_a_round_json_edited_with_what_a_page_would_refuse_is_not_resumed(
     with pytest.raises(OutputError, match=r"round\.json") as raised:
         open_round(workshop, tmp_path / "round", resume=True)
     assert refused in str(raised.value)
+
+
+def test_a_study_of_one_policy_is_refused_before_any_world_runs(tmp_path: Path) -> None:
+    # It used to run every world for a table with no verdict in it.
+    scenario = tmp_path / "tiny.toml"
+    scenario.write_text(TINY, encoding="utf-8")
+    result = invoke("robustness", scenario, *STUDY, "--policies", "reply_private")
+    assert result.exit_code == 2, result.output
+    assert "--policies reply_private: a study tests the verdicts between at least 2" in (
+        result.output.replace("\n", " ")
+    )
