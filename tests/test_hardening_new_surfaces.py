@@ -300,3 +300,26 @@ def test_a_study_of_one_policy_is_refused_before_any_world_runs(tmp_path: Path) 
     assert "--policies reply_private: a study tests the verdicts between at least 2" in (
         result.output.replace("\n", " ")
     )
+
+
+@pytest.mark.parametrize(
+    ("line", "refused"),
+    [
+        ('{"policy": "reply_private", "staffing": [3], "replication": 0, "values": "x"}', "line 2"),
+        ("[" * 100_000, "line 2"),  # used to exit 4 (a failed simulation) on a RecursionError
+    ],
+)
+def test_a_damaged_evaluations_file_is_refused_and_the_folder_kept_as_it_was(
+    tmp_path: Path, line: str, refused: str
+) -> None:
+    out = tmp_path / "plan"
+    assert invoke("optimise", CASE, *QUICK, "-o", out).exit_code == 0
+    evaluations = out / "evaluations.jsonl"
+    lines = evaluations.read_text(encoding="utf-8").splitlines()
+    evaluations.write_text("\n".join([lines[0], line, *lines[2:]]) + "\n", encoding="utf-8")
+    before = {path.name: path.read_bytes() for path in out.iterdir()}
+    result = invoke("optimise", CASE, *QUICK, "-o", out, "--resume")
+    assert result.exit_code == 3, result.output
+    assert f"evaluations.jsonl: {refused}" in result.output
+    # The refusal used to come after the manifest was removed: a finished folder unfinished.
+    assert {path.name: path.read_bytes() for path in out.iterdir()} == before
