@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 import shutil
+import socket
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ import numpy as np
 import pytest
 from helpers import invoke
 
+from simcare.cli.workshop_serve import _students_address
 from simcare.experiments.robustness_stats import drivers
 from simcare.results.write import OutputError
 from simcare.workshop import load_workshop, read_teams
@@ -323,3 +325,24 @@ def test_a_damaged_evaluations_file_is_refused_and_the_folder_kept_as_it_was(
     assert f"evaluations.jsonl: {refused}" in result.output
     # The refusal used to come after the manifest was removed: a finished folder unfinished.
     assert {path.name: path.read_bytes() for path in out.iterdir()} == before
+
+
+def test_serve_on_an_address_this_computer_lacks_says_to_check_the_host(tmp_path: Path) -> None:
+    # 192.0.2.1 is a documentation address no computer has: it used to say "another --port".
+    out = tmp_path / "round"
+    result = invoke("workshop", "serve", CASE, "--host", "192.0.2.1", "--port", "0", "-o", out)
+    assert result.exit_code == 6, result.output
+    assert "check --host" in result.output
+    assert "choose another --port" not in result.output
+
+
+def test_serve_on_the_ipv6_loopback_prints_a_link_a_browser_opens() -> None:
+    try:
+        sock = socket.create_server(("::1", 0), family=socket.AF_INET6)
+    except OSError:
+        pytest.skip("no IPv6 loopback here")
+    with sock:
+        address, local = _students_address(sock)
+    # http://::1:8000/ is no URL: an IPv6 host goes in brackets.
+    assert address.startswith("http://[::1]:")
+    assert local
