@@ -346,3 +346,12 @@ def test_serve_on_the_ipv6_loopback_prints_a_link_a_browser_opens() -> None:
     # http://::1:8000/ is no URL: an IPv6 host goes in brackets.
     assert address.startswith("http://[::1]:")
     assert local
+
+
+def test_a_range_on_a_team_s_agents_points_to_its_shifts(tmp_path: Path) -> None:
+    # The file says `agents = 3`; the range must name the shift's headcount, and now says so.
+    path = tmp_path / "tiny.toml"
+    path.write_text(TINY + '\n[uncertainty]\n"teams.agents.agents" = [1, 6]\n', encoding="utf-8")
+    result = invoke("validate", path)
+    assert result.exit_code == 2, result.output
+    assert "a team's headcount is teams.agents.shifts.N.agents" in result.output.replace("\n", " ")

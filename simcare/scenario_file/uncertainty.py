@@ -118,6 +118,9 @@ def uncertainty_problems(scenario: Scenario, data: dict[str, Any]) -> list[Probl
                 known = sorted(node) if isinstance(node, dict) else []
                 inside = ".".join(walked) or "the scenario"
                 listing = f"; {inside} has {known}" if known else ""
+                if segment == "agents" and "shifts" in known:
+                    # A team written `agents = 3` is one shift, all day: its headcount is there.
+                    listing += f"; a team's headcount is {inside}.shifts.N.agents (N from 0)"
                 problems.append(
                     Problem(
                         item.where,
