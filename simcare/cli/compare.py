@@ -175,7 +175,7 @@ def _print_comparison(
         print_laid_out(comparison_layout(comparison, columns, width), width)
         verdicts = Text("Verdicts (95% confidence, paired by replication):")
         print_laid_out([verdicts, *bullets(_verdict_texts(comparison), width)], width)
-        _point_to_robustness(comparison, source)
+        _point_to_robustness(comparison, source, width)
         if out is not None:
             stderr.print(shown(f"Results written to {out}"), markup=False, highlight=False)
     elif output_format is OutputFormat.JSON:
@@ -185,16 +185,18 @@ def _print_comparison(
     _note_alike_policies(comparison)
 
 
-def _point_to_robustness(comparison: Comparison, source: str) -> None:
-    """One line under the verdicts: they rest on illustrative parameters, and how to test them.
+def _point_to_robustness(comparison: Comparison, source: str, width: int | None) -> None:
+    """One more verdict line: they rest on illustrative parameters, and how to test them.
 
     ``source`` is the scenario as the user typed it (a file or a case): a command to paste.
+    Laid out as the verdicts are, so that it fits the terminal as they do.
     """
     from simcare.reports.robustness import robustness_pointer
+    from simcare.reports.tables import bullets
 
     line = robustness_pointer(comparison, shown(source))
     if line is not None:
-        stdout.print(Text(line))
+        print_laid_out(bullets([line], width), width)
 
 
 def _note_alike_policies(comparison: Comparison) -> None:
