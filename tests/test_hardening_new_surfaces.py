@@ -355,3 +355,15 @@ def test_a_range_on_a_team_s_agents_points_to_its_shifts(tmp_path: Path) -> None
     result = invoke("validate", path)
     assert result.exit_code == 2, result.output
     assert "a team's headcount is teams.agents.shifts.N.agents" in result.output.replace("\n", " ")
+
+
+def test_a_wrong_target_scope_with_out_keeps_the_first_replications_for_resume(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "plan"
+    wrong = invoke("optimise", CASE, *QUICK, "-o", out, "--target", "asa_min@channel:phon<=1")
+    assert wrong.exit_code == 2, wrong.output
+    assert f"kept in {out}: correct the target, add --resume" in wrong.output.replace("\n", " ")
+    right = invoke("optimise", CASE, *QUICK, "-o", out, "--resume", "--target", "asa_min<=1")
+    assert right.exit_code == 0, right.output
+    assert "replications kept" in right.output

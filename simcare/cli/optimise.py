@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -12,7 +14,7 @@ from rich.text import Text
 
 from simcare.cli.checks import check_policies, check_workload, load, split
 from simcare.cli.console import layout_width, print_laid_out, progress, stderr, stdout
-from simcare.cli.exits import EXIT_USAGE, SIMULATION_ERRORS, exit_codes, fail
+from simcare.cli.exits import EXIT_USAGE, OPTION_NAMES, SIMULATION_ERRORS, exit_codes, fail
 from simcare.cli.options import (
     ForceOption,
     MaxComplaintsOption,
@@ -145,11 +147,12 @@ def optimise_command(
     runs = max_replications * len(chosen or [loaded.run.policy])
     check_workload([loaded], runs, max_complaints, workers or default_workers())
     started = now()
-    # A target's scope is checked on the first replications: a wrong one is a usage error.
-    errors = {**SIMULATION_ERRORS, ArgumentError: EXIT_USAGE}
-    with exit_codes(also=errors, interrupted=lambda: _interrupted(out)):
+    with exit_codes(also=SIMULATION_ERRORS, interrupted=lambda: _interrupted(out)):
         folder, kept = _open(out, resume, force, space, seed)
-        with progress(f"{loaded.name}: simulations") as on_progress:
+        with (
+            progress(f"{loaded.name}: simulations") as on_progress,
+            _kept_on_usage_error(folder, out),
+        ):
             result = optimise(
                 loaded,
                 teams=split(teams),
@@ -168,6 +171,24 @@ def optimise_command(
         if folder is not None:
             plan_path = folder.finish(result, Provenance(command_line(), started, now(), ""))
     _print(result, output_format, plan_path)
+
+
+@contextmanager
+def _kept_on_usage_error(folder: OptimiseFolder | None, out: Path | None) -> Iterator[None]:
+    """Exit 2 on a target the first replications show to be wrong, saying what was kept.
+
+    A target's scope is checked on the search's first replications (`optimise`); they are
+    in ``out`` already and a corrected command reuses them with --resume. The replications'
+    file is closed whatever ends the search (finishing closes it too).
+    """
+    try:
+        yield
+    except ArgumentError as error:
+        kept = f"; the first replications are kept in {out}: correct the target, add --resume"
+        fail(error.spelled(OPTION_NAMES) + (kept if out is not None else ""), EXIT_USAGE)
+    finally:
+        if folder is not None:
+            folder.close()
 
 
 def _goal(objective: str, targets: list[str], budget: float | None) -> Goal:
