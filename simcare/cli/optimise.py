@@ -137,10 +137,7 @@ def optimise_command(
     chosen = split(policies)
     check_policies(loaded, chosen or [], "--policies")
     goal = _goal(objective, targets or [], budget)
-    if resume and out is None:
-        fail("--resume continues the run kept in --out DIR; add --out", EXIT_USAGE)
-    if max_replications < replications:
-        fail("--max-replications must be at least --replications", EXIT_USAGE)
+    _check_rounds(out, resume, replications, max_replications)
     with exit_codes(also={ValueError: EXIT_USAGE}):
         space = Space.of(loaded, split(teams))
     # The search holds each candidate's replications; one candidate's are a point's worth.
@@ -189,6 +186,14 @@ def _kept_on_usage_error(folder: OptimiseFolder | None, out: Path | None) -> Ite
     finally:
         if folder is not None:
             folder.close()
+
+
+def _check_rounds(out: Path | None, resume: bool, replications: int, most: int) -> None:
+    """Exit 2 on options that cannot go together."""
+    if resume and out is None:
+        fail("--resume continues the run kept in --out DIR; add --out", EXIT_USAGE)
+    if most < replications:
+        fail("--max-replications must be at least --replications", EXIT_USAGE)
 
 
 def _goal(objective: str, targets: list[str], budget: float | None) -> Goal:
