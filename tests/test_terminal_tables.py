@@ -195,7 +195,8 @@ def test_piped_compare_is_plain_unwrapped_and_whole_or_in_columns(fan: Path) -> 
     # One line per paragraph and per verdict; the wide table at its natural width.
     assert re.search(r"^3 policies on .* in percentage points\.$", output, re.M)
     table = ("┏", "┃", "┡", "│", "├", "└")
-    assert all(line.startswith((*table, "- ", "Verdicts")) for line in lines(output)[2:])
+    pointer = "These CIs cover simulation noise only"  # the line pointing to robustness
+    assert all(line.startswith((*table, "- ", "Verdicts", pointer)) for line in lines(output)[2:])
     assert max(map(len, lines(output))) > 80
     assert_fits(piped(*args, columns=80), 80)
 

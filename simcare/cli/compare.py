@@ -189,14 +189,13 @@ def _point_to_robustness(comparison: Comparison, source: str, width: int | None)
     """One line under the verdicts: they rest on illustrative parameters, and how to test them.
 
     ``source`` is the scenario as the user typed it (a file or a case): a command to paste.
+    A paragraph (not a verdict), wrapped at words to the terminal as the verdicts are.
     """
     from simcare.reports.robustness import robustness_pointer
-    from simcare.reports.tables import bullets
 
     line = robustness_pointer(comparison, shown(source))
     if line is not None:
-        # A bullet under the verdicts, wrapped to the terminal like them.
-        print_laid_out(bullets([line], width), width)
+        print_laid_out([Text(line)], width)
 
 
 def _note_alike_policies(comparison: Comparison) -> None:

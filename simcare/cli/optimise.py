@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -12,7 +14,7 @@ from rich.text import Text
 
 from simcare.cli.checks import check_policies, check_workload, load, split
 from simcare.cli.console import layout_width, print_laid_out, progress, stderr, stdout
-from simcare.cli.exits import EXIT_USAGE, SIMULATION_ERRORS, exit_codes, fail
+from simcare.cli.exits import EXIT_USAGE, OPTION_NAMES, SIMULATION_ERRORS, exit_codes, fail
 from simcare.cli.options import (
     ForceOption,
     MaxComplaintsOption,
@@ -21,7 +23,7 @@ from simcare.cli.options import (
     SeedOption,
     WorkersOption,
 )
-from simcare.core.errors import shown
+from simcare.core.errors import ArgumentError, shown
 from simcare.experiments import workload
 
 if TYPE_CHECKING:
@@ -135,10 +137,7 @@ def optimise_command(
     chosen = split(policies)
     check_policies(loaded, chosen or [], "--policies")
     goal = _goal(objective, targets or [], budget)
-    if resume and out is None:
-        fail("--resume continues the run kept in --out DIR; add --out", EXIT_USAGE)
-    if max_replications < replications:
-        fail("--max-replications must be at least --replications", EXIT_USAGE)
+    _check_rounds(out, resume, replications, max_replications)
     with exit_codes(also={ValueError: EXIT_USAGE}):
         space = Space.of(loaded, split(teams))
     # The search holds each candidate's replications; one candidate's are a point's worth.
@@ -147,7 +146,10 @@ def optimise_command(
     started = now()
     with exit_codes(also=SIMULATION_ERRORS, interrupted=lambda: _interrupted(out)):
         folder, kept = _open(out, resume, force, space, seed)
-        with progress(f"{loaded.name}: simulations") as on_progress:
+        with (
+            progress(f"{loaded.name}: simulations") as on_progress,
+            _kept_on_usage_error(folder, out),
+        ):
             result = optimise(
                 loaded,
                 teams=split(teams),
@@ -166,6 +168,32 @@ def optimise_command(
         if folder is not None:
             plan_path = folder.finish(result, Provenance(command_line(), started, now(), ""))
     _print(result, output_format, plan_path)
+
+
+@contextmanager
+def _kept_on_usage_error(folder: OptimiseFolder | None, out: Path | None) -> Iterator[None]:
+    """Exit 2 on a target the first replications show to be wrong, saying what was kept.
+
+    A target's scope is checked on the search's first replications (`optimise`); they are
+    in ``out`` already and a corrected command reuses them with --resume. The replications'
+    file is closed whatever ends the search (finishing closes it too).
+    """
+    try:
+        yield
+    except ArgumentError as error:
+        kept = f"; the first replications are kept in {out}: correct the target, add --resume"
+        fail(error.spelled(OPTION_NAMES) + (kept if out is not None else ""), EXIT_USAGE)
+    finally:
+        if folder is not None:
+            folder.close()
+
+
+def _check_rounds(out: Path | None, resume: bool, replications: int, most: int) -> None:
+    """Exit 2 on options that cannot go together."""
+    if resume and out is None:
+        fail("--resume continues the run kept in --out DIR; add --out", EXIT_USAGE)
+    if most < replications:
+        fail("--max-replications must be at least --replications", EXIT_USAGE)
 
 
 def _goal(objective: str, targets: list[str], budget: float | None) -> Goal:

@@ -6,6 +6,7 @@ installed, so that every other command works without them.
 
 from __future__ import annotations
 
+import errno
 import importlib.util
 import ipaddress
 import re
@@ -55,10 +56,11 @@ def _bind(host: str, port: int) -> socket.socket:
         return socket.create_server((host, port), family=family)
     except (OSError, OverflowError) as error:
         reason = getattr(error, "strerror", None) or str(error)
-        fail(
-            shown(f"cannot serve on {host} port {port}: {reason}; choose another --port"),
-            EXIT_SERVE,
-        )
+        # A taken port wants another --port; an unknown host or an address this computer
+        # does not have wants another --host (it used to say --port for both).
+        taken = getattr(error, "errno", None) in (errno.EADDRINUSE, errno.EACCES)
+        remedy = "choose another --port" if taken else "check --host (this computer's address)"
+        fail(shown(f"cannot serve on {host} port {port}: {reason}; {remedy}"), EXIT_SERVE)
 
 
 def _students_address(sock: socket.socket) -> tuple[str, bool]:
@@ -66,7 +68,8 @@ def _students_address(sock: socket.socket) -> tuple[str, bool]:
     host, port = sock.getsockname()[:2]
     address = ipaddress.ip_address(host)
     if address.is_loopback:
-        return f"http://{host}:{port}/", True
+        shown_host = f"[{host}]" if ":" in host else host  # http://[::1]:8000/, as URLs write it
+        return f"http://{shown_host}:{port}/", True
     if address.is_unspecified:  # every interface: the one that routes outward, for students
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
             try:

@@ -14,10 +14,12 @@ from pathlib import Path
 
 import numpy as np
 
+from simcare.core.errors import ArgumentError
 from simcare.core.stats import Estimate, estimate
 from simcare.experiments.compare import KEY_OUTCOMES, Difference, paired
 from simcare.experiments.execution import make_executor
 from simcare.experiments.optimise_eval import (
+    TARGET,
     Candidate,
     Evaluator,
     Goal,
@@ -178,6 +180,11 @@ def optimise(
     start = start or theory_start(space, _service_level(goal))
     with make_executor(workers, scheduler) as executor:
         evaluator = Evaluator(space, seed, executor, kept, on_done, on_progress)
+        # The search's first round, run now to see every target's scope exists: a scope no
+        # replication reports (a misspelt channel) would otherwise read as a missed target,
+        # and the search would add agents to the limit chasing it.
+        evaluator.ensure([(start, chosen[0])], rounds.first)
+        _check_scopes(goal, evaluator.runs((start, chosen[0])), scenario.name)
         plans = {}
         for policy in chosen:
             search = Search(evaluator, goal, rounds, policy, on_step)
@@ -187,6 +194,24 @@ def optimise(
         result = _conclude(evaluator, space, goal, rounds, start, plans)
         where = executor.description
     return replace(result, executor=where)
+
+
+def _check_scopes(goal: Goal, runs: Sequence[Outcomes], name: str) -> None:
+    """Refuse a target whose outcome the scenario never reports in its scope.
+
+    Raises:
+        ArgumentError: naming the target and the scopes its outcome has.
+    """
+    present = {key for run in runs for key in run}
+    for target in goal.targets:
+        if (target.outcome, target.scope) in present:
+            continue
+        scopes = sorted(scope for outcome, scope in present if outcome == target.outcome)
+        raise ArgumentError(
+            TARGET,
+            f" {target.text!r}: {name} has no {target.outcome} in scope {target.scope!r}; "
+            f"its scopes are {', '.join(scopes) or 'none'}",
+        )
 
 
 def _service_level(goal: Goal) -> float:

@@ -18,7 +18,7 @@ from simcare.core.errors import Arg, ArgumentError
 from simcare.core.stats import Estimate, estimate
 from simcare.experiments.execution import Executor, Task, chunk_size, describe_error
 from simcare.experiments.optimise_space import Space, Staffing
-from simcare.metrics import OUTCOMES, Better, Outcomes
+from simcare.metrics import OUTCOMES, Better, Outcomes, Unit
 
 TARGET = Arg("target")
 _TARGET = re.compile(r"^\s*([a-z_0-9]+)(?:@(\S+))?\s*(>=|<=)\s*(\S+)\s*$")
@@ -65,6 +65,12 @@ class Target:
             value = math.nan
         if not math.isfinite(value):
             raise ArgumentError(TARGET, f" {text!r}: expected a number after {sense}")
+        if OUTCOMES[outcome].unit is Unit.SHARE and not 0 <= value <= 1:
+            # "service_level_offered>=80" meant 80%: as written no plan can meet it, and the
+            # search would add agents chasing it.
+            raise ArgumentError(
+                TARGET, f" {text!r}: {outcome} is a share: expected a value from 0 to 1 (0.8: 80%)"
+            )
         return cls(outcome, scope or "all", sense == ">=", value)
 
     def shortfall(self, mean: float) -> float:

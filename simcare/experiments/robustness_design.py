@@ -21,7 +21,7 @@ from simcare.scenario_file import load_scenario_data, scenario_from_dict, scenar
 
 NOMINAL = 0
 """The point of the scenario as written: its verdicts are those robustness tests."""
-INPUTS, SAMPLES = Arg("inputs"), Arg("samples")
+INPUTS, SAMPLES, POLICIES = Arg("inputs"), Arg("samples"), Arg("policies")
 _DIGITS = 6
 """Significant digits of a world's values (enough to tell 64 or 10,000 worlds apart)."""
 
@@ -138,10 +138,17 @@ def plan_robustness(
     ]
     chosen = list(dict.fromkeys(policies or base.policy_names))
     first = baseline or base.run.policy
+    if len({first, *chosen}) < 2:
+        # One policy has no verdict to test: every world would run for an empty table.
+        raise ArgumentError(
+            POLICIES, f" {first}: a study tests the verdicts between at least 2 policies"
+        )
     plan = SweepPlan(
         source=source,
         name=name,
-        base=data,
+        # The scenario written out in full, as its ranges were checked against: a team's
+        # `agents = 3` has its shifts listed there, so `teams.T.shifts.0.agents` can vary.
+        base=full,
         settings=tuple(f"{item.key}={item.low!r}:{item.high!r}" for item in ranges),
         design="lhs",
         samples=samples + 1,

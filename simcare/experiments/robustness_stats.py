@@ -53,7 +53,10 @@ def _partial(ranked: np.ndarray, weights: np.ndarray) -> np.ndarray:
     centred = ranked - mean[..., None, :]
     covariance = np.swapaxes(centred * weights[..., :, None], -1, -2) @ centred
     spread = np.sqrt(np.diagonal(covariance, axis1=-2, axis2=-1))
-    flat = spread == 0
+    # Flat from the ranks themselves: a weighted mean of equal ranks is off by rounding, and
+    # the spread of that rounding correlated perfectly, giving a PRCC of ±1 to an input that
+    # cannot move a difference that is the same in every world.
+    flat = (spread == 0) | (np.ptp(ranked, axis=0) == 0)
     scale = np.where(flat, 1.0, spread)
     correlation = covariance / scale[..., :, None] / scale[..., None, :]
     diagonal = np.arange(correlation.shape[-1])
@@ -68,7 +71,7 @@ def _partial(ranked: np.ndarray, weights: np.ndarray) -> np.ndarray:
     within = precision[..., inputs, inputs] * precision[..., -1:, -1]
     with np.errstate(invalid="ignore", divide="ignore"):
         partial = -precision[..., inputs, -1] / np.sqrt(within)
-    return np.clip(np.nan_to_num(partial), -1.0, 1.0)
+    return np.clip(np.nan_to_num(partial), -1.0, 1.0) + 0.0  # + 0.0: no "-0.00" shown
 
 
 @dataclass(frozen=True, slots=True)

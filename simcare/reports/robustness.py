@@ -39,6 +39,11 @@ def robustness_pointer(comparison: Comparison, source: str) -> str | None:
     )
 
 
+NO_VERDICT = (
+    "no verdict to test: as written, compare finds no policy better than another in these "
+    "outcomes (each difference too close to call, or none at all)"
+)
+"""What a study with no verdict says (a table with no rows would say nothing)."""
 HEADINGS = ("verdict (as written)", "holds in", "95% CI", "top driver (PRCC)")
 
 
@@ -82,6 +87,8 @@ def robustness_layout(data: dict[str, Any], width: int | None) -> list[Renderabl
     lines = [f"{v['statement']}: {v['words']}" for v in data["verdicts"]]
     failed = data.get("failed_worlds") or 0
     notes = [f"{failed} worlds failed and are left out"] if failed else []
+    if not data["verdicts"]:
+        notes.insert(0, NO_VERDICT)
     return [
         Text(title(data)),
         *laid_out(width, grid),

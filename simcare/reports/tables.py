@@ -115,8 +115,10 @@ def _widths(grid: Grid, width: int | None) -> list[int] | None:
     natural = [max(map(_widest, texts[c])) for c in columns]
     least = [
         max(
-            _narrowest(texts[c][0]),
-            *map(_widest if c >= grid.numbers_from else _narrowest, texts[c][1:]),
+            [
+                _narrowest(texts[c][0]),  # a list: a table with no rows has its heading alone
+                *map(_widest if c >= grid.numbers_from else _narrowest, texts[c][1:]),
+            ]
         )
         for c in columns
     ]

@@ -108,7 +108,7 @@ class OptimiseFolder:
         try:
             lines = path.read_text(encoding="utf-8").splitlines()
             header = json.loads(lines[0]) if lines else {}
-        except (OSError, UnicodeDecodeError, ValueError) as error:
+        except (OSError, UnicodeDecodeError, ValueError, RecursionError) as error:
             raise OutputError(f"{path}: cannot read it: {error}") from None
         if not isinstance(header, dict) or header.get("kind") != KIND:
             raise OutputError(f"{path}: line 1: expected the header simcare optimise writes")
@@ -117,10 +117,11 @@ class OptimiseFolder:
                 f"{path}: made for another scenario, seed or --teams; resume with the same "
                 "ones, or choose another --out"
             )
+        kept = _kept(path, lines[1:])  # read before anything changes: a refusal leaves it be
         reopened = cls(folder, print_)
         reopened._claim()
         (folder / MANIFEST).unlink(missing_ok=True)  # unfinished again
-        return reopened, _kept(path, lines[1:])
+        return reopened, kept
 
     def _claim(self) -> None:
         """Mark the folder's files as simcare's while the search runs (kept if it is killed)."""
@@ -185,7 +186,7 @@ def _kept(path: Path, lines: list[str]) -> dict[Candidate, list[Outcomes]]:
                 for o, s, v in record["values"]
                 if o in OUTCOMES
             }
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, RecursionError):
             if number == len(lines) + 1:
                 break  # the line a killed search was writing
             raise OutputError(f"{path}: line {number}: not a replication simcare wrote") from None

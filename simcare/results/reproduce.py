@@ -86,6 +86,12 @@ def _manifest(folder: Path) -> dict[str, Any]:
         raise OutputError(f"{error}; cannot re-run from what it recorded") from None
     path = folder / MANIFEST
     kind = manifest.get("kind", "run")
+    if kind == "optimise":
+        # Its plan is a scenario to run; the search itself is resumed, not re-run.
+        raise OutputError(
+            f"{path}: an optimise folder; reproduce re-runs run, compare and sweep folders. "
+            f"Run its plan with: simcare run {folder / 'plan.toml'}"
+        )
     if kind not in SUMMARY_FILES:
         raise OutputError(f"{path}: not a simcare manifest (no known 'kind')")
     missing = [key for key in NEEDED[kind] if key not in manifest]

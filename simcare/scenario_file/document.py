@@ -23,7 +23,11 @@ from simcare.scenario_file.shapes import (
     read_team,
 )
 from simcare.scenario_file.table import ABSENT, Table
-from simcare.scenario_file.uncertainty import read_uncertainty, uncertainty_problems
+from simcare.scenario_file.uncertainty import (
+    range_end_problems,
+    read_uncertainty,
+    uncertainty_problems,
+)
 from simcare.scenario_file.wording import describe
 from simcare.scenario_file.writer import scenario_to_dict
 
@@ -79,7 +83,10 @@ def scenario_from_dict(data: dict[str, Any], default_name: str = "scenario") -> 
         raise ScenarioError(problems) from None
     if scenario.uncertainty:
         # A range's key must name a number the scenario has, defaults included: known only now.
-        problems.extend(uncertainty_problems(scenario, scenario_to_dict(scenario)))
+        written = scenario_to_dict(scenario)
+        problems.extend(uncertainty_problems(scenario, written))
+        if not problems:
+            problems.extend(range_end_problems(scenario, written, scenario_from_dict))
     if problems:
         raise ScenarioError(problems)
     return scenario

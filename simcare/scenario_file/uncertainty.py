@@ -8,7 +8,10 @@ scenario has (the same keys ``simcare sweep --set`` takes); a misspelt one gets 
 
 from __future__ import annotations
 
+import copy
+import math
 import re
+from collections.abc import Callable
 from typing import Any
 
 from simcare.core.errors import Problem, ScenarioError, did_you_mean
@@ -115,6 +118,9 @@ def uncertainty_problems(scenario: Scenario, data: dict[str, Any]) -> list[Probl
                 known = sorted(node) if isinstance(node, dict) else []
                 inside = ".".join(walked) or "the scenario"
                 listing = f"; {inside} has {known}" if known else ""
+                if segment == "agents" and "shifts" in known:
+                    # A team written `agents = 3` is one shift, all day: its headcount is there.
+                    listing += f"; a team's headcount is {inside}.shifts.N.agents (N from 0)"
                 problems.append(
                     Problem(
                         item.where,
@@ -130,6 +136,61 @@ def uncertainty_problems(scenario: Scenario, data: dict[str, Any]) -> list[Probl
                     Problem(item.where, f"expected the key of a number, found {describe(node)}")
                 )
     return problems
+
+
+def range_end_problems(
+    scenario: Scenario, data: dict[str, Any], build: Callable[[dict[str, Any]], object]
+) -> list[Problem]:
+    """The ranges with an end the key does not accept (a world there would be refused).
+
+    Each end is set in ``data`` (the scenario written out in full, its ranges known to name
+    numbers) and built with ``build``: a rate above 1 or a negative cost is found when the
+    file is read, not in the middle of a study. The keys' own rules are monotone (a
+    minimum, a maximum), so the two ends stand for the range.
+    """
+    base = {key: value for key, value in data.items() if key != "uncertainty"}
+    problems = []
+    for item in scenario.uncertainty:
+        for end, value in _ends(item, _at(base, item.key)):
+            changed = copy.deepcopy(base)
+            _set(changed, item.key, value)
+            try:
+                build(changed)
+            except ScenarioError as error:
+                found = error.problems[0]
+                problems.append(
+                    Problem(
+                        item.where,
+                        f"its {end} end {value:g} is not a value the scenario takes: "
+                        f"{found.key}: {found.message}",
+                    )
+                )
+                break
+    return problems
+
+
+def _ends(item: Uncertain, nominal: Any) -> list[tuple[str, float]]:
+    """The values a study's extreme worlds take: whole where the scenario's value is whole."""
+    low, high = item.low, item.high
+    if isinstance(nominal, int) and not isinstance(nominal, bool):
+        whole = (math.ceil(low), math.floor(high))
+        low, high = whole if whole[0] <= whole[1] else (round(low), round(high))
+    return [("low", low), ("high", high)]
+
+
+def _at(data: Any, key: str) -> Any:
+    for segment in key.split("."):
+        data = data[int(segment)] if isinstance(data, list) else data[segment]
+    return data
+
+
+def _set(data: Any, key: str, value: float) -> None:
+    *path, last = key.split(".")
+    node = _at(data, ".".join(path)) if path else data
+    if isinstance(node, list):
+        node[int(last)] = value
+    else:
+        node[last] = value
 
 
 def uncertainty_data(ranges: tuple[Uncertain, ...]) -> dict[str, Any]:

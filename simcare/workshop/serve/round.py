@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import secrets
 import threading
 from collections.abc import Callable, Sequence
@@ -26,6 +27,7 @@ from simcare.core.errors import shown
 from simcare.results.folders import is_marked, marked, write_atomic
 from simcare.results.records import MAX_RECORD_BYTES, read_text
 from simcare.results.write import OutputError, now
+from simcare.scenario_file.guards import control_character
 from simcare.workshop.case import Workshop
 from simcare.workshop.debrief import DEFAULT_REPLICATIONS, DEFAULT_SEED, run_debrief
 from simcare.workshop.decisions import (
@@ -163,7 +165,7 @@ class Round:
             ClosedError: the round is locked or full.
         """
         name = name.strip()
-        problems = team_name_problems(name)
+        problems = team_name_problems(name) or _unsafe({"team": name})
         if problems:
             raise DecisionError(problems)
         secret = secrets.token_urlsafe(12)
@@ -196,6 +198,9 @@ class Round:
             ClosedError: the round is locked.
         """
         source = "your decisions"
+        # The guard a decision file meets when the debrief reads it back: what it would refuse
+        # (an escape sequence, a right-to-left override) is refused here, before it is written.
+        problems = [*problems, *_unsafe({**data, "team": team.name})]
         try:
             decisions = parse_decisions({**data, "team": team.name}, self.workshop, source)
         except DecisionError as error:
@@ -319,6 +324,12 @@ class Round:
         os.chmod(path, 0o600)  # it holds the teacher's token
 
 
+def _unsafe(data: dict[str, Any]) -> list[str]:
+    """The first text a decision file may not hold (as its reader says it), or none."""
+    found = control_character(data)
+    return [] if found is None else [str(found)]
+
+
 def decision_text(decisions: Decisions, stamp: str) -> str:
     """A team's decision file, as `simcare workshop debrief` reads it."""
     return (
@@ -353,6 +364,10 @@ def open_round(workshop: Workshop, folder: Path, resume: bool) -> Round:
     return made
 
 
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,128}")
+"""A teacher's token as `secrets.token_urlsafe` writes it."""
+
+
 def _bad(path: Path, what: str) -> OutputError:
     return OutputError(shown(f"{path}: {what}; is this a round simcare workshop serve kept?"))
 
@@ -377,7 +392,9 @@ def _resume(workshop: Workshop, folder: Path) -> Round:
             )
         )
     token = record.get("token")
-    if not isinstance(token, str) or len(token) < 16:
+    # As `secrets.token_urlsafe` makes it: it is printed in the teacher's link, so an escape
+    # sequence edited into it would reach the terminal.
+    if not isinstance(token, str) or not _TOKEN.fullmatch(token):
         raise _bad(path, "token: expected the teacher's token")
     made = Round(workshop, folder, token, _teams(record.get("teams"), workshop, folder, path))
     made.locked = record.get("locked") is True
@@ -403,6 +420,10 @@ def _teams(raw: Any, workshop: Workshop, folder: Path, path: Path) -> list[Team]
             and all(isinstance(entry.get(k), str) for k in ("draft_at", "submitted_at"))
         ):
             raise _bad(path, f"teams: entry {number} is not a team as simcare writes it")
+        name = entry["name"]
+        refused = [f"team: {p}" for p in team_name_problems(name)] or _unsafe({"team": name})
+        if refused:  # as a name typed on the join page would be
+            raise _bad(path, f"teams: entry {number}: {refused[0]}")
         team = Team(number, entry["name"], entry["secret_sha256"])
         try:
             if isinstance(entry.get("draft"), dict):
