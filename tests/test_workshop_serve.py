@@ -319,7 +319,7 @@ def test_the_teacher_locks_and_runs_the_debrief(
     assert "lock the round first" in early.text
     assert "locked" in teacher.post("/teacher/lock", data={"csrf": csrf, "action": "lock"}).text
     teacher.post("/teacher/debrief", data={"csrf": csrf})
-    for _ in range(600):
+    for _ in range(3000):  # a bound for a hung debrief, not a speed target (loaded machines)
         if round_.debrief.state in ("done", "failed"):
             break
         threading.Event().wait(0.1)
