@@ -24,6 +24,9 @@ def test_a_baseline_point_is_its_number_or_its_settings() -> None:
     assert resolve_baseline(0, POINTS, KEYS) == 0
     assert resolve_baseline("a.agents=2", POINTS, KEYS) == 1
     assert resolve_baseline("a.agents=1,b.agents=2", POINTS, KEYS) == 0
+    assert resolve_baseline("a.agents=2.0", POINTS, KEYS) == 1  # numbers by value
+    lifts = [{"word_of_mouth.reply_lift": 1.5}, {"word_of_mouth.reply_lift": 2}]
+    assert resolve_baseline("reply_lift=2.0", lifts, ["word_of_mouth.reply_lift"]) == 1
 
 
 @pytest.mark.parametrize(
@@ -34,6 +37,7 @@ def test_a_baseline_point_is_its_number_or_its_settings() -> None:
         ("a.agents=7", r"no point has these settings \(a\.agents takes 1, 2\)"),
         ("agents=1", r"agents is not a swept key; they are a\.agents, b\.agents"),
         ("a.agents", r"expected N or KEY=VALUE"),
+        ("a.agents=1,a.agents=2", r"a swept key is given twice"),
     ],
 )
 def test_a_baseline_point_that_picks_no_single_point_is_refused(chosen: str, message: str) -> None:

@@ -268,7 +268,8 @@ def _run(
             f"Sweep {plan.name}: {points} point{'s' * (points != 1)} × {policies} "
             f"polic{'y' if policies == 1 else 'ies'} × {plan.replications} "
             f"replication{'s' * (plan.replications != 1)} ({simulations:,} runs) on {where} "
-            f"→ {folder.folder}" + (f"; {len(done)} points already done" if done else "")
+            f"→ {folder.folder}"
+            + (f"; {len(done)} point{'s' * (len(done) != 1)} already done" if done else "")
         ),
         markup=False,
         highlight=False,

@@ -49,11 +49,14 @@ def resolve_baseline(
                 BASELINE_POINT, f" {text}: expected a point from 0 to {len(points) - 1}"
             )
         return point
-    wanted = {_full_key(key, keys, text): value for key, value in _pairs(text)}
+    pairs = [(_full_key(key, keys, text), value) for key, value in _pairs(text)]
+    wanted = dict(pairs)
+    if len(wanted) < len(pairs):
+        raise ArgumentError(BASELINE_POINT, f" {text}: a swept key is given twice")
     matching = [
         n
         for n, point in enumerate(points)
-        if all(format_value(point[key]) == value for key, value in wanted.items())
+        if all(_same(point[key], value) for key, value in wanted.items())
     ]
     if len(matching) != 1:
         how = "no point has" if not matching else f"{len(matching)} points have"
@@ -65,8 +68,16 @@ def resolve_baseline(
     return matching[0]
 
 
-def _pairs(text: str) -> list[tuple[str, str]]:
-    """``KEY=VALUE,KEY=VALUE`` as (key, value as a setting writes it) pairs."""
+def _same(swept: Any, given: Any) -> bool:
+    """A point's value is the one given: numbers by value (2 is 2.0), others as written."""
+    numbers = (int, float)
+    if isinstance(swept, numbers) and isinstance(given, numbers):
+        return bool(swept == given)
+    return format_value(swept) == format_value(given)
+
+
+def _pairs(text: str) -> list[tuple[str, Any]]:
+    """``KEY=VALUE,KEY=VALUE`` as (key, value as a setting reads it) pairs."""
     pairs = []
     for part in text.split(","):
         key, equals, value = part.partition("=")
@@ -74,7 +85,7 @@ def _pairs(text: str) -> list[tuple[str, str]]:
             raise ArgumentError(BASELINE_POINT, f" {text}: expected N or KEY=VALUE[,KEY=VALUE]")
         setting = parse_setting(f"{key.strip()}={value.strip()}")
         assert setting.values is not None  # one value, never a range
-        pairs.append((setting.key, format_value(setting.values[0])))
+        pairs.append((setting.key, setting.values[0]))
     return pairs
 
 
