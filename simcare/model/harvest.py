@@ -23,6 +23,10 @@ HARVEST_EVERY = 10_000
 """Journeys begun between harvests (at the start of an arrival window): enough for the
 harvest's array work to cost little per journey, few enough to hold little memory."""
 
+HARVEST_EVERY_LEARNING = 1
+"""When customers learn, every window: what a customer remembers of a journey is known when
+it is harvested, and their next problem may come days later."""
+
 _EXTRA_ORDER = 1 << 40
 """Added to a later contact's number to place it after every first contact in the record."""
 
@@ -73,6 +77,7 @@ class Harvest(RunState):
     keep_record: bool
     chunks: list[Chunk]
     heard: dict[str, float]
+    harvest_every: int
 
     def _start_harvest(
         self, on_chunk: Callable[[RunRecord], None] | None, keep_record: bool
@@ -81,6 +86,7 @@ class Harvest(RunState):
         self.on_chunk = on_chunk
         self.keep_record = keep_record
         self.chunks = []
+        self.harvest_every = HARVEST_EVERY if self.learning is None else HARVEST_EVERY_LEARNING
         # Views and people told, of the measured journeys harvested so far (`Heard`).
         self.heard = dict.fromkeys(
             ("negative_impressions", "positive_impressions", "told_negative", "told_positive"),
@@ -207,6 +213,11 @@ class Harvest(RunState):
             spread=self._spread(journeys, posts, at),
             churn=self._churn(journeys, segment, severity, at),
         )
+        if self.learning is not None:
+            customers = np.concatenate(
+                [np.zeros(0, np.int64), *(w.batch.customers() for w in self.windows)]
+            )
+            self.learning.ended(customers[at], journeys, record.churn.left, self.public_channel)
         # Where each row goes in the whole record: first contacts by journey, then the later
         # contacts in the order they were scheduled.
         order = np.concatenate([self._journey_key(ids), _EXTRA_ORDER + self.extra_base + extra])

@@ -27,7 +27,7 @@ from simpy.events import NORMAL, Event, Timeout
 
 from simcare.core.randomness import Streams, make_streams
 from simcare.model.arrivals import ArrivalSource, Window, draw_window
-from simcare.model.harvest import HARVEST_EVERY, Harvest
+from simcare.model.harvest import Harvest
 from simcare.model.journeys import (
     DRAWS,
     ContactKind,
@@ -367,7 +367,7 @@ class Replication(Staffing, Harvest, Spreading):
         contact = 0
         previous = 0.0
         for start, end in self.source.windows(self.arrivals_end):
-            if self.journeys_begun - self.harvested_at >= HARVEST_EVERY:
+            if self.journeys_begun - self.harvested_at >= self.harvest_every:
                 self.harvested_at = self.journeys_begun
                 self._harvest(env.now)
             contact = self.journeys_begun  # contagion's windows may have come in between

@@ -19,6 +19,7 @@ from simcare.model.arrivals import ArrivalSource, Window
 from simcare.model.attention import Feed
 from simcare.model.contagion import Groundswell
 from simcare.model.journeys import EffectTable, repost_targets
+from simcare.model.learning import Memory
 from simcare.model.problems import ArrivalBatch, ProblemSource
 from simcare.model.queues import PriorityQueue, Queue, TeamState
 from simcare.scenario import Distribution, DistributionKind, Scenario
@@ -71,7 +72,10 @@ class RunState:
         self.schedule = self.env.schedule
         self.arrivals_end = scenario.run.duration_min
         self.horizon = scenario.stop_min  # after the drain
-        self.source = source or ProblemSource(scenario, streams["arrivals"], streams["customers"])
+        self.learning = Memory(scenario, streams["learning"]) if scenario.learning.enabled else None
+        self.source = source or ProblemSource(
+            scenario, streams["arrivals"], streams["customers"], self.learning
+        )
         self.behaviour = behaviour = scenario.behaviour
         channels = list(scenario.channels.values())
         channel_code = {name: code for code, name in enumerate(scenario.channels)}
