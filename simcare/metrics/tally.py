@@ -34,6 +34,10 @@ _CONTACT_SUMS = (
 )
 """Running sums per channel of the contacts' service outcomes (see `Tally.add`)."""
 
+_MONTH_MIN = 30 * MINUTES_PER_DAY
+_PER_CUSTOMERS = 1000.0
+"""Public complaints are reported per this many customers."""
+
 
 class Tally:
     """The outcomes of one replication, added up over records of some of its journeys.
@@ -72,6 +76,9 @@ class Tally:
         )
         self.ended = np.zeros(len(JourneyEnd))
         self.started_by_day = np.zeros(math.ceil(scenario.run.duration_min / MINUTES_PER_DAY))
+        # Journeys that were public (began or went public), by 30-day month, if customers learn.
+        self.public_by_month = np.zeros(math.ceil(scenario.run.duration_min / _MONTH_MIN))
+        self.public = np.array([c.public for c in scenario.channels.values()])
         self.flows: dict[tuple[int, int], float] = {}
         self.mouth = dict.fromkeys(("told_negative", "told_positive", "reshares", "pile_ons"), 0.0)
         self.public_posts = 0.0
@@ -194,6 +201,10 @@ class Tally:
         day = (journeys.start_min[measured] // MINUTES_PER_DAY).astype(np.int64)
         days = len(self.started_by_day)
         self.started_by_day += np.bincount(np.minimum(day, days - 1), minlength=days)[:days]
+        public = (self.public[journeys.channel] | journeys.went_public)[measured]
+        month = (journeys.start_min[measured][public] // _MONTH_MIN).astype(np.int64)
+        months = len(self.public_by_month)
+        self.public_by_month += np.bincount(np.minimum(month, months - 1), minlength=months)
         # Flows: each later contact on a different channel than the one before it.
         order = np.lexsort((record.attempt, record.journey))
         rows = order[complaint[order]]
@@ -332,9 +343,27 @@ class Tally:
             result[("journeys_by_day", f"day:{day + 1}")] = float(self.started_by_day[day])
         for name in ("deletions", "reposts", "follow_ups"):
             result[(name, "all")] = sums[name]
+        if self.scenario.learning.enabled:
+            result.update(self._public_per_customer())
         names = run.channel_names
         for (a, b), count in sorted(self.flows.items()):
             result[("escalations", f"flow:{names[a]}→{names[b]}")] = count
+        return result
+
+    def _public_per_customer(self) -> Outcomes:
+        """Public complaints per 1,000 customers of the base, in all and by month.
+
+        Measured months only; the base is the one the run began with, so a falling rate
+        can come from customers learning to stay silent or from customers who left.
+        """
+        per = _PER_CUSTOMERS / sum(self.scenario.customer_base().values())
+        first = int(self.scenario.run.warmup_min // _MONTH_MIN)
+        counts = self.public_by_month
+        result: Outcomes = {("public_complaints_per_customer", "all"): float(counts.sum()) * per}
+        for month in range(first, len(counts)):
+            result[("public_complaints_per_customer", f"month:{month + 1}")] = (
+                float(counts[month]) * per
+            )
         return result
 
     def _consequences(self, run: RunRecord, staff_cost: float) -> Outcomes:
