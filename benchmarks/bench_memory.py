@@ -48,8 +48,12 @@ SIZES = (100_000, 250_000, 500_000, 1_000_000)
 TARGET_MIB = 300.0
 
 
+CASE = {"case": RICH_CASE, "policy": RICH_POLICY}
+"""The case and policy measured (``--case``, ``--policy``); passed on to the children."""
+
+
 def scenario_for(complaints: int):  # type: ignore[no-untyped-def]
-    return for_complaints(load_scenario(RICH_CASE), complaints)
+    return for_complaints(load_scenario(CASE["case"]), complaints)
 
 
 def child(complaints: int) -> None:
@@ -58,7 +62,7 @@ def child(complaints: int) -> None:
     gc.collect()
     before = peak_rss_mib()
     start = time.perf_counter()
-    values, size = run_outcomes(scenario, 0, RICH_POLICY)
+    values, size = run_outcomes(scenario, 0, CASE["policy"])
     seconds = time.perf_counter() - start
     after = peak_rss_mib()
     print(
@@ -85,7 +89,7 @@ class Size:
 
 
 def measure(complaints: int) -> Size:
-    command = [sys.executable, os.path.abspath(__file__), "--child", str(complaints)]
+    command = [sys.executable, os.path.abspath(__file__), "--child", str(complaints), *_case_args()]
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise RuntimeError(f"memory child for {complaints} failed:\n{done.stderr}")
@@ -100,6 +104,12 @@ def slope_per_100k(sizes: list[Size]) -> float:
     x = np.array([s.complaints for s in sizes], dtype=float)
     y = np.array([s.peak for s in sizes])
     return float(np.polyfit(x, y, 1)[0] * 100_000)
+
+
+def _case_args() -> list[str]:
+    """The child's ``--case`` and ``--policy``: this run's."""
+    policy = ["--policy", CASE["policy"]] if CASE["policy"] else []
+    return ["--case", CASE["case"], *policy]
 
 
 # --- where the memory goes --------------------------------------------------------------------
@@ -175,7 +185,7 @@ def breakdown_child(complaints: int, lines: int) -> None:
     """Run once under tracemalloc; print bytes per complaint by file and line at three moments."""
     scenario = scenario_for(complaints)
     snapshots: dict[str, tracemalloc.Snapshot] = {}
-    replication = model_replication.Replication(scenario, make_streams(0, 0), policy=RICH_POLICY)
+    replication = model_replication.Replication(scenario, make_streams(0, 0), policy=CASE["policy"])
     harvest = replication._harvest
     days = scenario.run.duration_min / 1440
     size = {"journeys": 0, "contacts": 0}
@@ -236,6 +246,7 @@ def breakdown(complaints: int, lines: int) -> str:
         str(complaints),
         "--lines",
         str(lines),
+        *_case_args(),
     ]
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     if done.returncode != 0:
@@ -270,9 +281,13 @@ def main(argv: list[str] | None = None) -> MemoryReport | None:
     parser.add_argument("--no-breakdown", action="store_true", help="skip the tracemalloc run")
     parser.add_argument("--lines", type=int, default=12, help="lines per breakdown snapshot")
     parser.add_argument("--quick", action="store_true", help="smoke run: 10k and 20k complaints")
+    parser.add_argument("--case", default=RICH_CASE, help="built-in case (default: the richest)")
+    parser.add_argument("--policy", default=None, help="policy (default: the richest case's)")
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--breakdown-child", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    CASE["case"] = args.case
+    CASE["policy"] = args.policy or (RICH_POLICY if args.case == RICH_CASE else None)
     if args.child:
         child(args.child)
         return None
@@ -283,7 +298,8 @@ def main(argv: list[str] | None = None) -> MemoryReport | None:
         args.sizes = "10000,20000"
     wanted = sorted(int(s) for s in args.sizes.split(","))
 
-    print(f"simcare memory benchmark - {RICH_CASE} under {RICH_POLICY}, one run per size")
+    policy = CASE["policy"] or load_scenario(CASE["case"]).run.policy
+    print(f"simcare memory benchmark - {CASE['case']} under {policy}, one run per size")
     print(f"case    : per size, {describe(scenario_for(wanted[0]))} (smallest)")
     print_machine({"simcare": simcare.__version__, "numpy": np.__version__})
     print(f"load    : 1-min load average {load_average()} before the runs", flush=True)

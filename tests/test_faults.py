@@ -500,12 +500,15 @@ def children(pid: int) -> list[int]:
 
 
 def workers(pid: int) -> list[int]:
-    """The worker processes of a process's local pool."""
+    """The worker processes of a process's local pool (forked from its forkserver, or spawned)."""
     found = []
     for child in children(pid):
         try:
-            if b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes():
+            cmdline = Path(f"/proc/{child}/cmdline").read_bytes()
+            if b"spawn_main" in cmdline:
                 found.append(child)
+            elif b"forkserver" in cmdline:
+                found += children(child)
         except OSError:
             pass  # it ended
     return found

@@ -30,6 +30,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
+from multiprocessing.context import ForkServerContext, SpawnContext
 from typing import Any
 
 from simcare.core.errors import Arg, ArgumentError
@@ -55,6 +56,9 @@ MAX_CHUNK = 50
 MAX_RESTARTS = 2
 """Replace at most this many local workers that died; after that, a task whose worker dies fails
 (a task that kills every worker it runs on must not go on for ever)."""
+
+WORKER_PRELOAD = ("simcare.experiments.single",)
+"""What the server that local workers are forked from imports once (see `_worker_context`)."""
 
 log = logging.getLogger(__name__)
 
@@ -202,9 +206,7 @@ class ProcessExecutor(Executor):
         self.workers = workers
         self.description = describe_executor(workers)
         self.restarts = 0
-        # "spawn" rather than fork: the parent may hold threads (a progress bar, a Dask
-        # client) that a forked child would inherit in an unknown state.
-        self._context = multiprocessing.get_context("spawn")
+        self._context = _worker_context()
         self._queue: deque[Task] = deque()
         self._idle: list[_Worker] = []
         self._busy: dict[Connection, tuple[_Worker, Task]] = {}
@@ -323,6 +325,23 @@ class ProcessExecutor(Executor):
             worker.pipe.close()
         self._idle.clear()
         self._busy.clear()
+
+
+def _worker_context() -> SpawnContext | ForkServerContext:
+    """How local workers start: forked from a server that has imported the model, if possible.
+
+    Not forked from this process: it may hold threads (a progress bar, a Dask client) that a
+    forked child would inherit in an unknown state. A "forkserver" is a fresh, single-threaded
+    process, started once per parent process with the model imported (`WORKER_PRELOAD`), from
+    which each worker is forked: a worker starts in milliseconds instead of importing numpy,
+    SimPy and simcare again, for every round of a ``--target-ci`` comparison too. Where there
+    is no forkserver (Windows), "spawn": a fresh interpreter per worker.
+    """
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(list(WORKER_PRELOAD))
+    return context
 
 
 def _work(pipe: Connection) -> None:

@@ -16,7 +16,7 @@ import numpy as np
 from simcare.model.journeys import assemble_journeys, assemble_posts, public_posts
 from simcare.model.loyalty import Heard, leave_probability, public_reach
 from simcare.model.records import ChurnResult, Journeys, Posts, RunRecord, Spread, StaffingLog
-from simcare.model.state import RunState
+from simcare.model.state import HeldWindow, RunState, journey_ids
 from simcare.model.word_of_mouth import MouthDraws, spread
 
 HARVEST_EVERY = 10_000
@@ -105,39 +105,40 @@ class Harvest(RunState):
         """
         if not self.windows:
             return
-        lo = self.windows[0].first
-        waiting = np.concatenate([window.open for window in self.windows])  # journeys lo...
+        # The windows' rows: each row's journey (ascending), and whether it is still going.
+        held = np.concatenate([journey_ids(window) for window in self.windows])
+        waiting = np.concatenate([window.open for window in self.windows])
         # The run's columns are read as numpy copies, never views: a view left alive (say in
         # a frame a profiler holds, as Dask's does) would stop the columns from growing.
-        extra_journey = np.array(self.extra_journey)
-        ended = waiting if final else waiting & self._ended(now, lo, extra_journey)
-        ids = lo + np.flatnonzero(ended)
-        if len(ids) == 0:
+        extra = _Extras(np.array(self.extra_journey), self._extra_ids())
+        ended = waiting if final else waiting & self._ended(now, held, extra)
+        at = np.flatnonzero(ended)
+        if len(at) == 0:
             return
-        chunk, served_rows = self._chunk(ids, lo, extra_journey)
+        chunk, served_rows = self._chunk(held[at], at, extra)
         if self.on_chunk is not None:
             self.on_chunk(chunk.record)
         if self.keep_record:
             self.chunks.append(chunk)
-        waiting[ids - lo] = False
-        self._forget(lo, waiting, extra_journey, served_rows)
+        waiting[at] = False
+        self._forget(waiting, extra, served_rows)
 
-    def _ended(self, now: float, lo: int, extra_journey: np.ndarray) -> np.ndarray:
-        """Whether each journey from ``lo`` on has ended by ``now`` (see `_harvest`)."""
-        count = self.journeys_begun - lo
-        latest = np.arange(lo, lo + count)  # contact id of each journey's latest contact
+    def _ended(self, now: float, held: np.ndarray, extra: _Extras) -> np.ndarray:
+        """Whether each journey of the windows' rows (``held``) has ended by ``now``."""
+        latest = held.copy()  # contact id of each journey's latest contact
         batches = [window.batch for window in self.windows]
         arrival = np.concatenate([batch.time for batch in batches])
         channel = np.concatenate([batch.channel for batch in batches])
         deadline = np.concatenate([batch.deadline for batch in batches])
-        rows = np.flatnonzero(extra_journey >= lo)
+        owner = _positions(held, extra.journey)  # each later contact's journey, as a row
+        rows = np.flatnonzero(owner >= 0)
         if len(rows):
             # Rows are in scheduling order: a journey's last row is its latest contact.
             backwards = rows[::-1]
-            owners, first_seen = np.unique(extra_journey[backwards], return_index=True)
+            _, first_seen = np.unique(extra.journey[backwards], return_index=True)
             last_rows = backwards[first_seen]
-            at = owners - lo
-            latest[at] = ~(self.extra_base + last_rows)
+            at = owner[last_rows]
+            latest[at] = ~extra.ids[last_rows]
             arrival[at] = np.array(self.extra_arrival)[last_rows]
             channel[at] = np.array(self.extra_channel)[last_rows]
             deadline[at] = np.array(self.extra_deadline)[last_rows]
@@ -159,15 +160,11 @@ class Harvest(RunState):
             ended &= arrival + self.feed.attention_min < 60.0 * (now // 60.0)
         return ended
 
-    def _chunk(
-        self, ids: np.ndarray, lo: int, extra_journey: np.ndarray
-    ) -> tuple[Chunk, np.ndarray]:
-        """The record of the journeys ``ids`` (sorted) and the service rows it used."""
-        at = ids - lo
-        mine = np.zeros(self.journeys_begun - lo, dtype=bool)
-        mine[at] = True
-        extra = np.flatnonzero((extra_journey >= lo) & mine[np.maximum(extra_journey - lo, 0)])
-        start, handle, agent, taken = self._service(ids, extra)
+    def _chunk(self, ids: np.ndarray, at: np.ndarray, extras: _Extras) -> tuple[Chunk, np.ndarray]:
+        """The record of journeys ``ids`` (sorted; rows ``at`` of the windows), its service rows."""
+        extra = np.flatnonzero(_positions(ids, extras.journey) >= 0)
+        extra_ids = extras.ids[extra]
+        start, handle, agent, taken = self._service(ids, extra, extra_ids)
         # A contact's result counts once its handling is over; a handling that ends at the
         # horizon or later was not (the run stops before events at its end time).
         decided = np.concatenate(
@@ -177,7 +174,7 @@ class Harvest(RunState):
         segment = self._batch_column(at, "segment", np.int16)
         severity = self._batch_column(at, "severity", np.int16)
         followers = self._batch_column(at, "followers", np.int64)
-        contacts = self._contacts(ids, at, extra, extra_journey, severity)
+        contacts = self._contacts(ids, at, extra, extras.journey, severity)
         # A contact scheduled after the run's end never arrived: it stays in the records (so
         # its journey counts as open) but is not a contact of this run.
         arrived = contacts["arrival_min"] < self.horizon
@@ -220,7 +217,7 @@ class Harvest(RunState):
             self.learning.ended(customers[at], journeys, record.churn.left, self.public_channel)
         # Where each row goes in the whole record: first contacts by journey, then the later
         # contacts in the order they were scheduled.
-        order = np.concatenate([self._journey_key(ids), _EXTRA_ORDER + self.extra_base + extra])
+        order = np.concatenate([self._journey_key(ids), _EXTRA_ORDER + extra_ids])
         return Chunk(record, ids, order[arrived], order[post_rows]), taken
 
     def _batch_column(self, at: np.ndarray, name: str, dtype: type) -> np.ndarray:
@@ -230,18 +227,18 @@ class Harvest(RunState):
         return np.concatenate([getattr(w.batch, name) for w in self.windows])[at].astype(dtype)
 
     def _service(
-        self, ids: np.ndarray, extra: np.ndarray
+        self, ids: np.ndarray, extra: np.ndarray, extra_ids: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Service start, handling time and agent of the contacts, and the service rows used.
 
-        The contacts are the first contacts of journeys ``ids``, then the later ``extra``; one
-        never served has NaN, NaN and -1.
+        The contacts are the first contacts of journeys ``ids``, then the later ones at rows
+        ``extra`` of the extra columns (ids ``extra_ids``); one never served has NaN, NaN, -1.
         """
         first = len(ids)
         size = first + len(extra)
         # Each service row's contact as a row of this chunk (first contacts, then extras).
         served = np.array(self.served_contact)
-        later = _positions(extra, ~served - self.extra_base)
+        later = _positions(extra_ids, ~served)
         local = np.where(
             served >= 0, _positions(ids, served), np.where(later >= 0, later + first, -1)
         )
@@ -350,34 +347,33 @@ class Harvest(RunState):
             prospects_won=0,
         )
 
-    def _forget(
-        self, lo: int, waiting: np.ndarray, extra_journey: np.ndarray, served_rows: np.ndarray
-    ) -> None:
-        """Drop the windows, later contacts and service rows of journeys harvested."""
+    def _forget(self, waiting: np.ndarray, extras: _Extras, served_rows: np.ndarray) -> None:
+        """Drop the windows, later contacts and service rows of journeys harvested.
+
+        ``waiting``: whether each row of the windows is still going. A window goes when all
+        its journeys have ended; the journeys still going of the oldest windows, once at most
+        half of their rows are, move into one `HeldWindow`, so that one journey left open
+        pins no window. The later contacts of journeys still going move, likewise, to the
+        held rows of the extra columns once at most half of the rows are still needed.
+        """
+        offset = 0
         for window in self.windows:
-            window.open = waiting[window.first - lo : window.first - lo + len(window.open)]
-        while self.windows and not self.windows[0].open.any():
-            del self.windows[0], self.window_first[0]
+            window.open = waiting[offset : offset + len(window.open)]
+            offset += len(window.open)
+        self.windows = [window for window in self.windows if window.open.any()]
+        self._hold_windows()
+        self.window_first = [window.first for window in self.windows]
         first_kept = self.windows[0].first if self.windows else self.journeys_begun
         del self.first_result[: first_kept - self.first_base]
         self.first_base = first_kept
-        # Later contacts are read by index while their journey goes on: drop only leading rows.
-        owner = extra_journey - lo
-        done = (owner < 0) | ~waiting[np.maximum(owner, 0)]
-        drop = int(np.argmin(done)) if not done.all() else len(done)
-        if drop:
-            for column in (
-                self.extra_journey,
-                self.extra_attempt,
-                self.extra_channel,
-                self.extra_kind,
-                self.extra_arrival,
-                self.extra_deadline,
-                self.extra_anger,
-                self.extra_result,
-            ):
-                del column[:drop]
-            self.extra_base += drop
+        kept = np.zeros(len(extras.journey), dtype=bool)  # the rows of journeys still going
+        if self.windows:
+            held = np.concatenate([journey_ids(window) for window in self.windows])
+            owner = _positions(held, extras.journey)
+            kept = owner >= 0
+            kept[kept] = np.concatenate([w.open for w in self.windows])[owner[kept]]
+        if 2 * int(kept.sum()) <= len(kept):
+            self._hold_extras(kept, extras.ids)
         if len(served_rows):
             kept = np.ones(len(self.served_contact), dtype=bool)
             kept[served_rows] = False
@@ -387,9 +383,46 @@ class Harvest(RunState):
                 self.served_handle,
                 self.served_agent,
             ):
-                values = np.array(column)[kept]
-                del column[:]
-                column.frombytes(values.tobytes())
+                _keep_rows(column, kept)
+
+    def _hold_windows(self) -> None:
+        """Copy the journeys still going of the oldest windows into one `HeldWindow`.
+
+        The oldest windows, while at most half of each one's rows are still going (and a
+        `HeldWindow` before them): a window is copied once at least half of it can go, and a
+        harvest copies at most the rows still going.
+        """
+        count = 0
+        for window in self.windows:
+            held_before = type(window) is HeldWindow and count == 0
+            if not held_before and 2 * int(window.open.sum()) > len(window.open):
+                break
+            count += 1
+        if count > 1 or (
+            count == 1 and 2 * int(self.windows[0].open.sum()) <= len(self.windows[0].open)
+        ):
+            self.windows[:count] = [HeldWindow(self.windows[:count])]
+
+    def _hold_extras(self, kept: np.ndarray, ids: np.ndarray) -> None:
+        """Keep only the extra rows ``kept``, all of them as held rows (see `_extra_row`)."""
+        next_id = self.extra_base + len(self.extra_journey) - self.extra_held
+        for column in (
+            self.extra_journey,
+            self.extra_attempt,
+            self.extra_channel,
+            self.extra_kind,
+            self.extra_arrival,
+            self.extra_deadline,
+            self.extra_anger,
+            self.extra_result,
+        ):
+            _keep_rows(column, kept)
+        self.extra_base = next_id
+        self.held_extra_ids = ids[kept]
+        self.extra_held = len(self.held_extra_ids)
+        self.held_extra = dict(
+            zip(self.held_extra_ids.tolist(), range(self.extra_held), strict=True)
+        )
 
     def _record(self, **columns: Any) -> RunRecord:
         """A `RunRecord` of some journeys: the run-wide fields empty, or as given."""
@@ -418,7 +451,8 @@ class Harvest(RunState):
         customer is the same journey under every policy); contacts first contacts first, then
         the later contacts as they were scheduled; posts in the order of their contacts.
         """
-        chunks = self.chunks or [self._chunk(np.zeros(0, np.int64), 0, np.zeros(0, np.int64))[0]]
+        nothing = np.zeros(0, np.int64)
+        chunks = self.chunks or [self._chunk(nothing, nothing, _Extras(nothing, nothing))[0]]
         self.chunks = []
         parts, by_journey = _in_place(chunks, self._journey_key)
         by_contact = np.argsort(np.concatenate([chunk.contact_order for chunk in chunks]))
@@ -491,6 +525,21 @@ def _in_place(
         for chunk in chunks
     ]
     return parts, by_journey
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Extras:
+    """The extra columns' rows at a harvest: each one's journey and id (contact ``~id``)."""
+
+    journey: np.ndarray
+    ids: np.ndarray
+
+
+def _keep_rows(column: array[Any], kept: np.ndarray) -> None:
+    """Keep only the rows ``kept`` of a column, in place."""
+    values = np.array(column)[kept]
+    del column[:]
+    column.frombytes(values.tobytes())
 
 
 def _joined(items: list[Any], name: str, order: np.ndarray) -> np.ndarray:

@@ -67,7 +67,7 @@ class Spreading(RunState):
         if contact >= 0:
             posted = float(batch.time[row])
         else:
-            posted = self.extra_arrival[~contact - self.extra_base]
+            posted = self.extra_arrival[self._extra_row(contact)]
         swell.answered(channel, posted, self.env.now)
 
     def _contagion(self) -> Generator[float, Any, None]:

@@ -7,6 +7,7 @@ windows and the columns of the contacts, and look-ups into them.
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import math
 from array import array
 from collections import deque
@@ -22,6 +23,7 @@ from simcare.model.journeys import EffectTable, repost_targets
 from simcare.model.learning import Memory
 from simcare.model.problems import ArrivalBatch, ProblemSource
 from simcare.model.queues import PriorityQueue, Queue, TeamState
+from simcare.model.word_of_mouth import MouthDraws
 from simcare.scenario import Distribution, DistributionKind, Scenario
 from simcare.scenario.policy import ACTIONS, Effect, Priority, serves
 
@@ -48,6 +50,45 @@ def duration(params: tuple[int, float, float], e: float, z: float) -> float:
 _RECRUIT_KEY = 1 << 39
 """Added to a journey's key when contagion started it: after every other journey, and before
 the later contacts' keys (`simcare.model.harvest`)."""
+
+
+class HeldWindow(Window):
+    """Journeys still going from older arrival windows, their rows copied into one block.
+
+    A journey can stay open for weeks (a patience of months on a channel nobody answers);
+    keeping it in a block of its own frees the rest of its window. ``ids`` are the journeys,
+    ascending; ``rows`` finds a journey's row.
+    """
+
+    __slots__ = ("ids", "rows")
+
+    def __init__(self, windows: list[Window]) -> None:
+        ids = np.concatenate([journey_ids(w)[w.open] for w in windows])
+        fields = [f.name for f in dataclasses.fields(ArrivalBatch)]
+        columns = {
+            name: np.concatenate([getattr(w.batch, name)[w.open] for w in windows])
+            for name in fields
+            if name not in ("silent", "problems")
+        }
+        # The problem counts went into the run's totals when the windows were drawn.
+        first = windows[0].batch
+        batch = ArrivalBatch(**columns, silent=np.zeros_like(first.silent), problems=0)
+        super().__init__(
+            int(ids[0]),
+            batch,
+            np.concatenate([w.draws[w.open] for w in windows]),
+            MouthDraws.joined([w.mouth.rows(w.open) for w in windows]),
+            np.concatenate([w.leave[w.open] for w in windows]),
+        )
+        self.ids = ids
+        self.rows = dict(zip(ids.tolist(), range(len(ids)), strict=True))
+
+
+def journey_ids(window: Window) -> np.ndarray:
+    """The journey of each row of a window."""
+    if type(window) is HeldWindow:
+        return window.ids
+    return np.arange(window.first, window.first + len(window.open))
 
 
 class RunState:
@@ -203,9 +244,14 @@ class RunState:
         self.served_start = array("d")
         self.served_handle = array("d")
         self.served_agent = array("q")
-        # Extra contacts (after the first of a journey), appended when scheduled. Contact ~x is
-        # at x - extra_base: the leading rows go once their journeys are harvested.
+        # Extra contacts (after the first of a journey), appended when scheduled. The first
+        # `extra_held` rows are those of journeys still going kept from before the last
+        # compaction (`Harvest._forget`), found by id in `held_extra`; after them, contact ~x
+        # is at row x - extra_base + extra_held (see `_extra_row`).
         self.extra_base = 0
+        self.extra_held = 0
+        self.held_extra: dict[int, int] = {}
+        self.held_extra_ids = np.zeros(0, np.int64)  # the keys of `held_extra`, sorted
         self.extra_journey = array("q")
         self.extra_attempt = array("b")
         self.extra_channel = array("h")
@@ -236,11 +282,23 @@ class RunState:
 
     # --- journey look-ups (off the hot path: only for journeys that go on) -----------------
 
+    def _extra_row(self, contact: int) -> int:
+        """The row of a later contact (a negative id) in the extra columns."""
+        extra = ~contact - self.extra_base
+        return extra + self.extra_held if extra >= 0 else self.held_extra[~contact]
+
+    def _extra_ids(self) -> np.ndarray:
+        """The id ``x`` (contact ``~x``) of each row of the extra columns, ascending."""
+        dense = len(self.extra_journey) - self.extra_held
+        return np.concatenate(
+            [self.held_extra_ids, np.arange(self.extra_base, self.extra_base + dense)]
+        )
+
     def _journey(self, contact: int) -> tuple[int, int]:
         """Return (journey, attempt) for a contact id."""
         if contact >= 0:
             return contact, 0
-        extra = ~contact - self.extra_base
+        extra = self._extra_row(contact)
         return self.extra_journey[extra], self.extra_attempt[extra]
 
     def _anger(self, contact: int) -> float:
@@ -248,17 +306,19 @@ class RunState:
         if contact >= 0:
             batch, row = self._locate(contact)
             return self.severity_anger[int(batch.severity[row])]
-        return self.extra_anger[~contact - self.extra_base]
+        return self.extra_anger[self._extra_row(contact)]
 
     def _channel_of(self, contact: int) -> int:
         if contact < 0:
-            return self.extra_channel[~contact - self.extra_base]
+            return self.extra_channel[self._extra_row(contact)]
         batch, row = self._locate(contact)
         return int(batch.channel[row])
 
     def _window(self, journey: int) -> tuple[Window, int]:
         index = bisect.bisect_right(self.window_first, journey) - 1
         window = self.windows[index]
+        if type(window) is HeldWindow:
+            return window, window.rows[journey]
         return window, journey - window.first
 
     def _locate(self, journey: int) -> tuple[ArrivalBatch, int]:
@@ -266,7 +326,7 @@ class RunState:
         return window.batch, row
 
     def _journey_trait(self, contact: int, name: str) -> float:
-        journey = contact if contact >= 0 else self.extra_journey[~contact - self.extra_base]
+        journey = contact if contact >= 0 else self.extra_journey[self._extra_row(contact)]
         batch, row = self._locate(journey)
         return float(getattr(batch, name)[row])
 

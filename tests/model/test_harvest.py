@@ -23,6 +23,7 @@ from simcare.scenario_file import load_scenario
 
 SCENARIOS = sorted((Path(__file__).resolve().parents[2] / "scenarios").glob("*.toml"))
 RICH = Path(__file__).resolve().parents[2] / "scenarios" / "no_cross_sell_in_crisis.toml"
+GROUNDSWELL = RICH.with_name("silence_and_the_groundswell.toml")
 
 
 def record(scenario: Scenario, seed: int, policy: str, *, during: bool) -> RunRecord:
@@ -100,6 +101,62 @@ def test_a_long_run_keeps_only_the_journeys_still_going() -> None:
     assert max(windows for windows, _ in held) <= days_between + 5
     assert max(extras for _, extras in held) < 0.15 * replication.extra_base
     assert sum(chunks) == replication.journeys_begun
+
+
+def test_journeys_left_open_pin_no_window_under_ignore() -> None:
+    # Ignored, some customers wait for months (a long patience tail): their journeys stay
+    # open, and used to keep every later window. Now the windows' rows stay within the
+    # journeys since the last harvest plus those still going (copied out), run after run.
+    scenario = load_scenario(RICH)
+    scenario = dataclasses.replace(
+        scenario, run=dataclasses.replace(scenario.run, duration_min=120 * 1440.0)
+    )
+    replication = Replication(scenario, make_streams(0, 0), policy="ignore")
+    held: list[tuple[int, int, int]] = []
+    harvest = replication._harvest
+
+    def watched(now: float, final: bool = False) -> None:
+        harvest(now, final)
+        rows = sum(len(window.open) for window in replication.windows)
+        still_going = sum(int(window.open.sum()) for window in replication.windows)
+        held.append((rows, still_going, len(replication.extra_journey)))
+
+    replication._harvest = watched  # type: ignore[method-assign]
+    replication.run(lambda chunk: None, keep_record=False)
+    assert replication.journeys_begun > 10 * HARVEST_EVERY
+    assert len(held) >= 10
+    for rows, still_going, extras in held[:-1]:
+        assert still_going > 0  # some journeys are always still going
+        assert rows <= 2 * still_going + HARVEST_EVERY // 2
+        assert extras <= HARVEST_EVERY
+    assert held[-1] == (0, 0, held[-1][2])
+
+
+@pytest.mark.parametrize("policy", ["delete", "reply_public"])
+def test_contagion_finds_a_post_among_the_held_later_contacts(
+    policy: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Over 20 days, some later contacts are moved into held rows (`_hold_extras`) before a
+    # deletion or a visible answer takes their post out of the contagion, which then reads
+    # when the post went up from the held rows: the same record as harvesting at the end.
+    monkeypatch.setattr(replication_module, "HARVEST_EVERY", 300)
+    case = load_scenario(GROUNDSWELL)
+    scenario = dataclasses.replace(
+        case, run=dataclasses.replace(case.run, duration_min=20 * 1440.0)
+    )
+    replication = Replication(scenario, make_streams(11, 0), policy=policy)
+    quieten = replication._quieten
+    held: list[int] = []
+
+    def watched(contact: int, channel: int, result: int) -> None:
+        if contact < 0 and ~contact < replication.extra_base:  # a held row
+            held.append(contact)
+        quieten(contact, channel, result)
+
+    replication._quieten = watched  # type: ignore[method-assign]
+    during = replication.run()
+    assert held
+    assert_identical(during, record(scenario, 11, policy, during=False))
 
 
 def test_outcomes_and_series_without_the_record_are_those_with_it() -> None:
