@@ -77,7 +77,6 @@ class Harvest(RunState):
     keep_record: bool
     chunks: list[Chunk]
     heard: dict[str, float]
-    harvest_every: int
 
     def _start_harvest(
         self, on_chunk: Callable[[RunRecord], None] | None, keep_record: bool
@@ -86,7 +85,6 @@ class Harvest(RunState):
         self.on_chunk = on_chunk
         self.keep_record = keep_record
         self.chunks = []
-        self.harvest_every = HARVEST_EVERY if self.learning is None else HARVEST_EVERY_LEARNING
         # Views and people told, of the measured journeys harvested so far (`Heard`).
         self.heard = dict.fromkeys(
             ("negative_impressions", "positive_impressions", "told_negative", "told_positive"),

@@ -30,7 +30,7 @@ from simpy.events import NORMAL, Event, EventPriority, Timeout
 
 from simcare.core.randomness import Streams, make_streams
 from simcare.model.arrivals import ArrivalSource, Window, draw_window
-from simcare.model.harvest import Harvest
+from simcare.model.harvest import HARVEST_EVERY, HARVEST_EVERY_LEARNING, Harvest
 from simcare.model.journeys import (
     DRAWS,
     ContactKind,
@@ -435,8 +435,10 @@ class Replication(Staffing, Harvest, Spreading):
         arrive = self._arrive
         contact = 0
         previous = 0.0
+        # Customers who learn need what they remember of a journey soon after it ends.
+        every = HARVEST_EVERY if self.learning is None else HARVEST_EVERY_LEARNING
         for start, end in self.source.windows(self.arrivals_end):
-            if self.journeys_begun - self.harvested_at >= self.harvest_every:
+            if self.journeys_begun - self.harvested_at >= every:
                 self.harvested_at = self.journeys_begun
                 self._harvest(env.now)
             contact = self.journeys_begun  # contagion's windows may have come in between

@@ -68,8 +68,10 @@ class HeldWindow(Window):
         columns = {
             name: np.concatenate([getattr(w.batch, name)[w.open] for w in windows])
             for name in fields
-            if name not in ("silent", "problems")
+            if name not in ("silent", "problems", "customer")
         }
+        if any(w.batch.customer is not None for w in windows):  # customers learn
+            columns["customer"] = np.concatenate([w.batch.customers()[w.open] for w in windows])
         # The problem counts went into the run's totals when the windows were drawn.
         first = windows[0].batch
         batch = ArrivalBatch(**columns, silent=np.zeros_like(first.silent), problems=0)
