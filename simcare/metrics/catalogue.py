@@ -127,6 +127,10 @@ OUTCOMES: dict[str, OutcomeSpec] = {
     "reshares": OutcomeSpec("Reshares", Unit.COUNT),
     "largest_cascade": OutcomeSpec("Largest cascade (impressions of one post)", Unit.COUNT, LOWER),
     "pile_ons": OutcomeSpec("Pile-on comments", Unit.COUNT, LOWER),
+    "moderation_hours": OutcomeSpec(
+        "Moderator hours on pile-on comments (brand-owned channels)", Unit.HOURS, LOWER
+    ),
+    "moderation_cost": OutcomeSpec("Moderation cost (in total cost)", Unit.MONEY, LOWER),
     # Churn and money.
     "customer_base": OutcomeSpec("Customer base", Unit.COUNT),
     "complainant_churn": OutcomeSpec("Complainants who leave", Unit.COUNT, LOWER),
