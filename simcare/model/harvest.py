@@ -23,10 +23,6 @@ HARVEST_EVERY = 10_000
 """Journeys begun between harvests (at the start of an arrival window): enough for the
 harvest's array work to cost little per journey, few enough to hold little memory."""
 
-HARVEST_EVERY_LEARNING = 1
-"""When customers learn, every window: what a customer remembers of a journey is known when
-it is harvested, and their next problem may come days later."""
-
 _EXTRA_ORDER = 1 << 40
 """Added to a later contact's number to place it after every first contact in the record."""
 
@@ -209,10 +205,7 @@ class Harvest(RunState):
             churn=self._churn(journeys, segment, severity, at),
         )
         if self.learning is not None:
-            customers = np.concatenate(
-                [np.zeros(0, np.int64), *(w.batch.customers() for w in self.windows)]
-            )
-            self.learning.ended(customers[at], journeys, record.churn.left, self.public_channel)
+            self.learning.ended(self.windows, at, journeys, record.churn.left, self.public_channel)
         # Where each row goes in the whole record: first contacts by journey, then the later
         # contacts in the order they were scheduled.
         order = np.concatenate([self._journey_key(ids), _EXTRA_ORDER + extra_ids])
@@ -332,8 +325,7 @@ class Harvest(RunState):
     ) -> ChurnResult:
         """Which complainants of harvested journeys leave (``at``: rows of the windows)."""
         leave = leave_probability(journeys, segment, severity, self.scenario, self.policy)
-        # The uniform was drawn with the complaint, so a policy that raises the probability
-        # never has fewer leavers, replication by replication (common random numbers).
+        # Drawn with the complaint: a policy raising the probability never has fewer leavers.
         left = np.concatenate([np.zeros(0), *(w.leave for w in self.windows)])[at] < leave
         return ChurnResult(
             leave_probability=leave,

@@ -18,11 +18,29 @@ bystanders are counted, not identified, so they may still have problems (a small
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
+from typing import Protocol
 
 import numpy as np
 
 from simcare.model.records import Cause, JourneyEnd, Journeys
 from simcare.scenario import Scenario
+
+
+class _Batch(Protocol):
+    def customers(self) -> np.ndarray: ...
+
+
+class _Window(Protocol):
+    """An arrival window (`simcare.model.arrivals.Window`, which imports this module)."""
+
+    @property
+    def batch(self) -> _Batch: ...
+
+
+HARVEST_EVERY_LEARNING = 1
+"""Journeys begun between harvests when customers learn: every window, since what a customer
+remembers of a journey is written when it is harvested, and their next problem may be soon."""
 
 NONE, HELPED, IGNORED, LEFT = 0, 1, 2, 3
 """What a customer remembers: nothing, helped in public, ignored or deleted, left the brand."""
@@ -116,9 +134,19 @@ class Memory:
         return customer, state != LEFT, complains, channel
 
     def ended(
-        self, customers: np.ndarray, journeys: Journeys, left: np.ndarray, public: np.ndarray
+        self,
+        windows: Sequence[_Window],
+        at: np.ndarray,
+        journeys: Journeys,
+        left: np.ndarray,
+        public: np.ndarray,
     ) -> None:
-        """Remember how the journeys of ``customers`` ended (ids < 0: recruits, not tracked)."""
+        """Remember how harvested journeys ended (``at``: their rows of the ``windows``).
+
+        Contagion's recruits have no customer id and are not tracked.
+        """
+        held = [window.batch.customers() for window in windows]
+        customers = np.concatenate([np.zeros(0, np.int64), *held])[at]
         helped = np.isin(journeys.end, _HELPED_ENDS) & (
             public[journeys.channel] | journeys.went_public
         )

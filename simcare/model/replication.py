@@ -30,7 +30,7 @@ from simpy.events import NORMAL, Event, EventPriority, Timeout
 
 from simcare.core.randomness import Streams, make_streams
 from simcare.model.arrivals import ArrivalSource, Window, draw_window
-from simcare.model.harvest import HARVEST_EVERY, HARVEST_EVERY_LEARNING, Harvest
+from simcare.model.harvest import HARVEST_EVERY, Harvest
 from simcare.model.journeys import (
     DRAWS,
     ContactKind,
@@ -39,6 +39,7 @@ from simcare.model.journeys import (
     first_attempt_acts,
     response_results,
 )
+from simcare.model.learning import HARVEST_EVERY_LEARNING
 from simcare.model.problems import ArrivalBatch
 from simcare.model.queues import TeamState
 from simcare.model.records import RunRecord
