@@ -253,7 +253,12 @@ class Scenario:
         return []
 
     def _check_customers(self) -> list[Problem]:
-        """A segment's customer base holds at least the problems it is expected to have."""
+        """A segment's customer base holds at least the problems it is expected to have.
+
+        Unless customers learn: then a customer can have several problems in a run.
+        """
+        if self.learning.enabled:
+            return []
         expected = self.expected_problems()
         shares = self._segment_shares()
         found = []
