@@ -13,9 +13,13 @@ from simcare.model.replication import simulate
 from simcare.scenario_file import load_scenario, loads_scenario
 
 _CASE = load_scenario("loyal_fan_deleted_post")
-FAN = dataclasses.replace(_CASE, run=dataclasses.replace(_CASE.run, duration_min=10 * 1440.0))
 UNMODERATED = dataclasses.replace(
-    FAN, word_of_mouth=dataclasses.replace(FAN.word_of_mouth, moderation_min=0.0)
+    _CASE, run=dataclasses.replace(_CASE.run, duration_min=10 * 1440.0)
+)
+# A minute to read each comment and decide whether to hide or answer it.
+FAN = dataclasses.replace(
+    UNMODERATED,
+    word_of_mouth=dataclasses.replace(UNMODERATED.word_of_mouth, moderation_min=1.0),
 )
 
 
