@@ -26,10 +26,16 @@ def invoke(*args: str | Path) -> Result:
     return result
 
 
-def short_fan(folder: Path, days: int = 4) -> Path:
-    """The loyal-fan case cut to a few days, so that tests run in seconds."""
+def short_fan(folder: Path, days: int = 4, commenters: bool = True) -> Path:
+    """The loyal-fan case cut to a few days, so that tests run in seconds.
+
+    Without ``commenters``, the customers with her problem who come forward on seeing the
+    unanswered posts ([contagion]) stay silent: every policy then has the same journeys.
+    """
     data, _, _ = load_scenario_data(FAN)
     data = apply_point(data, {"run.duration": f"{days}d", "run.warmup": "1d"})
+    if not commenters:
+        del data["contagion"]
     path = folder / "short_fan.toml"
     path.write_text(tomli_w.dumps(data), encoding="utf-8")
     return path

@@ -1714,6 +1714,7 @@ def dollar_scenario(case: Dollars, folder: Path) -> tuple[Path, dict[str, str]]:
     data["teaching"]["policies"] = ["delete", names["policy"], names["other"]]
     data["segments"][f"seg{segment}"] = data["segments"].pop("regular")
     data["severities"][f"sev{severity}"] = data["severities"].pop("major")
+    data["contagion"]["cause"] = f"sev{severity}"  # the fan's commenters share her problem
     del data["sources"]  # its keys name what was renamed
     path = folder / "dollars.toml"
     path.write_text(tomli_w.dumps(data), encoding="utf-8")
@@ -1837,6 +1838,7 @@ def formula_scenario(case: Formulas, folder: Path) -> Path:
     data["teaching"]["policies"] = [policy, other]
     data["segments"][segment] = data["segments"].pop("regular")
     data["severities"][severity] = data["severities"].pop("major")
+    data["contagion"]["cause"] = severity
     del data["sources"]
     path = folder / "formulas.toml"
     path.write_text(tomli_w.dumps(data), encoding="utf-8")

@@ -152,12 +152,14 @@ def test_twins_are_the_same_customer_with_the_same_problem(
     fan: Scenario, records: dict[str, RunRecord]
 ) -> None:
     a, b = records["delete"], records["acknowledge_then_private"]
-    assert len(a.journeys) == len(b.journeys)
-    assert np.array_equal(a.journeys.start_min, b.journeys.start_min)
-    assert np.array_equal(a.journey_segment, b.journey_segment)
-    assert np.array_equal(a.journey_severity, b.journey_severity)
+    # The customers who complain anyway come first; contagion's recruits, listed after them,
+    # may differ between policies.
+    n = len(a.journeys) - int(a.came_forward.sum())
+    assert n == len(b.journeys) - int(b.came_forward.sum())
+    assert np.array_equal(a.journeys.start_min[:n], b.journeys.start_min[:n])
+    assert np.array_equal(a.journey_segment[:n], b.journey_segment[:n])
+    assert np.array_equal(a.journey_severity[:n], b.journey_severity[:n])
     # The first contacts come first in the records, one per journey, in journey order.
-    n = len(a.journeys)
     assert np.array_equal(a.journey[:n], np.arange(n))
     assert np.array_equal(b.journey[:n], np.arange(n))
     assert np.array_equal(a.followers[:n], b.followers[:n])

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-STREAMS = ("arrivals", "customers", "journeys", "word_of_mouth", "loyalty", "contagion")
+STREAMS = ("arrivals", "customers", "journeys", "word_of_mouth", "loyalty", "contagion", "learning")
 """Purposes with their own generator. New ones go last, so existing streams keep their draws."""
 
 Streams = dict[str, np.random.Generator]

@@ -115,6 +115,9 @@ OUTCOMES: dict[str, OutcomeSpec] = {
     "contagion_share": OutcomeSpec("Share of journeys started by contagion", Unit.SHARE, LOWER),
     "largest_wave": OutcomeSpec("Largest wave (contagion journeys in a day)", Unit.COUNT, LOWER),
     "journeys_by_day": OutcomeSpec("Complaint journeys started, by day", Unit.COUNT),
+    "public_complaints_per_customer": OutcomeSpec(
+        "Public complaints per 1,000 customers (customers learn)", Unit.COUNT
+    ),
     # Word of mouth: negative and positive never netted.
     "told_negative": OutcomeSpec("People told, negative (incl. silent)", Unit.COUNT, LOWER),
     "told_positive": OutcomeSpec("People told, positive", Unit.COUNT, HIGHER),
@@ -124,6 +127,10 @@ OUTCOMES: dict[str, OutcomeSpec] = {
     "reshares": OutcomeSpec("Reshares", Unit.COUNT),
     "largest_cascade": OutcomeSpec("Largest cascade (impressions of one post)", Unit.COUNT, LOWER),
     "pile_ons": OutcomeSpec("Pile-on comments", Unit.COUNT, LOWER),
+    "moderation_hours": OutcomeSpec(
+        "Moderator hours on pile-on comments (brand-owned channels)", Unit.HOURS, LOWER
+    ),
+    "moderation_cost": OutcomeSpec("Moderation cost (in total cost)", Unit.MONEY, LOWER),
     # Churn and money.
     "customer_base": OutcomeSpec("Customer base", Unit.COUNT),
     "complainant_churn": OutcomeSpec("Complainants who leave", Unit.COUNT, LOWER),
@@ -148,7 +155,8 @@ OUTCOMES: dict[str, OutcomeSpec] = {
 """Every outcome simcare reports, by key. Scopes: "all", "channel:NAME" (first response and
 resolution: journeys that began there), "team:NAME", and
 "flow:FROM→TO" (escalations), "end:ENDING" (journeys that ended so), "cause:CAUSE" (churn),
-"day:N" (journeys started on day N of the run, from 1)."""
+"day:N" (journeys started on day N of the run, from 1), "month:N" (30-day months of the run,
+from 1: public complaints per customer, only when customers learn)."""
 
 Outcomes = dict[tuple[str, str], float]
 """Outcome values of one replication keyed by (outcome, scope)."""

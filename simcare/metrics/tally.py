@@ -13,6 +13,7 @@ from simcare.model.journeys import ContactKind, Result
 from simcare.model.loyalty import lifetime_value
 from simcare.model.records import RESOLVED_ENDS, Cause, JourneyEnd, RunRecord
 from simcare.scenario import Mode, Scenario
+from simcare.scenario.policy import Policy
 
 
 def _ratio(numerator: float, denominator: float) -> float:
@@ -33,6 +34,10 @@ _CONTACT_SUMS = (
     "queue_time",
 )
 """Running sums per channel of the contacts' service outcomes (see `Tally.add`)."""
+
+_MONTH_MIN = 30 * MINUTES_PER_DAY
+_PER_CUSTOMERS = 1000.0
+"""Public complaints are reported per this many customers."""
 
 
 class Tally:
@@ -72,6 +77,11 @@ class Tally:
         )
         self.ended = np.zeros(len(JourneyEnd))
         self.started_by_day = np.zeros(math.ceil(scenario.run.duration_min / MINUTES_PER_DAY))
+        # Journeys that were public (began or went public), by 30-day month, if customers learn.
+        self.public_by_month = np.zeros(math.ceil(scenario.run.duration_min / _MONTH_MIN))
+        self.public = np.array([c.public for c in scenario.channels.values()])
+        # Pile-on comments under posts on each channel (moderators' work where the brand owns it).
+        self.pile_ons = np.zeros(channels)
         self.flows: dict[tuple[int, int], float] = {}
         self.mouth = dict.fromkeys(("told_negative", "told_positive", "reshares", "pile_ons"), 0.0)
         self.public_posts = 0.0
@@ -194,6 +204,10 @@ class Tally:
         day = (journeys.start_min[measured] // MINUTES_PER_DAY).astype(np.int64)
         days = len(self.started_by_day)
         self.started_by_day += np.bincount(np.minimum(day, days - 1), minlength=days)[:days]
+        public = (self.public[journeys.channel] | journeys.went_public)[measured]
+        month = (journeys.start_min[measured][public] // _MONTH_MIN).astype(np.int64)
+        months = len(self.public_by_month)
+        self.public_by_month += np.bincount(np.minimum(month, months - 1), minlength=months)
         # Flows: each later contact on a different channel than the one before it.
         order = np.lexsort((record.attempt, record.journey))
         rows = order[complaint[order]]
@@ -219,6 +233,9 @@ class Tally:
         self.mouth["pile_ons"] += float(spread.pile_ons[measured_posts].sum())
         self.public_posts += float(measured_posts.sum())
         channel = posts.channel[measured_posts]
+        self.pile_ons += np.bincount(
+            channel, weights=spread.pile_ons[measured_posts], minlength=len(self.pile_ons)
+        )
         for name, values in (("negative", negative), ("positive", positive)):
             self.impressions[name] += np.bincount(channel, weights=values, minlength=len(self.live))
         if len(negative):
@@ -332,9 +349,27 @@ class Tally:
             result[("journeys_by_day", f"day:{day + 1}")] = float(self.started_by_day[day])
         for name in ("deletions", "reposts", "follow_ups"):
             result[(name, "all")] = sums[name]
+        if self.scenario.learning.enabled:
+            result.update(self._public_per_customer())
         names = run.channel_names
         for (a, b), count in sorted(self.flows.items()):
             result[("escalations", f"flow:{names[a]}→{names[b]}")] = count
+        return result
+
+    def _public_per_customer(self) -> Outcomes:
+        """Public complaints per 1,000 customers of the base, in all and by month.
+
+        Measured months only; the base is the one the run began with, so a falling rate
+        can come from customers learning to stay silent or from customers who left.
+        """
+        per = _PER_CUSTOMERS / sum(self.scenario.customer_base().values())
+        first = int(self.scenario.run.warmup_min // _MONTH_MIN)
+        counts = self.public_by_month
+        result: Outcomes = {("public_complaints_per_customer", "all"): float(counts.sum()) * per}
+        for month in range(first, len(counts)):
+            result[("public_complaints_per_customer", f"month:{month + 1}")] = (
+                float(counts[month]) * per
+            )
         return result
 
     def _consequences(self, run: RunRecord, staff_cost: float) -> Outcomes:
@@ -371,11 +406,36 @@ class Tally:
         )
         result[("compensation_paid", "all")] = compensation
         result[("cross_sell_revenue", "all")] = revenue
+        moderation = self._moderation(policy)
+        result.update(moderation)
+        staff_cost += moderation.get(("moderation_cost", "all"), 0.0)
         result[("total_cost", "all")] = staff_cost + compensation
         result[("net_value", "all")] = (
             revenue + prospects_value - staff_cost - compensation - value_lost
         )
         return result
+
+    def _moderation(self, policy: Policy) -> Outcomes:
+        """Moderators' hours and cost for the pile-on comments on brand-owned channels.
+
+        Reported only when ``word_of_mouth.moderation`` is set; a channel no team serves, or
+        one the policy ignores, is not moderated (its comments cost nothing and stay up).
+        """
+        minutes = self.scenario.word_of_mouth.moderation_min
+        if minutes <= 0:
+            return {}
+        rate: dict[str, float] = {}
+        for team in self.scenario.teams.values():
+            for name in team.channels:
+                rate.setdefault(name, team.cost_per_hour)
+        hours = cost = 0.0
+        for code, (name, channel) in enumerate(self.scenario.channels.items()):
+            watched = policy.action_for(channel) != "ignore"
+            if channel.brand_owned and channel.public and name in rate and watched:
+                spent = float(self.pile_ons[code]) * minutes / 60.0
+                hours += spent
+                cost += spent * rate[name]
+        return {("moderation_hours", "all"): hours, ("moderation_cost", "all"): cost}
 
     def _churn(self, run: RunRecord) -> tuple[Outcomes, float, float]:
         """Customers lost and prospects, by cause; the value lost, and the prospects' value."""

@@ -204,6 +204,8 @@ class Harvest(RunState):
             spread=self._spread(journeys, posts, at),
             churn=self._churn(journeys, segment, severity, at),
         )
+        if self.learning is not None:
+            self.learning.ended(self.windows, at, journeys, record.churn.left, self.public_channel)
         # Where each row goes in the whole record: first contacts by journey, then the later
         # contacts in the order they were scheduled.
         order = np.concatenate([self._journey_key(ids), _EXTRA_ORDER + extra_ids])
@@ -323,8 +325,7 @@ class Harvest(RunState):
     ) -> ChurnResult:
         """Which complainants of harvested journeys leave (``at``: rows of the windows)."""
         leave = leave_probability(journeys, segment, severity, self.scenario, self.policy)
-        # The uniform was drawn with the complaint, so a policy that raises the probability
-        # never has fewer leavers, replication by replication (common random numbers).
+        # Drawn with the complaint: a policy raising the probability never has fewer leavers.
         left = np.concatenate([np.zeros(0), *(w.leave for w in self.windows)])[at] < leave
         return ChurnResult(
             leave_probability=leave,

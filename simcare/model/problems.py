@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from simcare.core.units import MINUTES_PER_DAY
+from simcare.model.learning import Memory
 from simcare.scenario import Distribution, DistributionKind, Scenario
 
 
@@ -28,6 +29,8 @@ class ArrivalBatch:
         silent: problems after the warm-up that did not become complaints, by (segment,
             severity) (the iceberg).
         problems: problems after the warm-up, complained about or not.
+        customer: each complainant's id in the customer base, if customers learn
+            (`simcare.model.learning`); None otherwise.
     """
 
     time: np.ndarray
@@ -40,9 +43,16 @@ class ArrivalBatch:
     handle_z: np.ndarray
     silent: np.ndarray
     problems: int
+    customer: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.time)
+
+    def customers(self) -> np.ndarray:
+        """Each complainant's id in the customer base; -1 where not known."""
+        if self.customer is None:
+            return np.full(len(self.time), -1, dtype=np.int64)
+        return self.customer
 
 
 def _cumulative(shares: list[float]) -> np.ndarray:
@@ -65,17 +75,23 @@ def durations_from_units(
 
 
 class ProblemSource:
-    """Generates the problems of one replication, window by window, from two streams."""
+    """Generates the problems of one replication, window by window, from two streams.
+
+    If customers learn, ``learning`` gives each problem its customer (from its own stream)
+    and drops the problems of customers who left.
+    """
 
     def __init__(
         self,
         scenario: Scenario,
         arrivals: np.random.Generator,
         customers: np.random.Generator,
+        learning: Memory | None = None,
     ) -> None:
         self.scenario = scenario
         self.arrivals = arrivals
         self.customers = customers
+        self.learning = learning  # what customers remember, if they learn
         self._severity_names = list(scenario.severities)
         self._severity_cdf = _cumulative([s.share for s in scenario.severities.values()])
         self._complaint_share = np.array([s.complaint_share for s in scenario.severities.values()])
@@ -147,6 +163,11 @@ class ProblemSource:
         segment = np.searchsorted(self._segment_cdf, uniform[:, 1], side="right")
         complains = uniform[:, 2] < self._complaint_share[severity]
         channel = np.searchsorted(self._channel_cdf, uniform[:, 3], side="right")
+        customer, alive = None, np.ones(n, dtype=bool)
+        if self.learning is not None:
+            customer, alive, complains, channel = self.learning.assign(
+                segment, uniform[:, 2], self._complaint_share[severity], channel
+            )
         followers = np.floor(
             np.exp(
                 self._followers_log_median[segment] + self._followers_sigma[segment] * normal[:, 0]
@@ -161,11 +182,12 @@ class ProblemSource:
                 )
         patience *= self._patience_multiplier[segment]
 
-        measured = times >= self.scenario.run.warmup_min
+        # A customer who left has no problems with the brand any more.
+        measured = (times >= self.scenario.run.warmup_min) & alive
         quiet = ~complains & measured
         silent = np.zeros((len(self._segment_cdf), len(self._severity_cdf)), dtype=np.int64)
         np.add.at(silent, (segment[quiet], severity[quiet]), 1)
-        keep = complains
+        keep = complains & alive
         return ArrivalBatch(
             time=times[keep],
             channel=channel[keep].astype(np.int16),
@@ -177,6 +199,7 @@ class ProblemSource:
             handle_z=normal[keep, 2],
             silent=silent,
             problems=int(measured.sum()),
+            customer=None if customer is None else customer[keep],
         )
 
     def windows(self, horizon: float) -> list[tuple[float, float]]:

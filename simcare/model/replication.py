@@ -39,6 +39,7 @@ from simcare.model.journeys import (
     first_attempt_acts,
     response_results,
 )
+from simcare.model.learning import HARVEST_EVERY_LEARNING
 from simcare.model.problems import ArrivalBatch
 from simcare.model.queues import TeamState
 from simcare.model.records import RunRecord
@@ -435,8 +436,10 @@ class Replication(Staffing, Harvest, Spreading):
         arrive = self._arrive
         contact = 0
         previous = 0.0
+        # Customers who learn need what they remember of a journey soon after it ends.
+        every = HARVEST_EVERY if self.learning is None else HARVEST_EVERY_LEARNING
         for start, end in self.source.windows(self.arrivals_end):
-            if self.journeys_begun - self.harvested_at >= HARVEST_EVERY:
+            if self.journeys_begun - self.harvested_at >= every:
                 self.harvested_at = self.journeys_begun
                 self._harvest(env.now)
                 self._settle_feed(env.now)

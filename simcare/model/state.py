@@ -20,6 +20,7 @@ from simcare.model.arrivals import ArrivalSource, Window
 from simcare.model.attention import Feed
 from simcare.model.contagion import Groundswell
 from simcare.model.journeys import EffectTable, repost_targets
+from simcare.model.learning import Memory
 from simcare.model.problems import ArrivalBatch, ProblemSource
 from simcare.model.queues import PriorityQueue, Queue, TeamState
 from simcare.model.word_of_mouth import MouthDraws
@@ -67,8 +68,10 @@ class HeldWindow(Window):
         columns = {
             name: np.concatenate([getattr(w.batch, name)[w.open] for w in windows])
             for name in fields
-            if name not in ("silent", "problems")
+            if name not in ("silent", "problems", "customer")
         }
+        if any(w.batch.customer is not None for w in windows):  # customers learn
+            columns["customer"] = np.concatenate([w.batch.customers()[w.open] for w in windows])
         # The problem counts went into the run's totals when the windows were drawn.
         first = windows[0].batch
         batch = ArrivalBatch(**columns, silent=np.zeros_like(first.silent), problems=0)
@@ -112,7 +115,10 @@ class RunState:
         self.schedule = self.env.schedule
         self.arrivals_end = scenario.run.duration_min
         self.horizon = scenario.stop_min  # after the drain
-        self.source = source or ProblemSource(scenario, streams["arrivals"], streams["customers"])
+        self.learning = Memory(scenario, streams["learning"]) if scenario.learning.enabled else None
+        self.source = source or ProblemSource(
+            scenario, streams["arrivals"], streams["customers"], self.learning
+        )
         self.behaviour = behaviour = scenario.behaviour
         channels = list(scenario.channels.values())
         channel_code = {name: code for code, name in enumerate(scenario.channels)}

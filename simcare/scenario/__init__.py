@@ -6,6 +6,7 @@ minutes, every rate per minute. The names below are the scenario's interface.
 
 from simcare.core.errors import Problem, ScenarioError
 from simcare.scenario.behaviour import Behaviour, Churn, Contagion, Outcome, WordOfMouth
+from simcare.scenario.learning import Learning
 from simcare.scenario.parts import (
     MAX_ATTEMPTS,
     MAX_AUDIENCE_PER_MIN,
@@ -45,6 +46,7 @@ __all__ = [
     "Distribution",
     "DistributionKind",
     "Incident",
+    "Learning",
     "Loss",
     "Mode",
     "Outcome",

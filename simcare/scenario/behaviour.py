@@ -119,6 +119,8 @@ class WordOfMouth:
             the complaint (negative), the cost of answering in public.
         pile_on_per_min: comments other customers add to a visible post left unanswered.
         pile_on_audience: viewers each pile-on comment brings.
+        moderation_min: a moderator's time per pile-on comment on a brand-owned channel (read,
+            hide or answer it), paid at the rate of the first team serving the channel.
         customer_share: share of impressions that fall on the brand's own customers.
         bystander_churn: probability that a customer who sees a complaint leaves.
         good_answer_steadies: how much less likely to leave a customer is who sees a good
@@ -154,6 +156,7 @@ class WordOfMouth:
     reply_lift: float = field(default=1.5, metadata=in_file(FileKind.NUMBER))
     pile_on_per_min: float = field(default=0.0, metadata=in_file(FileKind.RATE, "pile_on"))
     pile_on_audience: float = field(default=19.0, metadata=in_file(FileKind.NUMBER))
+    moderation_min: float = field(default=0.0, metadata=in_file(FileKind.DURATION, "moderation"))
     customer_share: float = field(default=0.2, metadata=in_file(FileKind.NUMBER))
     bystander_churn: float = field(default=0.002, metadata=in_file(FileKind.NUMBER))
     prospect_share: float = field(default=0.3, metadata=in_file(FileKind.NUMBER))
@@ -208,6 +211,7 @@ class WordOfMouth:
             "pile_on_audience",
         ):
             _check_non_negative(key, getattr(self, key))
+        _check_non_negative("moderation", self.moderation_min)
         _check_non_negative("pile_on", self.pile_on_per_min)
         if self.pile_on_per_min > MAX_PILE_ON_PER_MIN:
             raise _fail_expecting(

@@ -12,6 +12,7 @@ from simcare.core.errors import Problem, ScenarioError, every_problem, unsafe_pr
 from simcare.core.units import MINUTES_PER_DAY
 from simcare.scenario.behaviour import Behaviour, Churn, Contagion, WordOfMouth
 from simcare.scenario.in_file import FileKind, in_file
+from simcare.scenario.learning import Learning
 from simcare.scenario.parts import (
     DEFAULT_DRAIN_MIN,
     MAX_TOLD,
@@ -87,6 +88,9 @@ class Scenario:
     churn: Churn = field(default_factory=Churn, metadata=in_file(FileKind.TABLE, of=Churn))
     contagion: Contagion = field(
         default_factory=Contagion, metadata=in_file(FileKind.TABLE, of=Contagion)
+    )
+    learning: Learning = field(
+        default_factory=Learning, metadata=in_file(FileKind.TABLE, of=Learning)
     )
     policies: dict[str, Policy] = field(
         default_factory=dict, metadata=in_file(FileKind.NAMED, of=Policy)
@@ -249,7 +253,12 @@ class Scenario:
         return []
 
     def _check_customers(self) -> list[Problem]:
-        """A segment's customer base holds at least the problems it is expected to have."""
+        """A segment's customer base holds at least the problems it is expected to have.
+
+        Unless customers learn: then a customer can have several problems in a run.
+        """
+        if self.learning.enabled:
+            return []
         expected = self.expected_problems()
         shares = self._segment_shares()
         found = []

@@ -154,7 +154,7 @@ def _read_sections(root: Table, names: Names) -> dict[str, Any]:
     for section in ("severities", "segments", "teams"):
         parts[section] = _named(root, section, names)
     parts["incidents"] = _read_incidents(root, names)
-    for section in ("behaviour", "word_of_mouth", "churn", "contagion"):
+    for section in ("behaviour", "word_of_mouth", "churn", "contagion", "learning"):
         cls = field_spec(Scenario, section).of
         first = _LISTED_FIRST.get(section, ())
         parts[section] = read_value(cls, root.sub(section), names, first=first)

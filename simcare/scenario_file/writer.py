@@ -45,6 +45,8 @@ def scenario_to_dict(scenario: Scenario) -> dict[str, Any]:
     data |= _fields(scenario, "behaviour", "word_of_mouth", "churn")
     if scenario.contagion.cause is not None:
         data |= _fields(scenario, "contagion")
+    if scenario.learning.enabled:
+        data |= _fields(scenario, "learning")
     if scenario.policies:
         data |= _fields(scenario, "policies")
     data |= _fields(scenario, "actions")

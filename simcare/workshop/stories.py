@@ -67,14 +67,16 @@ def _saved(record: RunRecord, baseline: RunRecord, used: set[int]) -> int | None
 
     Only customers who complained after the warm-up count, and customers in ``used`` (told
     for another team) only if nobody else fits; ties go to the most negative impressions under
-    the baseline, then to the lowest index.
+    the baseline, then to the lowest index. Contagion's recruits, listed last, may differ
+    between the runs: only the customers listed before them are compared.
     """
     journeys = baseline.journeys
     count = len(journeys)
-    if len(record.journeys) != count or not count:
+    before = count - int(baseline.came_forward.sum())
+    if len(record.journeys) - int(record.came_forward.sum()) != before or not before:
         return None
-    measured = journeys.start_min >= baseline.warmup_min
-    kept = measured & baseline.churn.left & ~record.churn.left
+    measured = journeys.start_min[:before] >= baseline.warmup_min
+    kept = measured & baseline.churn.left[:before] & ~record.churn.left[:before]
     found = np.flatnonzero(kept)
     if not len(found):
         return None
