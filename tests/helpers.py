@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from contextlib import suppress
 from pathlib import Path
 
 import tomli_w
@@ -55,3 +57,36 @@ def team_file(
     path = folder / name
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
+
+
+def children(pid: int) -> list[int]:
+    """The child processes of a process."""
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        with suppress(OSError):  # the thread ended
+            found += [int(child) for child in (task / "children").read_text().split()]
+    return found
+
+
+def workers(pid: int) -> list[int]:
+    """The worker processes of a process's local pool (forked from its forkserver, or spawned)."""
+    found = []
+    for child in children(pid):
+        try:
+            cmdline = Path(f"/proc/{child}/cmdline").read_bytes()
+            if b"spawn_main" in cmdline:
+                found.append(child)
+            elif b"forkserver" in cmdline:
+                found += children(child)
+        except OSError:
+            pass  # it ended
+    return found
+
+
+def gone(pids: list[int], timeout: float = 10) -> bool:
+    deadline = time.monotonic() + timeout
+    while any(Path(f"/proc/{pid}").exists() for pid in pids):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True

@@ -20,12 +20,11 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import suppress
 from pathlib import Path
 from typing import IO, Any
 
 import pytest
-from helpers import STAFF, invoke, short_fan, team_file
+from helpers import STAFF, gone, invoke, short_fan, team_file, workers
 
 from simcare.core.errors import ScenarioError
 from simcare.experiments import execution
@@ -488,39 +487,6 @@ def test_an_error_in_a_worker_comes_back_with_the_workers_traceback() -> None:
     text = describe_error(error)
     assert "in run_task" in text  # the worker's side of the story
     assert text.splitlines()[-1] == f"simcare.core.errors.ScenarioError: {error}"
-
-
-def children(pid: int) -> list[int]:
-    """The child processes of a process."""
-    found = []
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        with suppress(OSError):  # the thread ended
-            found += [int(child) for child in (task / "children").read_text().split()]
-    return found
-
-
-def workers(pid: int) -> list[int]:
-    """The worker processes of a process's local pool (forked from its forkserver, or spawned)."""
-    found = []
-    for child in children(pid):
-        try:
-            cmdline = Path(f"/proc/{child}/cmdline").read_bytes()
-            if b"spawn_main" in cmdline:
-                found.append(child)
-            elif b"forkserver" in cmdline:
-                found += children(child)
-        except OSError:
-            pass  # it ended
-    return found
-
-
-def gone(pids: list[int], timeout: float = 10) -> bool:
-    deadline = time.monotonic() + timeout
-    while any(Path(f"/proc/{pid}").exists() for pid in pids):
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.05)
-    return True
 
 
 def start(*args: str | Path) -> subprocess.Popen[str]:

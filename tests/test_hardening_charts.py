@@ -22,7 +22,7 @@ from typing import Any
 import matplotlib.mathtext
 import pytest
 import tomli_w
-from helpers import FAN, STAFF, invoke, team_file
+from helpers import FAN, STAFF, gone, invoke, team_file, workers
 
 from simcare.experiments.design import apply_point
 from simcare.scenario_file import load_scenario_data
@@ -239,35 +239,6 @@ def start(*args: str | Path) -> subprocess.Popen[str]:
         stderr=subprocess.PIPE,
         text=True,
     )
-
-
-def children(pid: int) -> list[int]:
-    try:
-        found = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-    except OSError:
-        return []
-    return [int(child) for child in found]
-
-
-def workers(pid: int) -> list[int]:
-    """The worker processes of a process's local pool."""
-    found = []
-    for child in children(pid):
-        try:
-            if b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes():
-                found.append(child)
-        except OSError:
-            pass  # it ended
-    return found
-
-
-def gone(pids: list[int], timeout: float = 10) -> bool:
-    deadline = time.monotonic() + timeout
-    while any(Path(f"/proc/{pid}").exists() for pid in pids):
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.05)
-    return True
 
 
 def wait_until(process: subprocess.Popen[str], ready: Callable[[], bool]) -> None:
