@@ -47,6 +47,16 @@ def test_compare_prints_the_table_and_a_verdict_per_key_outcome(tmp_path: Path) 
     assert any(line.startswith("- Churn among complainants:") for line in verdicts)
 
 
+@pytest.mark.parametrize("commenters", [True, False])
+def test_compare_shows_the_journeys_contagion_started_when_it_is_on(
+    commenters: bool, tmp_path: Path
+) -> None:
+    fan = short_fan(tmp_path, commenters=commenters)
+    result = invoke("compare", fan, "-p", "delete,ignore", "-r", "2", "-w", "1")
+    assert result.exit_code == 0, result.output
+    assert ("started by contagion" in result.stdout) is commenters
+
+
 def test_compare_writes_every_policy_and_difference(tmp_path: Path) -> None:
     out = tmp_path / "out"
     args = ("compare", short_fan(tmp_path), "-p", "reply_public", "-b", "ignore", "-r", "3")

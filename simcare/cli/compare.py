@@ -55,6 +55,7 @@ from simcare.experiments import workload
 if TYPE_CHECKING:
     from simcare.experiments.compare import Comparison
     from simcare.results.write import Provenance
+    from simcare.scenario import Scenario
 
 BaselineOption = Annotated[
     str | None,
@@ -108,7 +109,7 @@ def compare_command(
     loaded = load(scenario)
     chosen = split(policies)
     check_policies(loaded, [*(chosen or []), *([baseline] if baseline else [])], "--policies")
-    columns = tuple(split(outcomes) or TABLE_OUTCOMES)
+    columns = tuple(split(outcomes) or _table_outcomes(loaded, TABLE_OUTCOMES))
     check_outcomes(list(columns), "--outcomes")
     if plots and out is None:
         fail("--plots draws into the output folder; add --out DIR", EXIT_USAGE)
@@ -149,6 +150,17 @@ def _check_out(out: Path, force: bool) -> None:
     from simcare.results.write import COMPARE_FILES, check_folder
 
     check_folder(out, force, COMPARE_FILES)
+
+
+def _table_outcomes(scenario: Scenario, default: tuple[str, ...]) -> tuple[str, ...]:
+    """The table's default columns: with contagion on, also the journeys it started.
+
+    In such a case the question is how many complaints silence created (issue 17), so the
+    paired difference in those journeys belongs beside the verdicts.
+    """
+    if scenario.contagion.cause is None:
+        return default
+    return (*default, "contagion_journeys")
 
 
 def _write(comparison: Comparison, out: Path, provenance: Provenance, force: bool) -> None:
