@@ -53,6 +53,12 @@ def fan(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return short_fan(tmp_path_factory.mktemp("fan"))
 
 
+@pytest.fixture(scope="module")
+def plain_fan(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The fan without her commenters: no contagion column, so compare's table fits 120."""
+    return short_fan(tmp_path_factory.mktemp("plain_fan"), commenters=False)
+
+
 def assert_fits(output: str, columns: int) -> None:
     too_wide = [line for line in lines(output) if len(line) > columns]
     assert not too_wide, "\n".join(too_wide)
@@ -131,9 +137,9 @@ def test_compare_at_80_columns_shows_a_block_per_outcome_with_every_number_whole
 
 
 def test_compare_at_120_columns_keeps_policies_as_rows_and_wraps_headings_at_words(
-    fan: Path,
+    plain_fan: Path,
 ) -> None:
-    output = at_width(120, "compare", fan, "-p", POLICIES, "-r", "2", "-w", "1").stdout
+    output = at_width(120, "compare", plain_fan, "-p", POLICIES, "-r", "2", "-w", "1").stdout
     assert_fits(output, 120)
     heading = [line for line in lines(output) if line.startswith("┃ ")]
     assert any("Churn" in line for line in heading)
