@@ -5,19 +5,28 @@ The system is Erlang A case "A3" (`simcare.core.theory.WORKED_CASES["A3"]`): Poi
 120 s. It is overloaded (10 Erlangs offered to 9 agents), so abandonment matters. The run is
 sized so that about ``--complaints`` customers arrive: duration = complaints / 200 hours.
 
-Three implementations simulate that system from an empty start to the same simulated time:
+Five lines simulate that system from an empty start to the same simulated time:
 
-* **simcare** - `simcare.simulate` (wall time includes generating the arrivals and
+* **simcare** - `simcare.simulate` (the time includes generating the arrivals and
   building the run record);
+* **simcare run** - the path `simcare run`, `compare` and `sweep` take for a replication
+  (`simcare.experiments.single.simulate_outcomes`: journeys harvested in chunks as they end,
+  tallied into outcomes, no record kept), through `cases.run_outcomes`;
 * **SimPy reference** - `simpy_reference` below: a model written the way a SimPy tutorial
   writes it (a process per customer, ``simpy.Resource``, abandonment by
   ``yield request | env.timeout(patience)``, draws one at a time from a numpy Generator);
-* **Ciw reference** - `ciw_reference` below: the same M/M/c+M in Ciw 3 (if installed).
+* **Ciw reference** - `ciw_reference` below: the same M/M/c+M in Ciw 3 (if installed);
+* **heapq reference** - `heapq_reference` below: the simplest pure-Python event loop for an
+  M/M/c+M (a heap of timed events, a FIFO queue, `random.expovariate`), the floor a
+  hand-written simulator reaches without SimPy.
 
-Only the simulation is timed: imports and the printing of results are outside the clock.
-Repeats are interleaved (simcare, SimPy, Ciw, simcare, ...) so that drifts in machine speed
-fall on all three alike, and the ratios are taken within this one invocation. Peak memory is
-measured in a fresh subprocess per implementation (its peak RSS), never around a timed run.
+Times are CPU seconds of this process (`time.process_time`), so that other work on a shared
+machine does not count; every line runs in this one process. Only the simulation is timed:
+imports and the printing of results are outside the clock.
+Repeats are interleaved (simcare, simcare run, SimPy, Ciw, heapq, simcare, ...) so that drifts
+in machine speed fall on all alike, and the ratios are taken within this one invocation. Peak
+memory is measured in a fresh subprocess per implementation (its peak RSS), never around a
+timed run.
 
 These are reported figures, not asserted tests.
 """
@@ -26,19 +35,23 @@ from __future__ import annotations
 
 import argparse
 import gc
+import heapq
 import json
 import math
 import os
+import random  # noqa: TID251 - the heapq reference is pure Python by design, seeded
 import statistics
 import subprocess
 import sys
 import time
+from collections import deque
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 import simpy
+from cases import run_outcomes
 from machine import peak_rss_mib, print_machine
 
 import simcare
@@ -62,7 +75,7 @@ CIW_MISSING = "Ciw not installed: pip install -e '.[bench]'"
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    """One timed run: how many customers arrived, wall seconds, and the sanity measures."""
+    """One timed run: how many customers arrived, CPU seconds, and the sanity measures."""
 
     customers: int
     seconds: float
@@ -73,7 +86,7 @@ class Outcome:
 
     @property
     def rate(self) -> float:
-        """Customers simulated per wall-clock second."""
+        """Customers simulated per CPU second."""
         return self.customers / self.seconds
 
 
@@ -124,9 +137,9 @@ def run_simcare(duration_min: float, seed: int) -> Outcome:
     """Time one `simcare.simulate` call (arrival generation and records included)."""
     scenario = simcare_scenario(duration_min)
     gc.collect()
-    start = time.perf_counter()
+    start = time.process_time()
     record = simulate(scenario, seed, 0)
-    seconds = time.perf_counter() - start
+    seconds = time.process_time() - start
     answered = record.answered
     resolved = answered | record.abandoned
     return _sanity(
@@ -136,6 +149,19 @@ def run_simcare(duration_min: float, seed: int) -> Outcome:
         answered[resolved],
         record.wait_min[resolved],
     )
+
+
+def run_simcare_path(duration_min: float, seed: int) -> Outcome:
+    """Time one replication the way `simcare run` makes it (outcomes only, no record).
+
+    It keeps no per-customer arrays, so it has no sanity measures (``measured`` is 0).
+    """
+    scenario = simcare_scenario(duration_min)
+    gc.collect()
+    start = time.process_time()
+    _, size = run_outcomes(scenario, seed)
+    seconds = time.process_time() - start
+    return Outcome(size["journeys"], seconds, 0, 0, math.nan, math.nan)
 
 
 # --- the SimPy reference: a tutorial-style model ------------------------------------------
@@ -188,9 +214,9 @@ def simpy_reference(
 def run_simpy(duration_min: float, seed: int) -> Outcome:
     """Time one run of the tutorial-style SimPy model."""
     gc.collect()
-    start = time.perf_counter()
+    start = time.process_time()
     arrivals, arrival, answered, wait = simpy_reference(duration_min, seed)
-    seconds = time.perf_counter() - start
+    seconds = time.process_time() - start
     return _sanity(
         arrivals, seconds, np.asarray(arrival), np.asarray(answered, dtype=bool), np.asarray(wait)
     )
@@ -217,9 +243,9 @@ def ciw_reference(duration_min: float, seed: int) -> Any:
 def run_ciw(duration_min: float, seed: int) -> Outcome:
     """Time one Ciw run; collecting its records afterwards is not timed."""
     gc.collect()
-    start = time.perf_counter()
+    start = time.process_time()
     simulation = ciw_reference(duration_min, seed)
-    seconds = time.perf_counter() - start
+    seconds = time.process_time() - start
     records = simulation.get_all_records(only=["service", "renege"])
     arrival = np.array([r.arrival_date for r in records])
     answered = np.array([r.record_type == "service" for r in records], dtype=bool)
@@ -227,10 +253,87 @@ def run_ciw(duration_min: float, seed: int) -> Outcome:
     return _sanity(simulation.nodes[0].number_of_individuals, seconds, arrival, answered, wait)
 
 
+# --- the heapq reference: the simplest pure-Python event loop ---------------------------------
+
+_ARRIVE, _LEAVE, _GIVE_UP = 0, 1, 2
+
+
+def heapq_reference(
+    duration_min: float, seed: int
+) -> tuple[int, list[float], list[bool], list[float]]:
+    """Simulate A3 with a heap of (time, kind, customer) events; return as `simpy_reference`.
+
+    A caller who finds a free agent is served at once; the others queue in arrival order with
+    a give-up event at their patience. An agent who finishes takes the first caller still
+    waiting (callers who gave up are skipped when reached).
+    """
+    rng = random.Random(seed)
+    rate = CASE.arrivals_per_min
+    handle_rate, patience_rate = 1.0 / CASE.mean_handle_min, 1.0 / CASE.mean_patience_min
+    events: list[tuple[float, int, int]] = [(rng.expovariate(rate), _ARRIVE, 0)]
+    waiting: deque[int] = deque()
+    arrived: list[float] = []
+    waiting_now: list[bool] = []
+    arrival_log: list[float] = []
+    answered_log: list[bool] = []
+    wait_log: list[float] = []
+
+    def resolve(who: int, answered: bool, now: float) -> None:
+        arrival_log.append(arrived[who])
+        answered_log.append(answered)
+        wait_log.append(now - arrived[who])
+
+    free = CASE.agents
+    while events:
+        now, kind, who = heapq.heappop(events)
+        if now > duration_min:
+            break
+        if kind == _ARRIVE:
+            arrived.append(now)
+            heapq.heappush(events, (now + rng.expovariate(rate), _ARRIVE, len(arrived)))
+            if free:
+                free -= 1
+                waiting_now.append(False)
+                resolve(who, True, now)
+                heapq.heappush(events, (now + rng.expovariate(handle_rate), _LEAVE, who))
+            else:
+                waiting_now.append(True)
+                waiting.append(who)
+                heapq.heappush(events, (now + rng.expovariate(patience_rate), _GIVE_UP, who))
+        elif kind == _GIVE_UP:
+            if waiting_now[who]:
+                waiting_now[who] = False
+                resolve(who, False, now)
+        else:
+            while waiting and not waiting_now[waiting[0]]:
+                waiting.popleft()
+            if waiting:
+                next_one = waiting.popleft()
+                waiting_now[next_one] = False
+                resolve(next_one, True, now)
+                heapq.heappush(events, (now + rng.expovariate(handle_rate), _LEAVE, next_one))
+            else:
+                free += 1
+    return len(arrived), arrival_log, answered_log, wait_log
+
+
+def run_heapq(duration_min: float, seed: int) -> Outcome:
+    """Time one run of the heapq loop."""
+    gc.collect()
+    start = time.process_time()
+    arrivals, arrival, answered, wait = heapq_reference(duration_min, seed)
+    seconds = time.process_time() - start
+    return _sanity(
+        arrivals, seconds, np.asarray(arrival), np.asarray(answered, dtype=bool), np.asarray(wait)
+    )
+
+
 RUNNERS: dict[str, Callable[[float, int], Outcome]] = {
     "simcare": run_simcare,
+    "simcare run": run_simcare_path,
     "SimPy": run_simpy,
     "Ciw": run_ciw,
+    "heapq": run_heapq,
 }
 
 
@@ -245,6 +348,7 @@ MODELS: dict[str, Callable[[float, int], object]] = {
     "simcare": lambda duration, seed: simulate(simcare_scenario(duration), seed, 0),
     "SimPy": simpy_reference,
     "Ciw": ciw_reference,
+    "heapq": heapq_reference,
 }
 """The bare simulations, for the memory child: no timing, no sanity summary afterwards."""
 
@@ -365,7 +469,8 @@ def main(argv: list[str] | None = None) -> CoreReport | None:
     memory: dict[str, tuple[float, float] | None] = {}
     if not args.no_memory:
         for name, duration in sizes.items():
-            memory[name] = measure_memory(name, duration)
+            if name in MODELS:
+                memory[name] = measure_memory(name, duration)
 
     print(
         f"{'implementation':<16}{'customers/run':>14}{'median /s':>12}{'min /s':>11}"
@@ -386,9 +491,11 @@ def main(argv: list[str] | None = None) -> CoreReport | None:
         print("memory  : peak RSS of a fresh process running that implementation once (seed 0);")
         print("          (+ run) = how far the peak rose above that process after its imports")
     print()
-    for name in ("SimPy", "Ciw"):
-        if name in medians:
-            print(f"ratio   : simcare / {name:<6} = {medians['simcare'] / medians[name]:5.2f}x")
+    for mine in ("simcare", "simcare run"):
+        for name in ("SimPy", "Ciw", "heapq"):
+            if name in medians:
+                ratio = medians[mine] / medians[name]
+                print(f"ratio   : {mine:<11} / {name:<6} = {ratio:5.2f}x")
     print()
     print(
         f"sanity  : customers arriving after {MEASURE_FROM_MIN / 60:.0f} h, answered or "
@@ -398,6 +505,8 @@ def main(argv: list[str] | None = None) -> CoreReport | None:
     print(f"  {'Erlang A (exact)':<16} P(abandon)={theory.p_abandon:.4f}  ASA={exact_asa_s:6.2f} s")
     for name, runs in outcomes.items():
         measured = sum(run.measured for run in runs)
+        if not measured:  # the run path keeps no per-customer arrays to check
+            continue
         served = sum(run.answered for run in runs)
         p_abandon = 1.0 - served / measured
         asa = sum(run.asa_s * run.answered for run in runs) / served

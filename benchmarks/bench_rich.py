@@ -13,7 +13,9 @@ solve_then_follow_up), run for as many whole weeks as give about ``--complaints`
   abandons) in Ciw 3, run for as long as gives the same number of customers. Building the
   network and the simulation, and the run, are timed; collecting the records afterwards is not.
 
-Repeats are interleaved (simcare, Ciw, simcare, ...). Every simcare repeat uses the same seed,
+Times are CPU seconds of this process (`time.process_time`: other work on a shared machine
+does not count), except the survey's, which are wall seconds. Repeats are interleaved
+(simcare, Ciw, simcare, ...). Every simcare repeat uses the same seed,
 so the outcomes must be identical from one repeat to the next; the script checks that and
 prints a fingerprint of them (a hash of every outcome's exact value), to compare with a run
 of another version of simcare. ``--profile`` adds a cProfile of one more run, sorted by own
@@ -76,7 +78,7 @@ class SimcareRun:
 
     @property
     def rate(self) -> float:
-        """Complaints (journeys) per wall-clock second, the run and its outcomes."""
+        """Complaints (journeys) per CPU second, the run and its outcomes."""
         return self.journeys / self.seconds
 
 
@@ -97,9 +99,9 @@ def rich_scenario(complaints: int, case: str = RICH_CASE) -> Scenario:
 
 def run_simcare(scenario: Scenario, policy: str | None, seed: int) -> SimcareRun:
     gc.collect()
-    start = time.perf_counter()
+    start = time.process_time()
     values, size = run_outcomes(scenario, seed, policy)
-    seconds = time.perf_counter() - start
+    seconds = time.process_time() - start
     return SimcareRun(size["journeys"], size["contacts"], seconds, fingerprint(values), len(values))
 
 
@@ -119,9 +121,9 @@ def ciw_mmc(duration_min: float, seed: int) -> Any:
 
 def run_ciw(duration_min: float, seed: int) -> CiwRun:
     gc.collect()
-    start = time.perf_counter()
+    start = time.process_time()
     simulation = ciw_mmc(duration_min, seed)
-    seconds = time.perf_counter() - start
+    seconds = time.process_time() - start
     waits = [r.waiting_time for r in simulation.get_all_records(only=["service"])]
     mean_wait = float(np.mean(waits)) * 60.0 if waits else math.nan
     return CiwRun(simulation.nodes[0].number_of_individuals, seconds, mean_wait)
@@ -276,7 +278,7 @@ def main(argv: list[str] | None = None) -> RichReport:
     print(
         "          complaints = journeys (first contacts); contacts add retries, escalations,"
         " follow-ups;\n          simcare's clock covers the run and its outcomes; /s = complaints"
-        " (Ciw: customers) per second"
+        " (Ciw: customers) per CPU second"
     )
     print()
     if ciw_rate is not None:

@@ -5,8 +5,9 @@ replications, on local worker processes (2 by default), from the command to the 
 planning (every world's scenario built and checked), the simulations, and the analysis
 (shares, PRCC drivers with their bootstrap, rules). Target: under 5 minutes on 2 cores.
 
-``--quick`` runs 8 worlds × 2 replications: a smoke check, not a figure to quote. These are
-reported figures, not asserted tests; they depend on the machine and its load (printed).
+``--quick`` runs 2 replications in the fewest worlds the ranges allow: a smoke check, not a
+figure to quote. These are reported figures, not asserted tests; they depend on the machine
+and its load (printed).
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from machine import load_average, print_machine
 
 import simcare
 from simcare.experiments.robustness import robustness
+from simcare.experiments.robustness_design import uncertain_inputs
+from simcare.scenario_file import load_scenario
 
 CASE = "loyal_fan_deleted_post"
 POLICIES = ("delete", "ignore", "reply_public", "reply_private", "acknowledge_then_private")
@@ -44,9 +47,14 @@ class Report:
         return (self.worlds + 1) * self.policies * self.replications
 
 
+def fewest_worlds() -> int:
+    """The fewest worlds the case's default ranges allow: one per input, plus 3."""
+    return len(uncertain_inputs(load_scenario(CASE))) + 3
+
+
 def main(argv: list[str] | None = None) -> Report:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="8 worlds x 2 replications")
+    parser.add_argument("--quick", action="store_true", help="the fewest worlds x 2 replications")
     parser.add_argument("--samples", type=int, default=64, help="plausible worlds (64)")
     parser.add_argument("--replications", type=int, default=5, help="per world and policy (5)")
     parser.add_argument("--workers", type=int, default=2, help="local worker processes (2)")
@@ -59,7 +67,7 @@ def main(argv: list[str] | None = None) -> Report:
         CASE,
         POLICIES,
         "delete",
-        samples=max(samples, 23),  # the default ranges need inputs + 3 worlds at least
+        samples=max(samples, fewest_worlds()),
         replications=replications,
         workers=args.workers,
     )
