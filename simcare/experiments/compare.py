@@ -192,18 +192,8 @@ class Comparison:
         records = []
         for row in self.summary:
             diff = differences.get((row.policy or "", row.outcome, row.scope))
-            est = diff.estimate if diff is not None else None
             records.append(
-                {
-                    **summary_record(row),
-                    "baseline": self.baseline,
-                    "difference": est.mean if est else math.nan,
-                    "difference_low": est.low if est else math.nan,
-                    "difference_high": est.high if est else math.nan,
-                    "better_in": diff.better if diff else None,
-                    "pairs": diff.pairs if diff else None,
-                    "call": diff.call.value if diff else None,
-                }
+                {**summary_record(row), "baseline": self.baseline, **difference_fields(diff)}
             )
         return records
 
@@ -333,3 +323,16 @@ def compare(
         ],
         executor=where,
     )
+
+
+def difference_fields(diff: Difference | None) -> dict[str, Any]:
+    """A paired difference's columns in a record: NaN and None where there is none."""
+    est = diff.estimate if diff is not None else None
+    return {
+        "difference": est.mean if est else math.nan,
+        "difference_low": est.low if est else math.nan,
+        "difference_high": est.high if est else math.nan,
+        "better_in": diff.better if diff else None,
+        "pairs": diff.pairs if diff else None,
+        "call": diff.call.value if diff else None,
+    }

@@ -7,12 +7,16 @@ points under one policy is measured replication by replication, as `compare` doe
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from typing import Any
 
 from simcare.core.errors import Arg, ArgumentError
-from simcare.experiments.compare import DIFFERENCE_COLUMNS, Difference, paired
+from simcare.experiments.compare import (
+    DIFFERENCE_COLUMNS,
+    Difference,
+    difference_fields,
+    paired,
+)
 from simcare.experiments.design import format_value, parse_setting
 from simcare.metrics import Outcomes
 
@@ -115,13 +119,4 @@ def point_differences(
 
 def difference_record(baseline: int, diff: Difference | None) -> dict[str, Any]:
     """The `SWEEP_DIFFERENCE_COLUMNS` of one row (empty but the baseline at the baseline)."""
-    est = diff.estimate if diff is not None else None
-    return {
-        "baseline_point": baseline,
-        "difference": est.mean if est else math.nan,
-        "difference_low": est.low if est else math.nan,
-        "difference_high": est.high if est else math.nan,
-        "better_in": diff.better if diff else None,
-        "pairs": diff.pairs if diff else None,
-        "call": diff.call.value if diff else None,
-    }
+    return {"baseline_point": baseline, **difference_fields(diff)}
